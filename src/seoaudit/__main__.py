@@ -1,0 +1,3 @@
+from seoaudit.cli import main
+
+main()

@@ -1,0 +1,297 @@
+"""The shared types: what the crawler saw, what rules read, what reports write.
+
+Flow: ``FetchResult`` (crawl) -> ``PageFacts`` (extract) -> ``Finding`` (rules)
+-> ``Issue`` (impact: grouped by root cause and ranked) -> ``Report``.
+
+This module owns no behaviour beyond tiny derived properties. Every model is plain data
+that serialises to JSON, so it can be stored in the run store and read back unchanged.
+Facts keep where they came from (meta or header, head or body) and the raw value next to
+the resolved one, so a finding can quote exactly what the page said.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["error", "warning", "notice"]
+Scope = Literal["page", "site"]
+# How a URL entered the crawl. "start" is a start URL given by the user.
+Source = Literal["start", "link", "sitemap", "redirect", "canonical", "hreflang"]
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "notice": 2}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------------------
+# What the crawler saw
+# ---------------------------------------------------------------------------------------
+
+
+class Hop(_Model):
+    """One redirect response: ``url`` answered ``status`` and pointed at ``location``."""
+
+    url: str
+    status: int
+    location: str | None = None  # resolved absolute target; None when the header was missing
+
+
+class RobotsVerdict(_Model):
+    """The robots.txt decision for one URL and one crawler token."""
+
+    allowed: bool
+    agent: str  # the product token the verdict is for, e.g. "googlebot"
+    line: int | None = None  # 1-based line of the deciding rule in robots.txt
+    rule: str | None = None  # the deciding rule as written, e.g. "Disallow: /private/"
+    robots_url: str | None = None  # the robots.txt that decided
+    reason: str | None = None  # e.g. "robots.txt unreachable (503): Google assumes disallow all"
+
+
+class FetchResult(_Model):
+    """Everything one fetch of one URL produced. A failed fetch is a FetchResult with an
+    ``error``, never an exception. ``body`` is carried only as far as extraction."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    url: str  # as requested
+    final_url: str  # after redirects (equal to url without redirects)
+    hops: list[Hop] = Field(default_factory=list)
+    status: int | None = None  # status of the final response; None on a network error
+    error: str | None = None  # e.g. "timeout", "connect-error", "redirect-loop"
+    error_detail: str | None = None
+    headers: list[tuple[str, str]] = Field(default_factory=list)  # names lower-cased
+    body: bytes = Field(default=b"", exclude=True, repr=False)
+    truncated: bool = False  # body cut at the size cap
+    wire_bytes: int = 0  # bytes received on the wire for the final response
+    size: int = 0  # decoded body size (before any cut)
+    content_encoding: str | None = None
+    ttfb: float | None = None  # seconds to the final response's first byte
+    total: float | None = None  # seconds for the whole fetch, redirects included
+    depth: int = 0
+    source: Source = "link"
+
+    def header(self, name: str) -> str | None:
+        """First value of a header (case-insensitive), or None."""
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+    def header_values(self, name: str) -> list[str]:
+        name = name.lower()
+        return [value for key, value in self.headers if key == name]
+
+
+# ---------------------------------------------------------------------------------------
+# What rules read
+# ---------------------------------------------------------------------------------------
+
+
+class Directive(_Model):
+    """One robots directive statement: a ``<meta name=robots|googlebot|...>`` or one
+    ``X-Robots-Tag`` header value. ``agent`` is "*" when it applies to every crawler."""
+
+    source: Literal["meta", "header"]
+    agent: str  # lower-cased crawler token ("googlebot"), or "*" for robots / no agent
+    value: str  # as written
+    tokens: list[str] = Field(default_factory=list)  # lower-cased: "noindex", "max-snippet:50"
+    in_body: bool = False  # a meta found outside <head> (still read by Google)
+
+
+class Canonical(_Model):
+    source: Literal["head", "body", "header"]
+    href: str  # as written
+    url: str | None = None  # resolved absolute URL; None when it cannot be resolved
+    after_head_end: bool = False  # in <head> markup but after an element that ends <head>
+    attrs: dict[str, str] = Field(default_factory=dict)  # other attributes (hreflang, media...)
+
+
+class Hreflang(_Model):
+    source: Literal["head", "body", "header", "sitemap"]
+    lang: str  # as written, e.g. "en-GB", "x-default"
+    href: str
+    url: str | None = None
+
+
+class Link(_Model):
+    href: str  # as written
+    url: str | None = None  # absolute, fragment dropped; None for javascript:, mailto:, junk
+    rel: str = ""  # lower-cased rel attribute
+    text: str = ""  # visible anchor text, whitespace collapsed, capped
+    image_alt: str | None = None  # alt of an <img> inside the link (Google uses it as anchor)
+    nofollow: bool = False
+    internal: bool = False  # same host as the page
+
+
+class Resource(_Model):
+    kind: Literal["script", "stylesheet", "image", "iframe", "other"]
+    src: str  # as written
+    url: str | None = None
+    in_head: bool = False
+    render_blocking: bool = False  # a classic script or stylesheet in <head>
+    alt: str | None = None  # images: None when the attribute is missing
+    width: str | None = None
+    height: str | None = None
+    loading: str | None = None
+
+
+class StructuredData(_Model):
+    format: Literal["json-ld", "microdata", "rdfa"]
+    raw: str = ""  # capped excerpt of the block as written
+    data: Any = None  # parsed JSON-LD, or microdata as a dict
+    error: str | None = None  # parse error message
+    line: int | None = None  # 1-based position of a parse error within the block
+    column: int | None = None
+    types: list[str] = Field(default_factory=list)  # every @type found, nested included
+
+
+class Heading(_Model):
+    level: int
+    text: str
+
+
+class PageFacts(_Model):
+    """What rules read about one URL. Everything is extracted once; rules never parse."""
+
+    # fetch facts
+    url: str
+    final_url: str
+    status: int | None = None
+    error: str | None = None
+    error_detail: str | None = None
+    hops: list[Hop] = Field(default_factory=list)
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    content_type: str | None = None  # media type, lower-cased, no parameters
+    ttfb: float | None = None
+    total: float | None = None
+    size: int = 0
+    wire_bytes: int = 0
+    truncated: bool = False
+    content_encoding: str | None = None
+    depth: int = 0  # discovery depth in the crawl (click depth is computed by Site)
+    source: Source = "link"
+    robots: RobotsVerdict | None = None  # None when robots.txt was not consulted
+
+    # HTML facts (empty for non-HTML responses)
+    is_html: bool = False
+    charset: str | None = None
+    lang: str | None = None
+    titles: list[str] = Field(default_factory=list)
+    meta_descriptions: list[str] = Field(default_factory=list)
+    headings: list[Heading] = Field(default_factory=list)
+    directives: list[Directive] = Field(default_factory=list)
+    canonicals: list[Canonical] = Field(default_factory=list)
+    hreflangs: list[Hreflang] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    resources: list[Resource] = Field(default_factory=list)
+    structured_data: list[StructuredData] = Field(default_factory=list)
+    meta_refresh: str | None = None  # content of <meta http-equiv=refresh>
+    viewport: str | None = None
+    head_ended_by: str | None = None  # element that implicitly closed <head>, if any
+    word_count: int = 0
+    fingerprint: str | None = None  # hash of the normalised visible text
+    simhash: int | None = None  # 64-bit simhash of the visible text (near duplicates)
+
+    @property
+    def is_redirect(self) -> bool:
+        return bool(self.hops) and self.status is not None and 300 <= self.status < 400
+
+    @property
+    def title(self) -> str | None:
+        return self.titles[0] if self.titles else None
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# What rules produce and reports write
+# ---------------------------------------------------------------------------------------
+
+
+class Finding(_Model):
+    """One rule hit on one URL. ``cause`` names the root cause shared by many URLs (a
+    robots.txt line, a canonical target, a sitemap file, a template); findings of one
+    rule with one cause become one Issue."""
+
+    rule: str  # stable code, e.g. "HTTP001"
+    name: str  # kebab-case, says what is wrong
+    severity: Severity
+    url: str
+    message: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    cause: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs: the same problem on the same URL gives the same id."""
+        key = f"{self.rule}\x1f{self.url}\x1f{self.cause or ''}"
+        return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+class ScoreInputs(_Model):
+    """Everything the impact score of an issue was computed from (see impact.py)."""
+
+    severity_weight: float
+    affected: int
+    page_value_sum: float
+    formula: str
+
+
+class Issue(_Model):
+    """Findings of one rule that share one cause: the unit that becomes one ticket."""
+
+    id: str  # stable fingerprint of rule + cause
+    rule: str
+    name: str
+    severity: Severity
+    title: str
+    cause: str | None = None
+    count: int
+    sample_urls: list[str] = Field(default_factory=list)
+    impact: float
+    priority: str  # P1..P4, from impact (impact.py)
+    score: ScoreInputs
+    evidence: dict[str, Any] = Field(default_factory=dict)  # from the first finding
+
+
+class RuleError(_Model):
+    rule: str
+    url: str | None = None
+    error: str
+
+
+class RunInfo(_Model):
+    run_id: str
+    tool_version: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    state: Literal["running", "complete", "interrupted", "failed"] = "running"
+    start_urls: list[str] = Field(default_factory=list)
+    user_agent: str = ""
+    crawler_token: str = "googlebot"
+    settings: dict[str, Any] = Field(default_factory=dict)
+    config_hash: str = ""
+    pages_fetched: int = 0
+    urls_discovered: int = 0
+    fetch_errors: int = 0
+    message: str | None = None  # why a run ended early
+
+
+class Report(_Model):
+    schema_version: int = 1
+    run: RunInfo
+    summary: dict[str, Any] = Field(default_factory=dict)
+    issues: list[Issue] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    rule_errors: list[RuleError] = Field(default_factory=list)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from seoaudit.crawl.urls import Scope, normalize, resolve
+
+
+@pytest.mark.parametrize(
+    ("base", "href", "expected"),
+    [
+        ("http://a.com/x/y.html", "../z", "http://a.com/z"),
+        ("http://A.com:80/x", "/p?q=1#frag", "http://a.com/p?q=1"),
+        ("https://a.com:443/", "b", "https://a.com/b"),
+        ("http://a.com:8080/d/", "e", "http://a.com:8080/d/e"),
+        ("http://a.com/", "//b.com/ü x", "http://b.com/%C3%BC%20x"),
+        ("https://a.com/a/", "b%zz", "https://a.com/a/b%25zz"),
+        ("https://a.com/a/", "b%c3%bc", "https://a.com/a/b%C3%BC"),
+        ("http://a.com/p", "#top", "http://a.com/p"),
+        ("http://a.com", "", None),
+        ("http://a.com/", "javascript:void(0)", None),
+        ("http://a.com/", "mailto:me@a.com", None),
+        ("http://a.com/", "tel:+123", None),
+        ("http://a.com/", "data:text/html,hi", None),
+        ("http://a.com/", "http://exa mple.com/", None),
+        ("http://a.com/", "http://a.com:99999/", None),
+        ("http://a.com/", "/" + "x" * 9000, None),
+        ("http://a.com/", "http://[::1]:8080/x", "http://[::1]:8080/x"),
+    ],
+)
+def test_resolve(base: str, href: str, expected: str | None) -> None:
+    assert resolve(base, href) == expected
+
+
+def test_root_relative_cache_depends_on_origin_not_page() -> None:
+    assert resolve("http://a.com/one/two", "/about") == "http://a.com/about"
+    assert resolve("http://b.com/x", "/about") == "http://b.com/about"
+
+
+def test_normalize_keeps_path_and_query_case() -> None:
+    assert normalize("HTTP://Example.COM/A/b?Q=X") == "http://example.com/A/b?Q=X"
+    assert normalize("ftp://example.com/") is None
+    assert normalize("http://münchen.de/") == "http://xn--mnchen-3ya.de/"
+
+
+def test_scope_host_include_exclude() -> None:
+    scope = Scope.for_start_urls(["https://a.com/"], include=[r"/blog/"], exclude=[r"\?print"])
+    assert scope.allows("https://a.com/blog/x")
+    assert not scope.allows("https://a.com/shop/x")
+    assert not scope.allows("https://a.com/blog/x?print=1")
+    assert not scope.allows("https://b.com/blog/x")
+    assert scope.is_internal("https://a.com/shop/x")

@@ -74,6 +74,10 @@ class FetchResult(_Model):
     total: float | None = None  # seconds for the whole fetch, redirects included
     depth: int = 0
     source: Source = "link"
+    attempts: int = 1  # requests made for the final response (retries included)
+    # Why a redirect chain was not followed further: "out-of-scope", "blocked-by-robots",
+    # "already-crawled". The chain's last hop then points at final_url, unfetched.
+    redirect_stop: str | None = None
 
     def header(self, name: str) -> str | None:
         """First value of a header (case-insensitive), or None."""
@@ -102,6 +106,7 @@ class Directive(_Model):
     value: str  # as written
     tokens: list[str] = Field(default_factory=list)  # lower-cased: "noindex", "max-snippet:50"
     in_body: bool = False  # a meta found outside <head> (still read by Google)
+    after_head_end: bool = False  # in <head> markup but after an element that ends <head>
 
 
 class Canonical(_Model):
@@ -117,6 +122,8 @@ class Hreflang(_Model):
     lang: str  # as written, e.g. "en-GB", "x-default"
     href: str
     url: str | None = None
+    after_head_end: bool = False  # in <head> markup but after an element that ends <head>
+    attrs: dict[str, str] = Field(default_factory=dict)  # other attributes (media, type...)
 
 
 class Link(_Model):
@@ -125,6 +132,7 @@ class Link(_Model):
     rel: str = ""  # lower-cased rel attribute
     text: str = ""  # visible anchor text, whitespace collapsed, capped
     image_alt: str | None = None  # alt of an <img> inside the link (Google uses it as anchor)
+    title: str | None = None  # title attribute, else aria-label: fallback anchor text
     nofollow: bool = False
     internal: bool = False  # same host as the page
 
@@ -176,6 +184,8 @@ class PageFacts(_Model):
     content_encoding: str | None = None
     depth: int = 0  # discovery depth in the crawl (click depth is computed by Site)
     source: Source = "link"
+    attempts: int = 1
+    redirect_stop: str | None = None
     robots: RobotsVerdict | None = None  # None when robots.txt was not consulted
 
     # HTML facts (empty for non-HTML responses)

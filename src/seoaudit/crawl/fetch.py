@@ -1,0 +1,408 @@
+"""Fetching: one httpx client, one request at a time, nothing hidden.
+
+- Redirects are followed here, hop by hop, and every hop is recorded (httpx's own
+  following would hide them). Googlebot follows up to 10 hops; a URL seen twice is a loop.
+- Bodies are read from the raw stream and decompressed here under a size cap: httpx
+  decompresses gzip, deflate and brotli with no limit, so a compression bomb would
+  otherwise cost gigabytes. Googlebot reads only the first 2 MB of an HTML file; a cut
+  body is recorded as ``truncated``.
+- Every fetch has a total deadline, not only idle timeouts, so a server that sends one
+  byte per second cannot hold a worker.
+- Errors are values: a failed fetch is a FetchResult with ``error``, never an exception.
+- 429 and 503 (and network errors) are retried a bounded number of times, honouring
+  Retry-After up to a cap.
+
+This module owns HTTP. It does not decide what to crawl (engine.py) or what a response
+means for robots.txt (robots.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from seoaudit.config import CrawlSettings
+from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.urls import host_of, resolve
+from seoaudit.models import FetchResult, Hop, Source
+
+try:  # brotli is optional; "br" is only advertised when it can be decoded under a cap.
+    import brotli
+
+    _BROTLI = hasattr(brotli, "Decompressor")
+except ImportError:  # pragma: no cover - depends on the environment
+    brotli = None
+    _BROTLI = False
+
+ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI else "gzip, deflate"
+RETRY_STATUSES = frozenset({429, 503})
+_CHUNK_LIMIT = 256 * 1024  # decoded bytes produced per decompression step
+
+
+class DecodeError(Exception):
+    pass
+
+
+class _Decoder(Protocol):
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode ``data``, producing at most ``limit`` bytes."""
+
+    def pending(self) -> bool:
+        """Whether more output can come without more input."""
+
+
+class _Identity:
+    def feed(self, data: bytes, limit: int) -> bytes:
+        return data
+
+    def pending(self) -> bool:
+        return False
+
+
+class _Zlib:
+    """gzip or deflate (zlib-wrapped, or raw as some servers send it), bounded output."""
+
+    def __init__(self, encoding: str) -> None:
+        self._raw_fallback = encoding == "deflate"
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._obj = zlib.decompressobj(wbits)
+        self._tail = b""  # input held back because the output limit was reached
+        self._started = False
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        data = self._tail + data if self._tail else data
+        try:
+            out = self._obj.decompress(data, limit)
+        except zlib.error as exc:
+            if self._raw_fallback and not self._started:
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._raw_fallback = False
+                return self.feed(data, limit)
+            raise DecodeError(f"invalid compressed body: {exc}") from exc
+        self._started = True
+        self._tail = self._obj.unconsumed_tail
+        return out
+
+    def pending(self) -> bool:
+        return bool(self._tail)
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        assert brotli is not None
+        self._obj = brotli.Decompressor()
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        try:
+            return bytes(self._obj.process(data, output_buffer_limit=limit))
+        except brotli.error as exc:
+            raise DecodeError(f"invalid brotli data: {exc}") from exc
+
+    def pending(self) -> bool:
+        return not self._obj.can_accept_more_data()
+
+
+def _decoder(encoding: str | None) -> _Decoder:
+    enc = (encoding or "identity").strip().lower()
+    if enc in ("identity", ""):
+        return _Identity()
+    if enc in ("gzip", "x-gzip", "deflate"):
+        return _Zlib(enc)
+    if enc == "br" and _BROTLI:
+        return _Brotli()
+    raise DecodeError(f"unsupported content-encoding {encoding!r}")
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass
+class Response:
+    """One HTTP exchange (no redirects followed)."""
+
+    url: str
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    truncated: bool = False
+    wire_bytes: int = 0
+    size: int = 0
+    ttfb: float | None = None
+    error: str | None = None
+    error_detail: str | None = None
+    attempts: int = 1
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+# httpx exception -> short error kind recorded in facts. Order matters: subclasses first.
+_ERRORS: list[tuple[type[Exception], str]] = [
+    (httpx.ConnectTimeout, "connect-timeout"),
+    (httpx.ReadTimeout, "read-timeout"),
+    (httpx.WriteTimeout, "write-timeout"),
+    (httpx.PoolTimeout, "pool-timeout"),
+    (httpx.ConnectError, "connect-error"),
+    (httpx.RemoteProtocolError, "protocol-error"),
+    (httpx.ReadError, "read-error"),
+    (httpx.WriteError, "write-error"),
+    (httpx.UnsupportedProtocol, "invalid-url"),
+    (httpx.InvalidURL, "invalid-url"),
+    (httpx.HTTPError, "http-error"),
+]
+
+
+def _error_kind(exc: Exception) -> str:
+    for cls, kind in _ERRORS:
+        if isinstance(exc, cls):
+            return kind
+    return "error"
+
+
+Sink = Callable[[bytes], bool]  # receives decoded chunks; returns False to stop reading
+
+
+class Fetcher:
+    def __init__(
+        self,
+        settings: CrawlSettings,
+        politeness: Politeness | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests: httpx.MockTransport
+    ) -> None:
+        self.settings = settings
+        self.politeness = politeness or Politeness(settings.concurrency, settings.per_host)
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=None,  # waiting for a connection is bounded by the fetch deadline
+        )
+        limits = httpx.Limits(
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.concurrency,
+        )
+        self.client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=timeout,
+            limits=limits,
+            trust_env=False,  # no proxies or netrc credentials picked up behind the user's back
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            transport=transport,
+            event_hooks={"response": [_take_location]},
+        )
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def get(self, url: str, *, max_body: int, sink: Sink | None = None) -> Response:
+        """GET one URL without following redirects, retrying 429/503 and network errors."""
+        attempt = 0
+        while True:
+            attempt += 1
+            async with self.politeness.slot(host_of(url)):
+                response = await self._request(url, max_body, sink)
+            response.attempts = attempt
+            wait = self._retry_wait(response, attempt)
+            if wait is None:
+                return response
+            await asyncio.sleep(wait)
+
+    def _retry_wait(self, response: Response, attempt: int) -> float | None:
+        if attempt > self.settings.retries:
+            return None
+        if response.status in RETRY_STATUSES:
+            after = retry_after_seconds(response.header("retry-after"))
+            if after is not None and after > self.settings.max_retry_wait:
+                return None  # the server asks for longer than we may wait: record it
+        elif response.error not in ("connect-error", "connect-timeout", "read-error"):
+            return None
+        else:
+            after = None
+        backoff = 0.5 * 2 ** (attempt - 1)
+        return min(after if after is not None else backoff, self.settings.max_retry_wait)
+
+    async def _request(self, url: str, max_body: int, sink: Sink | None) -> Response:
+        self.requests += 1
+        response = Response(url=url)
+        start = time.monotonic()
+        try:
+            async with self.client.stream("GET", url) as resp:
+                response.ttfb = time.monotonic() - start
+                response.status = resp.status_code
+                response.headers = [
+                    (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in resp.headers.raw
+                ]
+                location = resp.extensions.get(_LOCATION)
+                if location is not None:
+                    response.headers.append(("location", location))
+                if 300 <= resp.status_code < 400 and response.header("location"):
+                    return response  # the body of a redirect is ignored by search engines
+                await self._read_body(resp, response, max_body, sink)
+        except DecodeError as exc:
+            response.error, response.error_detail = "decoding-error", str(exc)
+        except httpx.HTTPError as exc:
+            response.error = _error_kind(exc)
+            response.error_detail = str(exc)[:300] or type(exc).__name__
+        return response
+
+    async def _read_body(
+        self, resp: httpx.Response, response: Response, max_body: int, sink: Sink | None
+    ) -> None:
+        decoder = _decoder(resp.headers.get("content-encoding"))
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_raw():
+            response.wire_bytes += len(chunk)
+            data = chunk
+            while data or decoder.pending():
+                room = max_body + 1 - size  # one byte past the cap tells us it was cut
+                out = decoder.feed(data, min(room, _CHUNK_LIMIT))
+                data = b""
+                if not out:
+                    break
+                size += len(out)
+                if sink is not None:
+                    keep = out[: max(0, max_body - (size - len(out)))]
+                    if not sink(keep):
+                        response.truncated = True
+                else:
+                    parts.append(out)
+                if size > max_body:
+                    response.truncated = True
+                if response.truncated:
+                    break
+            if response.truncated:
+                break
+        body = b"".join(parts)
+        if len(body) > max_body:
+            body = body[:max_body]
+        response.body = body
+        response.size = size
+        length = resp.headers.get("content-length")
+        if response.truncated and isinstance(decoder, _Identity) and length and length.isdigit():
+            response.size = int(length)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        depth: int = 0,
+        source: Source = "link",
+        max_redirects: int | None = None,
+        max_body: int | None = None,
+        may_follow: Callable[[str], Awaitable[str | None]] | None = None,
+        sink: Sink | None = None,
+    ) -> FetchResult:
+        """Fetch ``url`` following redirects hop by hop within a total deadline.
+
+        ``may_follow(target)`` returns None to follow a redirect target, or the reason
+        not to (out of scope, blocked, already crawled): the chain then stops there and
+        ``redirect_stop`` says why.
+        """
+        limit = self.settings.max_redirects if max_redirects is None else max_redirects
+        body_cap = self.settings.max_body if max_body is None else max_body
+        result = FetchResult(url=url, final_url=url, depth=depth, source=source)
+        start = time.monotonic()
+        try:
+            async with asyncio.timeout(self.settings.deadline):
+                await self._follow(result, limit, body_cap, may_follow, sink)
+        except TimeoutError:
+            result.status = None
+            result.error = "deadline"
+            result.error_detail = f"no complete response within {self.settings.deadline:g}s"
+        result.total = time.monotonic() - start
+        return result
+
+    async def _follow(
+        self,
+        result: FetchResult,
+        limit: int,
+        body_cap: int,
+        may_follow: Callable[[str], Awaitable[str | None]] | None,
+        sink: Sink | None,
+    ) -> None:
+        current = result.url
+        seen = {current}
+        while True:
+            response = await self.get(current, max_body=body_cap, sink=sink)
+            result.final_url = current
+            result.attempts += response.attempts - 1
+            location = response.header("location")
+            status = response.status
+            if status is not None and 300 <= status < 400 and location:
+                target = resolve(current, location)
+                result.hops.append(Hop(url=current, status=status, location=target))
+                if target is None:
+                    result.status, result.error = status, "bad-redirect-location"
+                    result.error_detail = f"Location {location[:200]!r} is not a usable URL"
+                    result.headers = response.headers
+                    return
+                if target in seen:
+                    result.error, result.error_detail = "redirect-loop", f"back to {target}"
+                    return
+                if len(result.hops) > limit:
+                    result.error = "too-many-redirects"
+                    result.error_detail = f"more than {limit} redirects"
+                    return
+                reason = await may_follow(target) if may_follow else None
+                if reason is not None:
+                    result.final_url = target
+                    result.redirect_stop = reason
+                    return
+                seen.add(target)
+                current = target
+                continue
+            _copy_response(result, response)
+            return
+
+
+_LOCATION = "seoaudit.location"
+
+
+async def _take_location(response: httpx.Response) -> None:
+    """Move Location out of httpx's sight. With follow_redirects=False httpx still builds
+    the next request from it, and raises on a Location it cannot parse before we see the
+    response. We resolve Location ourselves (``resolve``), hop by hop."""
+    location = response.headers.get("location")
+    if location is not None:
+        response.extensions[_LOCATION] = location
+        del response.headers["location"]
+
+
+def _copy_response(result: FetchResult, response: Response) -> None:
+    result.status = response.status
+    result.error = response.error
+    result.error_detail = response.error_detail
+    result.headers = response.headers
+    result.body = response.body
+    result.truncated = response.truncated
+    result.wire_bytes = response.wire_bytes
+    result.size = response.size
+    result.ttfb = response.ttfb
+    result.content_encoding = response.header("content-encoding")

@@ -204,6 +204,7 @@ class PageFacts(_Model):
     meta_refresh: str | None = None  # content of <meta http-equiv=refresh>
     viewport: str | None = None
     head_ended_by: str | None = None  # element that implicitly closed <head>, if any
+    markup_truncated: bool = False  # nesting too deep to parse: facts cover the start only
     word_count: int = 0
     fingerprint: str | None = None  # hash of the normalised visible text
     simhash: int | None = None  # 64-bit simhash of the visible text (near duplicates)

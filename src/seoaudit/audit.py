@@ -1,0 +1,132 @@
+"""The audit pipeline as a library call: crawl into a new run store, run the rules, build
+the report. The CLI (and the demo, and tests) call this; it never prints.
+
+An interrupted crawl still runs the rules over what it collected and produces a report;
+the run is marked "interrupted" so nobody mistakes it for a complete audit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from seoaudit import __version__
+from seoaudit.config import Settings
+from seoaudit.crawl.engine import Crawler, CrawlStats, ProgressCallback
+from seoaudit.crawl.urls import host_of
+from seoaudit.models import SEVERITY_ORDER, Report, RunInfo
+from seoaudit.report import build_report
+from seoaudit.rules import run_rules, selected
+from seoaudit.site import Site
+from seoaudit.store import Store
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AuditResult:
+    store_path: Path
+    report: Report
+    stats: CrawlStats
+    start_failed: bool  # no start URL produced any HTTP response
+
+
+def new_run_id(start_url: str, clock: Clock = _now) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", host_of(start_url).lower()).strip("-")[:40] or "site"
+    return f"{clock():%Y%m%d-%H%M%S}-{slug}"
+
+
+def run_audit(
+    settings: Settings,
+    *,
+    on_progress: ProgressCallback | None = None,
+    clock: Clock = _now,
+    run_id: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AuditResult:
+    run_id = run_id or new_run_id(settings.start_urls[0], clock)
+    path = settings.run_dir / f"{run_id}.sqlite"
+    suffix = 1
+    while path.exists():  # two runs in the same second
+        suffix += 1
+        path = settings.run_dir / f"{run_id}-{suffix}.sqlite"
+        run_id = path.stem
+    store = Store(path, create=True)
+    info = RunInfo(
+        run_id=run_id,
+        tool_version=__version__,
+        started_at=clock().isoformat(timespec="seconds"),
+        start_urls=settings.start_urls,
+        user_agent=settings.crawl.user_agent,
+        crawler_token=settings.crawl.crawler.lower(),
+        settings=settings.public_dict(),
+        config_hash=settings.config_hash(),
+    )
+    store.save_run(info)
+    try:
+        stats = asyncio.run(
+            Crawler(settings, store, on_progress=on_progress, transport=transport).run()
+        )
+        info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
+        if stats.stopped_early == "max-pages":
+            info.message = f"stopped at --max-pages {settings.crawl.max_pages}"
+        elif stats.stopped_early == "interrupted":
+            info.message = "interrupted: the report covers what was crawled until then"
+    except BaseException:
+        info.state = "interrupted"
+        info.message = "interrupted: the report covers what was crawled until then"
+        store.flush()
+        stats = CrawlStats()
+        raise
+    finally:
+        info.finished_at = clock().isoformat(timespec="seconds")
+        info.pages_fetched = stats.fetched
+        info.urls_discovered = store.url_count()
+        info.fetch_errors = stats.errors
+        store.save_run(info)
+    site = Site(store)
+    start_failed = all(_start_failed(site, url) for url in settings.start_urls)
+    if start_failed:
+        info.state = "failed"
+        info.message = "no start URL could be fetched"
+        store.save_run(info)
+        site.run = info
+    findings, errors = run_rules(site, selected(settings.select, settings.ignore))
+    store.replace_findings(findings, errors)
+    report = build_report(store, site)
+    store.close()
+    return AuditResult(path, report, stats, start_failed)
+
+
+def _start_failed(site: Site, url: str) -> bool:
+    chain = site.redirect_chain(url)
+    if chain.final_url is None or chain.loop:
+        return True
+    if chain.final_url != url and site.state(chain.final_url) in ("external", "excluded"):
+        return False  # the start URL answered, with a redirect we do not follow
+    if site.state(chain.final_url) == "blocked":
+        # Blocked without a fetch. When robots.txt itself got no HTTP response at all, the
+        # host did not answer: that is a failed start, not a finding about the site.
+        return any(
+            r.status is None and r.error is not None and chain.final_url.startswith(r.origin)
+            for r in site.robots
+        )
+    return chain.final_status is None
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    """0 when no issue reaches ``fail_on`` severity, 1 when one does."""
+    if fail_on == "never":
+        return 0
+    threshold = SEVERITY_ORDER[fail_on]
+    return int(any(SEVERITY_ORDER[i.severity] <= threshold for i in report.issues))

@@ -1,0 +1,137 @@
+"""Discovery I/O: fetch robots.txt once per host and read sitemaps as streams.
+
+What the fetched bytes mean is decided elsewhere: robots.py interprets a robots.txt
+fetch outcome, sitemaps.py parses sitemap bytes. This module only fetches, with the
+limits those readers need, and records what it saw in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from seoaudit.crawl.fetch import Fetcher
+from seoaudit.crawl.sitemaps import ParsedSitemap, SitemapParser
+from seoaudit.crawl.urls import normalize, origin
+from seoaudit.robots import RobotsFile, interpret_fetch
+from seoaudit.store import Store
+
+# Google parses the first 500 KiB of robots.txt. Reading a little more lets the report
+# name the first line that was lost; anything beyond is never read.
+ROBOTS_READ_LIMIT = 512_000 + 64 * 1024
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 2.3.1.2; Google treats more as "no robots.txt"
+MAX_SITEMAP_FILES = 1000  # sitemap files read per run (Search Console allows 500 indexes)
+MAX_INDEX_DEPTH = 2  # an index may list sitemaps; an index inside an index is an error
+
+
+async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> RobotsFile:
+    """Fetch ``site_origin``/robots.txt (following up to five redirects, across hosts)
+    and record the outcome. Never raises for what the server does."""
+    url = f"{site_origin}/robots.txt"
+    result = await fetcher.fetch(
+        url, max_redirects=ROBOTS_MAX_REDIRECTS, max_body=ROBOTS_READ_LIMIT, source="start"
+    )
+    redirects = len(result.hops)
+    error = result.error
+    if error == "too-many-redirects":
+        # interpret_fetch knows what more than five redirects means (no robots.txt).
+        redirects, error = ROBOTS_MAX_REDIRECTS + 1, None
+    robots = interpret_fetch(
+        url,
+        result.status,
+        result.body,
+        error=error,
+        redirects=redirects,
+        content_type=result.header("content-type"),
+    )
+    store.add_robots(
+        site_origin,
+        url,
+        result.status,
+        result.error,
+        robots.outcome,
+        robots.reason,
+        redirects,
+        result.body,
+    )
+    return robots
+
+
+@dataclass
+class SitemapHarvest:
+    """URLs found in the sitemaps of one site, in the order found."""
+
+    urls: list[tuple[str, str]] = field(default_factory=list)  # (url, sitemap it came from)
+    files: int = 0
+
+
+async def read_sitemap(fetcher: Fetcher, url: str) -> tuple[ParsedSitemap, int | None, str | None]:
+    """Download one sitemap as a stream into the parser; stops as soon as a cap is hit."""
+    parser = SitemapParser(url)
+
+    def sink(chunk: bytes) -> bool:
+        parser.feed(chunk)
+        return not parser.done
+
+    # The parser enforces the 50 MB (uncompressed) protocol limit on what it reads; the
+    # fetch cap only guards the transfer itself.
+    result = await fetcher.fetch(url, source="sitemap", max_body=60 * 1024 * 1024, sink=sink)
+    parsed = parser.close()
+    return parsed, result.status, result.error
+
+
+async def harvest_sitemaps(
+    fetcher: Fetcher,
+    start: list[str],
+    store: Store,
+    on_urls: Callable[[str, list[str]], None],
+) -> SitemapHarvest:
+    """Read every sitemap reachable from ``start`` (robots.txt Sitemap: lines, else
+    /sitemap.xml), following index files one level deep. ``on_urls(sitemap, urls)`` is
+    called with the normalised page URLs of each sitemap file as soon as it is read."""
+    harvest = SitemapHarvest()
+    queue: list[tuple[str, str | None, int]] = [(u, None, 0) for u in start]
+    seen: set[str] = set()
+    while queue and harvest.files < MAX_SITEMAP_FILES:
+        url, parent, level = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        harvest.files += 1
+        parsed, status, error = await read_sitemap(fetcher, url)
+        facts = {
+            "errors": [
+                {"kind": e.kind, "message": e.message, "line": e.line} for e in parsed.errors
+            ],
+            "gzipped": parsed.gzipped,
+            "size": parsed.size,
+            "truncated": parsed.truncated,
+            "namespace": parsed.namespace,
+            "level": level,
+        }
+        kind = parsed.kind if status is not None and 200 <= status < 300 else None
+        store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
+        if kind == "sitemapindex":
+            for entry in parsed.entries:
+                if entry.url and level < MAX_INDEX_DEPTH - 1:
+                    queue.append((entry.url, url, level + 1))
+                elif entry.url:
+                    # A nested index is not followed (Google does not); SMP rules report it.
+                    pass
+            continue
+        if kind is None:
+            continue
+        urls = [entry.url for entry in parsed.entries if entry.url]
+        on_urls(url, urls)
+    return harvest
+
+
+def sitemap_candidates(robots: RobotsFile | None, site_origin: str) -> list[str]:
+    """Sitemaps named in robots.txt (absolute URLs only), else the conventional location."""
+    found: list[str] = []
+    if robots is not None and robots.robots is not None:
+        for _, value in robots.robots.sitemaps:
+            url = normalize(value)
+            if url and url not in found:
+                found.append(url)
+    return found or [f"{origin(site_origin)}/sitemap.xml"]

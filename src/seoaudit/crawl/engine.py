@@ -1,0 +1,381 @@
+"""The crawl engine: a frontier, N workers, robots.txt obeyed, everything recorded.
+
+Boring concurrency: one fetcher (one httpx client), one priority queue ordered by
+discovery depth, N worker tasks, per-host limits in the fetcher's politeness. Every URL
+the crawl meets ends with exactly one state in the store (done, blocked, external,
+excluded, not-crawled), so nothing is silently dropped.
+
+URLs disallowed for the audited crawler are recorded as blocked facts instead of being
+fetched (``ignore_robots`` fetches them anyway, still marked blocked). Redirect chains are
+followed by the fetcher and split here into one record per URL, so a chain can be read
+back from the store whichever URL it was entered from.
+
+The engine never prints: progress leaves through the ``on_progress`` callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from seoaudit.config import Settings
+from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
+from seoaudit.crawl.fetch import Fetcher
+from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.urls import Scope, host_of, origin
+from seoaudit.extract import extract
+from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
+from seoaudit.robots import RobotsFile
+from seoaudit.store import (
+    BLOCKED,
+    DONE,
+    EXCLUDED,
+    EXTERNAL,
+    LINK_A,
+    LINK_CANONICAL,
+    LINK_HREFLANG,
+    LINK_REDIRECT,
+    NOT_CRAWLED,
+    QUEUED,
+    Store,
+)
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 200  # pages per store transaction
+FLUSH_SECONDS = 1.0
+
+
+@dataclass
+class CrawlStats:
+    fetched: int = 0  # URLs requested (redirect hops inside one fetch not counted)
+    queued: int = 0
+    errors: int = 0  # network errors and 5xx
+    blocked: int = 0
+    discovered: int = 0
+    started: float = 0.0
+    elapsed: float = 0.0
+    stopped_early: str | None = None  # "interrupted", "max-pages"
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.fetched / self.elapsed if self.elapsed > 0 else 0.0
+
+
+ProgressCallback = Callable[[CrawlStats], None]
+
+
+class Crawler:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        on_progress: ProgressCallback | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests: in-process sites
+    ) -> None:
+        self.transport = transport
+        self.settings = settings
+        self.crawl = settings.crawl
+        self.store = store
+        self.on_progress = on_progress
+        self.token = self.crawl.crawler.lower()
+        self.scope = Scope.for_start_urls(
+            settings.start_urls, self.crawl.include, self.crawl.exclude
+        )
+        self.robots: dict[str, RobotsFile] = {}
+        self.stats = CrawlStats()
+        self._frontier: list[tuple[int, int, int, str, Source]] = []
+        self._seq = 0
+        self._wakeup = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._active = 0
+        self._claimed = 0  # URLs taken from the frontier (fetched or recorded as blocked)
+        self._last_flush = time.monotonic()
+        self._fetcher: Fetcher | None = None
+
+    # -- public --------------------------------------------------------------------------
+
+    def stop(self, reason: str = "interrupted") -> None:
+        """Ask the crawl to stop cleanly: workers finish, what was found is kept."""
+        if self.stats.stopped_early is None:
+            self.stats.stopped_early = reason
+        self._stop.set()
+        self._wakeup.set()
+
+    async def run(self) -> CrawlStats:
+        self.stats.started = time.monotonic()
+        politeness = Politeness(self.crawl.concurrency, self.crawl.per_host, self.crawl.rps)
+        self._fetcher = Fetcher(self.crawl, politeness, transport=self.transport)
+        with _signals(self.stop):
+            try:
+                await self._run(self._fetcher)
+            finally:
+                await self._fetcher.aclose()
+                self._mark_rest_not_crawled()
+                self.store.flush()
+                self.stats.elapsed = time.monotonic() - self.stats.started
+        return self.stats
+
+    # -- the crawl ----------------------------------------------------------------------
+
+    async def _run(self, fetcher: Fetcher) -> None:
+        for url in self.settings.start_urls:
+            self._discover(url, depth=0, source="start")
+        for site in sorted({origin(u) for u in self.settings.start_urls}):
+            await self._ensure_robots(fetcher, site)
+        if self.crawl.sitemaps and not self._stop.is_set():
+            await self._read_sitemaps(fetcher)
+        workers = [
+            asyncio.create_task(self._worker(fetcher)) for _ in range(self.crawl.concurrency)
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _ensure_robots(self, fetcher: Fetcher, site_origin: str) -> RobotsFile:
+        robots = self.robots.get(site_origin)
+        if robots is None:
+            robots = await fetch_robots(fetcher, site_origin, self.store)
+            self.robots[site_origin] = robots
+        return robots
+
+    async def _read_sitemaps(self, fetcher: Fetcher) -> None:
+        start: list[str] = []
+        for site, robots in sorted(self.robots.items()):
+            start.extend(u for u in sitemap_candidates(robots, site) if u not in start)
+
+        def on_urls(sitemap: str, urls: list[str]) -> None:
+            ids = [self._discover(u, depth=1, source="sitemap") for u in urls]
+            self.store.add_sitemap_urls(sitemap, ids)
+
+        await harvest_sitemaps(fetcher, start, self.store, on_urls)
+
+    def _verdict(self, url: str) -> RobotsVerdict | None:
+        robots = self.robots.get(origin(url))
+        return robots.verdict(self.token, url) if robots is not None else None
+
+    def _discover(self, url: str, *, depth: int, source: Source) -> int:
+        """Register a URL; queue it when it is new and in scope. Returns its id."""
+        internal = self.scope.is_internal(url)
+        if not internal:
+            state = EXTERNAL
+        elif not self.scope.allows(url):
+            state = EXCLUDED
+        elif self.crawl.max_depth is not None and depth > self.crawl.max_depth:
+            state = NOT_CRAWLED
+        else:
+            state = QUEUED
+        url_id, new = self.store.url_id(url, depth=depth, source=source, state=state)
+        if new:
+            self.stats.discovered += 1
+            if state == QUEUED:
+                self._seq += 1
+                heapq.heappush(self._frontier, (depth, self._seq, url_id, url, source))
+                self._wakeup.set()
+        return url_id
+
+    async def _worker(self, fetcher: Fetcher) -> None:
+        while not self._stop.is_set():
+            if not self._frontier:
+                if self._active == 0:
+                    self._wakeup.set()  # let the other workers see that we are done
+                    return
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            if self._claimed >= self.crawl.max_pages:
+                self.stop("max-pages")
+                return
+            depth, _, url_id, url, source = heapq.heappop(self._frontier)
+            self._claimed += 1  # counted when taken, so concurrent workers cannot overshoot
+            self._active += 1
+            try:
+                await self._visit(fetcher, url_id, url, depth, source)
+            except Exception as exc:  # a bug on one page must not end the crawl
+                log.exception("internal error on %s", url)
+                self._record_error(url_id, url, depth, source, exc)
+            finally:
+                self._active -= 1
+                self._wakeup.set()
+            self._maybe_flush()
+            if self.on_progress is not None:
+                self.stats.queued = len(self._frontier)
+                self.stats.elapsed = time.monotonic() - self.stats.started
+                self.on_progress(self.stats)
+
+    async def _visit(
+        self, fetcher: Fetcher, url_id: int, url: str, depth: int, source: Source
+    ) -> None:
+        verdict = self._verdict(url)
+        if verdict is not None and not verdict.allowed:
+            self.stats.blocked += 1
+            if not self.crawl.ignore_robots:
+                facts = PageFacts(
+                    url=url, final_url=url, robots=verdict, depth=depth, source=source
+                )
+                self.store.add_page(url_id, facts)
+                self.store.set_state(url_id, BLOCKED)
+                return
+
+        async def may_follow(target: str) -> str | None:
+            if not self.scope.allows(target):
+                return "out-of-scope"
+            if target in self.store.known_url_ids():
+                return "already-crawled"
+            target_verdict = self._verdict(target)
+            if (
+                target_verdict is not None
+                and not target_verdict.allowed
+                and not self.crawl.ignore_robots
+            ):
+                return "blocked-by-robots"
+            self.store.url_id(target, depth=depth, source="redirect", state=DONE)
+            return None
+
+        result = await fetcher.fetch(url, depth=depth, source=source, may_follow=may_follow)
+        self.stats.fetched += 1
+        if result.error or (result.status is not None and result.status >= 500):
+            self.stats.errors += 1
+        self._record(url_id, result, verdict)
+
+    # -- recording ------------------------------------------------------------------------
+
+    def _record(self, url_id: int, result: FetchResult, verdict: RobotsVerdict | None) -> None:
+        hops = result.hops
+        ids = self.store.known_url_ids()
+        for i, hop in enumerate(hops):
+            hop_id = url_id if i == 0 else ids[hop.url]
+            facts = PageFacts(
+                url=hop.url,
+                final_url=result.final_url,
+                status=hop.status,
+                hops=hops[i:],
+                error=result.error if result.error in _CHAIN_ERRORS else None,
+                error_detail=result.error_detail if result.error in _CHAIN_ERRORS else None,
+                redirect_stop=result.redirect_stop,
+                ttfb=result.ttfb if i == 0 else None,
+                total=result.total if i == 0 else None,
+                depth=result.depth,
+                source=result.source if i == 0 else "redirect",
+                robots=verdict if i == 0 else self._verdict(hop.url),
+            )
+            location_id = None
+            if hop.location is not None:
+                location_id = self._discover(hop.location, depth=result.depth, source="redirect")
+                self.store.add_links(hop_id, [(location_id, LINK_REDIRECT, False)])
+            self.store.add_page(hop_id, facts, location_id)
+            self.store.set_state(hop_id, DONE)
+        if hops and (result.redirect_stop or result.error in _CHAIN_ERRORS):
+            return
+        final_id = url_id if not hops else ids[result.final_url]
+        final_verdict = verdict if not hops else self._verdict(result.final_url)
+        if hops:
+            result = result.model_copy(
+                update={"url": result.final_url, "hops": [], "source": "redirect"}
+            )
+        facts = extract(result, robots=final_verdict, internal_hosts=self.scope.hosts)
+        self.store.add_page(final_id, facts)
+        self.store.set_state(final_id, DONE)
+        self._record_links(final_id, facts, result.depth)
+
+    def _record_links(self, page_id: int, facts: PageFacts, depth: int) -> None:
+        edges: list[tuple[int, int, bool]] = []
+        for link in facts.links:
+            if link.url is not None:
+                edges.append(
+                    (
+                        self._discover(link.url, depth=depth + 1, source="link"),
+                        LINK_A,
+                        link.nofollow,
+                    )
+                )
+        for canonical in facts.canonicals:
+            if canonical.url is not None and canonical.url != facts.url:
+                edges.append(
+                    (
+                        self._discover(canonical.url, depth=depth + 1, source="canonical"),
+                        LINK_CANONICAL,
+                        False,
+                    )
+                )
+        for alternate in facts.hreflangs:
+            if alternate.url is not None and alternate.url != facts.url:
+                edges.append(
+                    (
+                        self._discover(alternate.url, depth=depth + 1, source="hreflang"),
+                        LINK_HREFLANG,
+                        False,
+                    )
+                )
+        if edges:
+            self.store.add_links(page_id, edges)
+
+    def _record_error(
+        self, url_id: int, url: str, depth: int, source: Source, exc: Exception
+    ) -> None:
+        facts = PageFacts(
+            url=url,
+            final_url=url,
+            error="internal-error",
+            error_detail=f"{type(exc).__name__}: {exc}"[:300],
+            depth=depth,
+            source=source,
+        )
+        self.store.add_page(url_id, facts)
+        self.store.set_state(url_id, DONE)
+
+    def _maybe_flush(self) -> None:
+        now = time.monotonic()
+        if self.store.pending() >= FLUSH_EVERY or now - self._last_flush > FLUSH_SECONDS:
+            self.store.flush()
+            self._last_flush = now
+
+    def _mark_rest_not_crawled(self) -> None:
+        for _, _, url_id, _, _ in self._frontier:
+            self.store.set_state(url_id, NOT_CRAWLED)
+        self._frontier.clear()
+
+
+_CHAIN_ERRORS = frozenset({"redirect-loop", "too-many-redirects", "bad-redirect-location"})
+
+
+@contextlib.contextmanager
+def _signals(stop: Callable[[], None]) -> Iterator[None]:
+    """First Ctrl-C (or SIGTERM) stops the crawl cleanly; a second one aborts."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    presses = 0
+
+    def handler() -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            raise KeyboardInterrupt
+        stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, handler)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without signal support in asyncio
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+__all__ = ["CrawlStats", "Crawler", "host_of"]

@@ -1,0 +1,311 @@
+"""HTML facts: one parse of a decoded body into the HTML part of ``PageFacts``.
+
+Owns: the tree walk (lexbor via selectolax, the fastest correct HTML5 parser we have) that
+collects links, head metadata (titles, descriptions, robots meta, canonicals, hreflang,
+viewport, refresh), headings, resources, JSON-LD, and the visible text; and the placement of
+head metadata, which combines the tree with ``head.scan_head`` because the tree builder moves
+elements that end ``<head>`` early into the body.
+
+Must not: do I/O, decode bytes (``encoding`` does) or judge anything. It walks the tree once
+with one CSS query per section (head, body) and builds plain dicts that ``facts`` validates
+into models in one call: measured faster than constructing models one by one.
+
+Text values (titles, descriptions, anchors, headings) have whitespace collapsed, as a search
+result or a screen reader shows them; attribute values are kept as written otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, LexborNode
+
+from seoaudit.crawl.urls import normalize, resolve
+from seoaudit.extract.directives import is_robots_meta, meta_directive
+from seoaudit.extract.encoding import Decoded
+from seoaudit.extract.head import HeadScan, scan_head
+from seoaudit.extract.limits import bounded_markup
+from seoaudit.extract.structured import json_ld, microdata, rdfa
+from seoaudit.extract.text import text_metrics
+
+MAX_ANCHOR = 200  # characters of anchor text kept
+MAX_TEXT = 1000  # characters of a title, heading or description kept
+MAX_PARENT_WALK = 32  # ancestors searched for the <a> around an <img>
+
+_SELECTOR = "a, area, link, meta, script, img, iframe, title, h1, h2, h3, h4, h5, h6"
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_NOT_FOLLOWED = frozenset({"nofollow", "ugc", "sponsored"})  # Google's "qualified" links
+# Elements whose content is not visible text (iframe content is fallback markup).
+_INVISIBLE = ["script", "style", "noscript", "template", "iframe"]
+# JavaScript MIME type essences (HTML standard); "" means no type attribute.
+_JS_TYPES = frozenset(
+    {
+        "",
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+    }
+)
+_NON_BLOCKING_MEDIA = frozenset({"print", "speech", "not all"})
+
+Attrs = dict[str, str | None]
+
+
+def _collapse(text: str, limit: int = MAX_TEXT) -> str:
+    return " ".join(text.split())[:limit].rstrip()
+
+
+def _type_essence(attrs: Attrs) -> str:
+    return (attrs.get("type") or "").split(";", 1)[0].strip().lower()
+
+
+def _inside(node: LexborNode, tag: str, stop: frozenset[str]) -> LexborNode | None:
+    """The nearest ancestor ``tag`` of ``node``, not searching past ``stop`` elements."""
+    parent = node.parent
+    for _ in range(MAX_PARENT_WALK):
+        if parent is None:
+            return None
+        name = parent.tag
+        if name == tag:
+            return parent
+        if name in stop:
+            return None
+        parent = parent.parent
+    return None
+
+
+class _Page:
+    """Accumulates the HTML facts of one document during the walk."""
+
+    def __init__(
+        self, tree: LexborHTMLParser, scan: HeadScan, final_url: str, hosts: frozenset[str]
+    ):
+        self.scan = scan
+        self.entry = 0  # next HeadScan entry to match against a <link>/<meta> element
+        self.base = _base_url(tree, final_url)
+        self.hosts = hosts
+        self.facts: dict[str, Any] = {
+            "is_html": True,
+            "head_ended_by": scan.ended_by,
+            "titles": [],
+            "meta_descriptions": [],
+            "headings": [],
+            "directives": [],
+            "canonicals": [],
+            "hreflangs": [],
+            "links": [],
+            "resources": [],
+            "structured_data": [],
+        }
+        self.anchors: dict[int, dict[str, Any]] = {}  # element id -> its link, for image alt
+
+    def place(self, tag: str, key: str, in_head: bool) -> tuple[bool, bool]:
+        """(in head markup, after head end) of the next <link>/<meta> element. Elements are
+        matched in order against the head scan; on any disagreement the tree decides."""
+        entries = self.scan.entries
+        if self.entry < len(entries):
+            entry_tag, entry_key, after = entries[self.entry]
+            if entry_tag == tag and entry_key == key:
+                self.entry += 1
+                return True, after
+            self.entry = len(entries)
+        return in_head, False
+
+    def walk(self, nodes: list[LexborNode], in_head: bool) -> None:
+        for node in nodes:
+            tag = node.tag
+            if tag == "a" or tag == "area":
+                self.link(node, tag)
+            elif tag == "img":
+                self.image(node, in_head)
+            elif tag == "link":
+                self.link_element(node.attributes, in_head)
+            elif tag == "meta":
+                self.meta(node.attributes, in_head)
+            elif tag == "script":
+                self.script(node, in_head)
+            elif tag in _HEADINGS:
+                text = _collapse(node.text())
+                self.facts["headings"].append({"level": _HEADINGS[tag], "text": text})
+            elif tag == "title":
+                if _inside(node, "svg", frozenset({"head", "body"})) is None:
+                    self.facts["titles"].append(_collapse(node.text()))
+            elif tag == "iframe":
+                self.resource("iframe", node.attributes.get("src"), in_head)
+
+    def resource(self, kind: str, src: str | None, in_head: bool, **extra: Any) -> None:
+        src = src or ""
+        url = resolve(self.base, src) if src else None
+        self.facts["resources"].append(
+            {"kind": kind, "src": src, "url": url, "in_head": in_head, **extra}
+        )
+
+    def link(self, node: LexborNode, tag: str) -> None:
+        attrs = node.attributes
+        href = attrs.get("href")
+        if href is None:  # <a> without href is not a link (RES-005 counts those elsewhere)
+            return
+        url = resolve(self.base, href)
+        rel = attrs.get("rel") or ""
+        nofollow = False
+        if rel:
+            rels = rel.lower().split()
+            rel, nofollow = " ".join(rels), not _NOT_FOLLOWED.isdisjoint(rels)
+        text = node.text() if tag == "a" else attrs.get("alt") or ""
+        link = {
+            "href": href,
+            "url": url,
+            "rel": rel,
+            "text": " ".join(text.split())[:MAX_ANCHOR].rstrip() if text else "",
+            "title": attrs.get("title") or attrs.get("aria-label"),
+            "nofollow": nofollow,
+            "internal": url is not None and url.split("/", 3)[2] in self.hosts,
+        }
+        self.facts["links"].append(link)
+        if tag == "a":
+            self.anchors[node.mem_id] = link
+
+    def image(self, node: LexborNode, in_head: bool) -> None:
+        attrs = node.attributes
+        alt = (attrs.get("alt") or "") if "alt" in attrs else None
+        self.resource(
+            "image",
+            attrs.get("src"),
+            in_head,
+            alt=alt,
+            width=attrs.get("width"),
+            height=attrs.get("height"),
+            loading=attrs.get("loading"),
+        )
+        if alt is not None and self.anchors:
+            anchor = _inside(node, "a", frozenset({"body"}))
+            link = None if anchor is None else self.anchors.get(anchor.mem_id)
+            if link is not None and link.get("image_alt") is None:
+                link["image_alt"] = _collapse(alt, MAX_ANCHOR)
+
+    def script(self, node: LexborNode, in_head: bool) -> None:
+        attrs = node.attributes
+        essence = _type_essence(attrs)
+        if essence == "application/ld+json":
+            self.facts["structured_data"].append(json_ld(node.text()))
+        elif "src" in attrs:
+            blocking = (
+                in_head and essence in _JS_TYPES and "async" not in attrs and "defer" not in attrs
+            )
+            self.resource("script", attrs.get("src"), in_head, render_blocking=blocking)
+
+    def link_element(self, attrs: Attrs, in_head: bool) -> None:
+        raw_rel = attrs.get("rel") or ""
+        in_head_markup, after = self.place("link", raw_rel.strip().lower(), in_head)
+        rels = raw_rel.lower().split()
+        href = attrs.get("href") or ""
+        url = resolve(self.base, href) if href else None
+        if "canonical" in rels:
+            self.facts["canonicals"].append(
+                {
+                    "source": "head" if in_head_markup else "body",
+                    "href": href,
+                    "url": url,
+                    "after_head_end": after,
+                    "attrs": _other_attrs(attrs, ("rel", "href")),
+                }
+            )
+        if "alternate" in rels and "hreflang" in attrs:
+            self.facts["hreflangs"].append(
+                {
+                    "source": "head" if in_head_markup else "body",
+                    "lang": attrs.get("hreflang") or "",
+                    "href": href,
+                    "url": url,
+                    "after_head_end": after,
+                    "attrs": _other_attrs(attrs, ("rel", "href", "hreflang")),
+                }
+            )
+        if "stylesheet" in rels:
+            media = (attrs.get("media") or "").strip().lower()
+            blocking = (
+                in_head
+                and "alternate" not in rels
+                and "disabled" not in attrs
+                and media not in _NON_BLOCKING_MEDIA
+            )
+            self.resource("stylesheet", href, in_head, render_blocking=blocking)
+
+    def meta(self, attrs: Attrs, in_head: bool) -> None:
+        name = (attrs.get("name") or "").strip().lower()
+        in_head_markup, after = self.place("meta", name, in_head)
+        content = attrs.get("content") or ""
+        facts = self.facts
+        if name == "description":
+            facts["meta_descriptions"].append(_collapse(content))
+        elif name == "viewport":
+            facts.setdefault("viewport", content)
+        elif name and is_robots_meta(name):
+            facts["directives"].append(
+                meta_directive(name, content, in_body=not in_head_markup, after_head_end=after)
+            )
+        elif not name and (attrs.get("http-equiv") or "").strip().lower() == "refresh":
+            facts.setdefault("meta_refresh", content)
+
+
+def _other_attrs(attrs: Attrs, skip: tuple[str, ...]) -> dict[str, str]:
+    return {key: value or "" for key, value in attrs.items() if key not in skip}
+
+
+def _base_url(tree: LexborHTMLParser, final_url: str) -> str:
+    """The document base URL: the first ``<base href>`` resolved against the response URL
+    (HTML standard, "document base URL"); junk or non-http(s) bases are ignored."""
+    for node in tree.tags("base"):
+        href = node.attributes.get("href")
+        if href is not None:
+            return resolve(final_url, href) or final_url
+    return final_url
+
+
+def _visible_text(tree: LexborHTMLParser) -> str:
+    tree.strip_tags(_INVISIBLE, recursive=True)
+    body = tree.body
+    return body.text(separator=" ") if body is not None else ""
+
+
+def own_hosts(final_url: str, internal_hosts: frozenset[str] | set[str]) -> frozenset[str]:
+    """Hosts whose links count as internal: the given ones, else the page's own host."""
+    if internal_hosts:
+        return frozenset(h.lower() for h in internal_hosts)
+    url = normalize(final_url)
+    return frozenset({url.split("/", 3)[2]}) if url else frozenset()
+
+
+def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[str, Any]:
+    """The HTML part of PageFacts, as plain data ready for validation."""
+    markup, cut = bounded_markup(decoded.utf8)
+    # Without mutation events: they only mirror <option>s into <selectedcontent> (which
+    # would duplicate text), and they make a <select> with many options parse in O(n^2).
+    tree = LexborHTMLParser(markup, options=LexborDocumentOptions.WO_EVENTS)
+    page = _Page(tree, scan_head(decoded.text), final_url, hosts)
+    facts = page.facts
+    facts["charset"] = decoded.charset
+    facts["markup_truncated"] = cut
+    head, body = tree.head, tree.body
+    page.walk(head.css(_SELECTOR) if head is not None else [], True)
+    page.walk(body.css(_SELECTOR) if body is not None else [], False)
+    root = tree.root
+    if root is not None:
+        facts["lang"] = root.attributes.get("lang")
+        if root.css_first("[itemscope], [typeof], [vocab]") is not None:
+            facts["structured_data"].extend(microdata(root, page.base) + rdfa(root))
+    facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(_visible_text(tree))
+    return facts

@@ -1,0 +1,269 @@
+"""Site: the indexes that rules read, built once from the run store.
+
+Per-URL facts that need the whole crawl live here, each computed in exactly one place:
+inlinks, click depth, sitemap membership, redirect chains, robots.txt outcomes and page
+value. The link graph is held as compact integer arrays (numpy), not per-link objects,
+so memory stays proportional to the number of edges and graph questions run as array
+operations.
+
+Rules read a Site; they never query the store themselves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from seoaudit import impact
+from seoaudit.crawl.urls import Scope
+from seoaudit.models import PageFacts, RunInfo
+from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT, Store
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class RedirectChain:
+    """A redirect chain read back from the store, whichever URL it was entered at."""
+
+    hops: list[tuple[str, int]] = field(default_factory=list)  # (url, 3xx status)
+    final_url: str | None = None
+    final_status: int | None = None  # None when the end was not fetched or not reached
+    loop: bool = False
+    error: str | None = None  # "redirect-loop", "too-many-redirects", ...
+
+
+@dataclass
+class RobotsOutcome:
+    origin: str
+    url: str
+    status: int | None
+    error: str | None
+    outcome: str
+    reason: str
+    redirects: int
+    body: bytes | None
+
+
+class Site:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.run: RunInfo = store.load_run()
+        self.scope = Scope.for_start_urls(self.run.start_urls)
+        db = store.db
+        self._urls: list[str] = [""]  # index = url id (ids start at 1)
+        self._state: list[str] = [""]
+        for url_id, url, state in db.execute("SELECT id, url, state FROM urls ORDER BY id"):
+            while len(self._urls) < url_id:  # ids are dense, but never trust that blindly
+                self._urls.append("")
+                self._state.append("")
+            self._urls.append(url)
+            self._state.append(state)
+        self._ids = {url: i for i, url in enumerate(self._urls) if url}
+        n = len(self._urls)
+        self._status = np.full(n, -1, dtype=np.int64)
+        self._location = np.full(n, 0, dtype=np.int64)
+        self._error: dict[int, str] = {}
+        self._fetched = np.zeros(n, dtype=bool)
+        for url_id, status, error, location in db.execute(
+            "SELECT url_id, status, error, location_id FROM pages"
+        ):
+            self._fetched[url_id] = status is not None or error is not None
+            self._status[url_id] = -1 if status is None else status
+            self._location[url_id] = location or 0
+            if error:
+                self._error[url_id] = error
+        self._edges = self._load_edges(db, n)
+        self._sitemaps = self._load_sitemaps(db)
+        self.inlinks: IntArray = self._count_inlinks(n)
+        self.depth: IntArray = self._click_depths(n)
+        self.robots: list[RobotsOutcome] = [
+            RobotsOutcome(**dict(row)) for row in store.robots_rows()
+        ]
+        self.values = impact.page_values(self)
+
+    # -- loading ----------------------------------------------------------------------
+
+    @staticmethod
+    def _load_edges(db: sqlite3.Connection, n: int) -> dict[int, tuple[IntArray, IntArray]]:
+        edges: dict[int, tuple[IntArray, IntArray]] = {}
+        for kind in (LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT):
+            rows = db.execute(
+                "SELECT DISTINCT src, dst FROM links WHERE kind = ? AND src != dst", (kind,)
+            ).fetchall()
+            pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+            edges[kind] = (pairs[:, 0], pairs[:, 1])
+        return edges
+
+    @staticmethod
+    def _load_sitemaps(db: sqlite3.Connection) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for url_id, sitemap in db.execute("SELECT url_id, sitemap FROM sitemap_urls"):
+            found.setdefault(url_id, []).append(sitemap)
+        return found
+
+    def _count_inlinks(self, n: int) -> IntArray:
+        _src, dst = self._edges[LINK_A]
+        return np.bincount(dst, minlength=n).astype(np.int64)
+
+    def _click_depths(self, n: int) -> IntArray:
+        """Breadth-first from the start URLs over links and redirects: the number of clicks
+        a visitor (or crawler) needs. -1 when unreachable by links (e.g. sitemap-only)."""
+        a_src, a_dst = self._edges[LINK_A]
+        r_src, r_dst = self._edges[LINK_REDIRECT]
+        src = np.concatenate([a_src, r_src])
+        dst = np.concatenate([a_dst, r_dst])
+        cost = np.concatenate([np.ones(len(a_src), np.int64), np.zeros(len(r_src), np.int64)])
+        order = np.argsort(src, kind="stable")
+        src, dst, cost = src[order], dst[order], cost[order]
+        starts = np.searchsorted(src, np.arange(n + 1))
+        depth = np.full(n, -1, dtype=np.int64)
+        frontier = [self._ids[u] for u in self.run.start_urls if u in self._ids]
+        for node in frontier:
+            depth[node] = 0
+        level = 0
+        while frontier:
+            nxt: list[int] = []
+            # zero-cost redirect edges keep the same level; link edges add one click
+            stack = list(frontier)
+            while stack:
+                node = stack.pop()
+                lo, hi = starts[node], starts[node + 1]
+                targets, costs = dst[lo:hi], cost[lo:hi]
+                for target in targets[(costs == 0) & (depth[targets] < 0)].tolist():
+                    depth[target] = level
+                    stack.append(target)
+                    frontier.append(target)
+            for node in frontier:
+                lo, hi = starts[node], starts[node + 1]
+                targets = dst[lo:hi][cost[lo:hi] == 1]
+                new = np.unique(targets[depth[targets] < 0])
+                depth[new] = level + 1
+                nxt.extend(new.tolist())
+            frontier = nxt
+            level += 1
+        return depth
+
+    # -- questions rules ask ---------------------------------------------------------------
+
+    @property
+    def start_urls(self) -> list[str]:
+        return self.run.start_urls
+
+    def id(self, url: str) -> int | None:
+        return self._ids.get(url)
+
+    def url(self, url_id: int) -> str:
+        return self._urls[url_id]
+
+    def state(self, url: str) -> str | None:
+        url_id = self._ids.get(url)
+        return self._state[url_id] if url_id is not None else None
+
+    def is_internal(self, url: str) -> bool:
+        return self.scope.is_internal(url)
+
+    def status(self, url: str) -> int | None:
+        url_id = self._ids.get(url)
+        if url_id is None or self._status[url_id] < 0:
+            return None
+        return int(self._status[url_id])
+
+    def inlink_count(self, url: str) -> int:
+        url_id = self._ids.get(url)
+        return int(self.inlinks[url_id]) if url_id is not None else 0
+
+    def linking_pages(self, url: str, limit: int = 10) -> list[str]:
+        """Pages that link to ``url`` with an <a href>, first ``limit`` by URL."""
+        url_id = self._ids.get(url)
+        if url_id is None:
+            return []
+        rows = self.store.db.execute(
+            "SELECT DISTINCT u.url FROM links l JOIN urls u ON u.id = l.src "
+            "WHERE l.dst = ? AND l.kind = ? AND l.src != l.dst ORDER BY u.url LIMIT ?",
+            (url_id, LINK_A, limit),
+        )
+        return [row[0] for row in rows]
+
+    def referrers(self, url: str, kind: int) -> list[str]:
+        """Pages pointing at ``url`` through a canonical, hreflang or redirect."""
+        url_id = self._ids.get(url)
+        if url_id is None:
+            return []
+        rows = self.store.db.execute(
+            "SELECT DISTINCT u.url FROM links l JOIN urls u ON u.id = l.src "
+            "WHERE l.dst = ? AND l.kind = ? AND l.src != l.dst ORDER BY u.url LIMIT 50",
+            (url_id, kind),
+        )
+        return [row[0] for row in rows]
+
+    def click_depth(self, url: str) -> int | None:
+        url_id = self._ids.get(url)
+        if url_id is None or self.depth[url_id] < 0:
+            return None
+        return int(self.depth[url_id])
+
+    def sitemaps_of(self, url: str) -> list[str]:
+        url_id = self._ids.get(url)
+        return sorted(self._sitemaps.get(url_id, [])) if url_id is not None else []
+
+    def in_sitemap(self, url: str) -> bool:
+        url_id = self._ids.get(url)
+        return url_id is not None and url_id in self._sitemaps
+
+    def page_value(self, url: str) -> float:
+        url_id = self._ids.get(url)
+        return float(self.values[url_id]) if url_id is not None else 0.0
+
+    def fetched_count(self) -> int:
+        return int(self._fetched.sum())
+
+    def pages(self) -> Iterator[PageFacts]:
+        return self.store.iter_pages()
+
+    def redirect_chain(self, url: str, limit: int = 50) -> RedirectChain:
+        chain = RedirectChain()
+        url_id = self._ids.get(url)
+        seen: set[int] = set()
+        while url_id is not None and len(chain.hops) < limit:
+            status = int(self._status[url_id])
+            location = int(self._location[url_id])
+            if url_id in seen:
+                chain.loop = True
+                chain.error = "redirect-loop"
+                chain.final_url = self._urls[url_id]
+                return chain
+            seen.add(url_id)
+            if 300 <= status < 400 and location:
+                chain.hops.append((self._urls[url_id], status))
+                url_id = location
+                continue
+            chain.final_url = self._urls[url_id]
+            chain.final_status = status if status >= 0 else None
+            chain.error = self._error.get(url_id)
+            return chain
+        if len(chain.hops) >= limit:
+            chain.error = "too-many-redirects"
+        return chain
+
+    def summary(self) -> dict[str, Any]:
+        statuses: dict[str, int] = {}
+        for status in self._status[self._fetched].tolist():
+            key = "error" if status < 0 else f"{status // 100}xx"
+            statuses[key] = statuses.get(key, 0) + 1
+        states: dict[str, int] = {}
+        for state in self._state[1:]:
+            states[state] = states.get(state, 0) + 1
+        return {
+            "urls": len(self._ids),
+            "fetched": self.fetched_count(),
+            "status_classes": dict(sorted(statuses.items())),
+            "url_states": dict(sorted(states.items())),
+            "links": len(self._edges[LINK_A][0]),
+            "in_sitemaps": len(self._sitemaps),
+        }

@@ -1,0 +1,349 @@
+"""The run store: one SQLite file per run, holding what the crawl saw and what rules found.
+
+It makes a run something to come back to: reports are written from it without
+re-crawling, rules can be re-run over it, and an interrupted run keeps everything it had
+(writes are batched in transactions; WAL mode keeps the file consistent after a kill).
+
+URLs are stored once and referred to by integer id, so the link graph is three integers
+per edge. Page facts are stored as compressed JSON of ``PageFacts``.
+
+This module owns the schema and all SQL. It knows nothing about HTTP or HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from seoaudit.models import Finding, PageFacts, RuleError, RunInfo
+
+SCHEMA_VERSION = 1
+
+# Link kinds in the links table.
+LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT = 0, 1, 2, 3
+
+# URL states: what the crawl did with a URL.
+QUEUED, DONE, BLOCKED, EXTERNAL, EXCLUDED, NOT_CRAWLED = (
+    "queued",
+    "done",
+    "blocked",
+    "external",
+    "excluded",
+    "not-crawled",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS urls (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    depth INTEGER,
+    source TEXT,
+    state TEXT NOT NULL DEFAULT 'queued'
+);
+CREATE TABLE IF NOT EXISTS pages (
+    url_id INTEGER PRIMARY KEY,
+    status INTEGER,
+    error TEXT,
+    location_id INTEGER,
+    content_type TEXT,
+    is_html INTEGER NOT NULL DEFAULT 0,
+    robots_allowed INTEGER,
+    ttfb REAL,
+    total REAL,
+    size INTEGER,
+    facts BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (
+    src INTEGER NOT NULL,
+    dst INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    nofollow INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS links_dst ON links (dst, kind);
+CREATE TABLE IF NOT EXISTS robots (
+    origin TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    status INTEGER,
+    error TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    redirects INTEGER NOT NULL DEFAULT 0,
+    body BLOB
+);
+CREATE TABLE IF NOT EXISTS sitemaps (
+    url TEXT PRIMARY KEY,
+    parent TEXT,
+    status INTEGER,
+    error TEXT,
+    kind TEXT,
+    entries INTEGER NOT NULL DEFAULT 0,
+    facts TEXT
+);
+CREATE TABLE IF NOT EXISTS sitemap_urls (
+    url_id INTEGER NOT NULL,
+    sitemap TEXT NOT NULL,
+    PRIMARY KEY (url_id, sitemap)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS findings (
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    url TEXT NOT NULL,
+    cause TEXT,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT NOT NULL);
+"""
+
+
+def _pack(facts: PageFacts) -> bytes:
+    return zlib.compress(facts.model_dump_json(exclude_defaults=True).encode(), 1)
+
+
+def _unpack(blob: bytes) -> PageFacts:
+    return PageFacts.model_validate_json(zlib.decompress(blob))
+
+
+class StoreError(Exception):
+    """The run file is missing, not a seoaudit run, or from an incompatible version."""
+
+
+class Store:
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        if not create and not path.exists():
+            raise StoreError(f"no run at {path}")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            if create:
+                self.db.executescript(_SCHEMA)
+                self.set_meta("schema_version", SCHEMA_VERSION)
+            version = self.get_meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a seoaudit run file: {exc}") from exc
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} has run schema {version}, this seoaudit reads {SCHEMA_VERSION}"
+            )
+        self._ids: dict[str, int] = dict(self.db.execute("SELECT url, id FROM urls"))
+        self._next_id = max(self._ids.values(), default=0)
+        self._pending_urls: list[tuple[int, str, int | None, str | None, str]] = []
+        self._pending_pages: list[tuple[Any, ...]] = []
+        self._pending_links: list[tuple[int, int, int, int]] = []
+        self._pending_states: list[tuple[str, int]] = []
+
+    def close(self) -> None:
+        self.flush()
+        self.db.close()
+
+    # -- metadata ----------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def save_run(self, info: RunInfo) -> None:
+        self.set_meta("run", info.model_dump(mode="json"))
+
+    def load_run(self) -> RunInfo:
+        data = self.get_meta("run")
+        if data is None:
+            raise StoreError(f"{self.path} holds no run information")
+        return RunInfo.model_validate(data)
+
+    # -- URLs --------------------------------------------------------------------------
+
+    def url_id(
+        self,
+        url: str,
+        *,
+        depth: int | None = None,
+        source: str | None = None,
+        state: str = QUEUED,
+    ) -> tuple[int, bool]:
+        """The id of ``url``, adding it when new. Returns (id, was_new).
+
+        Ids are assigned here and written with the next batch, so discovering a URL costs
+        a dictionary lookup, not a database round trip. The dictionary is the crawl's
+        seen-set."""
+        found = self._ids.get(url)
+        if found is not None:
+            return found, False
+        self._next_id += 1
+        self._ids[url] = self._next_id
+        self._pending_urls.append((self._next_id, url, depth, source, state))
+        return self._next_id, True
+
+    def known_url_ids(self) -> dict[str, int]:
+        return self._ids
+
+    def set_state(self, url_id: int, state: str) -> None:
+        self._pending_states.append((state, url_id))
+
+    def url_count(self) -> int:
+        return len(self._ids)
+
+    # -- pages and links (batched) ----------------------------------------------------
+
+    def add_page(self, url_id: int, facts: PageFacts, location_id: int | None = None) -> None:
+        robots = None if facts.robots is None else int(facts.robots.allowed)
+        self._pending_pages.append(
+            (
+                url_id,
+                facts.status,
+                facts.error,
+                location_id,
+                facts.content_type,
+                int(facts.is_html),
+                robots,
+                facts.ttfb,
+                facts.total,
+                facts.size,
+                _pack(facts),
+            )
+        )
+
+    def add_links(self, src: int, edges: Iterable[tuple[int, int, bool]]) -> None:
+        """``edges``: (dst id, kind, nofollow)."""
+        self._pending_links.extend((src, dst, kind, int(nf)) for dst, kind, nf in edges)
+
+    def pending(self) -> int:
+        return len(self._pending_pages)
+
+    def flush(self) -> None:
+        if not (
+            self._pending_urls or self._pending_pages or self._pending_links or self._pending_states
+        ):
+            return
+        with self.transaction():
+            self.db.executemany("INSERT INTO urls VALUES (?,?,?,?,?)", self._pending_urls)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._pending_pages
+            )
+            self.db.executemany("INSERT INTO links VALUES (?,?,?,?)", self._pending_links)
+            self.db.executemany("UPDATE urls SET state = ? WHERE id = ?", self._pending_states)
+        self._pending_urls.clear()
+        self._pending_pages.clear()
+        self._pending_links.clear()
+        self._pending_states.clear()
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    def iter_pages(self) -> Iterator[PageFacts]:
+        for (blob,) in self.db.execute("SELECT facts FROM pages ORDER BY url_id"):
+            yield _unpack(blob)
+
+    def page(self, url: str) -> PageFacts | None:
+        row = self.db.execute(
+            "SELECT p.facts FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = ?", (url,)
+        ).fetchone()
+        return _unpack(row[0]) if row else None
+
+    def pages_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+
+    # -- robots.txt and sitemaps -------------------------------------------------------
+
+    def add_robots(
+        self,
+        origin: str,
+        url: str,
+        status: int | None,
+        error: str | None,
+        outcome: str,
+        reason: str,
+        redirects: int,
+        body: bytes | None,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO robots VALUES (?,?,?,?,?,?,?,?)",
+            (origin, url, status, error, outcome, reason, redirects, body),
+        )
+
+    def robots_rows(self) -> list[sqlite3.Row]:
+        self.db.row_factory = sqlite3.Row
+        try:
+            return list(self.db.execute("SELECT * FROM robots ORDER BY origin"))
+        finally:
+            self.db.row_factory = None
+
+    def add_sitemap(
+        self,
+        url: str,
+        parent: str | None,
+        status: int | None,
+        error: str | None,
+        kind: str | None,
+        entries: int,
+        facts: dict[str, Any],
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO sitemaps VALUES (?,?,?,?,?,?,?)",
+            (url, parent, status, error, kind, entries, json.dumps(facts)),
+        )
+
+    def add_sitemap_urls(self, sitemap: str, url_ids: Iterable[int]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO sitemap_urls VALUES (?, ?)",
+                ((i, sitemap) for i in url_ids),
+            )
+
+    def sitemap_rows(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT url, parent, status, error, kind, entries, facts FROM sitemaps ORDER BY url"
+        )
+        keys = ("url", "parent", "status", "error", "kind", "entries", "facts")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["facts"] = json.loads(item["facts"] or "{}")
+            out.append(item)
+        return out
+
+    # -- findings ----------------------------------------------------------------------
+
+    def replace_findings(self, findings: Iterable[Finding], errors: Iterable[RuleError]) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM findings")
+            self.db.execute("DELETE FROM rule_errors")
+            self.db.executemany(
+                "INSERT INTO findings VALUES (?,?,?,?,?)",
+                ((f.rule, f.severity, f.url, f.cause, f.model_dump_json()) for f in findings),
+            )
+            self.db.executemany(
+                "INSERT INTO rule_errors VALUES (?,?,?)", ((e.rule, e.url, e.error) for e in errors)
+            )
+
+    def findings(self) -> list[Finding]:
+        rows = self.db.execute("SELECT data FROM findings ORDER BY rowid")
+        return [Finding.model_validate_json(data) for (data,) in rows]
+
+    def rule_errors(self) -> list[RuleError]:
+        rows = self.db.execute("SELECT rule, url, error FROM rule_errors ORDER BY rowid")
+        return [RuleError(rule=r, url=u, error=e) for r, u, e in rows]
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,70 @@
+"""In-process test sites: a dict of path -> response, crawled by the real crawler through
+httpx.MockTransport, so rule tests exercise the real extractor, store, Site and rules
+without a network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from seoaudit.audit import AuditResult, run_audit
+from seoaudit.config import CrawlSettings, Settings
+
+ORIGIN = "http://site.test"
+_ERRORS: dict[str, type[httpx.TransportError]] = {
+    "connect-error": httpx.ConnectError,
+    "read-error": httpx.ReadError,
+    "read-timeout": httpx.ReadTimeout,
+}
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        yield self.data
+
+
+def transport(pages: dict[str, dict[str, Any]]) -> httpx.MockTransport:
+    """``pages``: path (with query) -> {status, headers, body, content_type}. Unlisted
+    paths answer 404; an unlisted /robots.txt answers 404 (no rules)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        target = request.url.raw_path.decode("ascii")
+        host_key = f"{request.url.scheme}://{request.url.host}{target}"
+        spec = pages.get(host_key) or pages.get(target)
+        if spec is None:
+            return httpx.Response(
+                404,
+                headers={"Content-Type": "text/html"},
+                stream=_Body(b"<title>Not found</title>"),
+            )
+        if "raise" in spec:
+            raise _ERRORS[spec["raise"]]("simulated", request=request)
+        body = spec.get("body", "")
+        data = body.encode() if isinstance(body, str) else body
+        headers = dict(spec.get("headers", {}))
+        if data and "content-type" not in {k.lower() for k in headers}:
+            default = "text/plain" if target.endswith(".txt") else "text/html; charset=utf-8"
+            headers["Content-Type"] = spec.get("content_type", default)
+        return httpx.Response(int(spec.get("status", 200)), headers=headers, stream=_Body(data))
+
+    return httpx.MockTransport(handler)
+
+
+def crawl(
+    pages: dict[str, dict[str, Any]],
+    tmp_path: Path,
+    *,
+    start: str = "/",
+    **crawl_settings: Any,
+) -> AuditResult:
+    settings = Settings(
+        start_urls=[ORIGIN + start],
+        crawl=CrawlSettings(**{"retries": 0, **crawl_settings}),
+        run_dir=tmp_path,
+    )
+    return run_audit(settings, transport=transport(pages))

@@ -1,0 +1,243 @@
+"""End to end: the real `seoaudit` CLI, in a subprocess, against a real HTTP server on
+127.0.0.1 serving a fixture site from files (statuses and redirects from _site.toml)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seoaudit.devserver import SiteServer
+
+ROOT = Path(__file__).resolve().parent.parent
+BASIC = ROOT / "fixtures" / "basic"
+pytestmark = pytest.mark.e2e
+
+
+def seoaudit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"}
+    return subprocess.run(
+        [sys.executable, "-m", "seoaudit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def basic_site() -> Iterator[str]:
+    with SiteServer(BASIC) as server:
+        yield server.base_url
+
+
+@pytest.fixture(scope="module")
+def basic_run(basic_site: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    work = tmp_path_factory.mktemp("basic")
+    proc = seoaudit(
+        "audit",
+        basic_site + "/",
+        "-f",
+        "json",
+        "-o",
+        "report.json",
+        "-f",
+        "csv",
+        "-o",
+        "report.csv",
+        "-q",
+        "--run-dir",
+        "runs",
+        cwd=work,
+    )
+    report = json.loads((work / "report.json").read_text())
+    return {"proc": proc, "report": report, "work": work, "base": basic_site}
+
+
+def _rules(report: dict[str, Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for finding in report["findings"]:
+        found.setdefault(finding["rule"], []).append(finding["url"])
+    return found
+
+
+def test_audit_finds_the_planted_problems(basic_run: dict[str, Any]) -> None:
+    base = basic_run["base"]
+    rules = _rules(basic_run["report"])
+    assert rules["HTTP001"] == [f"{base}/missing.html"]
+    assert rules["HTTP002"] == [f"{base}/error"]
+    assert rules["HTTP006"] == [f"{base}/chain-a"]
+    assert sorted(rules["HTTP008"]) == [f"{base}/loop-a"]
+    assert rules["ROB008"] == [f"{base}/private/secret.html"]
+    assert "HTTP007" not in rules
+
+
+def test_single_redirect_and_healthy_pages_are_not_flagged(basic_run: dict[str, Any]) -> None:
+    base = basic_run["base"]
+    flagged = {url for urls in _rules(basic_run["report"]).values() for url in urls}
+    for clean in ("/", "/about.html", "/old-about", "/only-in-sitemap.html"):
+        assert f"{base}{clean}" not in flagged
+
+
+def test_exit_code_1_when_an_error_issue_exists(basic_run: dict[str, Any]) -> None:
+    assert basic_run["proc"].returncode == 1, basic_run["proc"].stderr
+    assert basic_run["proc"].stdout == ""  # -q and every format went to a file
+
+
+def test_blocked_url_names_the_robots_line_and_why_it_matters(basic_run: dict[str, Any]) -> None:
+    finding = next(f for f in basic_run["report"]["findings"] if f["rule"] == "ROB008")
+    assert finding["evidence"]["line"] == 2
+    assert finding["evidence"]["rule"] == "Disallow: /private/"
+    assert finding["severity"] == "error"
+    assert "listed in a sitemap" in finding["evidence"]["why_it_matters"]
+    assert finding["cause"].endswith("robots.txt line 2: Disallow: /private/")
+
+
+def test_json_report_is_versioned_and_ranked_with_score_inputs(basic_run: dict[str, Any]) -> None:
+    report = basic_run["report"]
+    assert report["schema_version"] == 1
+    assert report["run"]["state"] == "complete"
+    impacts = [issue["impact"] for issue in report["issues"]]
+    assert impacts == sorted(impacts, reverse=True)
+    for issue in report["issues"]:
+        score = issue["score"]
+        assert issue["impact"] == pytest.approx(
+            score["severity_weight"] * score["page_value_sum"], abs=0.01
+        )
+        assert issue["priority"] in {"P1", "P2", "P3", "P4"}
+
+
+def test_sitemap_and_redirect_discovery(basic_run: dict[str, Any]) -> None:
+    report = basic_run["report"]
+    assert report["summary"]["in_sitemaps"] == 4
+    # the sitemap-only page, the chain hops and the loop were all fetched
+    assert report["run"]["pages_fetched"] >= 8
+
+
+def test_csv_has_one_row_per_finding(basic_run: dict[str, Any]) -> None:
+    with (basic_run["work"] / "report.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(basic_run["report"]["findings"])
+    assert {r["rule"] for r in rows} == {f["rule"] for f in basic_run["report"]["findings"]}
+
+
+def test_report_from_stored_run_matches_without_recrawling(basic_run: dict[str, Any]) -> None:
+    work = basic_run["work"]
+    proc = seoaudit("report", "latest", "-f", "json", "--run-dir", "runs", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads(proc.stdout)
+    assert again["issues"] == basic_run["report"]["issues"]
+    assert again["findings"] == basic_run["report"]["findings"]
+
+
+def test_console_report_lists_top_issues(basic_site: str, tmp_path: Path) -> None:
+    proc = seoaudit(
+        "audit", basic_site + "/", "--run-dir", "runs", "--fail-on", "never", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Top issues" in proc.stdout
+    assert "HTTP008" in proc.stdout and "ROB008" in proc.stdout
+
+
+def test_ignore_robots_fetches_but_still_reports_blocked(basic_site: str, tmp_path: Path) -> None:
+    proc = seoaudit(
+        "audit",
+        basic_site + "/",
+        "--ignore-robots",
+        "-f",
+        "json",
+        "-q",
+        "--run-dir",
+        "r",
+        cwd=tmp_path,
+    )
+    report = json.loads(proc.stdout)
+    assert f"{basic_site}/private/secret.html" in _rules(report)["ROB008"]
+
+
+def test_max_pages_stops_and_says_so(basic_site: str, tmp_path: Path) -> None:
+    proc = seoaudit(
+        "audit",
+        basic_site + "/",
+        "--max-pages",
+        "3",
+        "-f",
+        "json",
+        "-q",
+        "--run-dir",
+        "r",
+        cwd=tmp_path,
+    )
+    report = json.loads(proc.stdout)
+    assert report["run"]["pages_fetched"] <= 3
+    assert "max-pages" in report["run"]["message"]
+
+
+def test_unreachable_start_url_exits_3_with_a_one_line_error(tmp_path: Path) -> None:
+    proc = seoaudit(
+        "audit",
+        "http://127.0.0.1:9/",
+        "-q",
+        "--run-dir",
+        "r",
+        "--retries",
+        "0",
+        "-f",
+        "json",
+        "-o",
+        "out.json",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr
+    assert "start URL could not be fetched" in proc.stderr
+    report = json.loads((tmp_path / "out.json").read_text())  # the report is still written
+    assert report["run"]["state"] == "failed"
+
+
+@pytest.mark.parametrize("bad", ["http://", "ftp://example.com/", "http://exa mple.com/"])
+def test_malformed_start_url_is_a_usage_error(bad: str, tmp_path: Path) -> None:
+    proc = seoaudit("audit", bad, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_invalid_regex_is_a_usage_error(tmp_path: Path) -> None:
+    proc = seoaudit("audit", "http://127.0.0.1:9/", "--include", "(", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "invalid regular expression" in proc.stderr
+
+
+def test_rules_list_and_explain(tmp_path: Path) -> None:
+    listing = seoaudit("rules", cwd=tmp_path)
+    assert listing.returncode == 0
+    assert "HTTP001" in listing.stdout and "ROB008" in listing.stdout
+    explain = seoaudit("rules", "explain", "HTTP006", cwd=tmp_path)
+    assert explain.returncode == 0
+    assert "How to fix" in explain.stdout
+    missing = seoaudit("rules", "explain", "NOPE999", cwd=tmp_path)
+    assert missing.returncode == 2
+
+
+def test_robots_verify_command(basic_site: str, tmp_path: Path) -> None:
+    blocked = seoaudit("robots", basic_site + "/private/secret.html", cwd=tmp_path)
+    assert blocked.returncode == 1
+    assert "blocked" in blocked.stdout and "line 2: Disallow: /private/" in blocked.stdout
+    allowed = seoaudit("robots", basic_site + "/about.html", "--as", "bingbot", cwd=tmp_path)
+    assert allowed.returncode == 0 and allowed.stdout.startswith("allowed")
+
+
+def test_demo_runs_a_real_audit(tmp_path: Path) -> None:
+    proc = seoaudit("demo", "-f", "json", "--run-dir", "runs", cwd=tmp_path, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["run"]["pages_fetched"] >= 20
+    assert len(report["issues"]) >= 5

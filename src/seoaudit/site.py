@@ -69,10 +69,12 @@ class Site:
         self._status = np.full(n, -1, dtype=np.int64)
         self._location = np.full(n, 0, dtype=np.int64)
         self._error: dict[int, str] = {}
+        self._indexability: dict[int, str] = {}
         self._fetched = np.zeros(n, dtype=bool)
-        for url_id, status, error, location in db.execute(
-            "SELECT url_id, status, error, location_id FROM pages"
+        for url_id, status, error, location, indexability in db.execute(
+            "SELECT url_id, status, error, location_id, indexability FROM pages"
         ):
+            self._indexability[url_id] = indexability or ""
             self._fetched[url_id] = status is not None or error is not None
             self._status[url_id] = -1 if status is None else status
             self._location[url_id] = location or 0
@@ -174,6 +176,17 @@ class Site:
             return None
         return int(self._status[url_id])
 
+    def indexability(self, url: str) -> str | None:
+        """ "indexable", the reason a stored page is not (see indexing.py), or None for a
+        URL that has no stored page (external, excluded, never crawled)."""
+        url_id = self._ids.get(url)
+        if url_id is None:
+            return None
+        return self._indexability.get(url_id) or None
+
+    def is_indexable(self, url: str) -> bool:
+        return self.indexability(url) == "indexable"
+
     def inlink_count(self, url: str) -> int:
         url_id = self._ids.get(url)
         return int(self.inlinks[url_id]) if url_id is not None else 0
@@ -259,8 +272,13 @@ class Site:
         states: dict[str, int] = {}
         for state in self._state[1:]:
             states[state] = states.get(state, 0) + 1
+        indexability: dict[str, int] = {}
+        for value in self._indexability.values():
+            if value:
+                indexability[value] = indexability.get(value, 0) + 1
         return {
             "urls": len(self._ids),
+            "indexability": dict(sorted(indexability.items())),
             "fetched": self.fetched_count(),
             "status_classes": dict(sorted(statuses.items())),
             "url_states": dict(sorted(states.items())),

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS pages (
     ttfb REAL,
     total REAL,
     size INTEGER,
+    indexability TEXT,
     facts BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS links (
@@ -198,7 +199,13 @@ class Store:
 
     # -- pages and links (batched) ----------------------------------------------------
 
-    def add_page(self, url_id: int, facts: PageFacts, location_id: int | None = None) -> None:
+    def add_page(
+        self,
+        url_id: int,
+        facts: PageFacts,
+        location_id: int | None = None,
+        indexability: str | None = None,
+    ) -> None:
         robots = None if facts.robots is None else int(facts.robots.allowed)
         self._pending_pages.append(
             (
@@ -212,6 +219,7 @@ class Store:
                 facts.ttfb,
                 facts.total,
                 facts.size,
+                indexability,
                 _pack(facts),
             )
         )
@@ -231,7 +239,7 @@ class Store:
         with self.transaction():
             self.db.executemany("INSERT INTO urls VALUES (?,?,?,?,?)", self._pending_urls)
             self.db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._pending_pages
+                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._pending_pages
             )
             self.db.executemany("INSERT INTO links VALUES (?,?,?,?)", self._pending_links)
             self.db.executemany("UPDATE urls SET state = ? WHERE id = ?", self._pending_states)

@@ -32,6 +32,7 @@ from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.extract import extract
+from seoaudit.indexing import indexability
 from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
 from seoaudit.robots import RobotsFile
 from seoaudit.store import (
@@ -225,7 +226,7 @@ class Crawler:
                 facts = PageFacts(
                     url=url, final_url=url, robots=verdict, depth=depth, source=source
                 )
-                self.store.add_page(url_id, facts)
+                self._save(url_id, facts)
                 self.store.set_state(url_id, BLOCKED)
                 return
 
@@ -275,7 +276,7 @@ class Crawler:
             if hop.location is not None:
                 location_id = self._discover(hop.location, depth=result.depth, source="redirect")
                 self.store.add_links(hop_id, [(location_id, LINK_REDIRECT, False)])
-            self.store.add_page(hop_id, facts, location_id)
+            self._save(hop_id, facts, location_id)
             self.store.set_state(hop_id, DONE)
         if hops and (result.redirect_stop or result.error in _CHAIN_ERRORS):
             return
@@ -286,7 +287,7 @@ class Crawler:
                 update={"url": result.final_url, "hops": [], "source": "redirect"}
             )
         facts = extract(result, robots=final_verdict, internal_hosts=self.scope.hosts)
-        self.store.add_page(final_id, facts)
+        self._save(final_id, facts)
         self.store.set_state(final_id, DONE)
         self._record_links(final_id, facts, result.depth)
 
@@ -333,8 +334,11 @@ class Crawler:
             depth=depth,
             source=source,
         )
-        self.store.add_page(url_id, facts)
+        self._save(url_id, facts)
         self.store.set_state(url_id, DONE)
+
+    def _save(self, url_id: int, facts: PageFacts, location_id: int | None = None) -> None:
+        self.store.add_page(url_id, facts, location_id, indexability(facts, self.token))
 
     def _maybe_flush(self) -> None:
         now = time.monotonic()

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from seoaudit import impact
 from seoaudit.crawl.urls import Scope
+from seoaudit.indexing import canonical_target
 from seoaudit.models import PageFacts, RunInfo
 from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT, Store
 
@@ -36,6 +37,31 @@ class RedirectChain:
     final_status: int | None = None  # None when the end was not fetched or not reached
     loop: bool = False
     error: str | None = None  # "redirect-loop", "too-many-redirects", ...
+
+
+@dataclass(slots=True)
+class PageSummary:
+    """The facts site rules compare across pages, kept compact: built in one pass over
+    the store the first time a rule asks (``Site.summaries``) and shared by every rule.
+    Add a field here when a site rule needs one more fact of every page."""
+
+    url: str
+    status: int | None
+    indexability: str
+    content_type: str | None
+    is_html: bool
+    title: str | None
+    title_count: int
+    meta_description: str | None
+    h1: list[str]
+    canonical: str | None  # the canonical Google would read (indexing.canonical_target)
+    fingerprint: str | None
+    simhash: int | None
+    word_count: int
+    lang: str | None
+    hreflangs: list[tuple[str, str]]  # (lang as written, resolved url)
+    ttfb: float | None
+    size: int
 
 
 @dataclass
@@ -88,6 +114,7 @@ class Site:
             RobotsOutcome(**dict(row)) for row in store.robots_rows()
         ]
         self.values = impact.page_values(self)
+        self._summaries: list[PageSummary] | None = None
 
     # -- loading ----------------------------------------------------------------------
 
@@ -239,6 +266,14 @@ class Site:
     def pages(self) -> Iterator[PageFacts]:
         return self.store.iter_pages()
 
+    def summaries(self) -> list[PageSummary]:
+        """One compact record per stored page, in URL-id order (built once, then cached)."""
+        if self._summaries is None:
+            self._summaries = [
+                _summarise(page, self.indexability(page.url)) for page in self.pages()
+            ]
+        return self._summaries
+
     def redirect_chain(self, url: str, limit: int = 50) -> RedirectChain:
         chain = RedirectChain()
         url_id = self._ids.get(url)
@@ -285,3 +320,25 @@ class Site:
             "links": len(self._edges[LINK_A][0]),
             "in_sitemaps": len(self._sitemaps),
         }
+
+
+def _summarise(page: PageFacts, indexability: str | None) -> PageSummary:
+    return PageSummary(
+        url=page.url,
+        status=page.status,
+        indexability=indexability or "",
+        content_type=page.content_type,
+        is_html=page.is_html,
+        title=page.titles[0] if page.titles else None,
+        title_count=len(page.titles),
+        meta_description=page.meta_descriptions[0] if page.meta_descriptions else None,
+        h1=[h.text for h in page.headings if h.level == 1],
+        canonical=canonical_target(page),
+        fingerprint=page.fingerprint,
+        simhash=page.simhash,
+        word_count=page.word_count,
+        lang=page.lang,
+        hreflangs=[(h.lang, h.url) for h in page.hreflangs if h.url],
+        ttfb=page.ttfb,
+        size=page.size,
+    )

@@ -57,6 +57,24 @@ class CrawlSettings(BaseModel):
         return patterns
 
 
+class Thresholds(BaseModel):
+    """Tool conventions (not search-engine rules) that rules compare against. Every one is
+    configurable; the defaults are the usual ones and each says where it comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title_min_chars: int = 30  # SERP titles shorter than this waste space (tool convention)
+    title_max_chars: int = 60  # ~600 px at Google's SERP font (tool convention)
+    description_min_chars: int = 70
+    description_max_chars: int = 160
+    thin_content_words: int = 200  # visible words below which a page is thin
+    slow_ttfb_ms: int = 800  # web.dev: TTFB good <= 0.8 s
+    very_slow_ttfb_ms: int = 1800  # web.dev: TTFB poor > 1.8 s
+    max_click_depth: int = 4  # pages deeper than this are hard to reach
+    near_duplicate_bits: int = 3  # simhash Hamming distance for near duplicates (of 64)
+    many_inlinks: int = 3  # a URL linked from this many pages counts as "heavily linked"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +84,7 @@ class Settings(BaseModel):
     fail_on: FailOn = "error"
     select: list[str] = Field(default_factory=list)  # rule codes or prefixes to run
     ignore: list[str] = Field(default_factory=list)  # rule codes or prefixes to skip
+    thresholds: Thresholds = Field(default_factory=Thresholds)
 
     def public_dict(self) -> dict[str, object]:
         """What reports may show: JSON-safe, and nothing secret."""

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from seoaudit import impact
+from seoaudit.config import Settings, Thresholds
 from seoaudit.crawl.urls import Scope
 from seoaudit.indexing import canonical_target
 from seoaudit.models import PageFacts, RunInfo
@@ -179,6 +180,15 @@ class Site:
         return depth
 
     # -- questions rules ask ---------------------------------------------------------------
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The run's thresholds (tool conventions), as configured when it ran."""
+        return Thresholds.model_validate(self.run.settings.get("thresholds", {}))
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.model_validate(self.run.settings)
 
     @property
     def start_urls(self) -> list[str]:

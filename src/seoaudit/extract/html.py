@@ -60,6 +60,7 @@ _JS_TYPES = frozenset(
     }
 )
 _NON_BLOCKING_MEDIA = frozenset({"print", "speech", "not all"})
+_HEAD_OR_BODY = frozenset({"head", "body"})
 
 Attrs = dict[str, str | None]
 
@@ -85,6 +86,11 @@ def _inside(node: LexborNode, tag: str, stop: frozenset[str]) -> LexborNode | No
             return None
         parent = parent.parent
     return None
+
+
+def _in_noscript(node: LexborNode) -> bool:
+    """Inside <noscript>: a browser that runs scripts never loads it, so it blocks nothing."""
+    return _inside(node, "noscript", _HEAD_OR_BODY) is not None
 
 
 class _Page:
@@ -132,7 +138,7 @@ class _Page:
             elif tag == "img":
                 self.image(node, in_head)
             elif tag == "link":
-                self.link_element(node.attributes, in_head)
+                self.link_element(node, in_head)
             elif tag == "meta":
                 self.meta(node.attributes, in_head)
             elif tag == "script":
@@ -141,7 +147,7 @@ class _Page:
                 text = _collapse(node.text())
                 self.facts["headings"].append({"level": _HEADINGS[tag], "text": text})
             elif tag == "title":
-                if _inside(node, "svg", frozenset({"head", "body"})) is None:
+                if _inside(node, "svg", _HEAD_OR_BODY) is None:
                     self.facts["titles"].append(_collapse(node.text()))
             elif tag == "iframe":
                 self.resource("iframe", node.attributes.get("src"), in_head)
@@ -203,11 +209,16 @@ class _Page:
             self.facts["structured_data"].append(json_ld(node.text()))
         elif "src" in attrs:
             blocking = (
-                in_head and essence in _JS_TYPES and "async" not in attrs and "defer" not in attrs
+                in_head
+                and essence in _JS_TYPES
+                and "async" not in attrs
+                and "defer" not in attrs
+                and not _in_noscript(node)
             )
             self.resource("script", attrs.get("src"), in_head, render_blocking=blocking)
 
-    def link_element(self, attrs: Attrs, in_head: bool) -> None:
+    def link_element(self, node: LexborNode, in_head: bool) -> None:
+        attrs = node.attributes
         raw_rel = attrs.get("rel") or ""
         in_head_markup, after = self.place("link", raw_rel.strip().lower(), in_head)
         rels = raw_rel.lower().split()
@@ -241,6 +252,7 @@ class _Page:
                 and "alternate" not in rels
                 and "disabled" not in attrs
                 and media not in _NON_BLOCKING_MEDIA
+                and not _in_noscript(node)
             )
             self.resource("stylesheet", href, in_head, render_blocking=blocking)
 

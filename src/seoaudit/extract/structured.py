@@ -20,7 +20,7 @@ from seoaudit.models import StructuredData
 
 MAX_RAW = 20_000  # characters of a block kept as written
 MAX_JSON = 2_000_000  # larger JSON-LD blocks are not parsed
-MAX_ITEMS = 2_000  # microdata elements read per page
+MAX_ITEMS = 20_000  # microdata elements visited per page
 MAX_DEPTH = 64  # microdata nesting followed
 
 # Elements whose microdata value is a URL attribute (HTML "Microdata" section 5.4).
@@ -99,7 +99,7 @@ def _property_value(node: LexborNode, attrs: dict[str, str | None], base: str) -
         return attrs.get("value") or ""
     if tag == "time" and attrs.get("datetime"):
         return attrs.get("datetime") or ""
-    return " ".join(node.text().split())
+    return " ".join(node.text().split())[:MAX_RAW]
 
 
 class _Microdata:

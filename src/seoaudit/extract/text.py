@@ -35,6 +35,10 @@ _CACHE_LIMIT = 200_000
 _hashes: dict[str, bytes] = {}
 
 
+def _hash(word: str) -> bytes:
+    return blake2b(word.lower().encode("utf-8", "replace"), digest_size=8).digest()
+
+
 def _word_hashes(words: list[str]) -> bytes:
     """H(w) of every word, concatenated (8 bytes each)."""
     missing = set(words).difference(_hashes)
@@ -42,9 +46,11 @@ def _word_hashes(words: list[str]) -> bytes:
         _hashes.clear()
         missing = set(words)
     for word in missing:
-        data = word.lower().encode("utf-8", "replace")
-        _hashes[word] = blake2b(data, digest_size=8).digest()
-    return b"".join(map(_hashes.__getitem__, words))
+        _hashes[word] = _hash(word)
+    try:
+        return b"".join(map(_hashes.__getitem__, words))
+    except KeyError:  # another thread cleared the cache meanwhile: hash without it
+        return b"".join(map(_hash, words))
 
 
 def simhash(hashes: bytes) -> int | None:

@@ -1,0 +1,301 @@
+"""extract(): FetchResult -> PageFacts, on sample pages (tests/data/pages) and small
+inline cases. The traps of rules-kb sections 1.4, 2.1, 3.1 and 6.1 each have a case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seoaudit.extract import extract
+from seoaudit.models import FetchResult, Hop, PageFacts, RobotsVerdict
+
+PAGES = Path(__file__).parent / "data" / "pages"
+URL = "https://shop.example.com/tools/cordless-drill-18v"
+HTML = ("content-type", "text/html; charset=utf-8")
+
+
+def fetch(
+    body: bytes | str, *headers: tuple[str, str], url: str = URL, **fields: Any
+) -> FetchResult:
+    data = body.encode() if isinstance(body, str) else body
+    return FetchResult(
+        url=url, final_url=url, status=200, headers=list(headers or [HTML]), body=data, **fields
+    )
+
+
+def page(body: bytes | str, *headers: tuple[str, str], **kwargs: Any) -> PageFacts:
+    return extract(fetch(body, *headers, **kwargs))
+
+
+def sample(name: str, **kwargs: Any) -> PageFacts:
+    return page((PAGES / name).read_bytes(), **kwargs)
+
+
+# ---------------------------------------------------------------------------------------
+# Fetch facts, media types, non-HTML and failed responses
+# ---------------------------------------------------------------------------------------
+
+
+def test_fetch_facts_and_robots_verdict_are_copied() -> None:
+    result = FetchResult(
+        url="http://a.com/old",
+        final_url="https://a.com/new",
+        hops=[Hop(url="http://a.com/old", status=301, location="https://a.com/new")],
+        status=200,
+        headers=[("content-type", "text/html"), ("x-custom", "1"), ("x-custom", "2")],
+        body=b"<title>t</title>",
+        truncated=True,
+        wire_bytes=10,
+        size=16,
+        content_encoding="gzip",
+        ttfb=0.1,
+        total=0.3,
+        depth=2,
+        source="sitemap",
+    )
+    verdict = RobotsVerdict(allowed=True, agent="googlebot")
+    facts = extract(result, robots=verdict)
+    shared = set(FetchResult.model_fields) & set(PageFacts.model_fields) - {"body"}
+    assert {"hops", "truncated", "ttfb", "source"} <= shared
+    for name in shared:
+        assert getattr(facts, name) == getattr(result, name), name
+    assert facts.robots == verdict
+    assert facts.is_redirect is False
+    assert facts.content_type == "text/html"
+
+
+def test_failed_fetch_gets_only_fetch_and_header_facts() -> None:
+    result = FetchResult(
+        url=URL,
+        final_url=URL,
+        error="timeout",
+        headers=[("content-type", "text/html"), ("x-robots-tag", "noindex")],
+        body=b"<title>partial</title><a href=/x>x</a>",
+    )
+    facts = extract(result)
+    assert (facts.error, facts.is_html, facts.titles, facts.links) == ("timeout", False, [], [])
+    assert [d.tokens for d in facts.directives] == [["noindex"]]
+
+
+def test_pdf_gets_header_canonical_hreflang_and_directives() -> None:
+    facts = page(
+        b"%PDF-1.7\n<a href='/x'>not html</a>",
+        ("content-type", "application/pdf"),
+        ("link", '<https://shop.example.com/manual>; rel="canonical"'),
+        ("link", '</de/handbuch.pdf>; rel="alternate"; hreflang="de"'),
+        ("x-robots-tag", "googlebot: noindex, nofollow"),
+        url="https://shop.example.com/files/manual.pdf",
+    )
+    assert (facts.is_html, facts.content_type, facts.charset, facts.links) == (
+        False,
+        "application/pdf",
+        None,
+        [],
+    )
+    assert [(c.source, c.url) for c in facts.canonicals] == [
+        ("header", "https://shop.example.com/manual")
+    ]
+    assert [(h.source, h.lang, h.url) for h in facts.hreflangs] == [
+        ("header", "de", "https://shop.example.com/de/handbuch.pdf")
+    ]
+    assert [(d.source, d.agent, d.tokens) for d in facts.directives] == [
+        ("header", "googlebot", ["noindex", "nofollow"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "is_html"),
+    [
+        ([("content-type", "text/html")], b"", True),  # empty, but declared HTML
+        ([("content-type", "application/xhtml+xml")], b"<html><title>x</title>", True),
+        ([("content-type", "text/plain")], b"<!DOCTYPE html><title>x</title>", False),
+        ([("content-type", "application/json")], b'{"a": 1}', False),
+        ([], b"\n <!DOCTYPE html><title>x</title>", True),  # no type: sniffed
+        ([], b"%PDF-1.4", False),
+        ([], b"", False),
+    ],
+)
+def test_html_is_decided_by_media_type_or_sniffing(
+    headers: list[tuple[str, str]], body: bytes, is_html: bool
+) -> None:
+    facts = extract(FetchResult(url=URL, final_url=URL, status=200, headers=headers, body=body))
+    assert facts.is_html is is_html
+    assert (facts.titles == ["x"]) is (is_html and b"title" in body)
+
+
+def test_empty_html_body() -> None:
+    facts = page(b"")
+    assert (facts.is_html, facts.titles, facts.links, facts.word_count) == (True, [], [], 0)
+    assert (facts.fingerprint, facts.simhash, facts.head_ended_by) == (None, None, None)
+
+
+# ---------------------------------------------------------------------------------------
+# Sample pages
+# ---------------------------------------------------------------------------------------
+
+
+def test_product_page_head_facts() -> None:
+    facts = sample("product.html")
+    assert facts.titles == ["Cordless Drill 18V – Garden & Tools | Example Store"]
+    assert facts.meta_descriptions[0].startswith("Buy the 18V cordless drill")
+    assert (facts.lang, facts.charset, facts.head_ended_by) == ("en-GB", "utf-8", None)
+    assert facts.viewport == "width=device-width, initial-scale=1"
+    assert [(c.source, c.url, c.after_head_end) for c in facts.canonicals] == [("head", URL, False)]
+    assert [h.lang for h in facts.hreflangs] == ["en-GB", "de-DE", "x-default"]
+    assert [(d.agent, d.tokens) for d in facts.directives] == [
+        ("*", ["index", "follow", "max-image-preview:large"])
+    ]
+    assert facts.meta_refresh is None
+
+
+def test_product_page_links() -> None:
+    facts = sample("product.html")
+    links = facts.links
+    assert len(links) == 150
+    logo = links[0]
+    assert (logo.href, logo.url, logo.text, logo.image_alt) == (
+        "/",
+        "https://shop.example.com/",
+        "",
+        "Example Store",
+    )
+    by_href = {link.href: link for link in links}
+    twitter = by_href["https://twitter.com/example"]
+    assert (twitter.rel, twitter.nofollow, twitter.internal) == ("nofollow noopener", True, False)
+    assert by_href["https://facebook.com/example"].nofollow is False
+    assert by_href["mailto:help@example.com"].url is None
+    assert by_href["javascript:void(0)"].url is None
+    assert by_href["/tools/sub-0/"].title == "tools 0"
+    assert sum(link.internal for link in links) == 146
+
+
+def test_product_page_resources() -> None:
+    facts = sample("product.html")
+    blocking = {r.src: r.render_blocking for r in facts.resources if r.kind != "image"}
+    assert blocking == {
+        "/assets/app.3f9a1c.css": True,
+        "/assets/print.css": False,  # media=print
+        "/assets/vendor.81bd2.js": True,
+        "/assets/app.77aa0.js": False,  # defer
+        "https://www.googletagmanager.com/gtag/js?id=G-XXXX": False,  # async
+        "/assets/footer.js": False,  # in <body>
+    }
+    images = [r for r in facts.resources if r.kind == "image"]
+    assert len(images) == 19
+    assert (images[0].src, images[0].alt, images[0].width, images[0].height) == (
+        "/logo.svg",
+        "Example Store",
+        "120",
+        "40",
+    )
+    assert [i.loading for i in images[1:3]] == [None, "lazy"]
+    assert images[-1].alt == ""
+
+
+def test_product_page_content_facts() -> None:
+    facts = sample("product.html")
+    assert [h.level for h in facts.headings[:4]] == [1, 2, 2, 3]
+    assert facts.headings[0].text == "Cordless Drill 18V"
+    [block] = facts.structured_data
+    assert block.types == [
+        "Organization",
+        "Product",
+        "Brand",
+        "Offer",
+        "AggregateRating",
+        "BreadcrumbList",
+        "ListItem",
+    ]
+    assert facts.word_count > 3000
+    assert facts.fingerprint is not None and facts.simhash is not None
+    again = sample("product.html")
+    assert (again.fingerprint, again.simhash) == (facts.fingerprint, facts.simhash)
+
+
+def test_head_ended_by_tag_manager_iframe() -> None:
+    facts = sample("head_broken.html")
+    assert facts.head_ended_by == "iframe"
+    assert [(c.source, c.href, c.after_head_end) for c in facts.canonicals] == [
+        ("head", "https://garten.example/schere", True),
+        ("body", "/from-body", False),
+    ]
+    assert [(h.lang, h.after_head_end) for h in facts.hreflangs] == [("en", True)]
+    assert [(d.agent, d.tokens, d.in_body, d.after_head_end) for d in facts.directives] == [
+        ("*", ["noindex"], False, True),
+        ("bingbot", ["noarchive"], True, False),
+    ]
+    assert facts.meta_descriptions == ["Eine scharfe Gartenschere."]
+    assert facts.titles == ["Gartenschere | Beispiel"]
+
+
+def test_malformed_page() -> None:
+    facts = sample("malformed.html")
+    assert facts.titles == ["Broken <b>page</b>"]  # <title> content is text, not markup
+    assert facts.meta_descriptions == ["unquoted-description"]
+    assert [(d.agent, d.value, d.tokens) for d in facts.directives] == [
+        ("*", "NoIndex , NoFollow", ["noindex", "nofollow"])
+    ]
+    hrefs = [link.href for link in facts.links]
+    # The tree builder re-opens unclosed <a> elements inside later blocks, as browsers do.
+    assert hrefs[:5] == ["/one", "/one", "/two", "/four", "/three"]
+    assert "/from-script" not in hrefs and "/ten" not in hrefs
+    by_href = {link.href: link for link in facts.links}
+    assert (by_href["/five"].rel, by_href["/five"].nofollow) == ("ugc", True)
+    assert (by_href["/six"].rel, by_href["/six"].nofollow) == ("sponsored noopener", True)
+    assert (by_href["/seven"].text, by_href["/seven"].image_alt) == ("", "Seven")
+    assert by_href["/eight"].image_alt is None
+    assert by_href["/nine"].title == "Nine title"
+    alts = {r.src: r.alt for r in facts.resources if r.kind == "image"}
+    assert (alts["/no-alt.png"], alts["/empty-alt.png"], alts["/lazy.png"]) == (None, "", "Lazy")
+    assert [(h.level, h.text) for h in facts.headings] == [
+        (2, "Unclosed heading"),
+        (3, "Next heading"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "charset", "title", "lang"),
+    [
+        ("utf16.html", "utf-16-le", "日本語のページ", "ja"),
+        ("windows1252.html", "windows-1252", "Café crème – 5 €", None),
+    ],
+)
+def test_encoded_pages(name: str, charset: str, title: str, lang: str | None) -> None:
+    facts = page((PAGES / name).read_bytes(), ("content-type", "text/html"))  # no charset
+    assert (facts.charset, facts.titles, facts.lang) == (charset, [title], lang)
+
+
+def test_utf16_page_links_and_text() -> None:
+    facts = page((PAGES / "utf16.html").read_bytes(), ("content-type", "text/html"))
+    assert [(link.text, link.url) for link in facts.links] == [
+        ("Über uns", "https://shop.example.com/%C3%BCber")
+    ]
+    assert facts.headings[0].text == "こんにちは"
+    assert facts.word_count == 6
+
+
+def test_microdata_and_rdfa_page() -> None:
+    facts = sample("microdata.html")
+    assert [b.format for b in facts.structured_data] == ["microdata", "microdata", "rdfa"]
+    product, crumbs, event = facts.structured_data
+    assert product.types == ["Product", "Offer", "Organization", "Review"]
+    assert product.data["offers"]["price"] == "99.00"  # content= wins, as Google reads it
+    assert product.data["image"] == "https://shop.example.com/anvil.jpg"
+    assert product.data["offers"]["seller"] == {"@type": "Organization", "name": "ACME"}
+    assert [r["author"] for r in product.data["review"]] == ["Wile E.", "Road Runner"]
+    assert (product.data["color"], product.data["material"]) == ("black iron", "black iron")
+    assert crumbs.types == ["BreadcrumbList"]
+    assert event.types == ["Event", "Place"]
+
+
+def test_json_ld_page() -> None:
+    facts = sample("jsonld.html")
+    blocks = facts.structured_data
+    assert len(blocks) == 5  # application/json is not structured data
+    assert blocks[0].types == ["Product", "Car", "Offer", "Organization", "PostalAddress"]
+    assert (blocks[1].error is not None, blocks[1].line, blocks[1].column) == (True, 6, 1)
+    assert blocks[2].types == ["WebSite", "WebPage"]  # type matched without case or params
+    assert blocks[3].error is not None and blocks[3].data is None  # NaN
+    assert (blocks[4].error is not None, blocks[4].raw) == (True, "  ")

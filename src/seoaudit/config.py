@@ -45,6 +45,8 @@ class CrawlSettings(BaseModel):
     max_redirects: int = Field(default=10, ge=0, le=50)  # Googlebot follows up to 10 hops
     max_body: int = Field(default=GOOGLEBOT_HTML_LIMIT, ge=1024)  # decoded bytes kept per page
     sitemaps: bool = True  # discover and read sitemaps
+    check_external: bool = False  # also check that external links answer (opt-in)
+    max_checks: int = Field(default=2000, ge=0)  # URLs checked after the crawl (crawl/checks.py)
 
     @field_validator("include", "exclude")
     @classmethod

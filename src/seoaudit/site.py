@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from seoaudit import impact
 from seoaudit.config import Settings, Thresholds
+from seoaudit.crawl.checks import CheckResult
 from seoaudit.crawl.urls import Scope
 from seoaudit.indexing import canonical_target
 from seoaudit.models import PageFacts, RunInfo
@@ -115,6 +116,7 @@ class Site:
             RobotsOutcome(**dict(row)) for row in store.robots_rows()
         ]
         self.values = impact.page_values(self)
+        self._checks = {c.url: c for c in store.checks()}
         self._summaries: list[PageSummary] | None = None
 
     # -- loading ----------------------------------------------------------------------
@@ -275,6 +277,13 @@ class Site:
 
     def pages(self) -> Iterator[PageFacts]:
         return self.store.iter_pages()
+
+    def check(self, url: str) -> CheckResult | None:
+        """The outcome of the post-crawl check of ``url`` (crawl/checks.py), if it was checked."""
+        return self._checks.get(url)
+
+    def checks(self, purpose: str | None = None) -> list[CheckResult]:
+        return [c for c in self._checks.values() if purpose is None or purpose in c.purposes]
 
     def summaries(self) -> list[PageSummary]:
         """One compact record per stored page, in URL-id order (built once, then cached)."""

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from seoaudit.crawl.checks import CheckResult
 from seoaudit.models import Finding, PageFacts, RuleError, RunInfo
 
 SCHEMA_VERSION = 1
@@ -96,6 +97,16 @@ CREATE TABLE IF NOT EXISTS findings (
     url TEXT NOT NULL,
     cause TEXT,
     data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checks (
+    url TEXT PRIMARY KEY,
+    purposes TEXT NOT NULL,
+    status INTEGER,
+    error TEXT,
+    final_url TEXT NOT NULL,
+    redirects INTEGER NOT NULL DEFAULT 0,
+    content_type TEXT,
+    robots_allowed INTEGER
 );
 CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT NOT NULL);
 """
@@ -322,6 +333,43 @@ class Store:
             item["facts"] = json.loads(item["facts"] or "{}")
             out.append(item)
         return out
+
+    # -- URL checks ----------------------------------------------------------------------
+
+    def add_checks(self, results: Iterable[CheckResult]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        r.url,
+                        ",".join(r.purposes),
+                        r.status,
+                        r.error,
+                        r.final_url,
+                        r.redirects,
+                        r.content_type,
+                        None if r.robots_allowed is None else int(r.robots_allowed),
+                    )
+                    for r in results
+                ),
+            )
+
+    def checks(self) -> list[CheckResult]:
+        rows = self.db.execute("SELECT * FROM checks ORDER BY url")
+        return [
+            CheckResult(
+                url,
+                tuple(p.split(",")),
+                status,
+                error,
+                final,
+                redirects,
+                ctype,
+                None if allowed is None else bool(allowed),
+            )
+            for url, p, status, error, final, redirects, ctype, allowed in rows
+        ]
 
     # -- findings ----------------------------------------------------------------------
 

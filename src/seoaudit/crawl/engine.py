@@ -21,12 +21,14 @@ import heapq
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from seoaudit.config import Settings
+from seoaudit.crawl.checks import CHECK_BODY_LIMIT, CheckQueue, CheckResult
 from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.politeness import Politeness
@@ -102,6 +104,7 @@ class Crawler:
         self._claimed = 0  # URLs taken from the frontier (fetched or recorded as blocked)
         self._last_flush = time.monotonic()
         self._fetcher: Fetcher | None = None
+        self.checks = CheckQueue(self.crawl.max_checks)
 
     # -- public --------------------------------------------------------------------------
 
@@ -135,15 +138,46 @@ class Crawler:
             await self._ensure_robots(fetcher, site)
         if self.crawl.sitemaps and not self._stop.is_set():
             await self._read_sitemaps(fetcher)
-        workers = [
-            asyncio.create_task(self._worker(fetcher)) for _ in range(self.crawl.concurrency)
-        ]
+        await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
+        if not self._stop.is_set():
+            self.store.flush()
+            await self._run_checks(fetcher)
+
+    async def _run_workers(self, coros: Iterable[Coroutine[Any, Any, None]]) -> None:
+        workers = [asyncio.create_task(c) for c in coros]
         try:
             await asyncio.gather(*workers)
         finally:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _run_checks(self, fetcher: Fetcher) -> None:
+        """Fetch each collected URL once (crawl/checks.py), lightly, within politeness."""
+        known = self.store.known_url_ids()
+        pending = [(u, p) for u, p in sorted(self.checks.urls.items()) if u not in known]
+        results: list[CheckResult] = []
+
+        async def check_one() -> None:
+            while pending and not self._stop.is_set():
+                url, purposes = pending.pop()
+                result = await fetcher.fetch(url, max_body=CHECK_BODY_LIMIT, source="link")
+                verdict = self._verdict(url)
+                results.append(
+                    CheckResult(
+                        url=url,
+                        purposes=tuple(sorted(purposes)),
+                        status=result.status,
+                        error=result.error,
+                        final_url=result.final_url,
+                        redirects=len(result.hops),
+                        content_type=result.header("content-type"),
+                        robots_allowed=None if verdict is None else verdict.allowed,
+                    )
+                )
+
+        await self._run_workers(check_one() for _ in range(self.crawl.concurrency))
+        self.store.add_checks(results)
 
     async def _ensure_robots(self, fetcher: Fetcher, site_origin: str) -> RobotsFile:
         robots = self.robots.get(site_origin)
@@ -288,6 +322,7 @@ class Crawler:
             )
         facts = extract(result, robots=final_verdict, internal_hosts=self.scope.hosts)
         self._save(final_id, facts)
+        self.checks.collect(facts, self.crawl)
         self.store.set_state(final_id, DONE)
         self._record_links(final_id, facts, result.depth)
 

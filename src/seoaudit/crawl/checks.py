@@ -1,0 +1,93 @@
+"""URL checks: the status of URLs the audit needs to know without crawling them as pages.
+
+Examples: external links (opt-in), the CSS and JavaScript a page needs to render, the images
+that structured data points at. Collectors pick such URLs from each page's facts while the
+crawl records it; after the crawl, each unique URL is fetched once, lightly (a small body
+cap, redirects followed and recorded, politeness as for pages), and its outcome is stored.
+Rules read the outcome through ``Site.check(url)``.
+
+A collector is registered in one line and returns the URLs of one purpose::
+
+    @collector("sd-image")
+    def structured_data_images(page: PageFacts, settings: CrawlSettings) -> Iterable[str]: ...
+
+Collectors must be cheap and pure: they run on every page, in the crawl's hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from seoaudit.config import CrawlSettings
+from seoaudit.models import PageFacts
+
+Collector = Callable[[PageFacts, CrawlSettings], Iterable[str]]
+COLLECTORS: dict[str, Collector] = {}
+
+CHECK_BODY_LIMIT = 16 * 1024  # enough to sniff what came back; checks never parse bodies
+
+
+def collector(purpose: str) -> Callable[[Collector], Collector]:
+    def register(func: Collector) -> Collector:
+        if purpose in COLLECTORS:
+            raise ValueError(f"collector {purpose!r} registered twice")
+        COLLECTORS[purpose] = func
+        return func
+
+    return register
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    url: str
+    purposes: tuple[str, ...]
+    status: int | None  # of the final response
+    error: str | None
+    final_url: str
+    redirects: int
+    content_type: str | None
+    robots_allowed: bool | None  # None when the host's robots.txt was not read
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class CheckQueue:
+    """URLs to check, deduplicated, bounded. Remembers how many were left out."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.urls: dict[str, set[str]] = {}
+        self.dropped = 0
+
+    def add(self, url: str, purpose: str) -> None:
+        purposes = self.urls.get(url)
+        if purposes is not None:
+            purposes.add(purpose)
+        elif len(self.urls) < self.limit:
+            self.urls[url] = {purpose}
+        else:
+            self.dropped += 1
+
+    def collect(self, page: PageFacts, settings: CrawlSettings) -> None:
+        for purpose, func in COLLECTORS.items():
+            for url in func(page, settings):
+                self.add(url, purpose)
+
+
+@collector("external-link")
+def external_links(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
+    """Links to other hosts, when the user asked for external links to be checked."""
+    if not settings.check_external:
+        return ()
+    return (link.url for link in page.links if link.url is not None and not link.internal)
+
+
+@collector("render-resource")
+def render_resources(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
+    """Stylesheets and scripts: Google needs them to render the page."""
+    return (
+        r.url for r in page.resources if r.url is not None and r.kind in ("stylesheet", "script")
+    )

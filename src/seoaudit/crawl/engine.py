@@ -155,7 +155,12 @@ class Crawler:
     async def _run_checks(self, fetcher: Fetcher) -> None:
         """Fetch each collected URL once (crawl/checks.py), lightly, within politeness."""
         known = self.store.known_url_ids()
-        pending = [(u, p) for u, p in sorted(self.checks.urls.items()) if u not in known]
+        # URLs the crawl itself fetched (known and in scope) need no second request.
+        pending = [
+            (u, p)
+            for u, p in sorted(self.checks.urls.items())
+            if not (u in known and self.scope.allows(u))
+        ]
         results: list[CheckResult] = []
 
         async def check_one() -> None:

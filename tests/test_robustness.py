@@ -1,0 +1,140 @@
+"""What must hold when things go wrong: Ctrl-C keeps what was found, a crashing rule is a
+recorded rule error, and odd start pages give a finding or a one-line error."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seoaudit.devserver import Request, Response, SiteServer
+from seoaudit.models import PageFacts
+from seoaudit.rules import registry
+from seoaudit.rules.registry import Hit, rule, run_rules
+from seoaudit.site import Site
+from seoaudit.store import Store
+from tests.sites import crawl
+
+
+async def _slow_endless_site(request: Request) -> Response:
+    """Every page links to the next ten; each answer takes 0.1 s."""
+    if request.path == "/robots.txt":
+        return Response(404)
+    number = int(request.path.strip("/") or 0)
+    links = "".join(f'<a href="/{number * 10 + i}">{i}</a>' for i in range(1, 11))
+    return Response(
+        200, [("Content-Type", "text/html")], f"<title>{number}</title>{links}".encode(), delay=0.1
+    )
+
+
+@pytest.fixture
+def slow_site() -> Iterator[str]:
+    with SiteServer(handler=_slow_endless_site) as server:
+        yield server.base_url
+
+
+@pytest.mark.e2e
+def test_ctrl_c_stops_cleanly_and_writes_the_report(slow_site: str, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "seoaudit",
+            "audit",
+            slow_site + "/",
+            "-q",
+            "--no-sitemaps",
+            "-f",
+            "json",
+            "-o",
+            "out.json",
+            "--run-dir",
+            "runs",
+            "--per-host",
+            "2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    runs = tmp_path / "runs"
+    while time.monotonic() < deadline:  # wait until the crawl has really started
+        time.sleep(0.3)
+        if runs.exists() and any(runs.glob("*.sqlite")):
+            time.sleep(1.0)
+            break
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert report["run"]["state"] == "interrupted"
+    assert report["run"]["pages_fetched"] >= 2
+    # the stored run is intact and readable after the interruption
+    again = subprocess.run(
+        [sys.executable, "-m", "seoaudit", "report", "latest", "-f", "json", "--run-dir", "runs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["run"]["pages_fetched"] == report["run"]["pages_fetched"]
+
+
+def test_a_crashing_rule_is_recorded_not_fatal(tmp_path: Path) -> None:
+    result = crawl({"/": {"body": '<a href="/x">x</a>'}, "/x": {"status": 404}}, tmp_path)
+
+    @rule("TST999", "always-crashes", severity="error")
+    def crashes(page: PageFacts, site: Site) -> Iterator[Hit]:
+        """Test rule.
+
+        ## Why it matters
+        ## How to fix
+        ## How to verify
+        ## Source
+        """
+        raise ValueError("boom")
+        yield  # pragma: no cover
+
+    try:
+        site = Site(Store(result.store_path))
+        findings, errors = run_rules(
+            site, [registry.REGISTRY["TST999"], registry.REGISTRY["HTTP001"]]
+        )
+    finally:
+        del registry.REGISTRY["TST999"]
+    assert [f.rule for f in findings] == ["HTTP001"]  # the other rule still ran
+    assert errors and errors[0].rule == "TST999" and "ValueError: boom" in errors[0].error
+
+
+def test_non_html_start_page_is_audited_without_error(tmp_path: Path) -> None:
+    result = crawl({"/": {"body": b"%PDF-1.4 binary", "content_type": "application/pdf"}}, tmp_path)
+    assert not result.start_failed
+    assert result.report.run.state == "complete"
+    assert result.report.rule_errors == []
+
+
+def test_empty_site_is_a_clean_run(tmp_path: Path) -> None:
+    result = crawl({"/": {"body": ""}}, tmp_path)
+    assert result.report.run.pages_fetched == 1
+    assert result.report.rule_errors == []
+
+
+def test_robots_txt_timeout_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    result = crawl(
+        {"/robots.txt": {"raise": "read-timeout"}, "/": {"body": "<title>home</title>"}}, tmp_path
+    )
+    rules = {f.rule for f in result.report.findings}
+    assert "ROB001" in rules
+    assert result.report.rule_errors == []

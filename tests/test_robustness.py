@@ -138,3 +138,23 @@ def test_robots_txt_timeout_is_a_finding_not_a_crash(tmp_path: Path) -> None:
     rules = {f.rule for f in result.report.findings}
     assert "ROB001" in rules
     assert result.report.rule_errors == []
+
+
+def test_an_internal_crawl_error_keeps_what_was_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seoaudit.crawl import engine
+
+    calls = {"n": 0}
+    real = engine.Crawler._read_sitemaps
+
+    async def explode(self: engine.Crawler, fetcher: object) -> None:
+        calls["n"] += 1
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(engine.Crawler, "_read_sitemaps", explode)
+    result = crawl({"/": {"body": "<title>home</title>"}}, tmp_path)
+    assert calls["n"] == 1 and real is not explode
+    assert result.report.run.state == "failed"
+    assert "simulated bug" in (result.report.run.message or "")
+    assert Store(result.store_path).load_run().state == "failed"  # stored, readable

@@ -8,7 +8,10 @@ the run is marked "interrupted" so nobody mistakes it for a complete audit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from seoaudit.site import Site
 from seoaudit.store import Store
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -73,21 +77,29 @@ def run_audit(
         config_hash=settings.config_hash(),
     )
     store.save_run(info)
+    crawler = Crawler(settings, store, on_progress=on_progress, transport=transport)
     try:
-        stats = asyncio.run(
-            Crawler(settings, store, on_progress=on_progress, transport=transport).run()
-        )
+        stats = asyncio.run(crawler.run())
         info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
         if stats.stopped_early == "max-pages":
             info.message = f"stopped at --max-pages {settings.crawl.max_pages}"
         elif stats.stopped_early == "interrupted":
             info.message = "interrupted: the report covers what was crawled until then"
-    except BaseException:
+    except KeyboardInterrupt:
+        stats = crawler.stats
         info.state = "interrupted"
-        info.message = "interrupted: the report covers what was crawled until then"
-        store.flush()
-        stats = CrawlStats()
+        info.message = "aborted: the run file holds what was crawled until then"
         raise
+    except Exception as exc:  # a bug must not lose the run: report what was stored
+        log.exception("the crawl stopped on an internal error")
+        stats = crawler.stats
+        info.state = "failed"
+        info.message = (
+            f"the crawl stopped on an internal error ({type(exc).__name__}: {exc}); "
+            "the report covers what was stored until then"
+        )[:500]
+        with contextlib.suppress(sqlite3.Error):
+            store.flush()
     finally:
         info.finished_at = clock().isoformat(timespec="seconds")
         info.pages_fetched = stats.fetched
@@ -96,7 +108,7 @@ def run_audit(
         store.save_run(info)
     site = Site(store)
     start_failed = all(_start_failed(site, url) for url in settings.start_urls)
-    if start_failed:
+    if start_failed and info.state != "failed":
         info.state = "failed"
         info.message = "no start URL could be fetched"
         store.save_run(info)

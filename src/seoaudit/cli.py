@@ -179,6 +179,9 @@ def _finish(
             )
         )
         return EXIT_START_FAILED
+    if run.state == "failed":  # the crawl stopped on an internal error: inconclusive
+        err.print(Text(f"seoaudit: {run.message}", style="bold red"))
+        return EXIT_START_FAILED
     if run.state == "interrupted":
         return EXIT_INTERRUPTED
     return exit_code(result.report, fail_on)

@@ -118,6 +118,7 @@ class Site:
         ]
         self.values = impact.page_values(self)
         self._checks = {c.url: c for c in store.checks()}
+        self.traps: list[tuple[str, str, int, list[str]]] = store.traps()
         self._summaries: list[PageSummary] | None = None
 
     # -- loading ----------------------------------------------------------------------

@@ -27,14 +27,15 @@ SCHEMA_VERSION = 1
 # Link kinds in the links table.
 LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT = 0, 1, 2, 3
 
-# URL states: what the crawl did with a URL.
-QUEUED, DONE, BLOCKED, EXTERNAL, EXCLUDED, NOT_CRAWLED = (
+# URL states: what the crawl did with a URL. "skipped" is a crawl trap (crawl/traps.py).
+QUEUED, DONE, BLOCKED, EXTERNAL, EXCLUDED, NOT_CRAWLED, SKIPPED = (
     "queued",
     "done",
     "blocked",
     "external",
     "excluded",
     "not-crawled",
+    "skipped",
 )
 
 _SCHEMA = """
@@ -107,6 +108,13 @@ CREATE TABLE IF NOT EXISTS checks (
     redirects INTEGER NOT NULL DEFAULT 0,
     content_type TEXT,
     robots_allowed INTEGER
+);
+CREATE TABLE IF NOT EXISTS traps (
+    reason TEXT NOT NULL,
+    section TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    examples TEXT NOT NULL,
+    PRIMARY KEY (reason, section)
 );
 CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT NOT NULL);
 """
@@ -333,6 +341,21 @@ class Store:
             item["facts"] = json.loads(item["facts"] or "{}")
             out.append(item)
         return out
+
+    # -- crawl traps -----------------------------------------------------------------------
+
+    def save_traps(self, records: Iterable[tuple[str, str, int, list[str]]]) -> None:
+        """(reason, section, count, examples): replaces what was stored."""
+        with self.transaction():
+            self.db.execute("DELETE FROM traps")
+            self.db.executemany(
+                "INSERT INTO traps VALUES (?,?,?,?)",
+                ((r, s, c, json.dumps(e)) for r, s, c, e in records),
+            )
+
+    def traps(self) -> list[tuple[str, str, int, list[str]]]:
+        rows = self.db.execute("SELECT * FROM traps ORDER BY count DESC, reason, section")
+        return [(r, s, c, json.loads(e)) for r, s, c, e in rows]
 
     # -- URL checks ----------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from seoaudit.crawl.checks import CHECK_BODY_LIMIT, CheckQueue, CheckResult
 from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.extract import extract
 from seoaudit.indexing import indexability
@@ -48,6 +49,7 @@ from seoaudit.store import (
     LINK_REDIRECT,
     NOT_CRAWLED,
     QUEUED,
+    SKIPPED,
     Store,
 )
 
@@ -105,6 +107,9 @@ class Crawler:
         self._last_flush = time.monotonic()
         self._fetcher: Fetcher | None = None
         self.checks = CheckQueue(self.crawl.max_checks)
+        self.traps = TrapGuard(
+            self.crawl.max_url_length, self.crawl.max_query_variants, self.crawl.trap_depth_spread
+        )
 
     # -- public --------------------------------------------------------------------------
 
@@ -126,6 +131,9 @@ class Crawler:
                 await self._fetcher.aclose()
                 self._mark_rest_not_crawled()
                 self.store.flush()
+                self.store.save_traps(
+                    (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
+                )
                 self.stats.elapsed = time.monotonic() - self.stats.started
         return self.stats
 
@@ -217,6 +225,13 @@ class Crawler:
             state = NOT_CRAWLED
         else:
             state = QUEUED
+        if (
+            state == QUEUED
+            and source != "start"
+            and url not in self.store.known_url_ids()
+            and self.traps.check(url, depth) is not None
+        ):
+            state = SKIPPED
         url_id, new = self.store.url_id(url, depth=depth, source=source, state=state)
         if new:
             self.stats.discovered += 1

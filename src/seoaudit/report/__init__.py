@@ -36,6 +36,10 @@ def build_report(store: Store, site: Site | None = None) -> Report:
     summary["issues"] = len(issues)
     summary["issues_by_severity"] = _count(i.severity for i in issues)
     summary["issues_by_priority"] = _count(i.priority for i in issues)
+    summary["crawl_traps"] = [
+        {"reason": reason, "section": section, "skipped": count, "examples": examples}
+        for reason, section, count, examples in site.traps
+    ]
     return Report(
         run=store.load_run(),
         summary=summary,

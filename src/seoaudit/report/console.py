@@ -67,6 +67,13 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
                 _clean(issue.sample_urls[0] if issue.sample_urls else "", 60),
             )
         console.print(table)
+    for trap in report.summary.get("crawl_traps", []):
+        example = trap["examples"][0] if trap["examples"] else ""
+        line = (
+            f"URL space looks endless under {trap['section']} ({trap['reason']}): "
+            f"{trap['skipped']} URLs skipped, e.g. {example}"
+        )
+        console.print(_clean(line, 160))
     if report.rule_errors:
         console.print(
             Text(

@@ -1,0 +1,110 @@
+"""Crawl traps: URL spaces that never end, recognised before they eat the crawl.
+
+A calendar with an endless "next month" link, a session id in every link, filters whose
+combinations multiply, relative links that repeat path segments forever: a crawler that
+follows them fetches junk until --max-pages and misses the real site. Googlebot wastes crawl
+budget on the same traps (Google Search Central, "Crawl budget management": infinite spaces).
+
+The guard looks at each newly discovered URL and says whether to skip it and why. Skips are
+counted per reason and site section, with examples, so the report can say "URL space looks
+endless under /calendar/: 4,211 URLs skipped". Skipped URLs are recorded, never fetched.
+
+Policy, each bound configurable in CrawlSettings:
+- ``url-too-long``: longer than ``max_url_length`` (browsers and Google handle ~2,000).
+- ``repeating-path-segments``: a path segment that appears 3 or more times (/a/b/a/b/a/).
+- ``session-id``: a URL that differs from one already seen only by a session parameter
+  (sid, sessionid, jsessionid, phpsessid...). The first variant is crawled.
+- ``parameter-explosion``: more than ``max_query_variants`` different query strings on one
+  path.
+- ``endless-pattern``: a URL whose shape (digits replaced by {n}) was first seen many links
+  shallower (more than ``trap_depth_spread`` levels): each page links one step further, as
+  "next month" links do. Real listings are reached within a few clicks of their first page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+SESSION_PARAMS = frozenset(
+    {"sid", "sessionid", "session_id", "jsessionid", "phpsessid", "sessid", "aspsessionid", "s"}
+)
+_DIGITS = re.compile(r"\d+")
+_MATRIX_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+MAX_EXAMPLES = 3
+
+
+@dataclass
+class TrapRecord:
+    reason: str
+    section: str  # first path segment, e.g. "/calendar/"
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+class TrapGuard:
+    def __init__(self, max_url_length: int, max_query_variants: int, depth_spread: int) -> None:
+        self.max_url_length = max_url_length
+        self.max_query_variants = max_query_variants
+        self.depth_spread = depth_spread
+        self._queries: dict[str, int] = {}  # path -> distinct query strings seen
+        self._pattern_depth: dict[str, int] = {}  # URL shape -> shallowest depth seen
+        self._session_keys: set[str] = set()
+        self.records: dict[tuple[str, str], TrapRecord] = {}
+
+    def check(self, url: str, depth: int) -> str | None:
+        """The reason to skip ``url`` (found ``depth`` links from the start), or None."""
+        reason = self._reason(url, depth)
+        if reason is not None:
+            self._record(reason, url)
+        return reason
+
+    def _reason(self, url: str, depth: int) -> str | None:
+        if len(url) > self.max_url_length:
+            return "url-too-long"
+        split = urlsplit(url)
+        segments = [s for s in split.path.split("/") if s]
+        if segments and max(segments.count(s) for s in set(segments)) >= 3:
+            return "repeating-path-segments"
+        if self._session_variant(split):
+            return "session-id"
+        if split.query:
+            key = f"{split.netloc}{split.path}"
+            seen = self._queries.get(key, 0) + 1
+            self._queries[key] = seen
+            if seen > self.max_query_variants:
+                return "parameter-explosion"
+        pattern = _DIGITS.sub("{n}", f"{split.netloc}{split.path}?{split.query}")
+        first = self._pattern_depth.setdefault(pattern, depth)
+        if depth < first:
+            self._pattern_depth[pattern] = depth
+        elif depth - first > self.depth_spread:
+            return "endless-pattern"
+        return None
+
+    def _session_variant(self, split: SplitResult) -> bool:
+        """True when the URL carries a session id and its session-free form was seen."""
+        query = parse_qsl(split.query, keep_blank_values=True)
+        has_param = any(k.lower() in SESSION_PARAMS for k, _ in query)
+        has_matrix = ";jsessionid=" in split.path.lower()
+        if not (has_param or has_matrix):
+            return False
+        kept = [(k, v) for k, v in query if k.lower() not in SESSION_PARAMS]
+        path = _MATRIX_SESSION.sub("", split.path)
+        key = urlunsplit(("", split.netloc, path, urlencode(kept), ""))
+        if key in self._session_keys:
+            return True
+        self._session_keys.add(key)
+        return False
+
+    def _record(self, reason: str, url: str) -> None:
+        path = urlsplit(url).path
+        first = path.split("/")[1] if path.count("/") >= 1 else ""
+        section = f"/{first}/" if first and path.count("/") > 1 else "/"
+        record = self.records.get((reason, section))
+        if record is None:
+            record = self.records[(reason, section)] = TrapRecord(reason, section)
+        record.count += 1
+        if len(record.examples) < MAX_EXAMPLES:
+            record.examples.append(url[:300])

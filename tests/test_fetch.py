@@ -228,3 +228,14 @@ def test_user_agent_names_seoaudit() -> None:
 )
 def test_retry_after_parsing(value: str, expected: float | None) -> None:
     assert retry_after_seconds(value, now=1445412480.0 + 1) == expected
+
+
+def test_a_body_that_breaks_off_is_no_usable_response() -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            yield b"<p>start"
+            raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+    result = fetch(lambda r: httpx.Response(200, stream=Broken()), retries=0)
+    assert result.status is None and result.error == "protocol-error"
+    assert result.error_detail is not None and result.error_detail.startswith("after status 200")

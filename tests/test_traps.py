@@ -33,9 +33,15 @@ def test_session_id_variants_after_the_first_are_skipped() -> None:
 
 def test_parameter_explosion_on_one_path() -> None:
     g = guard()
-    results = [g.check(f"http://a.test/list?color={i}", 1) for i in range(8)]
+    results = [g.check(f"http://a.test/list?color=1&f{i}=x", 1) for i in range(8)]
     assert results[:5] == [None] * 5
     assert results[5:] == ["parameter-explosion"] * 3
+
+
+def test_a_catalogue_on_one_path_is_not_an_explosion() -> None:
+    g = guard()
+    assert all(g.check(f"http://a.test/product?id={i}", 1) is None for i in range(1000))
+    assert g.check("http://a.test/product?id=1&ref=nav", 1) is None
 
 
 def test_endless_next_links_are_cut_but_shallow_listings_are_not() -> None:

@@ -49,7 +49,7 @@ class CrawlSettings(BaseModel):
     max_checks: int = Field(default=2000, ge=0)  # URLs checked after the crawl (crawl/checks.py)
     # Crawl-trap bounds (crawl/traps.py): URLs beyond them are recorded and skipped.
     max_url_length: int = Field(default=2048, ge=64)
-    max_query_variants: int = Field(default=500, ge=1)  # distinct query strings per path
+    max_query_variants: int = Field(default=50, ge=1)  # parameter-name combinations per path
     trap_depth_spread: int = Field(default=25, ge=1)  # levels deeper than a shape's first URL
 
     @field_validator("include", "exclude")

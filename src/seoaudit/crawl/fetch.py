@@ -22,7 +22,8 @@ import asyncio
 import email.utils
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -137,6 +138,24 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - now)
 
 
+class Deadline:
+    """A time budget for one fetch that only runs while a request is in flight: waiting
+    for a politeness slot (other requests to the same host) or between retries does not
+    use it up, so a crowd of slow URLs cannot make a fast one time out unasked."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        start = time.monotonic()
+        try:
+            async with asyncio.timeout(max(self.left, 0.001)):
+                yield
+        finally:
+            self.left -= time.monotonic() - start
+
+
 @dataclass
 class Response:
     """One HTTP exchange (no redirects followed)."""
@@ -220,13 +239,25 @@ class Fetcher:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def get(self, url: str, *, max_body: int, sink: Sink | None = None) -> Response:
-        """GET one URL without following redirects, retrying 429/503 and network errors."""
+    async def get(
+        self,
+        url: str,
+        *,
+        max_body: int,
+        sink: Sink | None = None,
+        deadline: Deadline | None = None,
+    ) -> Response:
+        """GET one URL without following redirects, retrying 429/503 and network errors.
+        Raises TimeoutError when ``deadline`` runs out while the request is in flight."""
         attempt = 0
         while True:
             attempt += 1
             async with self.politeness.slot(host_of(url)):
-                response = await self._request(url, max_body, sink)
+                if deadline is None:
+                    response = await self._request(url, max_body, sink)
+                else:
+                    async with deadline.running():
+                        response = await self._request(url, max_body, sink)
             response.attempts = attempt
             wait = self._retry_wait(response, attempt)
             if wait is None:
@@ -269,6 +300,11 @@ class Fetcher:
         except httpx.HTTPError as exc:
             response.error = _error_kind(exc)
             response.error_detail = str(exc)[:300] or type(exc).__name__
+            if response.status is not None:
+                # Headers arrived but the body broke off (reset, truncated, bad chunking):
+                # not a usable response. Google treats it like a server error.
+                response.error_detail = f"after status {response.status}: {response.error_detail}"
+                response.status = None
         return response
 
     async def _read_body(
@@ -330,8 +366,8 @@ class Fetcher:
         result = FetchResult(url=url, final_url=url, depth=depth, source=source)
         start = time.monotonic()
         try:
-            async with asyncio.timeout(self.settings.deadline):
-                await self._follow(result, limit, body_cap, may_follow, sink)
+            deadline = Deadline(self.settings.deadline)
+            await self._follow(result, limit, body_cap, may_follow, sink, deadline)
         except TimeoutError:
             result.status = None
             result.error = "deadline"
@@ -346,12 +382,13 @@ class Fetcher:
         body_cap: int,
         may_follow: Callable[[str], Awaitable[str | None]] | None,
         sink: Sink | None,
+        deadline: Deadline,
     ) -> None:
         current = result.url
         seen = {current}
         while True:
-            response = await self.get(current, max_body=body_cap, sink=sink)
-            result.final_url = current
+            result.final_url = current  # before the request: a failure belongs to this URL
+            response = await self.get(current, max_body=body_cap, sink=sink, deadline=deadline)
             result.attempts += response.attempts - 1
             location = response.header("location")
             status = response.status

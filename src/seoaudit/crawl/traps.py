@@ -14,8 +14,10 @@ Policy, each bound configurable in CrawlSettings:
 - ``repeating-path-segments``: a path segment that appears 3 or more times (/a/b/a/b/a/).
 - ``session-id``: a URL that differs from one already seen only by a session parameter
   (sid, sessionid, jsessionid, phpsessid...). The first variant is crawled.
-- ``parameter-explosion``: more than ``max_query_variants`` different query strings on one
-  path.
+- ``parameter-explosion``: more than ``max_query_variants`` different combinations of
+  parameter names on one path (filters and facets multiplying); from then on, every URL of
+  that path with more than one parameter is skipped too. Any number of values for one
+  parameter (a catalogue at ``product?id=N``) is fine.
 - ``endless-pattern``: a URL whose shape (digits replaced by {n}) was first seen many links
   shallower (more than ``trap_depth_spread`` levels): each page links one step further, as
   "next month" links do. Real listings are reached within a few clicks of their first page.
@@ -48,7 +50,7 @@ class TrapGuard:
         self.max_url_length = max_url_length
         self.max_query_variants = max_query_variants
         self.depth_spread = depth_spread
-        self._queries: dict[str, int] = {}  # path -> distinct query strings seen
+        self._queries: dict[str, set[frozenset[str]]] = {}  # path -> parameter-name sets
         self._pattern_depth: dict[str, int] = {}  # URL shape -> shallowest depth seen
         self._session_keys: set[str] = set()
         self.records: dict[tuple[str, str], TrapRecord] = {}
@@ -70,11 +72,15 @@ class TrapGuard:
         if self._session_variant(split):
             return "session-id"
         if split.query:
-            key = f"{split.netloc}{split.path}"
-            seen = self._queries.get(key, 0) + 1
-            self._queries[key] = seen
-            if seen > self.max_query_variants:
+            # A catalogue on one path (product?id=N) has one combination of parameter names
+            # and any number of values; facets and filters multiply the combinations.
+            # Once a path explodes, its multi-parameter URLs stop: values multiply too.
+            names = frozenset(k for k, _ in parse_qsl(split.query, keep_blank_values=True))
+            combos = self._queries.setdefault(f"{split.netloc}{split.path}", set())
+            exploding = len(combos) >= self.max_query_variants
+            if exploding and (names not in combos or len(names) > 1):
                 return "parameter-explosion"
+            combos.add(names)
         pattern = _DIGITS.sub("{n}", f"{split.netloc}{split.path}?{split.query}")
         first = self._pattern_depth.setdefault(pattern, depth)
         if depth < first:

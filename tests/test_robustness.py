@@ -158,3 +158,46 @@ def test_an_internal_crawl_error_keeps_what_was_stored(
     assert result.report.run.state == "failed"
     assert "simulated bug" in (result.report.run.message or "")
     assert Store(result.store_path).load_run().state == "failed"  # stored, readable
+
+
+@pytest.mark.e2e
+def test_a_killed_run_keeps_what_it_stored(slow_site: str, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "seoaudit",
+            "audit",
+            slow_site + "/",
+            "-q",
+            "--no-sitemaps",
+            "--run-dir",
+            "runs",
+            "--per-host",
+            "2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    runs = tmp_path / "runs"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # until at least one batch of pages is on disk
+        time.sleep(0.3)
+        files = list(runs.glob("*.sqlite")) if runs.exists() else []
+        if files and Store(files[0]).pages_count() >= 3:
+            break
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.wait(timeout=30)
+    again = subprocess.run(
+        [sys.executable, "-m", "seoaudit", "report", "latest", "-f", "json", "--run-dir", "runs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["run"]["state"] == "interrupted"
+    assert report["run"]["pages_fetched"] >= 3
+    assert "killed" in report["run"]["message"]

@@ -120,6 +120,24 @@ def run_audit(
     return AuditResult(path, report, stats, start_failed)
 
 
+def finish_killed_run(store: Store) -> bool:
+    """A run file whose process died mid-crawl (kill -9, power cut) still says "running"
+    and has no findings. Judge what it stored and mark it interrupted, so nothing it
+    collected is lost. Returns True when it did so."""
+    info = store.load_run()
+    if info.state != "running":
+        return False
+    site = Site(store)
+    findings, errors = run_rules(site, selected(site.settings.select, site.settings.ignore))
+    store.replace_findings(findings, errors)
+    info.state = "interrupted"
+    info.message = "the crawl was killed; the report covers what was stored until then"
+    info.pages_fetched = info.pages_fetched or site.fetched_count()
+    info.urls_discovered = site.summary()["urls"]
+    store.save_run(info)
+    return True
+
+
 def _start_failed(site: Site, url: str) -> bool:
     chain = site.redirect_chain(url)
     if chain.final_url is None or chain.loop:

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from seoaudit import __version__
-from seoaudit.audit import AuditResult, exit_code, run_audit
+from seoaudit.audit import AuditResult, exit_code, finish_killed_run, run_audit
 from seoaudit.config import CrawlSettings, Settings
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.crawl.urls import normalize
@@ -354,6 +354,8 @@ def report(
     pairs = _outputs(fmt, output, False)
     store = _open_run(run, run_dir)
     try:
+        if finish_killed_run(store):
+            err.print(Text("The run was killed mid-crawl: judged what it stored.", style="yellow"))
         result = build_report(store)
     finally:
         store.close()

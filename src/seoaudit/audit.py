@@ -57,27 +57,24 @@ def run_audit(
     clock: Clock = _now,
     run_id: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    resume: Path | None = None,
 ) -> AuditResult:
-    run_id = run_id or new_run_id(settings.start_urls[0], clock)
-    path = settings.run_dir / f"{run_id}.sqlite"
-    suffix = 1
-    while path.exists():  # two runs in the same second
-        suffix += 1
-        path = settings.run_dir / f"{run_id}-{suffix}.sqlite"
-        run_id = path.stem
-    store = Store(path, create=True)
-    info = RunInfo(
-        run_id=run_id,
-        tool_version=__version__,
-        started_at=clock().isoformat(timespec="seconds"),
-        start_urls=settings.start_urls,
-        user_agent=settings.crawl.user_agent,
-        crawler_token=settings.crawl.crawler.lower(),
-        settings=settings.public_dict(),
-        config_hash=settings.config_hash(),
+    """Crawl, judge and report. With ``resume`` (a run file), continue that run instead:
+    what it stored is kept and not fetched again; its frontier is crawled."""
+    if resume is not None:
+        store = Store(resume)
+        info = store.load_run()
+        # A killed run never wrote its count; the pages it stored stand in for it.
+        previous = info.pages_fetched if info.state != "running" else store.pages_count()
+        info.state, info.message, info.finished_at = "running", None, None
+        store.save_run(info)
+        path = resume
+    else:
+        store, info, path = _new_run(settings, clock, run_id)
+        previous = 0
+    crawler = Crawler(
+        settings, store, on_progress=on_progress, transport=transport, resume=resume is not None
     )
-    store.save_run(info)
-    crawler = Crawler(settings, store, on_progress=on_progress, transport=transport)
     try:
         stats = asyncio.run(crawler.run())
         info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
@@ -102,7 +99,7 @@ def run_audit(
             store.flush()
     finally:
         info.finished_at = clock().isoformat(timespec="seconds")
-        info.pages_fetched = stats.fetched
+        info.pages_fetched = previous + stats.fetched
         info.urls_discovered = store.url_count()
         info.fetch_errors = stats.errors
         store.save_run(info)
@@ -118,6 +115,29 @@ def run_audit(
     report = build_report(store, site)
     store.close()
     return AuditResult(path, report, stats, start_failed)
+
+
+def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Store, RunInfo, Path]:
+    run_id = run_id or new_run_id(settings.start_urls[0], clock)
+    path = settings.run_dir / f"{run_id}.sqlite"
+    suffix = 1
+    while path.exists():  # two runs in the same second
+        suffix += 1
+        path = settings.run_dir / f"{run_id}-{suffix}.sqlite"
+        run_id = path.stem
+    store = Store(path, create=True)
+    info = RunInfo(
+        run_id=run_id,
+        tool_version=__version__,
+        started_at=clock().isoformat(timespec="seconds"),
+        start_urls=settings.start_urls,
+        user_agent=settings.crawl.user_agent,
+        crawler_token=settings.crawl.crawler.lower(),
+        settings=settings.public_dict(),
+        config_hash=settings.config_hash(),
+    )
+    store.save_run(info)
+    return store, info, path
 
 
 def finish_killed_run(store: Store) -> bool:

@@ -39,7 +39,7 @@ class CrawlSettings(BaseModel):
     rps: float | None = Field(default=None, gt=0)  # requests per second per host
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=15.0, gt=0)  # idle time between bytes
-    deadline: float = Field(default=30.0, gt=0)  # total time for one fetch, redirects included
+    deadline: float = Field(default=30.0, gt=0)  # total time for one request (each hop)
     retries: int = Field(default=2, ge=0, le=10)  # for 429, 503 and network errors
     max_retry_wait: float = Field(default=30.0, ge=0)  # longest Retry-After honoured
     max_redirects: int = Field(default=10, ge=0, le=50)  # Googlebot follows up to 10 hops

@@ -17,10 +17,10 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from seoaudit.crawl.checks import CheckResult
-from seoaudit.models import Finding, PageFacts, RuleError, RunInfo
+from seoaudit.models import Finding, PageFacts, RuleError, RunInfo, Source
 
 SCHEMA_VERSION = 1
 
@@ -209,6 +209,16 @@ class Store:
 
     def known_url_ids(self) -> dict[str, int]:
         return self._ids
+
+    def unfinished_urls(self) -> list[tuple[int, str, int | None, Source]]:
+        """URLs a stopped run still owes: queued, or taken (state "done") but with no page
+        stored because the run stopped before its batch was written."""
+        rows = self.db.execute(
+            "SELECT u.id, u.url, u.depth, u.source FROM urls u "
+            "LEFT JOIN pages p ON p.url_id = u.id "
+            "WHERE p.url_id IS NULL AND u.state IN ('queued', 'done') ORDER BY u.id"
+        )
+        return [(i, u, d, cast(Source, s or "link")) for i, u, d, s in rows]
 
     def set_state(self, url_id: int, state: str) -> None:
         self._pending_states.append((state, url_id))

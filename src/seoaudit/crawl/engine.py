@@ -37,7 +37,7 @@ from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.extract import extract
 from seoaudit.indexing import indexability
 from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
-from seoaudit.robots import RobotsFile
+from seoaudit.robots import RobotsFile, interpret_fetch
 from seoaudit.store import (
     BLOCKED,
     DONE,
@@ -86,7 +86,9 @@ class Crawler:
         *,
         on_progress: ProgressCallback | None = None,
         transport: httpx.AsyncBaseTransport | None = None,  # tests: in-process sites
+        resume: bool = False,  # continue a stored run: its frontier, robots.txt, sitemaps
     ) -> None:
+        self.resume = resume
         self.transport = transport
         self.settings = settings
         self.crawl = settings.crawl
@@ -140,11 +142,12 @@ class Crawler:
     # -- the crawl ----------------------------------------------------------------------
 
     async def _run(self, fetcher: Fetcher) -> None:
+        resumed = self.resume and self._restore()
         for url in self.settings.start_urls:
             self._discover(url, depth=0, source="start")
         for site in sorted({origin(u) for u in self.settings.start_urls}):
             await self._ensure_robots(fetcher, site)
-        if self.crawl.sitemaps and not self._stop.is_set():
+        if self.crawl.sitemaps and not self._stop.is_set() and not resumed:
             await self._read_sitemaps(fetcher)
         await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
         if not self._stop.is_set():
@@ -402,9 +405,31 @@ class Crawler:
             self._last_flush = now
 
     def _mark_rest_not_crawled(self) -> None:
-        for _, _, url_id, _, _ in self._frontier:
-            self.store.set_state(url_id, NOT_CRAWLED)
+        # After Ctrl-C the frontier stays "queued", so --resume continues from it.
+        if self.stats.stopped_early != "interrupted":
+            for _, _, url_id, _, _ in self._frontier:
+                self.store.set_state(url_id, NOT_CRAWLED)
         self._frontier.clear()
+
+    def _restore(self) -> bool:
+        """Continue a stored run: robots.txt outcomes as they were read, the frontier (URLs
+        queued, or taken but never stored: in flight when the run stopped), and the URL
+        checks of the pages already stored. Returns True when there was a run to resume."""
+        for row in self.store.robots_rows():
+            self.robots[row["origin"]] = interpret_fetch(
+                row["url"],
+                row["status"],
+                row["body"] or b"",
+                error=row["error"],
+                redirects=row["redirects"],
+            )
+        for url_id, url, depth, source in self.store.unfinished_urls():
+            self._seq += 1
+            heapq.heappush(self._frontier, (depth or 0, self._seq, url_id, url, source))
+        self._claimed = self.store.pages_count()
+        for facts in self.store.iter_pages():
+            self.checks.collect(facts, self.crawl)
+        return bool(self.robots) or self._claimed > 0
 
 
 _CHAIN_ERRORS = frozenset({"redirect-loop", "too-many-redirects", "bad-redirect-location"})

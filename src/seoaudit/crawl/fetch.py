@@ -366,8 +366,7 @@ class Fetcher:
         result = FetchResult(url=url, final_url=url, depth=depth, source=source)
         start = time.monotonic()
         try:
-            deadline = Deadline(self.settings.deadline)
-            await self._follow(result, limit, body_cap, may_follow, sink, deadline)
+            await self._follow(result, limit, body_cap, may_follow, sink)
         except TimeoutError:
             result.status = None
             result.error = "deadline"
@@ -382,12 +381,14 @@ class Fetcher:
         body_cap: int,
         may_follow: Callable[[str], Awaitable[str | None]] | None,
         sink: Sink | None,
-        deadline: Deadline,
     ) -> None:
         current = result.url
         seen = {current}
         while True:
             result.final_url = current  # before the request: a failure belongs to this URL
+            # Each request (redirect hop) has its own total deadline: a worker is held for
+            # at most (max_redirects + 1) deadlines, and a long chain of fast hops is fine.
+            deadline = Deadline(self.settings.deadline)
             response = await self.get(current, max_body=body_cap, sink=sink, deadline=deadline)
             result.attempts += response.attempts - 1
             location = response.header("location")

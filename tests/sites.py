@@ -4,6 +4,8 @@ without a network."""
 
 from __future__ import annotations
 
+import gzip
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,12 @@ class _Body(httpx.AsyncByteStream):
 
 
 def transport(pages: dict[str, dict[str, Any]]) -> httpx.MockTransport:
-    """``pages``: path (with query) -> {status, headers, body, content_type}. Unlisted
-    paths answer 404; an unlisted /robots.txt answers 404 (no rules)."""
+    """``pages``: path (with query) -> {status, headers, body, content_type, repeat,
+    agents, delay, gzip}. ``repeat`` sends the body that many times (huge files); ``delay``
+    waits that many seconds (at most 5) before answering; ``gzip`` sends the body with
+    Content-Encoding: gzip; ``agents`` maps a
+    User-Agent substring (e.g. "googlebot") to keys that replace the others for requests
+    carrying it. Unlisted paths answer 404; an unlisted /robots.txt answers 404 (no rules)."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         target = request.url.raw_path.decode("ascii")
@@ -42,14 +48,24 @@ def transport(pages: dict[str, dict[str, Any]]) -> httpx.MockTransport:
                 headers={"Content-Type": "text/html"},
                 stream=_Body(b"<title>Not found</title>"),
             )
+        agent = request.headers.get("user-agent", "").lower()
+        for token, override in spec.get("agents", {}).items():
+            if token.lower() in agent:
+                spec = {**spec, **override}
+                break
         if "raise" in spec:
             raise _ERRORS[spec["raise"]]("simulated", request=request)
+        if "delay" in spec:  # a slow server: blocks the loop, which the timing still sees
+            time.sleep(min(float(spec["delay"]), 5.0))
         body = spec.get("body", "")
-        data = body.encode() if isinstance(body, str) else body
+        data = (body.encode() if isinstance(body, str) else body) * int(spec.get("repeat", 1))
         headers = dict(spec.get("headers", {}))
         if data and "content-type" not in {k.lower() for k in headers}:
             default = "text/plain" if target.endswith(".txt") else "text/html; charset=utf-8"
             headers["Content-Type"] = spec.get("content_type", default)
+        if spec.get("gzip"):
+            data = gzip.compress(data, mtime=0)
+            headers["Content-Encoding"] = "gzip"
         return httpx.Response(int(spec.get("status", 200)), headers=headers, stream=_Body(data))
 
     return httpx.MockTransport(handler)

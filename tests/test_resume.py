@@ -7,8 +7,13 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from seoaudit.audit import run_audit
 from seoaudit.config import CrawlSettings, Settings
@@ -56,7 +61,10 @@ def _settings(run_dir: Path) -> Settings:
 def _dump(path: Path) -> dict[str, Any]:
     db = sqlite3.connect(path)
     return {
-        "urls": sorted(db.execute("SELECT url, state, depth FROM urls")),
+        # Discovery depth depends on which page finished first, even without an
+        # interruption; click depth (Site, over the link graph) is the deterministic one
+        # and the findings below depend on it.
+        "urls": sorted(db.execute("SELECT url, state FROM urls")),
         "pages": sorted(
             db.execute(
                 "SELECT u.url, p.status, p.indexability FROM pages p JOIN urls u ON u.id = p.url_id"
@@ -96,3 +104,70 @@ def test_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
     assert not {u for u in requested if u in stored_first and not u.endswith("robots.txt")}
     assert _dump(resumed.store_path) == _dump(whole.store_path)
     assert resumed.report.run.pages_fetched == whole.report.run.pages_fetched
+
+
+async def _finite_slow_site(request: Any) -> Any:
+    """150 pages, each linking to six others, 20 ms per answer: long enough to kill."""
+    from seoaudit.devserver import Response
+
+    if request.path == "/robots.txt":
+        return Response(404)
+    number = int(request.path.strip("/") or 0)
+    if number >= 150:
+        return Response(404, [("Content-Type", "text/html")], b"<title>nope</title>")
+    links = "".join(f'<a href="/{(number * 7 + k) % 150}">{k}</a>' for k in range(6))
+    body = f"<title>Page {number}</title><h1>{number}</h1>{links}<a href='/999'>broken</a>"
+    return Response(200, [("Content-Type", "text/html")], body.encode(), delay=0.02)
+
+
+@pytest.mark.e2e
+def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    from seoaudit.devserver import SiteServer
+    from seoaudit.store import Store
+
+    def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "seoaudit", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+
+    common = ["-q", "--no-sitemaps", "--no-probe", "--per-host", "2", "--run-dir", "runs"]
+    with SiteServer(handler=_finite_slow_site) as server:
+        url = server.base_url + "/"
+        whole = tmp_path / "whole"
+        whole.mkdir()
+        assert (
+            cli(
+                "audit", url, *common, "--run-id", "whole", "--fail-on", "never", cwd=whole
+            ).returncode
+            == 0
+        )
+
+        killed = tmp_path / "killed"
+        killed.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "seoaudit", "audit", url, *common, "--run-id", "r"],
+            cwd=killed,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        run_file = killed / "runs" / "r.sqlite"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if run_file.exists() and Store(run_file).pages_count() >= 30:
+                break
+        proc.kill()
+        proc.wait(timeout=30)
+        stored_before = Store(run_file).pages_count()
+        assert 30 <= stored_before < 150
+
+        resumed = cli(
+            "audit", "--resume", "r", "--run-dir", "runs", "-q", "--fail-on", "never", cwd=killed
+        )
+        assert resumed.returncode == 0, resumed.stderr
+    assert _dump(run_file) == _dump(whole / "runs" / "whole.sqlite")

@@ -23,7 +23,10 @@ from seoaudit import __version__
 from seoaudit.config import Settings
 from seoaudit.crawl.engine import Crawler, CrawlStats, ProgressCallback
 from seoaudit.crawl.urls import host_of
+from seoaudit.gate import apply_overrides
 from seoaudit.models import SEVERITY_ORDER, Report, RunInfo
+from seoaudit.pagevalue import UserValues
+from seoaudit.pagevalue import attach as attach_page_values
 from seoaudit.report import build_report
 from seoaudit.rules import run_rules, selected
 from seoaudit.site import Site
@@ -58,6 +61,7 @@ def run_audit(
     run_id: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     resume: Path | None = None,
+    page_values: UserValues | None = None,
 ) -> AuditResult:
     """Crawl, judge and report. With ``resume`` (a run file), continue that run instead:
     what it stored is kept and not fetched again; its frontier is crawled."""
@@ -72,6 +76,8 @@ def run_audit(
     else:
         store, info, path = _new_run(settings, clock, run_id)
         previous = 0
+    if page_values is not None:  # the user's page value (pagevalue.py), kept with the run
+        attach_page_values(store, page_values)
     crawler = Crawler(
         settings, store, on_progress=on_progress, transport=transport, resume=resume is not None
     )
@@ -82,6 +88,9 @@ def run_audit(
             info.message = f"stopped at --max-pages {settings.crawl.max_pages}"
         elif stats.stopped_early == "interrupted":
             info.message = "interrupted: the report covers what was crawled until then"
+        elif stats.stopped_early == "error-budget":  # too many failures to judge the site
+            info.state = "failed"
+            info.message = f"stopped early: {crawler.stop_reason}"
     except KeyboardInterrupt:
         stats = crawler.stats
         info.state = "interrupted"
@@ -111,6 +120,7 @@ def run_audit(
         store.save_run(info)
         site.run = info
     findings, errors = run_rules(site, selected(settings.select, settings.ignore))
+    findings = apply_overrides(findings, settings)  # per-URL ignores, severity overrides
     store.replace_findings(findings, errors)
     report = build_report(store, site)
     store.close()
@@ -149,7 +159,7 @@ def finish_killed_run(store: Store) -> bool:
         return False
     site = Site(store)
     findings, errors = run_rules(site, selected(site.settings.select, site.settings.ignore))
-    store.replace_findings(findings, errors)
+    store.replace_findings(apply_overrides(findings, site.settings), errors)
     info.state = "interrupted"
     info.message = "the crawl was killed; the report covers what was stored until then"
     info.pages_fetched = info.pages_fetched or site.fetched_count()

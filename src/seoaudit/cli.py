@@ -1,19 +1,23 @@
 """The command line: parse options, call the library, map outcomes to exit codes.
 
-Exit codes (the same whatever the output format):
-  0  no issue at or above --fail-on
-  1  an issue at or above --fail-on (default: error)
+Exit codes (the same whatever reports are written; gate.py decides 0, 1 and 3):
+  0  the gate passed: no finding at or above --fail-on (new ones only, with a baseline),
+     every error-level budget and KPI held
+  1  the gate failed (--exit-zero turns this, and only this, into 0)
   2  usage or configuration error
-  3  the start URL could not be fetched at all (no HTTP response)
+  3  inconclusive: the start URL could not be fetched, or too many fetch errors to judge
   130  interrupted (Ctrl-C); the report of what was found is still written
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -21,13 +25,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from seoaudit import __version__
+from seoaudit import __version__, baseline, configfile, gate, pagevalue, rundiff
 from seoaudit.audit import AuditResult, exit_code, finish_killed_run, run_audit
 from seoaudit.config import CrawlSettings, Settings
+from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
-from seoaudit.crawl.urls import normalize
+from seoaudit.gate import GateResult
+from seoaudit.impact import build_issues
 from seoaudit.models import Report
+from seoaudit.pagevalue import UserValues
 from seoaudit.report import FORMATS, WRITERS, build_report
+from seoaudit.rules import REGISTRY, group_titles
+from seoaudit.site import Site
 from seoaudit.store import Store, StoreError
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_START_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -35,8 +44,9 @@ EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_START_FAILED, EXIT_INTERRUPTED = 0, 1, 2,
 HELP = """seoaudit: crawl a site the way a search engine does and get a ranked, ticket-ready
 list of technical SEO issues.
 
-Exit codes: 0 no issue at or above --fail-on; 1 an issue at or above --fail-on;
-2 usage or configuration error; 3 the start URL could not be fetched; 130 interrupted."""
+Exit codes: 0 pass; 1 an issue at or above --fail-on, or a budget or KPI failed;
+2 usage or configuration error; 3 inconclusive (start URL unreachable, too many fetch
+errors); 130 interrupted."""
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 rules_app = typer.Typer(help="List the rules, or explain one.", add_completion=False)
@@ -63,6 +73,22 @@ OutputOpt = Annotated[
     ),
 ]
 RunDirOpt = Annotated[Path, typer.Option("--run-dir", help="Where run files are stored.")]
+PageValueOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--page-value",
+        help="CSV of URL -> clicks, impressions or revenue (e.g. a Search Console pages "
+        "export) to weigh issues by; URLs missing from it keep their crawl value.",
+    ),
+]
+PageValueMetricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--page-value-metric",
+        help="Column of --page-value to use (default: "
+        "revenue, clicks, sessions or impressions, the first found).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")]
 FailOnOpt = Annotated[
     str,
@@ -155,19 +181,26 @@ class _ProgressView:
 
 
 def _start_url(raw: str) -> str:
-    candidate = raw.strip()
-    if "://" not in candidate:
-        candidate = "https://" + candidate
-    url = normalize(candidate)
+    url = configfile.start_url(raw)
     if url is None:
         raise fail(f"{raw!r} is not a valid http(s) URL")
     return url
 
 
 def _finish(
-    result: AuditResult, pairs: list[tuple[str, Path | None]], fail_on: str, quiet: bool
+    result: AuditResult,
+    pairs: list[tuple[str, Path | None]],
+    settings: Settings,
+    quiet: bool,
+    exit_zero: bool = False,
 ) -> int:
-    _write_reports(result.report, pairs)
+    try:
+        verdict = gate.evaluate(result.report, settings, store_path=result.store_path)
+    except baseline.BaselineError as exc:  # changed since the crawl started
+        _write_reports(result.report, pairs)
+        raise fail(str(exc)) from None
+    result.report.gate = verdict.model_dump(mode="json")
+    _write_reports(result.report, pairs)  # always, whatever the outcome below
     run = result.report.run
     if not quiet:
         err.print(Text(f"Run stored in {result.store_path}", style="dim"))
@@ -184,7 +217,8 @@ def _finish(
         return EXIT_START_FAILED
     if run.state == "interrupted":
         return EXIT_INTERRUPTED
-    return exit_code(result.report, fail_on)
+    _print_gate(verdict, quiet)
+    return gate.exit_code(verdict, exit_zero)
 
 
 def _start_error(result: AuditResult) -> str:
@@ -196,15 +230,28 @@ def _start_error(result: AuditResult) -> str:
 
 
 def _audit(
-    settings: Settings, pairs: list[tuple[str, Path | None]], fail_on: str, quiet: bool
+    settings: Settings,
+    pairs: list[tuple[str, Path | None]],
+    quiet: bool,
+    *,
+    exit_zero: bool = False,
+    run_id: str | None = None,
+    page_values: UserValues | None = None,
+    resume: Path | None = None,
 ) -> int:
     try:
         with _ProgressView(not quiet, settings.crawl.max_pages) as view:
-            result = run_audit(settings, on_progress=view.update)
+            result = run_audit(
+                settings,
+                on_progress=view.update,
+                run_id=run_id,
+                page_values=page_values,
+                resume=resume,
+            )
     except KeyboardInterrupt:
         err.print(Text("seoaudit: interrupted", style="bold yellow"))
         return EXIT_INTERRUPTED
-    return _finish(result, pairs, fail_on, quiet)
+    return _finish(result, pairs, settings, quiet, exit_zero)
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -212,9 +259,14 @@ def _audit(
 
 @app.command()
 def audit(
+    ctx: typer.Context,
     urls: Annotated[
-        list[str], typer.Argument(help="Start URL(s); the crawl stays on their hosts.")
-    ],
+        list[str] | None,
+        typer.Argument(
+            help="Start URL(s); the crawl stays on their hosts. Default: start_urls from "
+            "the config file."
+        ),
+    ] = None,
     include: Annotated[
         list[str] | None, typer.Option(help="Only crawl URLs matching this regex (repeatable).")
     ] = None,
@@ -243,6 +295,29 @@ def audit(
     no_sitemaps: Annotated[
         bool, typer.Option("--no-sitemaps", help="Do not read sitemaps.")
     ] = False,
+    check_external: Annotated[
+        bool,
+        typer.Option(
+            "--check-external",
+            help="Also check that external links answer (one light request per URL).",
+        ),
+    ] = False,
+    no_probe: Annotated[
+        bool,
+        typer.Option(
+            "--no-probe",
+            help="Do not re-fetch a sample of each section as Googlebot, Bingbot and an AI "
+            "crawler after the crawl (server-level block check).",
+        ),
+    ] = False,
+    intended_block: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--intended-block",
+            help="robots.txt token you block on purpose (e.g. gptbot), repeatable: "
+            "reported as policy, not as a problem.",
+        ),
+    ] = None,
     select: Annotated[
         list[str] | None, typer.Option(help="Only run these rules (code or prefix).")
     ] = None,
@@ -251,42 +326,123 @@ def audit(
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    report_specs: ReportOpt = None,
     fail_on: FailOnOpt = "error",
+    baseline_file: BaselineOpt = None,
+    no_baseline: NoBaselineOpt = False,
+    new_only: NewOnlyOpt = True,
+    exit_zero: ExitZeroOpt = False,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="Name of the stored run (default: time-host).")
+    ] = None,
+    page_value: PageValueOpt = None,
+    page_value_metric: PageValueMetricOpt = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted or killed run (run id, run file or 'latest') with "
+            "the settings it started with; nothing it stored is fetched again.",
+        ),
+    ] = None,
+    respect_crawl_delay: Annotated[
+        bool,
+        typer.Option(
+            "--respect-crawl-delay",
+            help="Honour robots.txt crawl-delay (Google ignores it; Bing and others do not).",
+        ),
+    ] = False,
     run_dir: RunDirOpt = Path(".seoaudit/runs"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Crawl a site and audit it."""
-    pairs = _outputs(fmt, output, quiet)
-    start = [_start_url(u) for u in urls]
+    """Crawl a site, audit it and judge the run (budgets, KPIs, baseline: see docs/ci.md).
+
+    Settings come from the config file, then flags, then SEOAUDIT_* variables."""
+    flags = _flags(ctx, _AUDIT_KEYS)
+    if _given(ctx, "timeout"):
+        flags["crawl.connect_timeout"] = (timeout, "--timeout")
+        flags["crawl.read_timeout"] = (timeout, "--timeout")
+    if no_sitemaps:
+        flags["crawl.sitemaps"] = (False, "--no-sitemaps")
+    if no_probe:
+        flags["crawl.probe"] = (False, "--no-probe")
+    if check_external:
+        flags["crawl.check_external"] = (True, "--check-external")
+    if no_baseline:
+        flags["gate.baseline"] = (None, "--no-baseline")
+    if respect_crawl_delay:
+        flags["crawl.respect_crawl_delay"] = (True, "--respect-crawl-delay")
+    settings = _load(config, isolated, flags).settings
+    resume_path: Path | None = None
+    if resume is not None:
+        settings, resume_path = _resumed(resume, settings)
+    if intended_block:  # added to the configured crawler policy
+        blocks = {t.strip().lower(): "block" for t in intended_block if t.strip()}
+        settings.crawler_policy = {**settings.crawler_policy, **blocks}  # type: ignore[dict-item]
+    if not settings.start_urls:
+        raise fail("no start URL: give one, or set start_urls in the config file")
+    if run_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
+        raise fail(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-'")
+    pairs = _all_outputs(fmt, output, settings.reports, quiet)
+    _check_baseline(settings)
+    values = _page_values(page_value, page_value_metric, settings.start_urls[0])
+    raise typer.Exit(
+        _audit(
+            settings,
+            pairs,
+            quiet,
+            exit_zero=exit_zero,
+            run_id=run_id,
+            page_values=values,
+            resume=resume_path,
+        )
+    )
+
+
+def _resumed(run: str, current: Settings) -> tuple[Settings, Path]:
+    """Settings for resuming a stored run: the crawl goes on as it started (start URLs and
+    crawl settings from the run; secrets from the environment again), while judging and
+    reporting follow this invocation (gate, budgets, reports, --fail-on)."""
+    store = _open_run(run, current.run_dir)
     try:
-        crawl = CrawlSettings(
-            include=include or [],
-            exclude=exclude or [],
-            max_pages=max_pages,
-            max_depth=max_depth,
-            crawler=crawler,
-            ignore_robots=ignore_robots,
-            concurrency=concurrency,
-            per_host=per_host,
-            rps=rps,
-            connect_timeout=timeout,
-            read_timeout=timeout,
-            deadline=deadline,
-            retries=retries,
-            sitemaps=not no_sitemaps,
-            **({"user_agent": user_agent} if user_agent else {}),
-        )
-        settings = Settings(
-            start_urls=start,
-            crawl=crawl,
-            run_dir=run_dir,
-            fail_on=fail_on,
-            select=select or [],
-            ignore=ignore or [],
-        )
+        stored = store.load_run()
+    finally:
+        store.close()
+    if stored.state == "complete":
+        raise fail(f"run {stored.run_id} is complete: there is nothing to resume")
+    try:
+        original = Settings.model_validate(stored.settings)
     except ValidationError as exc:
-        raise fail(_validation_message(exc)) from None
-    raise typer.Exit(_audit(settings, pairs, settings.fail_on, quiet))
+        raise fail(f"run {stored.run_id} cannot be resumed: {exc}") from None
+    crawl = original.crawl.model_copy(update={"auth": current.crawl.auth})
+    settings = current.model_copy(update={"start_urls": original.start_urls, "crawl": crawl})
+    return settings, store.path
+
+
+_AUDIT_KEYS: dict[str, tuple[str, str]] = {  # parameter -> (settings key, flag)
+    "urls": ("start_urls", "URL"),
+    "include": ("crawl.include", "--include"),
+    "exclude": ("crawl.exclude", "--exclude"),
+    "max_pages": ("crawl.max_pages", "--max-pages"),
+    "max_depth": ("crawl.max_depth", "--max-depth"),
+    "crawler": ("crawl.crawler", "--as"),
+    "ignore_robots": ("crawl.ignore_robots", "--ignore-robots"),
+    "concurrency": ("crawl.concurrency", "--concurrency"),
+    "per_host": ("crawl.per_host", "--per-host"),
+    "rps": ("crawl.rps", "--rps"),
+    "deadline": ("crawl.deadline", "--deadline"),
+    "retries": ("crawl.retries", "--retries"),
+    "user_agent": ("crawl.user_agent", "--user-agent"),
+    "select": ("select", "--select"),
+    "ignore": ("ignore", "--ignore"),
+    "fail_on": ("fail_on", "--fail-on"),
+    "run_dir": ("run_dir", "--run-dir"),
+    "report_specs": ("reports", "--report"),
+    "baseline_file": ("gate.baseline", "--baseline"),
+    "new_only": ("gate.new_only", "--new-only"),
+}
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -322,8 +478,8 @@ def demo(
     with SiteServer(demo_site_root()) as server:
         if not quiet:
             err.print(Text(f"Demo site served at {server.base_url}/", style="bold"))
-        settings = Settings(start_urls=[server.base_url + "/"], run_dir=run_dir)
-        code = _audit(settings, pairs, "never", quiet)
+        settings = Settings(start_urls=[server.base_url + "/"], run_dir=run_dir, fail_on="never")
+        code = _audit(settings, pairs, quiet)
     raise typer.Exit(code)
 
 
@@ -366,12 +522,20 @@ def report(
 
 
 @rules_app.callback(invoke_without_command=True)
-def rules_list(ctx: typer.Context) -> None:
+def rules_list(
+    ctx: typer.Context,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the catalogue as Markdown (docs/rules.md).")
+    ] = False,
+) -> None:
     """List every rule: code, severity, scope, name and summary."""
     if ctx.invoked_subcommand is not None:
         return
-    from seoaudit.rules import REGISTRY
+    from seoaudit.rules import REGISTRY, rules_markdown
 
+    if markdown:
+        typer.echo(rules_markdown(), nl=False)
+        return
     out = Console(highlight=False)
     for code, spec in sorted(REGISTRY.items()):
         line = Text()
@@ -406,9 +570,10 @@ def robots(
     """Is URL allowed for a crawler? Prints the deciding robots.txt line (exit 1: blocked)."""
     import asyncio
 
+    from seoaudit.crawl.discovery import ROBOTS_MAX_REDIRECTS, ROBOTS_READ_LIMIT, interpret_robots
     from seoaudit.crawl.fetch import Fetcher
     from seoaudit.crawl.urls import origin
-    from seoaudit.robots import RobotsFile, interpret_fetch
+    from seoaudit.robots import RobotsFile
 
     target = _start_url(url)
 
@@ -416,8 +581,11 @@ def robots(
         fetcher = Fetcher(CrawlSettings(retries=1))
         try:
             robots_url = origin(target) + "/robots.txt"
-            result = await fetcher.fetch(robots_url, max_redirects=5, max_body=600_000)
-            return interpret_fetch(
+            result = await fetcher.fetch(
+                robots_url, max_redirects=ROBOTS_MAX_REDIRECTS, max_body=ROBOTS_READ_LIMIT
+            )
+            # The same reading of a fetch as the crawl's (redirect loops, >5 hops, ...).
+            return interpret_robots(
                 robots_url,
                 result.status,
                 result.body,
@@ -428,23 +596,529 @@ def robots(
         finally:
             await fetcher.aclose()
 
+    def show(text: str) -> str:  # robots.txt lines come from the site: no control characters
+        return "".join(c if c.isprintable() else " " for c in text)
+
     robots_file = asyncio.run(check())
-    verdict = robots_file.verdict(crawler.lower(), target)
+    verdict = robots_file.verdict(crawler, target)
     word = "allowed" if verdict.allowed else "blocked"
     typer.echo(f"{word}: {target} for {verdict.agent}")
     if verdict.line is not None:
-        typer.echo(f"  decided by {verdict.robots_url} line {verdict.line}: {verdict.rule}")
+        typer.echo(show(f"  decided by {verdict.robots_url} line {verdict.line}: {verdict.rule}"))
+        typer.echo(show(f"  ({verdict.reason})"))
     elif verdict.reason:
-        typer.echo(f"  {verdict.reason}")
+        typer.echo(show(f"  {verdict.reason}"))
     else:
         typer.echo(f"  no rule in {robots_file.url} matches")
+    if robots_file.robots is not None:
+        typer.echo(show(f"  robots.txt: {robots_file.reason}"))
     raise typer.Exit(EXIT_OK if verdict.allowed else EXIT_ISSUES)
+
+
+def _page_values(path: Path | None, metric: str | None, base_url: str) -> UserValues | None:
+    if path is None:
+        return None
+    try:
+        return pagevalue.load(path, base_url=base_url, metric=metric)
+    except pagevalue.PageValueError as exc:
+        raise fail(f"--page-value: {exc}") from None
+
+
+@app.command()
+def tickets(
+    run: Annotated[str, typer.Argument(help="Run id, path to a run file, or 'latest'.")],
+    target: Annotated[
+        str, typer.Option("--target", "-t", help="Tracker: jira, github, azure or gitlab.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the tickets into.")
+    ] = Path("seoaudit-tickets"),
+    only_new: Annotated[
+        bool, typer.Option("--only-new", help="Only issues not exported for this target before.")
+    ] = False,
+    min_priority: Annotated[
+        str, typer.Option("--min-priority", help="Leave out issues below: P1, P2, P3, P4.")
+    ] = "P4",
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="Export record (default: OUTPUT/tickets-exported.json)."),
+    ] = None,
+    page_value: PageValueOpt = None,
+    page_value_metric: PageValueMetricOpt = None,
+    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+) -> None:
+    """Write one ticket per issue for a tracker's import (ids stable across runs)."""
+    from seoaudit import tickets as ticket_export
+    from seoaudit.rules import REGISTRY
+
+    if target not in ticket_export.TARGETS:
+        raise fail(f"unknown --target {target!r}; choose from {', '.join(ticket_export.TARGETS)}")
+    if min_priority.upper() not in ticket_export.PRIORITIES:
+        raise fail(f"unknown --min-priority {min_priority!r}; choose from P1, P2, P3, P4")
+    store = _open_run(run, run_dir)
+    try:
+        finish_killed_run(store)
+        info = store.load_run()
+        values = _page_values(page_value, page_value_metric, (info.start_urls or [""])[0])
+        if values is not None:
+            pagevalue.attach(store, values)
+        site = Site(store)
+        result = build_report(store, site)
+        exported = ticket_export.export(
+            result,
+            REGISTRY,
+            target,
+            output,
+            state_path=state,
+            only_new=only_new,
+            min_priority=min_priority.upper(),
+            value_of=site.page_value,
+        )
+    except OSError as exc:
+        raise fail(f"cannot write tickets into {output}: {exc}") from None
+    finally:
+        store.close()
+    err.print(
+        Text(
+            f"{len(exported.tickets)} tickets for {target} in {output}"
+            + (f"; {exported.skipped_known} exported before" if exported.skipped_known else "")
+            + (
+                f"; {exported.skipped_priority} below {min_priority}"
+                if exported.skipped_priority
+                else ""
+            )
+        )
+    )
+    for path in exported.files[: len(exported.files) - len(exported.tickets)]:
+        typer.echo(str(path))
+
+
+@app.command()
+def explain(
+    term: Annotated[
+        str | None, typer.Argument(help="A term (canonical, soft-404, ttfb...) or a rule code.")
+    ] = None,
+) -> None:
+    """Explain a term that SEO and IT use differently, in both vocabularies."""
+    from seoaudit import glossary
+
+    if term is None:
+        for item in glossary.TERMS:
+            typer.echo(f"{item.key:<18} {item.title}")
+        return
+    found = glossary.lookup(term)
+    if found is not None:
+        typer.echo(glossary.render(found))
+        return
+    from seoaudit.rules import REGISTRY
+
+    if term.upper().replace("-", "") in REGISTRY:
+        rules_explain(term)
+        return
+    raise fail(f"no term {term!r}; try: {', '.join(glossary.suggestions(term))}")
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+# -- CI: configuration, gate, baselines, diffs ------------------------------------------
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Config file (default: seoaudit.toml or pyproject.toml [tool.seoaudit], "
+        "searched from the working directory up; or $SEOAUDIT_CONFIG).",
+    ),
+]
+IsolatedOpt = Annotated[
+    bool, typer.Option("--isolated", help="Ignore every config file (flags and env only).")
+]
+ReportOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--report",
+        help="FORMAT or FORMAT=PATH, repeatable, e.g. junit=seo.xml, github, "
+        "markdown=$GITHUB_STEP_SUMMARY, gitlab=gl-code-quality.json, sarif=seo.sarif. "
+        "Without PATH (or with -) to stdout.",
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None, typer.Option("--baseline", help="Baseline file (see `seoaudit baseline`).")
+]
+NoBaselineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-baseline",
+        help="Ignore the configured baseline (e.g. for the first run, to create it).",
+    ),
+]
+NewOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--new-only/--all-findings",
+        help="With a baseline, --fail-on counts only findings new since it (default).",
+    ),
+]
+ExitZeroOpt = Annotated[
+    bool,
+    typer.Option("--exit-zero", help="Exit 0 when the gate fails (1 becomes 0, nothing else)."),
+]
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether a flag was typed (not a default). Compared by name: click's ParameterSource
+    lives in click or in typer's vendored copy, depending on typer's version."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
+
+
+def _flags(ctx: typer.Context, keys: dict[str, tuple[str, str]]) -> dict[str, tuple[Any, str]]:
+    """Settings layer from the flags actually given: dotted key -> (value, flag)."""
+    flags: dict[str, tuple[Any, str]] = {}
+    for param, (dotted, flag) in keys.items():
+        value = ctx.params.get(param)
+        if _given(ctx, param) and value is not None:
+            flags[dotted] = (value, flag)
+    return flags
+
+
+def _load(
+    config: Path | None, isolated: bool, flags: dict[str, tuple[Any, str]] | None = None
+) -> LoadedConfig:
+    try:
+        loaded = configfile.load(config=config, isolated=isolated, flags=flags)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    for warning in loaded.warnings:
+        err.print(Text(f"seoaudit: warning: {warning}", style="yellow"))
+    return loaded
+
+
+def _report_specs(specs: list[str]) -> list[tuple[str, Path | None]]:
+    pairs: list[tuple[str, Path | None]] = []
+    for spec in specs:
+        fmt, sep, target = spec.partition("=")
+        fmt = fmt.strip().lower()
+        if fmt not in WRITERS:
+            raise fail(
+                f"unknown report format {fmt!r} in --report {spec!r}; choose from "
+                f"{', '.join(FORMATS)}"
+            )
+        if sep and not target.strip():
+            raise fail(f"--report {spec!r}: empty path (is the variable set?)")
+        path = None if not sep or target.strip() == "-" else Path(target)
+        pairs.append((fmt, path))
+    return pairs
+
+
+def _all_outputs(
+    fmt: list[str] | None, output: list[Path] | None, specs: list[str], quiet: bool
+) -> list[tuple[str, Path | None]]:
+    """--format/--output pairs plus --report specs; at most one of them on stdout. The
+    default console table steps aside when a --report writes to stdout."""
+    extra = _report_specs(specs)
+    stdout_report = any(path is None for _, path in extra)
+    pairs = _outputs(fmt, output, quiet or (not fmt and stdout_report)) + extra
+    if sum(1 for _, path in pairs if path is None) > 1:
+        raise fail("only one report can go to stdout; give a path for the others")
+    return pairs
+
+
+def _check_baseline(settings: Settings) -> None:
+    """A configured baseline must be readable before a crawl starts (exit 2, not 1)."""
+    if settings.gate.baseline is not None:
+        try:
+            baseline.read(settings.gate.baseline)
+        except baseline.BaselineError as exc:
+            raise fail(str(exc)) from None
+
+
+def _print_gate(result: GateResult, quiet: bool) -> None:
+    for warning in result.warnings:
+        err.print(Text(f"seoaudit: warning: {warning}", style="yellow"))
+    if quiet and result.verdict == "pass":
+        return
+    style = {"pass": "bold green", "fail": "bold red"}.get(result.verdict, "bold yellow")
+    line = Text(f"Gate: {result.verdict.upper()}", style=style)
+    if result.baseline is not None:
+        b = result.baseline
+        line.append(
+            f"  ({b.new} new, {b.persisting} persisting, {len(b.fixed)} fixed, "
+            f"{len(b.not_comparable)} not comparable)",
+            style="dim",
+        )
+    err.print(line)
+    for reason in result.reasons:
+        err.print(Text(f"  {reason}", style=style))
+    for check in result.checks:
+        if check.status == "fail" and check.level == "warn":
+            err.print(Text(f"  warn: {check.name}: {check.measured}", style="yellow"))
+
+
+def _judge(
+    report: Report, settings: Settings, *, store_path: Path | None = None, site: Site | None = None
+) -> GateResult:
+    try:
+        result = gate.evaluate(report, settings, store_path=store_path, site=site)
+    except baseline.BaselineError as exc:
+        raise fail(str(exc)) from None
+    report.gate = result.model_dump(mode="json")
+    return result
+
+
+_CHECK_KEYS: dict[str, tuple[str, str]] = {
+    "select": ("select", "--select"),
+    "ignore": ("ignore", "--ignore"),
+    "fail_on": ("fail_on", "--fail-on"),
+    "run_dir": ("run_dir", "--run-dir"),
+    "report_specs": ("reports", "--report"),
+    "baseline_file": ("gate.baseline", "--baseline"),
+    "new_only": ("gate.new_only", "--new-only"),
+}
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    run: Annotated[str, typer.Argument(help="Run id, path to a run file, or 'latest'.")],
+    report_specs: ReportOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = "error",
+    select: Annotated[
+        list[str] | None, typer.Option(help="Only judge these rules (code or prefix).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Do not judge these rules (code or prefix).")
+    ] = None,
+    baseline_file: BaselineOpt = None,
+    no_baseline: NoBaselineOpt = False,
+    new_only: NewOnlyOpt = True,
+    exit_zero: ExitZeroOpt = False,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Apply budgets, KPIs and the baseline to a stored run, without crawling again."""
+    flags = _flags(ctx, _CHECK_KEYS)
+    if no_baseline:
+        flags["gate.baseline"] = (None, "--no-baseline")
+    settings = _load(config, isolated, flags).settings
+    pairs = _all_outputs(fmt, output, settings.reports, quiet)
+    _check_baseline(settings)
+    store = _open_run(run, settings.run_dir)
+    try:
+        if finish_killed_run(store):  # judged as interrupted: inconclusive
+            err.print(Text("The run was killed mid-crawl: judged what it stored.", style="yellow"))
+        site = Site(store)
+        result = build_report(store, site)
+        findings = gate.apply_overrides(result.findings, settings)
+        if findings != result.findings:  # today's ignores or overrides differ from the run's
+            result.findings = findings
+            result.issues = build_issues(findings, site, group_titles(), REGISTRY)
+        verdict = _judge(result, settings, site=site)
+    finally:
+        store.close()
+    _write_reports(result, pairs)
+    _print_gate(verdict, quiet)
+    raise typer.Exit(gate.exit_code(verdict, exit_zero))
+
+
+@app.command()
+def diff(
+    run_a: Annotated[str, typer.Argument(help="The run before (id, path or 'latest').")],
+    run_b: Annotated[str, typer.Argument(help="The run after (id, path or 'latest').")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    fail_on_new: Annotated[
+        bool, typer.Option("--fail-on-new", help="Exit 1 when run B has a new finding.")
+    ] = False,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+) -> None:
+    """The release regression report: findings new, fixed and persisting per rule, and
+    per URL the changes in status, indexability, canonical, title and structured data."""
+    renderer = rundiff.RENDERERS.get(fmt)
+    if renderer is None:
+        raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.RENDERERS)}")
+    run_dir = run_dir or _load(config, isolated).settings.run_dir
+    stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
+    try:
+        sites = [Site(s) for s in stores]
+        reports = [build_report(s, site) for s, site in zip(stores, sites, strict=True)]
+        result = rundiff.diff_runs(reports[0], sites[0], reports[1], sites[1])
+    finally:
+        for s in stores:
+            s.close()
+    text = renderer(result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_text(output, text)
+    raise typer.Exit(EXIT_ISSUES if fail_on_new and result.new else EXIT_OK)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc}") from exc
+
+
+# -- seoaudit baseline create|update|prune ----------------------------------------------
+
+baseline_app = typer.Typer(
+    help="Accept known findings in a committed baseline file, so the gate fails only on new ones.",
+    add_completion=False,
+    no_args_is_help=True,
+)
+app.add_typer(baseline_app, name="baseline")
+DEFAULT_BASELINE = Path("seoaudit-baseline.txt")
+RunArg = Annotated[str, typer.Argument(help="Run id, path to a run file, or 'latest'.")]
+
+
+def _baseline_inputs(
+    run: str, baseline_file: Path | None, config: Path | None, isolated: bool,
+    run_dir: Path | None,
+) -> tuple[Path, Settings, Report, Site, Store]:  # fmt: skip
+    settings = _load(config, isolated).settings
+    path = baseline_file or settings.gate.baseline or DEFAULT_BASELINE
+    store = _open_run(run, run_dir or settings.run_dir)
+    site = Site(store)
+    report = build_report(store, site)
+    if report.run.state == "failed":
+        store.close()
+        raise fail(
+            f"run {report.run.run_id} failed ({report.run.message}); a baseline needs a run "
+            "that reached the site",
+            EXIT_START_FAILED,
+        )
+    if report.run.state != "complete":
+        err.print(
+            Text(
+                f"seoaudit: warning: run {report.run.run_id} is {report.run.state}", style="yellow"
+            )
+        )
+    report.findings = gate.apply_overrides(report.findings, settings)
+    return path, settings, report, site, store
+
+
+def _counted_entries(report: Report, settings: Settings) -> list[baseline.Entry]:
+    base = baseline.base_origin(report.run)
+    active, _ = baseline.split_expired(settings.suppress, date.today())
+    hidden = baseline.suppressed(report.findings, active, base)
+    kept = [f for f in report.findings if baseline.fingerprint(f, base) not in hidden]
+    return baseline.entries_for(kept, base)
+
+
+def _baseline_command(
+    action: str, run: str, baseline_file: Path | None, config: Path | None, isolated: bool,
+    run_dir: Path | None, force: bool = False,
+) -> None:  # fmt: skip
+    path, settings, report, site, store = _baseline_inputs(
+        run, baseline_file, config, isolated, run_dir
+    )
+    try:
+        current = _counted_entries(report, settings)
+        if action == "create":
+            if path.exists() and not force:
+                raise fail(f"{path} exists; use `seoaudit baseline update` (or --force)")
+            entries, note = current, f"{len(current)} findings"
+        else:
+            try:
+                old = baseline.read(path)
+            except baseline.BaselineError as exc:
+                raise fail(str(exc)) from None
+            base = baseline.base_origin(report.run)
+            cover = gate.coverage(gate.answered_in(site), report, settings.select, settings.ignore)
+            comparison = baseline.compare(report.findings, old, base, cover)
+            fixed = {e.fingerprint for e in comparison.fixed}
+            if action == "prune":
+                entries = [e for e in old.values() if e.fingerprint not in fixed]
+                note = f"{len(fixed)} fixed removed, {len(entries)} kept"
+            else:
+                entries = current + comparison.not_comparable
+                added = sum(1 for e in current if e.fingerprint not in old)
+                note = (
+                    f"{added} added, {len(fixed)} fixed removed, "
+                    f"{len(comparison.not_comparable)} not comparable kept"
+                )
+        try:
+            baseline.write(path, entries)
+        except OSError as exc:
+            raise fail(f"cannot write {path}: {exc}") from exc
+    finally:
+        store.close()
+    err.print(Text(f"Baseline {path}: {note} (from run {report.run.run_id})", style="bold"))
+
+
+@baseline_app.command("create")
+def baseline_create(
+    run: RunArg = "latest",
+    baseline_file: BaselineOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+) -> None:
+    """Write a baseline from a stored run: every finding it has is accepted debt."""
+    _baseline_command("create", run, baseline_file, config, isolated, run_dir, force)
+
+
+@baseline_app.command("update")
+def baseline_update(
+    run: RunArg = "latest",
+    baseline_file: BaselineOpt = None,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+) -> None:
+    """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
+    could not judge (URLs it did not fetch, rules it did not run)."""
+    _baseline_command("update", run, baseline_file, config, isolated, run_dir)
+
+
+@baseline_app.command("prune")
+def baseline_prune(
+    run: RunArg = "latest",
+    baseline_file: BaselineOpt = None,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+) -> None:
+    """Remove only the entries the run shows fixed; add nothing."""
+    _baseline_command("prune", run, baseline_file, config, isolated, run_dir)
+
+
+# -- seoaudit config show ---------------------------------------------------------------
+
+config_app = typer.Typer(
+    help="Show the effective configuration.", add_completion=False, no_args_is_help=True
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="toml or json.")] = "toml",
+) -> None:
+    """Print the effective configuration and where each value came from (secrets never)."""
+    loaded = _load(config, isolated)
+    if fmt == "json":
+        typer.echo(json.dumps(configfile.effective(loaded), indent=2))
+    elif fmt == "toml":
+        typer.echo(configfile.show(loaded), nl=False)
+    else:
+        raise fail(f"unknown format {fmt!r}; choose toml or json")
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Settings: every knob of a run, with its default, in one place.
 
-The CLI builds a ``Settings`` from its flags; later a seoaudit.toml / [tool.seoaudit] file
-and SEOAUDIT_* environment variables feed the same model. Nothing else in the program
-invents a default: modules read the values they are given.
+configfile.py builds a ``Settings`` from a seoaudit.toml / [tool.seoaudit] file, the CLI's
+flags and SEOAUDIT_* environment variables, in that order of precedence. Nothing else in
+the program invents a default: modules read the values they are given.
 """
 
 from __future__ import annotations
@@ -10,18 +10,33 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from seoaudit import USER_AGENT
+from seoaudit.impact import ImpactSettings
 
 FailOn = Literal["error", "warning", "notice", "never"]
 
 # Googlebot reads the first 2 MB of an HTML or text file (uncompressed) and ignores the
 # rest (Google Search Central, "Googlebot", changed Feb 2026).
 GOOGLEBOT_HTML_LIMIT = 2 * 1024 * 1024
+
+
+class BasicAuth(BaseModel):
+    """HTTP basic-auth credentials for a protected (e.g. staging) site. Read only from the
+    environment (configfile.py: SEOAUDIT_AUTH or SEOAUDIT_AUTH_USER/_PASSWORD), sent only to
+    ``origins`` (those of the start URLs), and never dumped: ``CrawlSettings.auth`` is
+    excluded from every serialisation, so no report and no run file can contain them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: SecretStr
+    password: SecretStr
+    origins: list[str] = Field(default_factory=list)  # scheme://host[:port], lower-case
 
 
 class CrawlSettings(BaseModel):
@@ -46,11 +61,21 @@ class CrawlSettings(BaseModel):
     max_body: int = Field(default=GOOGLEBOT_HTML_LIMIT, ge=1024)  # decoded bytes kept per page
     sitemaps: bool = True  # discover and read sitemaps
     check_external: bool = False  # also check that external links answer (opt-in)
+    adaptive: bool = True  # back off by itself on 429/503, rising errors, slower responses
+    max_error_rate: float = Field(default=0.5, gt=0, le=1)  # of the last 100: stop beyond
+    respect_crawl_delay: bool = False  # honour robots.txt crawl-delay (Google ignores it)
     max_checks: int = Field(default=2000, ge=0)  # URLs checked after the crawl (crawl/checks.py)
     # Crawl-trap bounds (crawl/traps.py): URLs beyond them are recorded and skipped.
     max_url_length: int = Field(default=2048, ge=64)
     max_query_variants: int = Field(default=50, ge=1)  # parameter-name combinations per path
     trap_depth_spread: int = Field(default=25, ge=1)  # levels deeper than a shape's first URL
+    # After the crawl (crawl/probe.py): fetch a small sample of each section as a browser,
+    # Googlebot, Bingbot and an AI crawler to find server-level blocks; and read the
+    # robots.txt of the few hosts that serve most render-critical CSS/JS.
+    probe: bool = True
+    resource_robots_hosts: int = Field(default=5, ge=0, le=20)
+    # Secret: excluded from model_dump/public_dict and from repr (see BasicAuth).
+    auth: BasicAuth | None = Field(default=None, exclude=True, repr=False)
 
     @field_validator("include", "exclude")
     @classmethod
@@ -79,6 +104,119 @@ class Thresholds(BaseModel):
     max_click_depth: int = 4  # pages deeper than this are hard to reach
     near_duplicate_bits: int = 3  # simhash Hamming distance for near duplicates (of 64)
     many_inlinks: int = 3  # a URL linked from this many pages counts as "heavily linked"
+    heavy_html_kb: int = 1024  # uncompressed HTML above this is heavy (2 MB: Googlebot cuts)
+    render_blocking_stylesheets: int = 2  # more blocking stylesheets in <head> are flagged
+    sitemap_error_share: float = 0.1  # share of a sitemap's URLs failing that is an error
+    soft_404_same_page: int = 3  # this many URLs answering one identical thin page
+
+
+# -- CI: budgets, KPIs, suppressions and the gate (applied by gate.py) ------------------
+
+RuleSeverity = Literal["error", "warning", "notice"]
+Level = Literal["error", "warn"]  # error: a breach fails the run; warn: it is only reported
+# The run's KPIs, as kpis.py defines them (shares are 0..1; TTFB percentiles over HTML 200
+# pages, in milliseconds).
+KpiMetric = Literal[
+    "indexable_share",
+    "crawl_blocked_share",
+    "canonical_health",
+    "structured_data_health",
+    "error_rate",
+    "ttfb_p50_ms",
+    "ttfb_p90_ms",
+    "ttfb_p95_ms",
+    "ttfb_p99_ms",
+]
+
+
+def _check_regex(pattern: str | None) -> str | None:
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+    return pattern
+
+
+class Budget(BaseModel):
+    """How many findings of a kind a run may have. Findings are chosen by rule code or
+    prefix, minimum severity and a URL regex; limits are a count, a share of pages and a
+    count of findings new since the baseline (gate.py documents the arithmetic)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None  # shown in CI reports; derived from the selectors when absent
+    rules: list[str] = Field(default_factory=list)  # codes or prefixes; empty: every rule
+    severity: RuleSeverity | None = None  # only findings at or above this severity
+    urls: str | None = None  # regex searched in the URL (and in the pages of max_share)
+    max_count: int | None = Field(default=None, ge=0)
+    max_share: float | None = Field(default=None, ge=0, le=1)
+    max_new: int | None = Field(default=None, ge=0)
+    level: Level = "error"
+
+    @field_validator("urls")
+    @classmethod
+    def _valid_regex(cls, pattern: str | None) -> str | None:
+        return _check_regex(pattern)
+
+    @model_validator(mode="after")
+    def _has_a_limit(self) -> Budget:
+        if self.max_count is None and self.max_share is None and self.max_new is None:
+            raise ValueError("a budget needs max_count, max_share or max_new")
+        return self
+
+
+class Kpi(BaseModel):
+    """A bound on one of the run's KPIs (kpis.py defines them; gate.py checks them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: KpiMetric
+    min: float | None = None
+    max: float | None = None
+    name: str | None = None
+    level: Level = "error"
+
+    @model_validator(mode="after")
+    def _has_a_bound(self) -> Kpi:
+        if self.min is None and self.max is None:
+            raise ValueError("a KPI needs min or max")
+        return self
+
+
+class Suppression(BaseModel):
+    """A hand-curated exception: findings it matches do not count against the gate. It
+    says why, and may expire (then it no longer applies, and the run says so)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[str] = Field(default_factory=list)  # codes or prefixes; empty: every rule
+    urls: str | None = None  # regex searched in the URL
+    fingerprint: str | None = None  # one finding, as in the baseline file
+    reason: str = Field(min_length=1)
+    expires: date | None = None  # last day it applies
+
+    @field_validator("urls")
+    @classmethod
+    def _valid_regex(cls, pattern: str | None) -> str | None:
+        return _check_regex(pattern)
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> Suppression:
+        if not self.rules and self.urls is None and self.fingerprint is None:
+            raise ValueError("a suppression needs rules, urls or fingerprint")
+        return self
+
+
+class GateSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    baseline: Path | None = None  # baseline file (relative to the config file's folder)
+    new_only: bool = True  # with a baseline, fail_on counts only findings new since it
+    # More than this share of fetched URLs with a network error or a 5xx makes the run
+    # inconclusive (exit 3): a release cannot be judged from error pages. Tool convention.
+    max_fetch_error_share: float = Field(default=0.5, ge=0, le=1)
+    top_urls: int = Field(default=5, ge=1, le=100)  # URLs quoted in a budget's failure
 
 
 class Settings(BaseModel):
@@ -91,6 +229,33 @@ class Settings(BaseModel):
     select: list[str] = Field(default_factory=list)  # rule codes or prefixes to run
     ignore: list[str] = Field(default_factory=list)  # rule codes or prefixes to skip
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    impact: ImpactSettings = Field(default_factory=ImpactSettings)  # weights: see impact.py
+    # Declared crawler policy: robots.txt product token -> "allow" or "block". An intended
+    # block ("we block GPTBot on purpose") is reported as policy, not as a problem.
+    crawler_policy: dict[str, Literal["allow", "block"]] = Field(default_factory=dict)
+    # Per-URL ignores, like ruff's per-file-ignores: URL regex -> rule codes or prefixes.
+    per_url_ignores: dict[str, list[str]] = Field(default_factory=dict)
+    severity_overrides: dict[str, RuleSeverity] = Field(default_factory=dict)  # code/prefix
+    budgets: list[Budget] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+    suppress: list[Suppression] = Field(default_factory=list)
+    gate: GateSettings = Field(default_factory=GateSettings)
+    reports: list[str] = Field(default_factory=list)  # FORMAT or FORMAT=PATH, as --report
+
+    @field_validator("per_url_ignores")
+    @classmethod
+    def _valid_url_patterns(cls, ignores: dict[str, list[str]]) -> dict[str, list[str]]:
+        for pattern in ignores:
+            _check_regex(pattern)
+        return ignores
+
+    @field_validator("crawler_policy")
+    @classmethod
+    def _lower_tokens(
+        cls, policy: dict[str, Literal["allow", "block"]]
+    ) -> dict[str, Literal["allow", "block"]]:
+        # robots.txt product tokens compare case-insensitively (RFC 9309 2.2.1).
+        return {token.strip().lower(): value for token, value in policy.items() if token.strip()}
 
     def public_dict(self) -> dict[str, object]:
         """What reports may show: JSON-safe, and nothing secret."""

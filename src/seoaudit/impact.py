@@ -2,14 +2,30 @@
 
 Page value (what one URL is worth to the site, from what a crawl can know):
 
-    raw(url)   = (1 + log2(1 + inlinks)) * depth_weight * sitemap_weight
+    raw(url)   = link_weight * depth_weight * sitemap_weight
+    link_weight    = (1 + log2(1 + inlinks)) * (1 + log2(1 + pagerank_rel))
+    pagerank_rel   = internal PageRank of the URL * number of valued URLs
+                     (1.0 for an average page; links and redirects between valued URLs,
+                     damping 0.85, the usual formulation of Brin & Page 1998)
     depth_weight   = 1 / (1 + click_depth)      (0.2 when the URL is unreachable by links)
     sitemap_weight = 1.5 if the URL is listed in a sitemap, else 1.0
-    value(url) = 100 * raw(url) / sum(raw over every fetched or blocked internal URL)
+    crawl(url) = 100 * raw(url) / sum(raw over every fetched or blocked internal URL)
 
 so the values of a site add up to 100: a page's value is its share of the site, in
 percent, and the numbers mean the same on a 50-page site and a 500,000-page one.
-URLs outside the site (external, excluded, never fetched) are worth 0.
+URLs outside the site (external, excluded, never fetched) are worth 0. Both inlinks and
+PageRank count: inlinks say how often a page is linked, PageRank from where.
+
+With the user's own data (``--page-value FILE``: clicks, impressions, revenue per URL; see
+pagevalue.py), the URLs K listed in the file share between them the crawl value they had,
+C_K = sum(crawl(url) for url in K), now split mostly by the user's numbers:
+
+    value(url in K)     = C_K * (w * metric(url) / sum(metric over K) + (1 - w) * crawl(url) / C_K)
+    value(url not in K) = crawl(url)                 (unknown, not zero)
+
+with w = user_data_weight (0.8): the user's data decides the order among the pages it
+covers, and a page with 0 clicks keeps a fifth of its crawl value, because an issue (a
+noindex, a block) may be the very reason it has no clicks. Values still add up to 100.
 
 Impact of an issue (the findings of one rule that share one root cause):
 
@@ -22,66 +38,198 @@ with severity weights error 10, warning 3, notice 1. Priority bands from impact:
     P3 >= 2
     P4 otherwise
 
-Every issue carries these inputs (``ScoreInputs``) so the order can be defended.
-Rules never score themselves.
+Weights and bands are settings (``[impact]`` in the configuration, ``ImpactSettings``
+below holds the defaults). Every issue carries the inputs of its score (``ScoreInputs``)
+so the order can be defended in a backlog meeting. Rules never score themselves.
+
+Root causes: findings group by (rule, cause). Findings of page-local rules (a page rule
+whose cause names no URL, or a rule registered with ``by_template=True``) are regrouped
+by page template (templates.py) when two or more pages of one template share the finding:
+"template /p/{slug}.html: Product: offers.priceCurrency missing". Causes that name a
+robots.txt line, a canonical target or a sitemap file are kept as they are.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from seoaudit import owners, pagevalue, templates
 from seoaudit.models import SEVERITY_ORDER, Finding, Issue, ScoreInputs, Severity
 
 if TYPE_CHECKING:
+    from seoaudit.rules.registry import RuleSpec
     from seoaudit.site import Site
+
+FloatArray = npt.NDArray[np.float64]
 
 SEVERITY_WEIGHTS: dict[str, float] = {"error": 10.0, "warning": 3.0, "notice": 1.0}
 PRIORITY_BANDS: list[tuple[str, float]] = [("P1", 50.0), ("P2", 10.0), ("P3", 2.0)]
 UNREACHABLE_DEPTH_WEIGHT = 0.2
 SITEMAP_WEIGHT = 1.5
+USER_DATA_WEIGHT = 0.8
+DAMPING = 0.85  # PageRank damping factor (Brin & Page 1998)
+PAGERANK_ITERATIONS = 100  # upper bound; stops earlier when the ranks settle
+PAGERANK_TOLERANCE = 1e-10  # L1 change per iteration that counts as settled
 SAMPLE_SIZE = 10
 FORMULA = "impact = severity_weight x sum(page value of affected URLs); page values sum to 100"
 
 _VALUED_STATES = ("done", "blocked")
+_LINK_A, _LINK_REDIRECT = 0, 3  # store.LINK_A, store.LINK_REDIRECT (no import: a cycle)
 
 
-def page_values(site: Site) -> npt.NDArray[np.float64]:
-    """Value of every URL id (see the module docstring), as an array indexed by id."""
+class ImpactSettings(BaseModel):
+    """The configurable weights of the formulas above (defaults: the module constants)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity_weights: dict[str, float] = Field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
+    priority_bands: dict[str, float] = Field(default_factory=lambda: dict(PRIORITY_BANDS))
+    sitemap_weight: float = Field(default=SITEMAP_WEIGHT, ge=0)
+    unreachable_depth_weight: float = Field(default=UNREACHABLE_DEPTH_WEIGHT, ge=0)
+    user_data_weight: float = Field(default=USER_DATA_WEIGHT, ge=0, le=1)
+
+    @field_validator("severity_weights")
+    @classmethod
+    def _all_severities(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = set(weights) - set(SEVERITY_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown severities: {', '.join(sorted(unknown))}")
+        if any(w < 0 for w in weights.values()):
+            raise ValueError("severity weights must not be negative")
+        return {**SEVERITY_WEIGHTS, **weights}
+
+    @field_validator("priority_bands")
+    @classmethod
+    def _bands(cls, bands: dict[str, float]) -> dict[str, float]:
+        unknown = set(bands) - {"P1", "P2", "P3"}
+        if unknown:
+            raise ValueError(f"priority bands are P1, P2, P3; got {', '.join(sorted(unknown))}")
+        merged = {**dict(PRIORITY_BANDS), **bands}
+        if not merged["P1"] >= merged["P2"] >= merged["P3"]:
+            raise ValueError("priority bands must satisfy P1 >= P2 >= P3")
+        return merged
+
+
+def settings_of(site: Site | None) -> ImpactSettings:
+    """The run's impact settings (defaults for runs stored before they existed)."""
+    if site is None:
+        return ImpactSettings()
+    data = site.run.settings.get("impact")
+    return ImpactSettings.model_validate(data) if isinstance(data, dict) else ImpactSettings()
+
+
+# -- page value -------------------------------------------------------------------------
+
+
+def pagerank(
+    n: int, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], valued: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """PageRank of ``n`` nodes over the edges src -> dst, restricted to ``valued`` nodes
+    (edges touching others are dropped), summing to 1 over them. Rank of pages without
+    outlinks is spread evenly, as is the teleport share."""
+    rank = np.zeros(n)
+    count = int(valued.sum())
+    if count == 0:
+        return rank
+    keep = valued[src] & valued[dst]
+    src, dst = src[keep], dst[keep]
+    out_degree = np.bincount(src, minlength=n).astype(np.float64)
+    dangling = valued & (out_degree == 0)
+    share = np.where(out_degree > 0, 1.0 / np.maximum(out_degree, 1.0), 0.0)
+    rank[valued] = 1.0 / count
+    for _ in range(PAGERANK_ITERATIONS):
+        flow = np.bincount(dst, weights=rank[src] * share[src], minlength=n)
+        spread = (1.0 - DAMPING + DAMPING * rank[dangling].sum()) / count
+        new = np.where(valued, DAMPING * flow + spread, 0.0)
+        settled = np.abs(new - rank).sum() < PAGERANK_TOLERANCE
+        rank = new
+        if settled:
+            break
+    return rank
+
+
+def crawl_values(site: Site, weights: ImpactSettings | None = None) -> FloatArray:
+    """Crawl-only value of every URL id (see the module docstring), indexed by id."""
+    weights = weights or settings_of(site)
     n = len(site.inlinks)
-    inlinks = site.inlinks.astype(np.float64)
-    depth = site.depth
-    depth_weight = np.where(
-        depth >= 0, 1.0 / (1.0 + np.maximum(depth, 0)), UNREACHABLE_DEPTH_WEIGHT
-    )
+    valued = np.zeros(n, dtype=bool)
     sitemap_weight = np.ones(n)
     for url_id in range(1, n):
         url = site.url(url_id)
-        if url and site.in_sitemap(url):
-            sitemap_weight[url_id] = SITEMAP_WEIGHT
-    counted = np.zeros(n, dtype=bool)
-    for url_id in range(1, n):
-        url = site.url(url_id)
-        counted[url_id] = bool(url) and site.is_internal(url) and site.state(url) in _VALUED_STATES
-    raw = (1.0 + np.log2(1.0 + inlinks)) * depth_weight * sitemap_weight * counted
+        if not url:
+            continue
+        valued[url_id] = site.is_internal(url) and site.state(url) in _VALUED_STATES
+        if site.in_sitemap(url):
+            sitemap_weight[url_id] = weights.sitemap_weight
+    a_src, a_dst = site.edges(_LINK_A)
+    r_src, r_dst = site.edges(_LINK_REDIRECT)
+    rank = pagerank(n, np.concatenate([a_src, r_src]), np.concatenate([a_dst, r_dst]), valued)
+    rank_rel = rank * valued.sum()
+    depth = site.depth
+    depth_weight = np.where(
+        depth >= 0, 1.0 / (1.0 + np.maximum(depth, 0)), weights.unreachable_depth_weight
+    )
+    link_weight = (1.0 + np.log2(1.0 + site.inlinks.astype(np.float64))) * (
+        1.0 + np.log2(1.0 + rank_rel)
+    )
+    raw = link_weight * depth_weight * sitemap_weight * valued
     total = raw.sum()
-    return raw * (100.0 / total) if total > 0 else raw
+    result: FloatArray = raw * (100.0 / total) if total > 0 else raw
+    return result
 
 
-def priority(impact: float) -> str:
-    for band, threshold in PRIORITY_BANDS:
-        if impact >= threshold:
+def blend_user_values(
+    site: Site, crawl: FloatArray, user: pagevalue.UserValues, weight: float
+) -> FloatArray:
+    """Crawl values with the user's data folded in (see the module docstring)."""
+    known_ids: list[int] = []
+    metric: list[float] = []
+    for url, value in user.values.items():
+        url_id = site.id(url)
+        if url_id is not None and crawl[url_id] > 0:
+            known_ids.append(url_id)
+            metric.append(value)
+    total_metric = sum(metric)
+    if not known_ids or total_metric <= 0:
+        return crawl
+    ids = np.array(known_ids, dtype=np.int64)
+    mass = crawl[ids].sum()
+    blended = crawl.copy()
+    blended[ids] = mass * weight * np.array(metric) / total_metric + (1 - weight) * crawl[ids]
+    return blended
+
+
+def page_values(site: Site) -> FloatArray:
+    """Value of every URL id, from the crawl and (when attached) the user's data."""
+    weights = settings_of(site)
+    values = crawl_values(site, weights)
+    user = pagevalue.attached(site.store)
+    if user is not None:
+        values = blend_user_values(site, values, user, weights.user_data_weight)
+    return values
+
+
+# -- issues -----------------------------------------------------------------------------
+
+
+def priority(impact: float, bands: Mapping[str, float] | None = None) -> str:
+    thresholds = bands or dict(PRIORITY_BANDS)
+    for band in ("P1", "P2", "P3"):
+        if impact >= thresholds[band]:
             return band
     return "P4"
 
 
 def issue_id(rule: str, cause: str | None) -> str:
-    import hashlib
-
+    """Stable across runs: the same rule and root cause give the same id (and ticket)."""
     key = f"{rule}\x1f{cause or ''}"
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:12]
 
@@ -90,57 +238,155 @@ def _worst(findings: Sequence[Finding]) -> Severity:
     return min((f.severity for f in findings), key=lambda s: SEVERITY_ORDER[s])
 
 
+_HOST = re.compile(r"[a-z0-9.-]+\.[a-z0-9-]+(:\d+)?|[0-9.]+:\d+", re.IGNORECASE)
+
+
+def page_local(spec: RuleSpec | None, finding: Finding) -> bool:
+    """Whether a finding's cause is about the page itself, so its template is the cause."""
+    if spec is not None and spec.by_template is not None:
+        return spec.by_template
+    if spec is None or spec.scope != "page":
+        return False
+    if owners.FAMILY_OWNER.get(owners.family(spec.code)) == owners.SERVER:
+        return False  # robots.txt, status codes, compression: server-wide, not per template
+    cause = finding.cause
+    return cause is None or ("://" not in cause and not _HOST.fullmatch(cause))
+
+
+def recognise_templates(site: Site) -> templates.Templates:
+    return templates.recognise(
+        (s.url, s.skeleton)
+        for s in site.summaries()
+        if s.status == 200 and s.is_html and s.skeleton
+    )
+
+
+def _template_causes(
+    findings: Sequence[Finding],
+    index: templates.Templates,
+    specs: Mapping[str, RuleSpec],
+) -> dict[int, tuple[str | None, str | None]]:
+    """finding position -> (cause, template pattern) for findings regrouped by template:
+    only where two or more pages of one template share (rule, cause)."""
+    keys: dict[int, tuple[str, str | None, int]] = {}
+    counts: Counter[tuple[str, str | None, int]] = Counter()
+    for pos, finding in enumerate(findings):
+        template = index.of(finding.url)
+        if template is None or not page_local(specs.get(finding.rule), finding):
+            continue
+        key = (finding.rule, finding.cause, id(template))
+        keys[pos] = key
+        counts[key] += 1
+    regrouped: dict[int, tuple[str | None, str | None]] = {}
+    for pos, key in keys.items():
+        if counts[key] >= templates.MIN_PAGES:
+            finding = findings[pos]
+            template = index.of(finding.url)
+            assert template is not None
+            regrouped[pos] = (index.cause_for(finding.url, finding.cause), template.pattern)
+    return regrouped
+
+
 def build_issues(
-    findings: Iterable[Finding], site: Site | None, titles: dict[str, str] | None = None
+    findings: Iterable[Finding],
+    site: Site | None,
+    titles: dict[str, str] | None = None,
+    specs: Mapping[str, RuleSpec] | None = None,
+    weights: ImpactSettings | None = None,
 ) -> list[Issue]:
-    """Group findings by (rule, cause) and rank the groups by impact, highest first.
-    ``titles`` maps a rule code to its group title template ("{count}", "{cause}")."""
+    """Group findings by (rule, root cause), regrouping page-local ones by template, and
+    rank the groups by impact, highest first. ``titles`` maps a rule code to its group
+    title ("{count}", "{cause}"); ``specs`` (the rule registry) says which rules are
+    page-local. Sets ``Finding.issue`` on every finding to the id of its issue."""
+    findings = list(findings)
+    specs = specs or {}
+    titles = titles if titles is not None else {c: s.group for c, s in specs.items() if s.group}
+    weights = weights or settings_of(site)
+    user = pagevalue.attached(site.store) if site is not None else None
+    regrouped = (
+        _template_causes(findings, recognise_templates(site), specs) if site is not None else {}
+    )
     groups: dict[tuple[str, str | None], list[Finding]] = defaultdict(list)
-    for finding in findings:
-        groups[(finding.rule, finding.cause)].append(finding)
+    patterns: dict[tuple[str, str | None], str] = {}
+    for pos, finding in enumerate(findings):
+        cause, pattern = regrouped.get(pos, (finding.cause, None))
+        groups[(finding.rule, cause)].append(finding)
+        if pattern:
+            patterns[(finding.rule, cause)] = pattern
     issues: list[Issue] = []
     for (rule, cause), members in groups.items():
-        severity = _worst(members)
-        urls = sorted({f.url for f in members})
-        value = sum(site.page_value(u) for u in urls) if site is not None else float(len(urls))
-        weight = SEVERITY_WEIGHTS[severity]
-        score = weight * value
-        first = min(members, key=lambda f: (SEVERITY_ORDER[f.severity], f.url))
-        template = (titles or {}).get(rule)
-        if len(urls) == 1:
-            title = first.message
-        elif template:
-            title = template.format(count=len(urls), cause=cause or "")
-        else:
-            title = _group_title(first, len(urls))
-        issues.append(
-            Issue(
-                id=issue_id(rule, cause),
-                rule=rule,
-                name=first.name,
-                severity=severity,
-                title=title,
-                cause=cause,
-                count=len(urls),
-                sample_urls=urls[:SAMPLE_SIZE],
-                impact=round(score, 3),
-                priority=priority(score),
-                score=ScoreInputs(
-                    severity_weight=weight,
-                    affected=len(urls),
-                    page_value_sum=round(value, 3),
-                    formula=FORMULA,
-                ),
-                evidence=first.evidence,
-            )
-        )
+        issue = _issue(rule, cause, members, site, titles, weights, user, patterns)
+        for finding in members:
+            finding.issue = issue.id
+        issues.append(issue)
     issues.sort(key=lambda i: (-i.impact, SEVERITY_ORDER[i.severity], i.rule, i.cause or ""))
     return issues
 
 
-def _group_title(first: Finding, count: int) -> str:
+def _issue(
+    rule: str,
+    cause: str | None,
+    members: list[Finding],
+    site: Site | None,
+    titles: dict[str, str],
+    weights: ImpactSettings,
+    user: pagevalue.UserValues | None,
+    patterns: dict[tuple[str, str | None], str],
+) -> Issue:
+    severity = _worst(members)
+    urls = sorted({f.url for f in members})
+    value = sum(site.page_value(u) for u in urls) if site is not None else float(len(urls))
+    weight = weights.severity_weights[severity]
+    score = weight * value
+    first = min(members, key=lambda f: (SEVERITY_ORDER[f.severity], f.url))
+    template = patterns.get((rule, cause))
+    title = _title(first, cause, len(urls), titles.get(rule), template)
+    inputs = ScoreInputs(
+        severity_weight=weight,
+        affected=len(urls),
+        page_value_sum=round(value, 3),
+        formula=FORMULA,
+    )
+    if user is not None:
+        known = [user.values[u] for u in urls if u in user.values]
+        inputs.value_source = f"crawl+{user.source}"
+        inputs.user_metric = user.metric
+        inputs.user_metric_sum = round(sum(known), 3)
+        inputs.user_known = len(known)
+    return Issue(
+        id=issue_id(rule, cause),
+        rule=rule,
+        name=first.name,
+        severity=severity,
+        title=title,
+        cause=cause,
+        count=len(urls),
+        sample_urls=urls[:SAMPLE_SIZE],
+        impact=round(score, 3),
+        priority=priority(score, weights.priority_bands),
+        score=inputs,
+        evidence=first.evidence,
+        owner=owners.owner_for(rule, cause, first.evidence, template=template),
+        template=template,
+    )
+
+
+def _title(
+    first: Finding, cause: str | None, count: int, group: str | None, template: str | None
+) -> str:
+    if template is not None and cause:
+        # cause: "template /p/{slug}.html: <the rule's cause>" (templates.cause_for)
+        label = cause.removesuffix(f": {first.cause}") if first.cause else cause
+        if group:
+            return f"{group.format(count=count, cause=first.cause or '')} in {label}"
+        text = cause if first.cause else f"{cause}: {first.name.replace('-', ' ')}"
+        return f"{text[:1].upper()}{text[1:]} on {count} pages"
+    if count == 1:
+        return first.message
+    if group:
+        return group.format(count=count, cause=cause or "")
     label = first.name.replace("-", " ")
     label = label[:1].upper() + label[1:]
-    if first.cause:
-        return f"{label}: {count} URLs ({first.cause})"
+    if cause:
+        return f"{label}: {count} URLs ({cause})"
     return f"{label}: {count} URLs"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from seoaudit.models import PageFacts
+from seoaudit.models import Hreflang, PageFacts
 
 Reason = Literal[
     "blocked-by-robots",
@@ -67,6 +67,17 @@ def canonical_target(page: PageFacts) -> str | None:
             continue
         return canonical.url
     return None
+
+
+def hreflang_annotations(page: PageFacts) -> list[Hreflang]:
+    """The hreflang annotations Google reads on the page itself: in the head (before the
+    head ended) or in a Link header, with a resolvable URL. Body ones are ignored by Google.
+    Sitemap annotations for the URL are read from ``Site.sitemap_hreflangs``."""
+    return [
+        h
+        for h in page.hreflangs
+        if h.source in ("head", "header") and not h.after_head_end and h.url is not None
+    ]
 
 
 def indexability(page: PageFacts, crawler: str = "googlebot") -> str:

@@ -72,6 +72,7 @@ class FetchResult(_Model):
     content_encoding: str | None = None
     ttfb: float | None = None  # seconds to the final response's first byte
     total: float | None = None  # seconds for the whole fetch, redirects included
+    download: float | None = None  # seconds from the final response's first byte to its end
     depth: int = 0
     source: Source = "link"
     attempts: int = 1  # requests made for the final response (retries included)
@@ -147,6 +148,7 @@ class Resource(_Model):
     width: str | None = None
     height: str | None = None
     loading: str | None = None
+    decorative: bool = False  # images: role=presentation/none or aria-hidden=true
 
 
 class StructuredData(_Model):
@@ -157,6 +159,9 @@ class StructuredData(_Model):
     line: int | None = None  # 1-based position of a parse error within the block
     column: int | None = None
     types: list[str] = Field(default_factory=list)  # every @type found, nested included
+    # Names and prices of the block probed against the visible text (extract/visible.py):
+    # "t:<text>" or "n:<number>" -> shown on the page
+    visible: dict[str, bool] = Field(default_factory=dict)
 
 
 class Heading(_Model):
@@ -178,6 +183,7 @@ class PageFacts(_Model):
     content_type: str | None = None  # media type, lower-cased, no parameters
     ttfb: float | None = None
     total: float | None = None
+    download: float | None = None
     size: int = 0
     wire_bytes: int = 0
     truncated: bool = False
@@ -208,6 +214,7 @@ class PageFacts(_Model):
     word_count: int = 0
     fingerprint: str | None = None  # hash of the normalised visible text
     simhash: int | None = None  # 64-bit simhash of the visible text (near duplicates)
+    skeleton: str | None = None  # hash of the body's tag/class structure (templates.py)
 
     @property
     def is_redirect(self) -> bool:
@@ -242,6 +249,7 @@ class Finding(_Model):
     message: str
     evidence: dict[str, Any] = Field(default_factory=dict)
     cause: str | None = None
+    issue: str | None = None  # id of the Issue it was grouped into (set by impact.py)
 
     @property
     def fingerprint(self) -> str:
@@ -257,6 +265,10 @@ class ScoreInputs(_Model):
     affected: int
     page_value_sum: float
     formula: str
+    value_source: str = "crawl"  # "crawl", or "crawl+<file>" when user data was given
+    user_metric: str | None = None  # e.g. "clicks": the user's column the value came from
+    user_metric_sum: float | None = None  # that metric summed over the affected URLs
+    user_known: int | None = None  # affected URLs found in the user's file (others: unknown)
 
 
 class Issue(_Model):
@@ -274,6 +286,8 @@ class Issue(_Model):
     priority: str  # P1..P4, from impact (impact.py)
     score: ScoreInputs
     evidence: dict[str, Any] = Field(default_factory=dict)  # from the first finding
+    owner: str = ""  # team hint: server/infrastructure, templates/front end, content/CMS
+    template: str | None = None  # URL pattern of the template the issue was grouped by
 
 
 class RuleError(_Model):
@@ -299,6 +313,48 @@ class RunInfo(_Model):
     message: str | None = None  # why a run ended early
 
 
+class PageRow(_Model):
+    """One stored URL in the report: its indexability (indexing.py, the one definition)
+    and the facts that explain its weight."""
+
+    url: str
+    status: int | None = None
+    indexability: str = ""  # "indexable" or the reason it is not (indexing.Reason)
+    canonical: str | None = None  # the canonical Google reads, when it is another URL
+    click_depth: int | None = None
+    inlinks: int = 0
+    in_sitemap: bool = False
+
+
+class AccessVerdict(_Model):
+    """robots.txt verdict of one crawler over the sampled URLs of one site section."""
+
+    verdict: Literal["allowed", "blocked", "partial", "unknown"]
+    blocked: int = 0  # sampled URLs disallowed
+    checked: int = 0  # sampled URLs
+    policy: Literal["allow", "block"] | None = None  # as declared in crawler_policy
+    line: int | None = None  # deciding robots.txt line of a blocked URL
+    rule: str | None = None
+    reason: str | None = None  # when no line decided (e.g. robots.txt unreachable)
+
+
+class AccessRow(_Model):
+    origin: str
+    section: str  # first path segment ("/products/"); "/" for top-level pages
+    urls: int = 0  # known URLs of the section
+    crawlers: dict[str, AccessVerdict] = Field(default_factory=dict)  # token -> verdict
+    server: dict[str, str] = Field(default_factory=dict)  # probe profile -> outcome
+
+
+class AccessMatrix(_Model):
+    """Crawler access per site section: robots.txt verdicts for the major search and AI
+    crawlers, and what the server answered to each user agent (crawl/probe.py)."""
+
+    crawlers: list[str] = Field(default_factory=list)  # tokens, in column order
+    rows: list[AccessRow] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
 class Report(_Model):
     schema_version: int = 1
     run: RunInfo
@@ -306,3 +362,8 @@ class Report(_Model):
     issues: list[Issue] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     rule_errors: list[RuleError] = Field(default_factory=list)
+    access: AccessMatrix | None = None
+    pages: list[PageRow] = Field(default_factory=list)
+    # The CI gate's verdict, checks and baseline comparison (gate.GateResult as JSON);
+    # None when no gate ran (e.g. `seoaudit report`).
+    gate: dict[str, Any] | None = None

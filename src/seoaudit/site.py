@@ -23,10 +23,13 @@ import numpy.typing as npt
 from seoaudit import impact
 from seoaudit.config import Settings, Thresholds
 from seoaudit.crawl.checks import CheckResult
-from seoaudit.crawl.urls import Scope
-from seoaudit.indexing import canonical_target
+from seoaudit.crawl.discovery import interpret_robots
+from seoaudit.crawl.urls import Scope, origin
+from seoaudit.indexing import canonical_target, hreflang_annotations
 from seoaudit.models import PageFacts, RunInfo
+from seoaudit.robots import RobotsFile
 from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT, Store
+from seoaudit.structured.health import page_items
 
 IntArray = npt.NDArray[np.int64]
 
@@ -65,6 +68,13 @@ class PageSummary:
     hreflangs: list[tuple[str, str]]  # (lang as written, resolved url)
     ttfb: float | None
     size: int
+    # (lang as written, resolved url) of the annotations Google reads (head and Link header)
+    hreflangs_read: list[tuple[str, str]] = field(default_factory=list)
+    download: float | None = None  # seconds from first byte to the end of the body
+    refresh: str | None = None  # <meta http-equiv=refresh> content, else a Refresh header
+    skeleton: str | None = None  # body structure hash: templates.py groups pages by it
+    # (item key, type) of each structured-data item (structured/health.py)
+    structured_items: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +87,7 @@ class RobotsOutcome:
     reason: str
     redirects: int
     body: bytes | None
+    content_type: str | None = None  # None in run files written before it was stored
 
 
 class Site:
@@ -120,6 +131,9 @@ class Site:
         self._checks = {c.url: c for c in store.checks()}
         self.traps: list[tuple[str, str, int, list[str]]] = store.traps()
         self._summaries: list[PageSummary] | None = None
+        self._sitemap_hreflang: dict[str, list[tuple[str, str, str]]] | None = None
+        self._robots_files: dict[str, RobotsFile | None] = {}
+        self._probes: list[dict[str, Any]] | None = None
 
     # -- loading ----------------------------------------------------------------------
 
@@ -273,15 +287,64 @@ class Site:
         url_id = self._ids.get(url)
         return url_id is not None and url_id in self._sitemaps
 
+    def sitemap_entries(self) -> dict[str, list[str]]:
+        """Each sitemap file -> the URLs it lists (normalised, sorted), external ones too."""
+        found: dict[str, list[str]] = {}
+        for url_id, sitemaps in self._sitemaps.items():
+            for sitemap in sitemaps:
+                found.setdefault(sitemap, []).append(self._urls[url_id])
+        return {sitemap: sorted(urls) for sitemap, urls in sorted(found.items())}
+
+    def sitemap_hreflangs(self, url: str) -> list[tuple[str, str, str]]:
+        """hreflang alternates that sitemaps list for ``url``: (hreflang, href as written,
+        sitemap). Loaded from the store on first use."""
+        if self._sitemap_hreflang is None:
+            found: dict[str, list[tuple[str, str, str]]] = {}
+            for entry, sitemap, lang, href in self.store.sitemap_hreflang_rows():
+                found.setdefault(entry, []).append((lang, href, sitemap))
+            self._sitemap_hreflang = found
+        return self._sitemap_hreflang.get(url, [])
+
     def page_value(self, url: str) -> float:
         url_id = self._ids.get(url)
         return float(self.values[url_id]) if url_id is not None else 0.0
+
+    def edges(self, kind: int) -> tuple[IntArray, IntArray]:
+        """(sources, targets) of every distinct edge of one link kind, as id arrays."""
+        return self._edges[kind]
 
     def fetched_count(self) -> int:
         return int(self._fetched.sum())
 
     def pages(self) -> Iterator[PageFacts]:
         return self.store.iter_pages()
+
+    def robots_file(self, url: str) -> RobotsFile | None:
+        """The robots.txt that governs ``url`` (its origin's), parsed once per host and then
+        cached; None when the crawl did not read that host's robots.txt."""
+        key = origin(url)
+        if key not in self._robots_files:
+            row = next((r for r in self.robots if r.origin == key), None)
+            self._robots_files[key] = (
+                None
+                if row is None
+                else interpret_robots(
+                    row.url,
+                    row.status,
+                    row.body or b"",
+                    error=row.error,
+                    redirects=row.redirects,
+                    content_type=row.content_type,
+                )
+            )
+        return self._robots_files[key]
+
+    def probes(self) -> list[dict[str, Any]]:
+        """What the post-crawl user-agent probe saw (crawl/probe.py): one record per
+        sampled URL and profile (browser, googlebot, ...), loaded on first use."""
+        if self._probes is None:
+            self._probes = self.store.probe_rows()
+        return self._probes
 
     def check(self, url: str) -> CheckResult | None:
         """The outcome of the post-crawl check of ``url`` (crawl/checks.py), if it was checked."""
@@ -365,4 +428,9 @@ def _summarise(page: PageFacts, indexability: str | None) -> PageSummary:
         hreflangs=[(h.lang, h.url) for h in page.hreflangs if h.url],
         ttfb=page.ttfb,
         size=page.size,
+        skeleton=page.skeleton,
+        structured_items=page_items(page),
+        hreflangs_read=[(h.lang, h.url) for h in hreflang_annotations(page) if h.url],
+        download=page.download,
+        refresh=page.meta_refresh or page.header("refresh"),
     )

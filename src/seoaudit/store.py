@@ -76,7 +76,14 @@ CREATE TABLE IF NOT EXISTS robots (
     outcome TEXT NOT NULL,
     reason TEXT NOT NULL,
     redirects INTEGER NOT NULL DEFAULT 0,
-    body BLOB
+    body BLOB,
+    content_type TEXT
+);
+CREATE TABLE IF NOT EXISTS probes (
+    url TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (url, profile)
 );
 CREATE TABLE IF NOT EXISTS sitemaps (
     url TEXT PRIMARY KEY,
@@ -92,6 +99,12 @@ CREATE TABLE IF NOT EXISTS sitemap_urls (
     sitemap TEXT NOT NULL,
     PRIMARY KEY (url_id, sitemap)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sitemap_hreflang (
+    url TEXT NOT NULL,
+    sitemap TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    href TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS findings (
     rule TEXT NOT NULL,
     severity TEXT NOT NULL,
@@ -305,10 +318,11 @@ class Store:
         reason: str,
         redirects: int,
         body: bytes | None,
+        content_type: str | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO robots VALUES (?,?,?,?,?,?,?,?)",
-            (origin, url, status, error, outcome, reason, redirects, body),
+            "INSERT OR REPLACE INTO robots VALUES (?,?,?,?,?,?,?,?,?)",
+            (origin, url, status, error, outcome, reason, redirects, body, content_type),
         )
 
     def robots_rows(self) -> list[sqlite3.Row]:
@@ -317,6 +331,25 @@ class Store:
             return list(self.db.execute("SELECT * FROM robots ORDER BY origin"))
         finally:
             self.db.row_factory = None
+
+    # -- user-agent probes (crawl/probe.py) ----------------------------------------------
+
+    def add_probes(self, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+        """(url, profile, data): one probe fetch of ``url`` as ``profile``."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO probes VALUES (?,?,?)",
+                ((url, profile, json.dumps(data)) for url, profile, data in rows),
+            )
+
+    def probe_rows(self) -> list[dict[str, Any]]:
+        """Every probe record, by URL then profile; none for a run file written before
+        probes were stored."""
+        try:
+            rows = self.db.execute("SELECT data FROM probes ORDER BY url, profile").fetchall()
+        except sqlite3.OperationalError:  # no such table: an older run file
+            return []
+        return [json.loads(data) for (data,) in rows]
 
     def add_sitemap(
         self,
@@ -339,6 +372,22 @@ class Store:
                 "INSERT OR IGNORE INTO sitemap_urls VALUES (?, ?)",
                 ((i, sitemap) for i in url_ids),
             )
+
+    def add_sitemap_hreflang(self, sitemap: str, rows: Iterable[tuple[str, str, str]]) -> None:
+        """hreflang alternates of a sitemap's entries: (entry url, hreflang, href as written)."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO sitemap_hreflang VALUES (?, ?, ?, ?)",
+                ((url, sitemap, lang, href) for url, lang, href in rows),
+            )
+
+    def sitemap_hreflang_rows(self) -> Iterator[tuple[str, str, str, str]]:
+        """(entry url, sitemap, hreflang, href) for every alternate read from sitemaps;
+        nothing for a run file written before sitemap alternates were stored."""
+        try:
+            yield from self.db.execute("SELECT url, sitemap, lang, href FROM sitemap_hreflang")
+        except sqlite3.OperationalError:  # no such table: an older run file
+            return
 
     def sitemap_rows(self) -> list[dict[str, Any]]:
         rows = self.db.execute(

@@ -91,3 +91,17 @@ def render_resources(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
     return (
         r.url for r in page.resources if r.url is not None and r.kind in ("stylesheet", "script")
     )
+
+
+@collector("scheme-twin")
+def scheme_twins(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
+    """The other-scheme twin of a start page (http for https, https for http): whether
+    http redirects to https is a fact of the site, not of a page. Hosts with an explicit
+    port or on the loopback (development servers) are skipped: their twin is a guess."""
+    if page.depth != 0 or page.status != 200 or not page.is_html:
+        return ()
+    scheme, _, rest = page.url.partition("://")
+    host = rest.split("/", 1)[0]
+    if ":" in host or host == "localhost" or host.startswith(("127.", "[")):
+        return ()
+    return (("http" if scheme == "https" else "https") + "://" + rest,)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from seoaudit.crawl.fetch import Fetcher
-from seoaudit.crawl.sitemaps import ParsedSitemap, SitemapParser
+from seoaudit.crawl.sitemaps import ParsedSitemap, SitemapParser, lastmod_summary
 from seoaudit.crawl.urls import normalize, origin
 from seoaudit.robots import RobotsFile, interpret_fetch
 from seoaudit.store import Store
@@ -32,17 +33,14 @@ async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> Robo
         url, max_redirects=ROBOTS_MAX_REDIRECTS, max_body=ROBOTS_READ_LIMIT, source="start"
     )
     redirects = len(result.hops)
-    error = result.error
-    if error == "too-many-redirects":
-        # interpret_fetch knows what more than five redirects means (no robots.txt).
-        redirects, error = ROBOTS_MAX_REDIRECTS + 1, None
-    robots = interpret_fetch(
+    content_type = result.header("content-type")
+    robots = interpret_robots(
         url,
         result.status,
         result.body,
-        error=error,
+        error=result.error,
         redirects=redirects,
-        content_type=result.header("content-type"),
+        content_type=content_type,
     )
     store.add_robots(
         site_origin,
@@ -53,8 +51,33 @@ async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> Robo
         robots.reason,
         redirects,
         result.body,
+        content_type,
     )
     return robots
+
+
+def interpret_robots(
+    url: str,
+    status: int | None,
+    body: bytes,
+    *,
+    error: str | None,
+    redirects: int,
+    content_type: str | None,
+) -> RobotsFile:
+    """What one robots.txt fetch means (robots.interpret_fetch), from what the fetcher
+    recorded. The crawl, ``seoaudit robots`` and Site all read a fetch through here.
+
+    Google follows five redirects and then treats robots.txt as missing (allow all), so a
+    redirect loop means the same as too many redirects; a redirect without a usable
+    Location is a 3xx with nothing to follow (reference/robots.md, fetch-level table)."""
+    if error in ("too-many-redirects", "redirect-loop"):
+        redirects, error = max(redirects, ROBOTS_MAX_REDIRECTS + 1), None
+    elif error == "bad-redirect-location":
+        error = None
+    return interpret_fetch(
+        url, status, body, error=error, redirects=redirects, content_type=content_type
+    )
 
 
 @dataclass
@@ -108,6 +131,10 @@ async def harvest_sitemaps(
             "truncated": parsed.truncated,
             "namespace": parsed.namespace,
             "level": level,
+            # read by the SMP rules: every error by kind, and lastmod as a whole
+            "error_counts": parsed.error_counts,
+            "encoding": parsed.encoding,
+            "lastmod": lastmod_summary(parsed.entries, datetime.now(UTC)),
         }
         kind = parsed.kind if status is not None and 200 <= status < 300 else None
         store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
@@ -123,6 +150,14 @@ async def harvest_sitemaps(
             continue
         urls = [entry.url for entry in parsed.entries if entry.url]
         on_urls(url, urls)
+        alternates = [
+            (entry.url, lang, href)
+            for entry in parsed.entries
+            if entry.url
+            for lang, href in entry.alternates
+        ]
+        if alternates:  # hreflang from sitemaps: HRF rules read them like HTML and headers
+            store.add_sitemap_hreflang(url, alternates)
     return harvest
 
 

@@ -31,7 +31,9 @@ from seoaudit.config import Settings
 from seoaudit.crawl.checks import CHECK_BODY_LIMIT, CheckQueue, CheckResult
 from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
 from seoaudit.crawl.fetch import Fetcher
+from seoaudit.crawl.footprint import Footprint
 from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.probe import Prober
 from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.extract import extract
@@ -109,6 +111,9 @@ class Crawler:
         self._last_flush = time.monotonic()
         self._fetcher: Fetcher | None = None
         self.checks = CheckQueue(self.crawl.max_checks)
+        self.footprint = Footprint()
+        self.stop_reason: str | None = None
+        self.probe = Prober(settings, store, transport=transport)
         self.traps = TrapGuard(
             self.crawl.max_url_length, self.crawl.max_query_variants, self.crawl.trap_depth_spread
         )
@@ -124,8 +129,18 @@ class Crawler:
 
     async def run(self) -> CrawlStats:
         self.stats.started = time.monotonic()
-        politeness = Politeness(self.crawl.concurrency, self.crawl.per_host, self.crawl.rps)
-        self._fetcher = Fetcher(self.crawl, politeness, transport=self.transport)
+        politeness = Politeness(
+            self.crawl.concurrency,
+            self.crawl.per_host,
+            self.crawl.rps,
+            adaptive=self.crawl.adaptive,
+            max_retry_wait=self.crawl.max_retry_wait,
+            max_error_rate=self.crawl.max_error_rate,
+        )
+        self.politeness = politeness
+        self._fetcher = Fetcher(
+            self.crawl, politeness, transport=self.transport, footprint=self.footprint
+        )
         with _signals(self.stop):
             try:
                 await self._run(self._fetcher)
@@ -136,6 +151,7 @@ class Crawler:
                 self.store.save_traps(
                     (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
                 )
+                self.store.set_meta("footprint", self._footprint_summary(politeness))
                 self.stats.elapsed = time.monotonic() - self.stats.started
         return self.stats
 
@@ -150,6 +166,14 @@ class Crawler:
         if self.crawl.sitemaps and not self._stop.is_set() and not resumed:
             await self._read_sitemaps(fetcher)
         await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
+        if self.stats.stopped_early in (None, "max-pages"):  # not after Ctrl-C or errors
+            self.store.flush()
+            await self.probe.run(
+                fetcher,
+                self.robots,
+                lambda host: self._ensure_robots(fetcher, host),
+                lambda: self.stats.stopped_early not in (None, "max-pages"),
+            )
         if not self._stop.is_set():
             self.store.flush()
             await self._run_checks(fetcher)
@@ -200,7 +224,37 @@ class Crawler:
         if robots is None:
             robots = await fetch_robots(fetcher, site_origin, self.store)
             self.robots[site_origin] = robots
+            self._apply_crawl_delay(site_origin, robots)
         return robots
+
+    def _apply_crawl_delay(self, site_origin: str, robots: RobotsFile) -> None:
+        """robots.txt crawl-delay, when the user asks for it: Google ignores the field, but
+        Bing, Yandex and others honour it, and a server team may want the same courtesy."""
+        if not self.crawl.respect_crawl_delay or robots.robots is None:
+            return
+        delay = robots.robots.crawl_delay(self.token)
+        if delay is None:
+            delay = robots.robots.crawl_delay("*")
+        if delay:
+            self.politeness.set_interval(host_of(site_origin), min(delay, 60.0))
+
+    def _footprint_summary(self, politeness: Politeness) -> dict[str, Any]:
+        limits = {
+            "concurrency": self.crawl.concurrency,
+            "per_host": self.crawl.per_host,
+            "rps": self.crawl.rps,
+            "respect_crawl_delay": self.crawl.respect_crawl_delay,
+            "adaptive": self.crawl.adaptive,
+            "deadline_s": self.crawl.deadline,
+        }
+        backoffs = [vars(b) for b in politeness.backoffs]
+        stopped = self.stats.stopped_early if self.stats.stopped_early == "error-budget" else None
+        return self.footprint.summary(
+            user_agent=self.crawl.user_agent,
+            limits=limits,
+            backoffs=backoffs,
+            stopped=self.stop_reason if stopped else None,
+        )
 
     async def _read_sitemaps(self, fetcher: Fetcher) -> None:
         start: list[str] = []
@@ -268,6 +322,10 @@ class Crawler:
                 self._active -= 1
                 self._wakeup.set()
             self._maybe_flush()
+            spent = self.politeness.error_budget_spent()
+            if spent is not None:
+                self.stop_reason = spent
+                self.stop("error-budget")
             if self.on_progress is not None:
                 self.stats.queued = len(self._frontier)
                 self.stats.elapsed = time.monotonic() - self.stats.started
@@ -346,6 +404,7 @@ class Crawler:
         facts = extract(result, robots=final_verdict, internal_hosts=self.scope.hosts)
         self._save(final_id, facts)
         self.checks.collect(facts, self.crawl)
+        self.probe.offer(facts)
         self.store.set_state(final_id, DONE)
         self._record_links(final_id, facts, result.depth)
 
@@ -423,6 +482,7 @@ class Crawler:
                 error=row["error"],
                 redirects=row["redirects"],
             )
+            self._apply_crawl_delay(row["origin"], self.robots[row["origin"]])
         for url_id, url, depth, source in self.store.unfinished_urls():
             self._seq += 1
             heapq.heappush(self._frontier, (depth or 0, self._seq, url_id, url, source))

@@ -19,17 +19,19 @@ means for robots.txt (robots.py).
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 
-from seoaudit.config import CrawlSettings
+from seoaudit.config import BasicAuth, CrawlSettings
+from seoaudit.crawl.footprint import Footprint
 from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.urls import host_of, resolve
 from seoaudit.models import FetchResult, Hop, Source
@@ -168,6 +170,7 @@ class Response:
     wire_bytes: int = 0
     size: int = 0
     ttfb: float | None = None
+    download: float | None = None  # first byte to the end of the body
     error: str | None = None
     error_detail: str | None = None
     attempts: int = 1
@@ -205,6 +208,27 @@ def _error_kind(exc: Exception) -> str:
 Sink = Callable[[bytes], bool]  # receives decoded chunks; returns False to stop reading
 
 
+def _origin_key(url: httpx.URL) -> tuple[str, str, int]:
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+    return url.scheme, url.host.lower(), port
+
+
+class OriginAuth(httpx.Auth):
+    """HTTP basic auth sent only to the configured origins (the start URLs'), never to a host
+    a link or a redirect leads to, as browsers and curl do (RFC 7617 section 2.2: the
+    credentials belong to one protection space)."""
+
+    def __init__(self, auth: BasicAuth) -> None:
+        pair = f"{auth.user.get_secret_value()}:{auth.password.get_secret_value()}"
+        self._header = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        self._origins = {_origin_key(httpx.URL(o)) for o in auth.origins}
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if _origin_key(request.url) in self._origins:
+            request.headers["Authorization"] = self._header
+        yield request
+
+
 class Fetcher:
     def __init__(
         self,
@@ -212,9 +236,11 @@ class Fetcher:
         politeness: Politeness | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,  # tests: httpx.MockTransport
+        footprint: Footprint | None = None,
     ) -> None:
         self.settings = settings
         self.politeness = politeness or Politeness(settings.concurrency, settings.per_host)
+        self.footprint = footprint or Footprint()
         timeout = httpx.Timeout(
             connect=settings.connect_timeout,
             read=settings.read_timeout,
@@ -233,6 +259,7 @@ class Fetcher:
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             transport=transport,
             event_hooks={"response": [_take_location]},
+            auth=OriginAuth(settings.auth) if settings.auth is not None else None,
         )
         self.requests = 0
 
@@ -252,17 +279,36 @@ class Fetcher:
         attempt = 0
         while True:
             attempt += 1
-            async with self.politeness.slot(host_of(url)):
-                if deadline is None:
-                    response = await self._request(url, max_body, sink)
-                else:
-                    async with deadline.running():
+            host = host_of(url)
+            async with self.politeness.slot(host):
+                try:
+                    if deadline is None:
                         response = await self._request(url, max_body, sink)
+                    else:
+                        async with deadline.running():
+                            response = await self._request(url, max_body, sink)
+                except TimeoutError:
+                    self._observe(host, Response(url=url, error="deadline"))
+                    raise
+                self._observe(host, response)
             response.attempts = attempt
             wait = self._retry_wait(response, attempt)
             if wait is None:
                 return response
             await asyncio.sleep(wait)
+
+    def _observe(self, host: str, response: Response) -> None:
+        """Every request, whatever its outcome, is counted in the footprint and fed back to
+        politeness (which may pause the host or lower its concurrency)."""
+        self.footprint.record(
+            response.status,
+            response.error,
+            response.ttfb,
+            response.wire_bytes,
+            self.politeness.inflight,
+        )
+        after = retry_after_seconds(response.header("retry-after"))
+        self.politeness.observe(host, response.status, response.ttfb, after)
 
     def _retry_wait(self, response: Response, attempt: int) -> float | None:
         if attempt > self.settings.retries:
@@ -295,6 +341,7 @@ class Fetcher:
                 if 300 <= resp.status_code < 400 and response.header("location"):
                     return response  # the body of a redirect is ignored by search engines
                 await self._read_body(resp, response, max_body, sink)
+                response.download = time.monotonic() - start - response.ttfb
         except DecodeError as exc:
             response.error, response.error_detail = "decoding-error", str(exc)
         except httpx.HTTPError as exc:
@@ -443,4 +490,5 @@ def _copy_response(result: FetchResult, response: Response) -> None:
     result.wire_bytes = response.wire_bytes
     result.size = response.size
     result.ttfb = response.ttfb
+    result.download = response.download
     result.content_encoding = response.header("content-encoding")

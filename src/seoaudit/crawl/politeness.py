@@ -1,48 +1,214 @@
-"""Politeness: how hard the crawl may press on a server.
+"""Politeness: how hard the crawl may press on a server, and when it backs off by itself.
 
-A total limit of requests in flight, a per-host limit, and an optional per-host request
-rate. Every request the crawler makes (pages, redirect hops, robots.txt, sitemaps,
-retries) goes through ``slot``, so the limits hold for all of them.
+Limits: requests in flight in total, per host, and an optional per-host request rate (or
+robots.txt crawl-delay when the user asks for it). Every request the crawler makes (pages,
+redirect hops, robots.txt, sitemaps, retries, checks) goes through ``slot``.
+
+Adaptive back-off, per host (each event is recorded with its trigger, so the crawl-impact
+report can show the server team exactly when and why the crawler slowed down):
+
+- a 429 or 503 pauses the host for its Retry-After (capped) and halves its concurrency;
+- server errors (5xx and failed responses) in 20% or more of the last 50 responses halve it;
+- response time rising well above the host's own baseline (median of the last 20 first
+  bytes over 3x the median of its first 20, and at least 0.5 s more) halves it;
+- 50 healthy responses in a row give one slot back, up to the configured limit.
+
+Each trigger has a cool-down so one burst halves the limit once, not fifty times.
+The crawl stops by itself when the error budget is spent: more than ``max_error_rate`` of
+the last 100 responses failed (see ``error_budget_spent``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+BASELINE_SAMPLES = 20
+RECENT_SAMPLES = 20
+ERROR_WINDOW = 50
+ERROR_SHARE = 0.2
+SLOWDOWN_FACTOR = 3.0
+SLOWDOWN_MIN_SECONDS = 0.5
+RECOVER_AFTER = 50
+COOLDOWN_SECONDS = 10.0
+BUDGET_WINDOW = 100
+
+
+@dataclass
+class Backoff:
+    """One automatic back-off: when (seconds since the crawl started), which host, why,
+    and what the crawler did about it."""
+
+    at: float
+    host: str
+    trigger: str
+    action: str
+
+
+@dataclass
+class _Host:
+    limit: int
+    inflight: int = 0
+    paused_until: float = 0.0
+    interval: float = 0.0  # seconds between request starts (rps or crawl-delay)
+    next_start: float = 0.0
+    baseline: list[float] = field(default_factory=list)
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_SAMPLES))
+    outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=ERROR_WINDOW))
+    healthy_streak: int = 0
+    last_cut: float = -COOLDOWN_SECONDS
 
 
 class Politeness:
-    def __init__(self, concurrency: int, per_host: int, rps: float | None = None) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        per_host: int,
+        rps: float | None = None,
+        *,
+        adaptive: bool = True,
+        max_retry_wait: float = 30.0,
+        max_error_rate: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._total = asyncio.Semaphore(concurrency)
-        self._per_host = per_host
-        self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._interval = 1.0 / rps if rps else 0.0
-        self._next_start: dict[str, float] = {}
-        self._rate_locks: dict[str, asyncio.Lock] = {}
+        self.per_host = per_host
+        self.interval = 1.0 / rps if rps else 0.0
+        self.adaptive = adaptive
+        self.max_retry_wait = max_retry_wait
+        self.max_error_rate = max_error_rate
+        self._clock = clock
+        self._started = clock()
+        self._hosts: dict[str, _Host] = {}
+        self._changed = asyncio.Condition()
+        self._budget: deque[bool] = deque(maxlen=BUDGET_WINDOW)
+        self.backoffs: list[Backoff] = []
+        self.inflight = 0
+        self.max_inflight = 0
 
-    def _host_semaphore(self, host: str) -> asyncio.Semaphore:
-        sem = self._hosts.get(host)
-        if sem is None:
-            sem = self._hosts[host] = asyncio.Semaphore(self._per_host)
-        return sem
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(limit=self.per_host, interval=self.interval)
+        return state
 
-    async def _pace(self, host: str) -> None:
-        """Space request starts on one host at least 1/rps seconds apart."""
-        lock = self._rate_locks.get(host)
-        if lock is None:
-            lock = self._rate_locks[host] = asyncio.Lock()
-        async with lock:
-            now = time.monotonic()
-            start = max(now, self._next_start.get(host, now))
-            self._next_start[host] = start + self._interval
-        if start > now:
-            await asyncio.sleep(start - now)
+    def set_interval(self, host: str, seconds: float) -> None:
+        """At least ``seconds`` between request starts on ``host`` (e.g. crawl-delay)."""
+        state = self._host(host)
+        state.interval = max(state.interval, seconds)
+
+    def limit(self, host: str) -> int:
+        return self._host(host).limit
+
+    # -- admission ------------------------------------------------------------------------
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
-        async with self._host_semaphore(host), self._total:
-            if self._interval:
-                await self._pace(host)
-            yield
+        state = self._host(host)
+        async with self._changed:
+            while state.inflight >= state.limit:
+                await self._changed.wait()
+            state.inflight += 1
+        try:
+            await self._wait_turn(state)  # before a global slot: a paused host holds none
+            async with self._total:
+                self.inflight += 1
+                self.max_inflight = max(self.max_inflight, self.inflight)
+                try:
+                    yield
+                finally:
+                    self.inflight -= 1
+        finally:
+            async with self._changed:
+                state.inflight -= 1
+                self._changed.notify_all()
+
+    async def _wait_turn(self, state: _Host) -> None:
+        """Honour a pause (Retry-After) and space request starts by the host's interval."""
+        now = self._clock()
+        start = max(now, state.paused_until, state.next_start if state.interval else now)
+        if state.interval:
+            state.next_start = start + state.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    # -- feedback -------------------------------------------------------------------------
+
+    def observe(
+        self, host: str, status: int | None, ttfb: float | None, retry_after: float | None
+    ) -> None:
+        """Feed one response back; may pause the host or lower its concurrency."""
+        state = self._host(host)
+        failed = status is None or status >= 500 or status == 429
+        state.outcomes.append(failed)
+        self._budget.append(failed)
+        if not self.adaptive:
+            return
+        now = self._clock()
+        if status in (429, 503):
+            wait = min(retry_after if retry_after is not None else 5.0, self.max_retry_wait)
+            state.paused_until = max(state.paused_until, now + wait)
+            self._cut(state, host, now, f"{status} received (Retry-After {wait:g}s honoured)")
+        elif failed and len(state.outcomes) >= 10:
+            share = sum(state.outcomes) / len(state.outcomes)
+            if share >= ERROR_SHARE:
+                self._cut(state, host, now, f"server errors in {share:.0%} of recent responses")
+        if ttfb is not None and status is not None and status < 500:
+            self._watch_speed(state, host, ttfb, now)
+        self._recover(state, failed)
+
+    def _watch_speed(self, state: _Host, host: str, ttfb: float, now: float) -> None:
+        if len(state.baseline) < BASELINE_SAMPLES:
+            state.baseline.append(ttfb)
+            return
+        state.recent.append(ttfb)
+        if len(state.recent) < RECENT_SAMPLES:
+            return
+        base = statistics.median(state.baseline)
+        current = statistics.median(state.recent)
+        if current > base * SLOWDOWN_FACTOR and current - base > SLOWDOWN_MIN_SECONDS:
+            self._cut(
+                state,
+                host,
+                now,
+                f"response time rose to {current:.2f}s (median) from a {base:.2f}s baseline",
+            )
+
+    def _cut(self, state: _Host, host: str, now: float, trigger: str) -> None:
+        state.healthy_streak = 0
+        if now - state.last_cut < COOLDOWN_SECONDS:
+            return
+        state.last_cut = now
+        before = state.limit
+        state.limit = max(1, state.limit // 2)
+        action = f"per-host concurrency {before} -> {state.limit}"
+        if state.paused_until > now:
+            action += f", paused {state.paused_until - now:.0f}s"
+        self.backoffs.append(Backoff(round(now - self._started, 2), host, trigger, action))
+
+    def _recover(self, state: _Host, failed: bool) -> None:
+        if failed:
+            state.healthy_streak = 0
+            return
+        state.healthy_streak += 1
+        if state.healthy_streak >= RECOVER_AFTER and state.limit < self.per_host:
+            state.limit += 1
+            state.healthy_streak = 0
+
+    def error_budget_spent(self) -> str | None:
+        """Why the crawl should stop (too many failures among the last 100 responses)."""
+        if len(self._budget) < BUDGET_WINDOW:
+            return None
+        share = sum(self._budget) / len(self._budget)
+        if share > self.max_error_rate:
+            return (
+                f"the server failed {share:.0%} of the last {len(self._budget)} requests "
+                f"(5xx, 429 or no response; the error budget is {self.max_error_rate:.0%}): "
+                "crawling on would only add load"
+            )
+        return None

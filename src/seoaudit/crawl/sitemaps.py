@@ -158,6 +158,33 @@ def parse_lastmod(value: str) -> datetime | None:
         return None
 
 
+def lastmod_summary(entries: list[SitemapEntry], now: datetime) -> dict[str, Any]:
+    """How a file's ``<lastmod>`` values look as a whole (rules judge them, SMP013): how
+    many, how many distinct, the most common one, and how many lie in the future. A value
+    counts as future only when over a day after ``now``, so time zones cannot cause it."""
+    counts: dict[str, int] = {}
+    future: list[dict[str, str]] = []
+    future_count = 0
+    for entry in entries:
+        if entry.lastmod is None:
+            continue
+        counts[entry.lastmod] = counts.get(entry.lastmod, 0) + 1
+        when = parse_lastmod(entry.lastmod)
+        if when is not None and when > now + timedelta(days=1):
+            future_count += 1
+            if len(future) < 5:
+                future.append({"loc": entry.loc[:300], "lastmod": entry.lastmod[:64]})
+    top = max(counts.items(), key=lambda item: item[1], default=None)
+    return {
+        "count": sum(counts.values()),
+        "distinct": len(counts),
+        "most_common": top[0][:64] if top else None,
+        "most_common_count": top[1] if top else 0,
+        "future": future_count,
+        "future_examples": future,
+    }
+
+
 class _Collector:
     """Entries and errors as they are found; validates each entry once."""
 

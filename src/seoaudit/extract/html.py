@@ -25,8 +25,10 @@ from seoaudit.extract.directives import is_robots_meta, meta_directive
 from seoaudit.extract.encoding import Decoded
 from seoaudit.extract.head import HeadScan, scan_head
 from seoaudit.extract.limits import bounded_markup
+from seoaudit.extract.skeleton import skeleton
 from seoaudit.extract.structured import json_ld, microdata, rdfa
 from seoaudit.extract.text import text_metrics
+from seoaudit.extract.visible import probe_visible
 
 MAX_ANCHOR = 200  # characters of anchor text kept
 MAX_TEXT = 1000  # characters of a title, heading or description kept
@@ -195,6 +197,9 @@ class _Page:
             width=attrs.get("width"),
             height=attrs.get("height"),
             loading=attrs.get("loading"),
+            # Hidden from assistive technology: an alt text is not expected (WAI-ARIA).
+            decorative=(attrs.get("role") or "").strip().lower() in ("presentation", "none")
+            or (attrs.get("aria-hidden") or "").strip().lower() == "true",
         )
         if alt is not None and self.anchors:
             anchor = _inside(node, "a", frozenset({"body"}))
@@ -319,5 +324,8 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
         facts["lang"] = root.attributes.get("lang")
         if root.css_first("[itemscope], [typeof], [vocab]") is not None:
             facts["structured_data"].extend(microdata(root, page.base) + rdfa(root))
-    facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(_visible_text(tree))
+    facts["skeleton"] = skeleton(body)  # before _visible_text strips elements
+    text = _visible_text(tree)
+    facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)
+    probe_visible(facts["structured_data"], text)
     return facts

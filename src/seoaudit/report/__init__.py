@@ -7,15 +7,31 @@ in, same bytes out (sorted, no clock of their own).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import TextIO
 
+from seoaudit import kpis
+from seoaudit.access import build_matrix
 from seoaudit.impact import build_issues
-from seoaudit.models import Report
-from seoaudit.report import console, csv, json
-from seoaudit.rules import group_titles
+from seoaudit.models import Finding, Report
+from seoaudit.report import (
+    console,
+    csv,
+    github,
+    gitlab,
+    html,
+    json,
+    junit,
+    markdown,
+    sarif,
+    urls_csv,
+)
+from seoaudit.rules import REGISTRY, group_titles, selected
+from seoaudit.rules.speed import speed_summary
 from seoaudit.site import Site
 from seoaudit.store import Store
+from seoaudit.structured.health import structured_health
 
 Writer = Callable[[Report, TextIO], None]
 
@@ -23,6 +39,14 @@ WRITERS: dict[str, Writer] = {
     "console": console.write,
     "json": json.write,
     "csv": csv.write,
+    # CI reports (gate results, annotations): see docs/ci.md
+    "junit": junit.write,
+    "gitlab": gitlab.write,
+    "github": github.write,
+    "markdown": markdown.write,
+    "html": html.write,  # one self-contained file: KPIs, trend, ranked issues, fixes
+    "sarif": sarif.write,
+    "urls-csv": urls_csv.write,  # one row per URL: status and indexability (and why not)
 }
 FORMATS = tuple(WRITERS)
 
@@ -30,12 +54,16 @@ FORMATS = tuple(WRITERS)
 def build_report(store: Store, site: Site | None = None) -> Report:
     site = site or Site(store)
     findings = store.findings()
-    issues = build_issues(findings, site, group_titles())
+    issues = build_issues(findings, site, group_titles(), REGISTRY)
     summary = site.summary()
     summary["findings"] = len(findings)
     summary["issues"] = len(issues)
     summary["issues_by_severity"] = _count(i.severity for i in issues)
     summary["issues_by_priority"] = _count(i.priority for i in issues)
+    _add_kpis(store, site, summary, findings)
+    summary["structured_data"] = structured_health(site.summaries(), findings)
+    summary["speed"] = speed_summary(site)
+    summary["crawl_impact"] = store.get_meta("footprint")
     summary["crawl_traps"] = [
         {"reason": reason, "section": section, "skipped": count, "examples": examples}
         for reason, section, count, examples in site.traps
@@ -46,7 +74,24 @@ def build_report(store: Store, site: Site | None = None) -> Report:
         issues=issues,
         findings=findings,
         rule_errors=store.rule_errors(),
+        access=build_matrix(site),
+        pages=urls_csv.page_rows(site),
     )
+
+
+def _add_kpis(
+    store: Store, site: Site, summary: dict[str, object], findings: list[Finding]
+) -> None:
+    """KPIs of this run (kpis.py), kept in the run file, and their trend across runs."""
+    settings = site.run.settings
+    ran = selected(settings.get("select") or [], settings.get("ignore") or [])
+    values = kpis.compute(site, findings, any(s.code.startswith("SD") for s in ran))
+    summary["kpis"] = values
+    try:
+        store.set_meta(kpis.META_KEY, values)
+    except sqlite3.Error:
+        pass  # a read-only run file: the trend just lacks this point
+    summary["kpi_trend"] = kpis.history(store.path, site.run.start_urls)
 
 
 def _count(values: object) -> dict[str, int]:

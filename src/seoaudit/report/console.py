@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from seoaudit.models import Report
+from seoaudit.report import access_table
 
 TOP = 15
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
@@ -27,6 +28,50 @@ def _clean(text: str, limit: int = 90) -> Text:
     return Text(text)
 
 
+def _structured_data(report: Report, limit: int = 10) -> Table | None:
+    """Structured-data health per type (structured/health.py): items valid, with warnings,
+    with errors. None when the run found no structured data."""
+    health = report.summary.get("structured_data") or {}
+    types = health.get("types") or {}
+    if not types:
+        return None
+    rdfa = health.get("rdfa_blocks") or 0
+    note = f"; {rdfa} RDFa blocks, not validated" if rdfa else ""
+    table = Table(title=f"Structured data on {health.get('pages', 0)} pages (items per type{note})")
+    table.add_column("Type")
+    for name in ("Items", "Valid", "Warnings", "Errors"):
+        table.add_column(name, justify="right")
+    for name, counts in list(types.items())[:limit]:
+        errors, warnings = counts.get("errors", 0), counts.get("warnings", 0)
+        table.add_row(
+            _clean(str(name), 40),
+            Text(str(counts.get("items", 0))),
+            Text(str(counts.get("valid", 0)), style="green"),
+            Text(str(warnings), style=_STYLE["warning"] if warnings else ""),
+            Text(str(errors), style=_STYLE["error"] if errors else ""),
+        )
+    return table
+
+
+def _speed_line(speed: object) -> str | None:
+    """One line of the speed KPI (rules/speed.py): TTFB and download percentiles, slow pages."""
+    if not isinstance(speed, dict) or not speed.get("pages"):
+        return None
+
+    def ms(block: object) -> str:
+        values = [block.get(q) for q in ("p50", "p75", "p95")] if isinstance(block, dict) else []
+        if not values or None in values:
+            return "n/a"
+        return "/".join(f"{v:.0f}" for v in values) + " ms"
+
+    limit = (speed.get("thresholds_ms") or {}).get("slow")
+    return (
+        f"Speed of {speed['pages']} pages (p50/p75/p95): TTFB {ms(speed.get('ttfb_ms'))}, "
+        f"download {ms(speed.get('download_ms'))}; {speed.get('slow_pages', 0)} slow "
+        f"(TTFB > {limit} ms)"
+    )
+
+
 def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
     console = Console(file=out, width=width or 120, soft_wrap=False, highlight=False)
     run = report.run
@@ -39,6 +84,9 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
         f"Fetched {summary.get('fetched', 0)} URLs, found {summary.get('urls', 0)}; "
         f"status {summary.get('status_classes', {})}\n"
     )
+    speed = _speed_line(summary.get("speed"))
+    if speed:
+        head.append(speed + "\n")
     if run.state != "complete":
         head.append(f"Run {run.state}", style="bold yellow")
         if run.message:
@@ -67,6 +115,28 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
                 _clean(issue.sample_urls[0] if issue.sample_urls else "", 60),
             )
         console.print(table)
+    structured = _structured_data(report)
+    if structured is not None:
+        console.print(structured)
+    access = access_table.render(report)
+    if access is not None:
+        console.print(access)
+        for note in access_table.notes(report):
+            console.print(note)
+    impact = report.summary.get("crawl_impact")
+    if impact:
+        ttfb = impact.get("ttfb_ms", {})
+        line = (
+            f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
+            f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
+            f"max {impact['max_in_flight']} in flight, TTFB p50 {ttfb.get('p50')} ms "
+            f"p95 {ttfb.get('p95')} ms, {len(impact.get('backoffs', []))} automatic back-off(s)"
+        )
+        console.print(_clean(line, 200))
+        for backoff in impact.get("backoffs", [])[:5]:
+            console.print(
+                _clean(f"  at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}", 200)
+            )
     for trap in report.summary.get("crawl_traps", []):
         example = trap["examples"][0] if trap["examples"] else ""
         line = (

@@ -37,10 +37,11 @@ def safe_cell(value: object) -> str:
 
 def write(report: Report, out: TextIO) -> None:
     issue_of = {(i.rule, i.cause): i for i in report.issues}
+    by_id = {i.id: i for i in report.issues}  # findings regrouped by template name theirs
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for finding in report.findings:
-        issue = issue_of.get((finding.rule, finding.cause))
+        issue = by_id.get(finding.issue or "") or issue_of.get((finding.rule, finding.cause))
         row = (
             issue.priority if issue else "",
             issue.id if issue else "",

@@ -3,13 +3,30 @@
 Importing this package registers every rule.
 """
 
-from seoaudit.rules import crawl_blocks, status_codes
+from seoaudit.rules import (
+    canonicals,
+    crawl_blocks,
+    crawler_access,
+    duplicates,
+    hreflang,
+    indexing_directives,
+    links,
+    onpage,
+    redirects,
+    render_resources,
+    sitemaps,
+    speed,
+    status_codes,
+    structured_data,
+    structured_values,
+)
 from seoaudit.rules.registry import (
     REGISTRY,
     Hit,
     RuleSpec,
     group_titles,
     rule,
+    rules_markdown,
     run_rules,
     selected,
 )
@@ -18,10 +35,24 @@ __all__ = [
     "REGISTRY",
     "Hit",
     "RuleSpec",
+    "canonicals",
     "crawl_blocks",
+    "crawler_access",
+    "duplicates",
     "group_titles",
+    "hreflang",
+    "indexing_directives",
+    "links",
+    "onpage",
+    "redirects",
+    "render_resources",
     "rule",
+    "rules_markdown",
     "run_rules",
     "selected",
+    "sitemaps",
+    "speed",
     "status_codes",
+    "structured_data",
+    "structured_values",
 ]

@@ -1,27 +1,68 @@
-"""Crawl blocks (ROB): robots.txt problems that keep search engines out of the site."""
+"""Crawl blocks (ROB): robots.txt problems that keep search engines out of the site.
+
+Every rule here reads robots.txt through ``Site.robots_file`` (parsed once per host) and
+``access.py`` (which files are the audited hosts', crawler-level decisions, the declared
+crawler policy), so a verdict in a finding and one in the access matrix always agree.
+Findings name the robots.txt URL and line, and ``seoaudit robots URL --as TOKEN`` checks a fix.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from seoaudit.models import PageFacts
+from seoaudit.access import SEARCH_ENGINES, crawler_policy, host_access, internal_robots, label
+from seoaudit.crawl.urls import normalize
+from seoaudit.models import PageFacts, Severity
+from seoaudit.robots import MAX_BODY_BYTES, MAX_REDIRECTS, LineProblem, RobotsFile
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT
 
 if TYPE_CHECKING:
-    from seoaudit.site import Site
+    from seoaudit.site import RobotsOutcome, Site
 
-MANY_INLINKS = 3  # a blocked URL linked from this many pages is treated as important
+# robots.txt directives whose presence means the owner expects an effect Google dropped
+# (robots.txt noindex stopped working on 1 September 2019): a warning, not a notice.
+_RELIED_ON = frozenset({"noindex", "nofollow", "noarchive", "nosnippet"})
+_RULE_LINE = re.compile(rb"^[ \t]*(?:user-?agent|allow|disallow)[ \t]*:", re.I | re.M)
 
 
-@rule("ROB001", "robots-txt-unreachable", severity="error", scope="site")
+def _verify(url: str, token: str | None = None) -> str:
+    return f"seoaudit robots {url} --as {token or 'googlebot'}"
+
+
+def _urls_in_state(site: Site, site_origin: str, state: str) -> list[str]:
+    prefix = site_origin + "/"
+    found = []
+    for url_id in range(1, len(site.inlinks)):
+        url = site.url(url_id)
+        if url.startswith(prefix) and site.state(url) == state:
+            found.append(url)
+    return found
+
+
+def _problems(robots_file: RobotsFile, *kinds: str) -> list[LineProblem]:
+    if robots_file.robots is None:
+        return []
+    return [p for p in robots_file.robots.problems if p.kind in kinds]
+
+
+@rule(
+    "ROB001",
+    "robots-txt-unreachable",
+    severity="error",
+    scope="site",
+    group="{count} URLs cannot be crawled: {cause}",
+)
 def robots_txt_unreachable(site: Site) -> Iterator[Hit]:
     """robots.txt answers 5xx or 429, or cannot be fetched: Google stops crawling the site.
 
     ## What it does
     Checks the robots.txt of every audited host. A server error, a 429, a timeout or a
-    connection failure on /robots.txt is flagged.
+    connection failure on /robots.txt is flagged, together with every URL of the host
+    the crawl could therefore not fetch (one issue per host, so its impact is the whole
+    site's).
 
     ## Why it matters
     Google reads an unreachable robots.txt as "disallow everything": it stops crawling
@@ -35,20 +76,344 @@ def robots_txt_unreachable(site: Site) -> Iterator[Hit]:
     answer 503 on it during maintenance.
 
     ## How to verify
-    `curl -sI <origin>/robots.txt` answers 200 or 404, also under load.
+    `curl -sI <origin>/robots.txt` answers 200 or 404, also under load;
+    `seoaudit robots <origin>/ --as googlebot` prints "allowed".
 
     ## Source
     Google Search Central: "How Google interprets the robots.txt specification";
     RFC 9309 section 2.3.1.4.
     """
-    for robots in site.robots:
-        if robots.outcome == "disallow-all":
-            what = f"status {robots.status}" if robots.status is not None else robots.error
+    for row, robots_file in internal_robots(site):
+        if robots_file.outcome != "disallow-all":
+            continue
+        what = f"status {row.status}" if row.status is not None else (row.error or "no response")
+        cause = f"{row.url} answers {what}"
+        blocked = _urls_in_state(site, row.origin, "blocked")
+        evidence: dict[str, Any] = {
+            "status": row.status,
+            "error": row.error,
+            "reason": robots_file.reason,
+            "urls_not_crawled": len(blocked),
+            "verify": f"curl -sI {row.url}",
+        }
+        yield Hit(
+            row.url,
+            f"robots.txt unreachable ({what}): Google stops crawling {row.origin}",
+            evidence,
+            cause=cause,
+        )
+        for url in blocked:
             yield Hit(
-                robots.url,
-                f"robots.txt unreachable ({what}): Google stops crawling {robots.origin}",
-                {"status": robots.status, "error": robots.error, "reason": robots.reason},
+                url,
+                f"Not crawlable while {row.url} is unreachable ({what})",
+                {"robots_url": row.url, "status": row.status, "error": row.error},
+                cause=cause,
             )
+
+
+@rule("ROB002", "robots-txt-missing", severity="notice", scope="site")
+def robots_txt_missing(site: Site) -> Iterator[Hit]:
+    """robots.txt answers 404 (or another 4xx): every URL may be crawled.
+
+    ## What it does
+    Flags audited hosts whose /robots.txt answers a 4xx other than 401, 403 and 429
+    (those have their own rules).
+
+    ## Why it matters
+    Search engines read a missing robots.txt as "crawl everything". That is fine when
+    intended, but the site then has no place to declare its sitemaps or keep crawlers out
+    of internal search, carts and other crawl traps.
+
+    ## How to fix
+    Publish a minimal robots.txt: `User-agent: *`, the `Disallow:` lines you need, and a
+    `Sitemap:` line with the sitemap's absolute URL.
+
+    ## How to verify
+    `curl -sI <origin>/robots.txt` answers 200 with `Content-Type: text/plain`.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification"
+    (HTTP status codes); RFC 9309 section 2.3.1.3.
+    """
+    for row, robots_file in internal_robots(site):
+        status = row.status
+        if (
+            robots_file.outcome == "allow-all"
+            and status is not None
+            and 400 <= status < 500
+            and status not in (401, 403, 429)
+            and row.redirects <= MAX_REDIRECTS
+        ):
+            yield Hit(
+                row.url,
+                f"No robots.txt ({status}): every URL of {row.origin} may be crawled",
+                {"status": status, "reason": robots_file.reason},
+            )
+
+
+@rule("ROB003", "robots-txt-forbidden", severity="warning", scope="site")
+def robots_txt_forbidden(site: Site) -> Iterator[Hit]:
+    """robots.txt answers 401 or 403: Google ignores every rule in it.
+
+    ## What it does
+    Flags audited hosts whose /robots.txt answers 401 or 403, typically a firewall or
+    basic-auth rule that also catches robots.txt.
+
+    ## Why it matters
+    Google treats 401 and 403 on robots.txt like a missing file: everything may be
+    crawled, so every intended `Disallow` is void. It also hints that the server refuses
+    crawlers, and pages may be getting the same answer.
+
+    ## How to fix
+    Exempt /robots.txt from authentication and firewall rules and serve it with 200 and
+    the intended rules.
+
+    ## How to verify
+    `curl -sI <origin>/robots.txt` answers 200.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification"
+    (4xx client errors).
+    """
+    for row, robots_file in internal_robots(site):
+        if row.status in (401, 403) and row.redirects <= MAX_REDIRECTS:
+            yield Hit(
+                row.url,
+                f"robots.txt answers {row.status}: Google ignores its rules and may crawl "
+                "every URL",
+                {"status": row.status, "reason": robots_file.reason},
+            )
+
+
+@rule("ROB004", "robots-txt-too-many-redirects", severity="warning", scope="site")
+def robots_txt_too_many_redirects(site: Site) -> Iterator[Hit]:
+    """robots.txt redirects more than five times or in a loop: Google ignores it.
+
+    ## What it does
+    Flags audited hosts whose /robots.txt redirect chain is longer than five hops or
+    loops back on itself.
+
+    ## Why it matters
+    Google follows at most five redirects for robots.txt and then treats the file as
+    missing: every URL may be crawled and every intended `Disallow` is lost.
+
+    ## How to fix
+    Serve robots.txt directly on every host, with at most one redirect (e.g. http to
+    https), and break any loop between the slash and host variants.
+
+    ## How to verify
+    `curl -sIL --max-redirs 5 <origin>/robots.txt` ends with 200.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification"
+    (3xx redirection); RFC 9309 section 2.3.1.2.
+    """
+    for row, robots_file in internal_robots(site):
+        loop = row.error == "redirect-loop"
+        if not loop and row.redirects <= MAX_REDIRECTS and row.error != "too-many-redirects":
+            continue
+        what = "redirects in a loop" if loop else f"redirects more than {MAX_REDIRECTS} times"
+        yield Hit(
+            row.url,
+            f"robots.txt {what}: Google treats it as missing and may crawl every URL",
+            {"redirects": row.redirects, "error": row.error, "reason": robots_file.reason},
+        )
+
+
+def _not_robots_text(row: RobotsOutcome, robots_file: RobotsFile) -> tuple[str, Severity] | None:
+    """(what is wrong, severity) when a 2xx robots.txt body is not a usable robots file."""
+    robots = robots_file.robots
+    if robots is None:
+        return None
+    body = row.body or b""
+    head = body[:1024]
+    content_type = (row.content_type or "").split(";")[0].strip().lower()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
+        return "it is UTF-16 encoded; Google reads UTF-8, so no line can match", "warning"
+    if b"\x00" in head:
+        return "it is binary data, not text; Google finds no rules in it", "warning"
+    if any(p.kind == "looks-like-html" for p in robots.problems):
+        return (
+            "it is an HTML page (typically a catch-all route); Google only reads the lines "
+            "that look like rules",
+            "warning",
+        )
+    if body.strip() and not robots.agents() and not robots.sitemaps:
+        return "it contains no valid robots.txt line", "warning"
+    if content_type and not content_type.startswith("text/"):
+        # Google parses the body whatever the type says, so this is only hygiene.
+        return f"it is served as {content_type} instead of text/plain", "notice"
+    return None
+
+
+@rule("ROB005", "robots-txt-not-a-robots-file", severity="warning", scope="site")
+def robots_txt_not_a_robots_file(site: Site) -> Iterator[Hit]:
+    """robots.txt answers 200 with an HTML page, UTF-16, binary data or no valid lines.
+
+    ## What it does
+    Flags a robots.txt served as HTML (by Content-Type or body), encoded as UTF-16,
+    holding binary data, or holding no valid `field: value` line. A non-text Content-Type
+    on an otherwise valid file is a notice only: Google parses it anyway.
+
+    ## Why it matters
+    Google parses whatever a 200 robots.txt contains and keeps only the lines that look
+    like rules. An SPA catch-all page or a UTF-16 file usually means no rule applies at
+    all, so the blocks the owner intended do not exist (and occasionally a stray line
+    becomes a rule nobody meant).
+
+    ## How to fix
+    Route /robots.txt to a real UTF-8 `text/plain` file before any catch-all route.
+
+    ## How to verify
+    `curl -sI <origin>/robots.txt` shows `Content-Type: text/plain`, and
+    `seoaudit robots <url> --as googlebot` shows the rule you expect deciding.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (file
+    format: UTF-8 plain text; invalid lines ignored).
+    """
+    for row, robots_file in internal_robots(site):
+        found = _not_robots_text(row, robots_file)
+        if found is not None:
+            what, severity = found
+            yield Hit(
+                row.url,
+                f"robots.txt is not a plain-text robots file: {what}",
+                {
+                    "content_type": row.content_type,
+                    "status": row.status,
+                    "size": len(row.body or b""),
+                },
+                severity=severity,
+            )
+
+
+@rule("ROB006", "robots-txt-too-large", severity="warning", scope="site")
+def robots_txt_too_large(site: Site) -> Iterator[Hit]:
+    """robots.txt is larger than 500 KiB: Google ignores everything after the limit.
+
+    ## What it does
+    Flags a robots.txt over 512,000 bytes and names the first line Google does not read.
+    It is an error when user-agent, allow or disallow lines come after the limit (they
+    are silently lost), a warning otherwise.
+
+    ## Why it matters
+    Google reads the first 500 KiB of robots.txt. Rules past the cut do not exist for it,
+    so pages meant to be blocked are crawled, or pages meant to be opened stay blocked.
+
+    ## How to fix
+    Shrink the file: replace lists of URLs with directory rules and wildcards, remove
+    duplicated groups, and move rarely needed rules to the top if they must stay.
+
+    ## How to verify
+    `curl -s <origin>/robots.txt | wc -c` prints less than 512000.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (file
+    size limit); RFC 9309 section 2.5.
+    """
+    for row, robots_file in internal_robots(site):
+        robots = robots_file.robots
+        if robots is None or not robots.truncated:
+            continue
+        body = row.body or b""
+        line_start = body.rfind(b"\n", 0, MAX_BODY_BYTES) + 1
+        lost_rules = len(_RULE_LINE.findall(body, line_start))
+        evidence = {
+            "limit_bytes": MAX_BODY_BYTES,
+            "bytes_read": len(body),
+            "first_lost_line": robots.first_lost_line,
+            "rule_lines_lost_at_least": lost_rules,
+        }
+        message = (
+            f"robots.txt is over 500 KiB: Google ignores it from line {robots.first_lost_line}"
+        )
+        if lost_rules:
+            message += f", losing at least {lost_rules} rule lines"
+        yield Hit(row.url, message, evidence, severity="error" if lost_rules else None)
+
+
+@rule(
+    "ROB007",
+    "site-disallowed-for-search-crawler",
+    severity="error",
+    scope="site",
+    group="{count} hosts disallowed for a search engine ({cause})",
+)
+def site_disallowed_for_search_crawler(site: Site) -> Iterator[Hit]:
+    """robots.txt disallows the whole site for Googlebot or Bingbot.
+
+    ## What it does
+    For each audited host, decides (with Google's precedence rules, not string matching)
+    whether Googlebot and Bingbot may fetch the home page and the sampled URLs of every
+    section. When all are disallowed, the host is flagged, naming the deciding line. A
+    crawler declared as an intended block (`--intended-block bingbot`) is not flagged: it
+    shows as "policy" in the access matrix.
+
+    ## Why it matters
+    Nothing new can be crawled; existing results decay into URL-only listings and then
+    disappear. The classic cause is a staging robots.txt (`Disallow: /`) shipped to
+    production. Bing also feeds Copilot and other assistants.
+
+    ## How to fix
+    Remove the blanket `Disallow: /` (or the group that applies to the crawler) from the
+    production robots.txt; protect staging with authentication instead of robots.txt.
+
+    ## How to verify
+    `seoaudit robots <origin>/ --as googlebot` and `--as bingbot` print "allowed".
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (order of
+    precedence); "Google Search technical requirements".
+    """
+    policy = crawler_policy(site)
+    for row, robots_file in internal_robots(site):
+        if robots_file.robots is None:
+            continue  # unreachable (ROB001) or missing: not a disallow rule
+        by_line: dict[str, list[str]] = {}
+        lines: dict[str, tuple[int | None, str | None]] = {}
+        for token in SEARCH_ENGINES:
+            if policy.get(token) == "block":
+                continue
+            access = host_access(site, robots_file, row.origin, token)
+            if access.verdict == "blocked":
+                key = f"{row.url} line {access.line}: {access.rule}"
+                by_line.setdefault(key, []).append(label(token))
+                lines[key] = (access.line, access.rule)
+        for cause, crawlers in by_line.items():
+            line, text = lines[cause]
+            yield Hit(
+                row.url,
+                f"{' and '.join(crawlers)} may not crawl {row.origin}: "
+                f"line {line} ({text}) disallows the whole site",
+                {
+                    "crawlers": crawlers,
+                    "line": line,
+                    "rule": text,
+                    "verify": _verify(row.origin + "/"),
+                },
+                cause=cause,
+            )
+
+
+def _why_it_matters(page: PageFacts, site: Site) -> tuple[list[str], list[str], int]:
+    reasons: list[str] = []
+    sitemaps = site.sitemaps_of(page.url)
+    if sitemaps:
+        reasons.append("listed in a sitemap")
+    inlinks = site.inlink_count(page.url)
+    if inlinks >= site.thresholds.many_inlinks:
+        reasons.append(f"linked from {inlinks} pages")
+    for kind, what in (
+        (LINK_CANONICAL, "canonical target"),
+        (LINK_HREFLANG, "hreflang target"),
+        (LINK_REDIRECT, "redirect target"),
+    ):
+        if site.referrers(page.url, kind):
+            reasons.append(what)
+    if page.url in site.start_urls:
+        reasons.append("start URL")
+    return reasons, sitemaps, inlinks
 
 
 @rule(
@@ -63,9 +428,12 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     ## What it does
     Flags URLs that robots.txt disallows for the audited crawler (Googlebot by default).
     It is an error when the URL matters: listed in a sitemap, the target of a canonical,
-    hreflang or redirect, or linked from several pages. Other blocked URLs are notices,
-    so intended blocks stay visible without shouting. All URLs blocked by one robots.txt
-    line form one issue that names the line.
+    hreflang or redirect, a start URL, or linked from several pages (`many_inlinks`,
+    default 3). Other blocked URLs are notices, so intended blocks stay visible without
+    shouting. All URLs blocked by one robots.txt line form one issue that names the line;
+    the evidence carries each URL's page value. URLs blocked because robots.txt is
+    unreachable are ROB001's, and nothing is flagged when the audited crawler is declared
+    an intended block.
 
     ## Why it matters
     A disallowed page cannot be crawled, so its content cannot be indexed. Google may
@@ -86,20 +454,13 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     verdict = page.robots
     if verdict is None or verdict.allowed:
         return
-    reasons: list[str] = []
-    sitemaps = site.sitemaps_of(page.url)
-    if sitemaps:
-        reasons.append("listed in a sitemap")
-    inlinks = site.inlink_count(page.url)
-    if inlinks >= MANY_INLINKS:
-        reasons.append(f"linked from {inlinks} pages")
-    for kind, label in (
-        (LINK_CANONICAL, "canonical target"),
-        (LINK_HREFLANG, "hreflang target"),
-        (LINK_REDIRECT, "redirect target"),
-    ):
-        if site.referrers(page.url, kind):
-            reasons.append(label)
+    if verdict.line is None:
+        robots_file = site.robots_file(page.url)
+        if robots_file is not None and robots_file.outcome == "disallow-all":
+            return  # robots.txt unreachable: ROB001 reports the host as one issue
+    if crawler_policy(site).get(verdict.agent) == "block":
+        return
+    reasons, sitemaps, inlinks = _why_it_matters(page, site)
     if verdict.line is not None:
         cause = f"{verdict.robots_url} line {verdict.line}: {verdict.rule}"
     else:
@@ -118,7 +479,228 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
             "inlinks": inlinks,
             "linked_from": site.linking_pages(page.url, 10),
             "sitemaps": sitemaps,
+            "page_value": round(site.page_value(page.url), 3),
+            "verify": _verify(page.url, verdict.agent),
         },
         cause=cause,
         severity=None if reasons else "notice",
     )
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The part of a robots.txt path pattern before any wildcard or end anchor."""
+    return re.split(r"[*$]", pattern, maxsplit=1)[0]
+
+
+@rule("ROB009", "named-group-ignores-star-rules", severity="warning", scope="site")
+def named_group_ignores_star_rules(site: Site) -> Iterator[Hit]:
+    """A crawler-specific group leaves out `Disallow` rules of the `*` group.
+
+    ## What it does
+    For each group that names a crawler and has its own `Disallow` rules, checks every
+    `Disallow` of the `*` group: when the path it blocks for everyone is allowed for
+    that crawler, the rule is reported as not applying to it. Groups with only `Allow`
+    rules (or an empty `Disallow:`) are deliberate openings and are not flagged.
+
+    ## Why it matters
+    A crawler that finds a group naming it ignores the `*` group completely. Owners often
+    add `User-agent: Googlebot` with one extra rule and assume the `*` rules (admin,
+    search, carts) still apply to Googlebot; they do not, so those paths are crawled.
+
+    ## How to fix
+    Repeat every intended `*` rule inside each named group (or drop the named group if
+    it only repeats `*`).
+
+    ## How to verify
+    `seoaudit robots <origin><path> --as <crawler>` prints "blocked" for each path listed.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (order of
+    precedence for user agents); RFC 9309 section 2.2.1.
+    """
+    for row, robots_file in internal_robots(site):
+        robots = robots_file.robots
+        if robots is None or "*" not in robots.agents():
+            continue
+        star_disallows = [r for r in robots.rules_for("*") if not r.allow and r.pattern]
+        for agent in sorted(robots.agents() - {"*"}):
+            own = robots.rules_for(agent)
+            if not any(not r.allow and r.pattern for r in own):
+                continue  # an allow-only group is a deliberate opening
+            missing = []
+            for star_rule in star_disallows:
+                prefix = _literal_prefix(star_rule.pattern)
+                if not prefix.startswith("/"):
+                    continue
+                url = row.origin + prefix
+                if not robots.decide("*", url).allowed and robots.decide(agent, url).allowed:
+                    missing.append({"line": star_rule.line, "rule": star_rule.raw})
+            if missing:
+                yield Hit(
+                    row.url,
+                    f"The group for {agent} ignores {len(missing)} Disallow rule(s) of the * "
+                    f"group (first: line {missing[0]['line']}, {missing[0]['rule']})",
+                    {"agent": agent, "star_rules_not_applied": missing[:50]},
+                    cause=f"{row.url}: group for {agent}",
+                )
+
+
+@rule("ROB010", "unsupported-robots-directive", severity="notice", scope="site")
+def unsupported_robots_directive(site: Site) -> Iterator[Hit]:
+    """robots.txt uses directives Google ignores (noindex, crawl-delay, host, ...).
+
+    ## What it does
+    Lists robots.txt lines whose field Google does not support, one finding per
+    directive. `noindex`, `nofollow`, `noarchive` and `nosnippet` are warnings (the owner
+    expects an effect that does not happen); `crawl-delay`, `host`, `clean-param` and the
+    rest are notices.
+
+    ## Why it matters
+    Google dropped robots.txt `noindex` in 2019: pages the owner believes are de-indexed
+    are not. `Crawl-delay` does nothing for Google, but Bing, Common Crawl and Anthropic
+    honour it, so a large value can throttle Bing heavily.
+
+    ## How to fix
+    Use a robots meta tag or `X-Robots-Tag` header for noindex (on crawlable URLs).
+    Manage Google's crawl rate with server capacity (and 503/429 in emergencies), not
+    `crawl-delay`; keep any `crawl-delay` for Bing small.
+
+    ## How to verify
+    `curl -s <origin>/robots.txt` no longer shows the line.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification"
+    (supported fields); Google Search Central Blog, "A note on unsupported rules in
+    robots.txt" (2019); Bing Webmaster Guidelines (crawl-delay).
+    """
+    for row, robots_file in internal_robots(site):
+        by_directive: dict[str, list[LineProblem]] = {}
+        for problem in _problems(robots_file, "unsupported-directive"):
+            by_directive.setdefault(problem.directive or "", []).append(problem)
+        for directive, problems in sorted(by_directive.items()):
+            first = problems[0]
+            relied_on = directive in _RELIED_ON
+            effect = (
+                "Google ignores it, so nothing is de-indexed or hidden by it"
+                if relied_on
+                else "Google ignores it"
+            )
+            yield Hit(
+                row.url,
+                f"Unsupported robots.txt directive {directive!r} on line {first.line} "
+                f"({first.text}): {effect}",
+                {
+                    "directive": directive,
+                    "lines": [{"line": p.line, "text": p.text} for p in problems[:50]],
+                },
+                cause=f"{row.url}: {directive}",
+                severity="warning" if relied_on else None,
+            )
+
+
+_INVALID = {
+    "rule-outside-group": "rule before any User-agent line (belongs to no group: ignored)",
+    "invalid-path": "path that does not start with / or * (matches nothing as intended)",
+    "invalid-line": "line that is not a field: value pair (ignored)",
+    "unknown-directive": "unknown field (ignored)",
+    "line-too-long": "line longer than Google reads (cut at 16,663 bytes)",
+}
+
+
+@rule("ROB011", "invalid-robots-line", severity="warning", scope="site")
+def invalid_robots_line(site: Site) -> Iterator[Hit]:
+    """robots.txt has lines Google drops: rules before any User-agent, invalid lines.
+
+    ## What it does
+    Reports, one finding per kind, lines Google cannot use: `Allow`/`Disallow` before
+    the first `User-agent` line, lines without a `field: value` form, unknown fields,
+    paths that do not start with `/` or `*`, and over-long lines. A robots.txt that is an
+    HTML page is ROB005's instead.
+
+    ## Why it matters
+    Google silently ignores invalid lines and rules outside a group, so a block the owner
+    relies on may simply not exist (or a path without a leading slash blocks nothing).
+
+    ## How to fix
+    One directive per line in the form `Field: /path`, and every block of rules preceded
+    by a `User-agent:` line.
+
+    ## How to verify
+    `seoaudit robots <url> --as googlebot` shows the intended line deciding.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (syntax;
+    paths start with /); RFC 9309 section 2.2.
+    """
+    for row, robots_file in internal_robots(site):
+        robots = robots_file.robots
+        if robots is None or any(p.kind == "looks-like-html" for p in robots.problems):
+            continue
+        for kind, what in _INVALID.items():
+            problems = _problems(robots_file, kind)
+            if not problems:
+                continue
+            first = problems[0]
+            yield Hit(
+                row.url,
+                f"{len(problems)} robots.txt line(s) with a {what}; first: line "
+                f"{first.line} ({first.text})",
+                {
+                    "kind": kind,
+                    "lines": [{"line": p.line, "text": p.text} for p in problems[:50]],
+                    "more_problems_not_listed": robots.problems_dropped,
+                },
+                cause=f"{row.url}: {kind}",
+            )
+
+
+@rule("ROB013", "invalid-sitemap-line", severity="warning", scope="site")
+def invalid_sitemap_line(site: Site) -> Iterator[Hit]:
+    """A robots.txt Sitemap line is relative, not http(s), or names a file that fails.
+
+    ## What it does
+    Checks every `Sitemap:` line of the audited hosts' robots.txt: its value must be an
+    absolute http(s) URL, and the file it names must answer 2xx when the crawl reads it.
+
+    ## Why it matters
+    Search engines only discover sitemaps from robots.txt through absolute URLs; a
+    relative value or a file that answers 404 or 5xx means the sitemap is not read from
+    there, and the URLs it lists lose that discovery path.
+
+    ## How to fix
+    Write the sitemap's absolute URL, scheme and host included
+    (`Sitemap: https://www.example.com/sitemap.xml`), and make the file answer 200.
+
+    ## How to verify
+    `curl -sI <sitemap URL>` answers 200.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (sitemap
+    field); "Build and submit a sitemap".
+    """
+    read = {r["url"]: r for r in site.store.sitemap_rows()}
+    for row, robots_file in internal_robots(site):
+        robots = robots_file.robots
+        if robots is None:
+            continue
+        for problem in _problems(robots_file, "invalid-sitemap"):
+            yield Hit(
+                row.url,
+                f"Sitemap line {problem.line} is not an absolute http(s) URL ({problem.text})",
+                {"line": problem.line, "text": problem.text},
+                cause=f"{row.url} line {problem.line}",
+            )
+        for line, value in robots.sitemaps:
+            url = normalize(value) if value.lower().startswith(("http://", "https://")) else None
+            fetched = read.get(url) if url else None
+            if fetched is None:
+                continue
+            status, error = fetched.get("status"), fetched.get("error")
+            if error or status is None or not 200 <= status < 300:
+                what = f"status {status}" if status is not None else error
+                yield Hit(
+                    row.url,
+                    f"Sitemap line {line} names {url}, which answers {what}",
+                    {"line": line, "sitemap": url, "status": status, "error": error},
+                    cause=f"{row.url} line {line}",
+                )

@@ -1,15 +1,25 @@
-"""Status codes and redirects (HTTP): what the server answered for each URL of the site."""
+"""Status codes (HTTP): what the server answered for each URL of the site.
+
+Owns the broken-URL rules (4xx, 5xx, 429, 503 without Retry-After) and the one definition
+of a soft 404 (``soft_404s``): a 200 page whose content says "not found" or that many URLs
+answer alike. Redirect rules live in ``redirects.py``; links in ``links.py``.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from seoaudit.models import PageFacts, Severity
+from seoaudit.rules.common import refreshes_away
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
-    from seoaudit.site import RedirectChain, Site
+    from seoaudit.site import PageSummary, Site
 
 # Network failures that mean "the server did not answer properly" (Google treats
 # timeouts and connection errors like server errors).
@@ -25,12 +35,13 @@ NETWORK_ERRORS = frozenset(
     }
 )
 ESCALATE_LINKED_FROM = 5  # a broken URL linked from this many pages is an error
+MAX_LINKED_FROM = 100  # linking pages listed in a finding's evidence
 
 
 def _linked(page: PageFacts, site: Site) -> dict[str, object]:
     return {
         "inlinks": site.inlink_count(page.url),
-        "linked_from": site.linking_pages(page.url, 10),
+        "linked_from": site.linking_pages(page.url, MAX_LINKED_FROM),
         "sitemaps": site.sitemaps_of(page.url),
     }
 
@@ -42,8 +53,8 @@ def broken_internal_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     """Internal URL answers 4xx (not found, gone, forbidden...).
 
     ## What it does
-    Flags every URL of the site that answered a 4xx status other than 429, with the pages
-    that link to it and the sitemaps that list it.
+    Flags every URL of the site that answered a 4xx status other than 429, with every page
+    that links to it (up to 100 listed) and the sitemaps that list it.
 
     ## Why it matters
     Visitors and crawlers hit a dead end; links pointing at the URL pass no value, and
@@ -144,124 +155,144 @@ def rate_limited(page: PageFacts, site: Site) -> Iterator[Hit]:
         )
 
 
-def _is_chain_entry(page: PageFacts, site: Site) -> bool:
-    """Report a chain once, at the URL it is entered from, not at every hop."""
-    return page.source != "redirect" or site.inlink_count(page.url) > 0
-
-
-def _chain_evidence(chain: RedirectChain) -> dict[str, object]:
-    return {
-        "hops": [{"url": u, "status": s} for u, s in chain.hops],
-        "final_url": chain.final_url,
-        "final_status": chain.final_status,
-    }
-
-
-@rule("HTTP006", "redirect-chain", severity="warning", group="{count} URLs redirect 2+ times")
-def redirect_chain(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """A URL redirects more than once before reaching its final page.
-
-    ## What it does
-    Follows each redirect through the recorded hops and flags chains of 2 or more hops
-    (a notice at 2, a warning at 3 or more). Single redirects are fine and not flagged.
-
-    ## Why it matters
-    Every hop costs the visitor latency and the crawler a request; Google advises against
-    long chains, and other crawlers give up sooner (Common Crawl after 4 hops).
-
-    ## How to fix
-    Redirect every old URL straight to the final URL, and update internal links to point
-    at the final URL.
-
-    ## How to verify
-    `curl -sIL <url> | grep -i '^location'` shows a single Location line.
-
-    ## Source
-    Google Search Central: "Redirects and Google Search"; crawl budget guide.
-    """
-    if not page.hops or not _is_chain_entry(page, site):
-        return
-    chain = site.redirect_chain(page.url)
-    if chain.loop or chain.error or len(chain.hops) < 2 or len(chain.hops) > 10:
-        return
-    hops = len(chain.hops)
-    yield Hit(
-        page.url,
-        f"Redirect chain of {hops} hops to {chain.final_url}",
-        _chain_evidence(chain),
-        severity="notice" if hops == 2 else "warning",
-    )
-
-
 @rule(
-    "HTTP007",
-    "too-many-redirects",
-    severity="error",
-    group="{count} URLs redirect more than 10 times",
+    "HTTP015",
+    "503-without-retry-after",
+    severity="notice",
+    group="{count} URLs answer 503 without Retry-After",
 )
-def too_many_redirects(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """A redirect chain longer than 10 hops: Googlebot gives up.
+def unavailable_without_retry_after(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """URL answers 503 Service Unavailable without a Retry-After header.
 
     ## What it does
-    Flags URLs whose redirects go on for more than 10 hops without reaching a page.
+    Flags URLs that answered 503 (after the crawler's retries) and sent no `Retry-After`
+    header. The 503 itself is reported by HTTP002; this adds the missing hint.
 
     ## Why it matters
-    Googlebot follows at most 10 hops and then reports a redirect error: the URL is never
-    crawled or indexed.
+    503 is the right answer for planned downtime, and `Retry-After` tells crawlers when to
+    come back. Without it Google guesses, and a 503 that lasts more than a day or two
+    starts dropping URLs from the index.
 
     ## How to fix
-    Collapse the chain: redirect the first URL straight to the final one.
+    Send `Retry-After: <seconds>` (or an HTTP date) with every 503, and keep 503 periods
+    short; for long closures serve a 200 placeholder page instead.
 
     ## How to verify
-    `curl -sIL --max-redirs 10 <url>` ends on a 200.
+    `curl -sI <url>` shows a `Retry-After` header next to the 503 (or answers 200).
 
     ## Source
-    Google Search Central: "How HTTP status codes affect Google Search" (redirects).
+    Google Search Central: "Pause or disable a website"; RFC 9110 section 10.2.3.
     """
-    if not page.hops or not _is_chain_entry(page, site):
-        return
-    chain = site.redirect_chain(page.url)
-    if page.error == "too-many-redirects" or (not chain.loop and len(chain.hops) > 10):
+    if page.status == 503 and not (page.header("retry-after") or "").strip():
+        yield Hit(page.url, "503 without a Retry-After header", {"status": 503})
+
+
+# -- soft 404 ----------------------------------------------------------------------------
+
+# "Not found" wording in a title or main heading. Only read on thin pages: an article about
+# fixing 404 errors has content; an error page served with 200 has next to none.
+_NOT_FOUND = re.compile(
+    r"\b(?:404|not found|page (?:cannot|can't|could not) be found|no longer (?:available|exists)"
+    r"|does(?:n't| not) exist|no (?:results|products|items) found|nicht gefunden"
+    r"|existiert nicht|introuvable|page non trouvée|no encontrad[ao]|non trovat[ao]"
+    r"|niet gevonden)\b",
+    re.IGNORECASE,
+)
+_SOFT_404: WeakKeyDictionary[Site, dict[str, tuple[str, str | None]]] = WeakKeyDictionary()
+
+
+def _without_query(url: str) -> str:
+    split = urlsplit(url)
+    return f"{split.netloc}{split.path}"
+
+
+def _says_not_found(summary: PageSummary) -> str | None:
+    for text in [summary.title or "", *summary.h1]:
+        if _NOT_FOUND.search(text):
+            return text[:200]
+    return None
+
+
+def soft_404s(site: Site) -> dict[str, tuple[str, str | None]]:
+    """Every URL that looks like a soft 404 -> (why, the cause it shares with other URLs or
+    None). Built once per Site from ``site.summaries()``; HTTP005 and SMP010 read it.
+
+    A soft 404 is a 204, an empty 200, or an indexable 200 HTML page that is thin and either
+    says "not found" in its title or H1, or is the same page (same visible text) that at
+    least ``soft_404_same_page`` different paths answer: a catch-all error template. Query
+    variants of one path do not count: those are duplicates, not missing pages."""
+    found = _SOFT_404.get(site)
+    if found is not None:
+        return found
+    found = {}
+    limits = site.thresholds
+    thin: dict[str, list[PageSummary]] = defaultdict(list)
+    for summary in site.summaries():
+        if summary.status == 204:
+            found[summary.url] = ("answers 204 No Content", None)
+            continue
+        if summary.status != 200 or summary.indexability != "indexable":
+            continue
+        if refreshes_away(summary.url, summary.refresh):
+            continue  # a meta refresh redirect (HTTP010), not a page of its own
+        if summary.size == 0:
+            found[summary.url] = ("answers 200 with an empty body", None)
+            continue
+        if not summary.is_html or summary.word_count >= limits.thin_content_words:
+            continue
+        text = _says_not_found(summary)
+        if text is not None:
+            found[summary.url] = (f"thin page that says {text!r}", None)
+        elif summary.word_count > 0 and summary.fingerprint:
+            thin[summary.fingerprint].append(summary)
+    for members in thin.values():
+        paths = {_without_query(m.url) for m in members}
+        if len(paths) < max(limits.soft_404_same_page, 2):
+            continue
+        label = (members[0].title or "untitled")[:80]
+        cause = f"{len(members)} URLs answer one page: {label!r}"
+        for member in members:
+            found[member.url] = (
+                f"answers the same thin page as {len(members) - 1} other URLs",
+                cause,
+            )
+    _SOFT_404[site] = found
+    return found
+
+
+@rule("HTTP005", "soft-404", severity="warning", scope="site", group="{count} soft 404s ({cause})")
+def soft_404(site: Site) -> Iterator[Hit]:
+    """Page answers 200 but shows "not found" or no content: a soft 404.
+
+    ## What it does
+    Flags indexable pages that answer 200 (or 204) while their content signals absence:
+    a thin page whose title or H1 says "not found", "404", "no longer available", "no
+    results found" (and the same in a few other languages); an empty body; or one thin
+    page that at least 3 different paths answer identically (a catch-all error template).
+    Pages with a real amount of text are never flagged for wording alone.
+
+    ## Why it matters
+    Google detects such pages and reports them as soft 404s: they are excluded from the
+    index, and crawling them wastes budget that real pages need. Visitors who land there
+    from a link get an error page the server calls a success.
+
+    ## How to fix
+    Answer 404 (or 410) for content that does not exist, 301 moved content to its new
+    URL, and give empty listings real content or a noindex. For single-page applications
+    route unknown URLs to a server-side 404.
+
+    ## How to verify
+    `curl -s -o /dev/null -w '%{http_code}' <url>` prints 404 for a missing page; a
+    random path such as `<origin>/does-not-exist-123` also answers 404.
+
+    ## Source
+    Google Search Central: "Troubleshoot Google Search crawling errors" (soft 404);
+    "How HTTP status codes affect Google Search".
+    """
+    for url, (why, cause) in sorted(soft_404s(site).items()):
         yield Hit(
-            page.url,
-            f"More than 10 redirects ({len(chain.hops)} followed)",
-            _chain_evidence(chain),
+            url,
+            f"Soft 404: {why}",
+            {"why": why, "inlinks": site.inlink_count(url), "sitemaps": site.sitemaps_of(url)},
+            cause=cause,
         )
-
-
-@rule(
-    "HTTP008", "redirect-loop", severity="error", group="{count} URLs in a redirect loop ({cause})"
-)
-def redirect_loop(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """A URL redirects back to itself, directly or through other URLs.
-
-    ## What it does
-    Flags URLs whose redirects come back to a URL already in the chain. All URLs of one
-    loop form one issue.
-
-    ## Why it matters
-    The chain never resolves: the page can be neither crawled nor indexed, and visitors
-    see a browser error.
-
-    ## How to fix
-    Find the conflicting rewrite rules (often trailing slash versus canonical host, or
-    http versus https) and make them agree on one final URL.
-
-    ## How to verify
-    `curl -sIL --max-redirs 10 <url>` ends on a 200 instead of failing.
-
-    ## Source
-    Google Search Central: "Redirects and Google Search".
-    """
-    if not page.hops or not _is_chain_entry(page, site):
-        return
-    chain = site.redirect_chain(page.url)
-    if not (chain.loop or page.error == "redirect-loop"):
-        return
-    members = sorted({u for u, _ in chain.hops})
-    yield Hit(
-        page.url,
-        f"Redirect loop through {len(members)} URLs",
-        _chain_evidence(chain),
-        cause=f"loop via {members[0]}" if members else None,
-    )

@@ -1,0 +1,243 @@
+"""Baselines: known debt as a committed file, and how a run compares with it.
+
+**Fingerprints.** A finding's portable fingerprint hashes its rule, its URL and its cause
+with the origin of the run's first start URL taken out (``/products/a`` rather than
+``https://staging.example.com/products/a``), so a baseline made on production matches a
+run on staging or on a fixture server with a random port. ``Finding.fingerprint`` (with
+the origin) stays the run-internal id.
+
+**The baseline file** holds one fingerprint per line with a trailing comment naming the rule
+and the URL, sorted by rule and URL, so that a review shows a clean diff::
+
+    # seoaudit baseline ...
+    3f2a9c0d1e4b5a6c  # HTTP001 /missing.html
+
+**Comparison.** Each finding of a run is *new* (not in the baseline) or *persisting*. Each
+baseline entry the run did not find is *fixed* only when the run could have found it: its
+URL answered with an HTTP response in this run and its rule ran without error; otherwise it
+is *not comparable* (never fetched, excluded, cut by --max-pages, rule not selected...).
+So a partial crawl can never "fix" debt.
+
+**Suppressions** (``[[suppress]]`` in the config) are hand-curated, with a reason and an
+optional expiry; an expired one no longer applies and the run says so.
+
+This module reads and writes the baseline file; it never prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from seoaudit.config import Suppression
+from seoaudit.crawl.urls import origin
+from seoaudit.models import Finding, RuleError, RunInfo
+
+Status = Literal["new", "persisting", "fixed", "not-comparable", "suppressed"]
+HEADER = (
+    "# seoaudit baseline: known findings, one per line: FINGERPRINT  # RULE URL\n"
+    "# Written by `seoaudit baseline create|update|prune`; commit it, review its diffs.\n"
+    "# URLs are relative to the audited site's origin.\n"
+)
+_LINE = re.compile(r"^([0-9a-f]{16})\s*(?:#\s*(\S+)?\s*(.*?))?\s*$")
+
+
+class BaselineError(Exception):
+    """The baseline file is missing or malformed (the message names the line)."""
+
+
+# -- fingerprints -----------------------------------------------------------------------
+
+
+def base_origin(run: RunInfo) -> str:
+    return origin(run.start_urls[0]) if run.start_urls else ""
+
+
+def _origin_pattern(base: str) -> re.Pattern[str] | None:
+    # The origin followed by a path, query, fragment, whitespace or the end: never the
+    # prefix of a longer host or port.
+    return re.compile(re.escape(base) + r"(?=[/?#\s]|$)") if base else None
+
+
+def relative(text: str, base: str) -> str:
+    """``text`` with the site's origin taken out of every URL in it."""
+    pattern = _origin_pattern(base)
+    return pattern.sub("", text) if pattern else text
+
+
+def absolute(url: str, base: str) -> str:
+    return base + url if url.startswith("/") and base else url
+
+
+def fingerprint(finding: Finding, base: str) -> str:
+    key = (
+        f"{finding.rule}\x1f{relative(finding.url, base)}\x1f{relative(finding.cause or '', base)}"
+    )
+    return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+# -- the file ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    rule: str
+    url: str  # relative to the site's origin when it was on it
+    fingerprint: str
+
+
+def entries_for(findings: Iterable[Finding], base: str) -> list[Entry]:
+    found = {
+        (fp := fingerprint(f, base)): Entry(f.rule, relative(f.url, base), fp) for f in findings
+    }
+    return sorted(found.values())
+
+
+def read(path: Path) -> dict[str, Entry]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BaselineError(
+            f"baseline file {path} not found; create it with `seoaudit baseline create`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"cannot read baseline file {path}: {exc}") from None
+    entries: dict[str, Entry] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _LINE.match(stripped)
+        if match is None:
+            raise BaselineError(
+                f"{path}:{number}: expected a 16-hex-digit fingerprint and a # RULE URL comment"
+            )
+        fp, rule, url = match.group(1), match.group(2) or "", match.group(3) or ""
+        entries[fp] = Entry(rule, url, fp)
+    return entries
+
+
+def render(entries: Iterable[Entry]) -> str:
+    lines = [HEADER]
+    for entry in sorted(set(entries)):
+        comment = f"{entry.rule} {_one_line(entry.url)}".strip()
+        lines.append(f"{entry.fingerprint}  # {comment}\n")
+    return "".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def write(path: Path, entries: Iterable[Entry]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render(entries), encoding="utf-8", newline="\n")
+    tmp.replace(path)
+
+
+# -- comparison -------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    """What a run could have found: the URLs that answered, the rules that ran cleanly."""
+
+    answered: Callable[[str], bool]  # absolute URL -> it got an HTTP response in this run
+    rules: set[str]  # rule codes that ran (and are selected now)
+    failed: set[tuple[str, str | None]]  # (rule, url) with a rule error; url None: whole rule
+
+    def judged(self, rule: str, url: str) -> bool:
+        if rule not in self.rules or (rule, None) in self.failed or (rule, url) in self.failed:
+            return False
+        return self.answered(url)
+
+    @classmethod
+    def of(
+        cls, answered: Callable[[str], bool], rules: set[str], errors: Sequence[RuleError]
+    ) -> Coverage:
+        return cls(answered, rules, {(e.rule, e.url) for e in errors})
+
+
+@dataclass
+class Comparison:
+    status: dict[str, Status] = field(default_factory=dict)  # fingerprint -> status
+    fixed: list[Entry] = field(default_factory=list)
+    not_comparable: list[Entry] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        if status == "fixed":
+            return len(self.fixed)
+        if status == "not-comparable":
+            return len(self.not_comparable)
+        return sum(1 for s in self.status.values() if s == status)
+
+
+def compare(
+    findings: Iterable[Finding],
+    baseline: dict[str, Entry],
+    base: str,
+    coverage: Coverage,
+    suppressed: set[str] | None = None,
+) -> Comparison:
+    result = Comparison()
+    seen: set[str] = set()
+    for finding in findings:
+        fp = fingerprint(finding, base)
+        seen.add(fp)
+        if suppressed and fp in suppressed:
+            result.status[fp] = "suppressed"
+        else:
+            result.status[fp] = "persisting" if fp in baseline else "new"
+    for fp, entry in sorted(baseline.items(), key=lambda item: item[1]):
+        if fp in seen:
+            continue
+        url = absolute(entry.url, base)
+        if entry.rule and coverage.judged(entry.rule, url):
+            result.fixed.append(entry)
+        else:
+            result.not_comparable.append(entry)
+    return result
+
+
+# -- suppressions -----------------------------------------------------------------------
+
+
+def _matches_rule(code: str, patterns: Sequence[str]) -> bool:
+    return not patterns or any(code.startswith(p.upper()) for p in patterns)
+
+
+def split_expired(
+    suppressions: Sequence[Suppression], today: date
+) -> tuple[list[Suppression], list[Suppression]]:
+    """(active, expired): ``expires`` is the last day a suppression applies."""
+    active = [s for s in suppressions if s.expires is None or s.expires >= today]
+    expired = [s for s in suppressions if s.expires is not None and s.expires < today]
+    return active, expired
+
+
+def suppressed(
+    findings: Iterable[Finding], suppressions: Sequence[Suppression], base: str
+) -> set[str]:
+    """Fingerprints of the findings that an active suppression matches."""
+    if not suppressions:
+        return set()
+    compiled = [(s, re.compile(s.urls) if s.urls else None) for s in suppressions]
+    hits: set[str] = set()
+    for finding in findings:
+        fp = fingerprint(finding, base)
+        for rule, pattern in compiled:
+            if rule.fingerprint is not None and rule.fingerprint != fp:
+                continue
+            if not _matches_rule(finding.rule, rule.rules):
+                continue
+            if pattern is not None and not pattern.search(finding.url):
+                continue
+            hits.add(fp)
+            break
+    return hits

@@ -1,0 +1,129 @@
+"""The crawl's footprint: what the crawl did to the server, as evidence a server team can
+accept. Requests per second over time, requests in flight, time to first byte over time,
+the status mix, bytes, and every automatic back-off with its trigger, next to the user
+agent and the limits used.
+
+The fetcher reports every request it makes here (pages, hops, robots.txt, sitemaps, checks,
+retries). Memory is bounded: one small bucket per second of crawl, and at most
+``SAMPLES_PER_BUCKET`` response times kept per bucket for the percentiles.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+SAMPLES_PER_BUCKET = 50
+TIMELINE_STEP = 10  # seconds per point of the timeline in the report
+
+
+@dataclass
+class _Bucket:
+    requests: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+    ttfb: list[float] = field(default_factory=list)
+    max_inflight: int = 0
+
+
+def _status_class(status: int | None, error: str | None) -> str:
+    if status is None:
+        return "error" if error else "none"
+    return f"{status // 100}xx"
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Footprint:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._start = clock()
+        self._buckets: dict[int, _Bucket] = {}
+
+    def record(
+        self,
+        status: int | None,
+        error: str | None,
+        ttfb: float | None,
+        wire_bytes: int,
+        inflight: int,
+    ) -> None:
+        second = int(self._clock() - self._start)
+        bucket = self._buckets.get(second)
+        if bucket is None:
+            bucket = self._buckets[second] = _Bucket()
+        bucket.requests += 1
+        key = _status_class(status, error)
+        bucket.statuses[key] = bucket.statuses.get(key, 0) + 1
+        bucket.bytes += wire_bytes
+        bucket.max_inflight = max(bucket.max_inflight, inflight)
+        if ttfb is not None and len(bucket.ttfb) < SAMPLES_PER_BUCKET:
+            bucket.ttfb.append(ttfb)
+
+    def summary(
+        self,
+        *,
+        user_agent: str,
+        limits: dict[str, Any],
+        backoffs: list[dict[str, Any]],
+        stopped: str | None = None,
+    ) -> dict[str, Any]:
+        seconds = sorted(self._buckets)
+        duration = max(self._clock() - self._start, 1e-9)
+        requests = sum(b.requests for b in self._buckets.values())
+        statuses: dict[str, int] = {}
+        ttfbs: list[float] = []
+        for bucket in self._buckets.values():
+            ttfbs.extend(bucket.ttfb)
+            for key, count in bucket.statuses.items():
+                statuses[key] = statuses.get(key, 0) + count
+        timeline = []
+        last = seconds[-1] if seconds else -1
+        for start in range(0, last + 1, TIMELINE_STEP):
+            window = [
+                self._buckets[s] for s in range(start, start + TIMELINE_STEP) if s in self._buckets
+            ]
+            samples = [t for b in window for t in b.ttfb]
+            count = sum(b.requests for b in window)
+            span = min(TIMELINE_STEP, max(duration - start, 1e-9))
+            timeline.append(
+                {
+                    "t": start,
+                    "requests_per_second": round(count / span, 2),
+                    "max_in_flight": max((b.max_inflight for b in window), default=0),
+                    "ttfb_p50_ms": _ms(percentile(samples, 50)),
+                    "ttfb_p95_ms": _ms(percentile(samples, 95)),
+                    "errors": sum(
+                        b.statuses.get("5xx", 0) + b.statuses.get("error", 0) for b in window
+                    ),
+                }
+            )
+        return {
+            "user_agent": user_agent,
+            "limits": limits,
+            "duration_s": round(duration, 2),
+            "requests": requests,
+            "requests_per_second": round(requests / duration, 2),
+            "peak_requests_per_second": max(
+                (b.requests for b in self._buckets.values()), default=0
+            ),
+            "max_in_flight": max((b.max_inflight for b in self._buckets.values()), default=0),
+            "status_mix": dict(sorted(statuses.items())),
+            "bytes": sum(b.bytes for b in self._buckets.values()),
+            "ttfb_ms": {f"p{p}": _ms(percentile(ttfbs, p)) for p in (50, 75, 95, 99)},
+            "backoffs": backoffs,
+            "stopped_by_error_budget": stopped,
+            "timeline": timeline,
+        }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)

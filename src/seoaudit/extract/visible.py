@@ -1,0 +1,119 @@
+"""Whether key values of a page's structured data appear in its visible text.
+
+Google's guidelines: "Don't mark up content that is not visible to readers of the page"
+(General structured data guidelines). Owns: probing the names, titles and prices written in
+JSON-LD and Microdata against the page's visible text, once, while the text is at hand
+(the text itself is not kept), and recording the answer on each block
+(``StructuredData.visible``). Must not: decide which values matter (rule SD015 does).
+
+Matching is forgiving, to avoid false alarms: text is compared case-folded with
+punctuation ignored, and a name counts as shown when all its words appear; a price counts
+as shown when any number in the text has the same value ("$1,299.00", "1.299,00 €" and
+"1299" all match 1299.00).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from seoaudit.models import StructuredData
+
+TEXT_PROPERTIES = frozenset({"name", "title", "headline"})
+NUMBER_PROPERTIES = frozenset({"price", "lowPrice", "highPrice"})
+MAX_PROBES = 40  # values probed per block
+MAX_WALK = 2000  # JSON values visited per block
+MAX_VALUE = 300  # characters of a probed text value
+
+_NUMBER = re.compile(r"\d(?:[\d.,'\u00a0\u202f ]*\d)?")
+
+
+def probe_key(kind: str, value: object) -> str:
+    """The key of a probed value in ``StructuredData.visible``: ``t:<text>``/``n:<number>``."""
+    return f"{kind}:{value}"
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
+    return " " + " ".join(re.sub(r"[\W_]+", " ", text).split()) + " "
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def numbers(text: str) -> set[Decimal]:
+    """Every value a number written in ``text`` may stand for, whatever the separators."""
+    found: set[Decimal] = set()
+    for match in _NUMBER.finditer(text):
+        token = re.sub(r"['\u00a0\u202f ]", "", match.group())
+        candidates = [token.replace(",", "")]  # 1,299.00 and 1299
+        if "," in token and "." in token:
+            if token.rfind(",") > token.rfind("."):  # 1.299,00
+                candidates = [token.replace(".", "").replace(",", ".")]
+        elif "," in token:
+            candidates.append(token.replace(",", "."))  # 12,50 (or 1,299: both kept)
+        elif token.count(".") > 1:
+            candidates = [token.replace(".", "")]  # 1.299.000
+        elif "." in token and len(token.rsplit(".", 1)[1]) == 3:
+            candidates.append(token.replace(".", ""))  # 1.299 may be a thousand
+        for candidate in candidates:
+            value = _decimal(candidate)
+            if value is not None:
+                found.add(value)
+    return found
+
+
+def _probes(data: Any) -> list[tuple[str, str]]:
+    """(kind, value) of the values to probe, in document order, bounded."""
+    found: list[tuple[str, str]] = []
+    stack: list[Any] = [data]
+    budget = MAX_WALK
+    while stack and budget > 0 and len(found) < MAX_PROBES:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                if isinstance(item, dict) and "@value" in item:
+                    item = item["@value"]
+                if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                    continue
+                if key in TEXT_PROPERTIES and isinstance(item, str) and item.strip():
+                    found.append(("t", item[:MAX_VALUE]))
+                elif key in NUMBER_PROPERTIES:
+                    found.append(("n", str(item)[:MAX_VALUE]))
+        stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
+    return found[:MAX_PROBES]
+
+
+def probe_visible(blocks: list[StructuredData], text: str) -> None:
+    """Record on each parsed block which of its names and prices the visible text shows."""
+    wanted = [(block, _probes(block.data)) for block in blocks if block.data is not None]
+    if not any(probes for _block, probes in wanted):
+        return
+    normalised = normalise(text)
+    words = set(normalised.split())
+    shown_numbers: set[Decimal] | None = None
+    for block, probes in wanted:
+        for kind, value in probes:
+            if kind == "t":
+                target = normalise(value)
+                seen = target in normalised or set(target.split()) <= words
+            else:
+                if shown_numbers is None:
+                    shown_numbers = numbers(text)
+                number = _decimal(value.strip())
+                seen = number is not None and number in shown_numbers
+            block.visible[probe_key(kind, value)] = seen

@@ -1,0 +1,482 @@
+"""The gate: budgets, KPIs and the baseline turn a run into pass, fail or inconclusive.
+
+What counts. Findings first go through the configured policy (``apply_overrides``: rule
+selection, per-URL ignores, severity overrides), then active suppressions take theirs out.
+With a baseline, every finding is *new* or *persisting* (baseline.py).
+
+Checks, each with a level (``error`` fails the run, ``warn`` is only reported):
+
+- **severity gate** (``fail_on``): no finding at or above that severity; with a baseline
+  and ``gate.new_only`` (the default), no *new* one.
+- **budgets**: for the findings a budget selects (rule codes or prefixes, minimum severity,
+  URL regex): ``max_count`` findings; ``max_share`` = distinct URLs with such a finding /
+  URLs the run recorded as pages (fetched or blocked; those matching ``urls`` when set);
+  ``max_new`` = findings new since the baseline (without a baseline, every finding is new).
+- **KPIs**: bounds (``min``, ``max``) on the run's KPIs as kpis.py defines them
+  (``report.summary["kpis"]``: indexable_share, crawl_blocked_share, canonical_health,
+  structured_data_health, error_rate; TTFB percentiles as ``ttfb_p50_ms``... over HTML
+  200 pages). A KPI with nothing to measure (no HTML page, no structured-data rule run)
+  is skipped, and says so.
+
+Verdict: *inconclusive* when no start URL could be fetched, the run was interrupted, or
+more than ``gate.max_fetch_error_share`` of the fetched URLs failed (``inconclusive``:
+the one place that decides it); else *fail* when an error-level check fails; else *pass*.
+Exit codes: pass 0, fail 1 (0 with --exit-zero), inconclusive 3 (never a pass).
+
+This module decides; it never prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from seoaudit import baseline
+from seoaudit.config import Budget, GateSettings, Kpi, Settings
+from seoaudit.models import SEVERITY_ORDER, Finding, Report, RunInfo
+from seoaudit.rules import selected
+from seoaudit.site import Site
+
+EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE = 0, 1, 3
+Verdict = Literal["pass", "fail", "inconclusive"]
+CheckStatus = Literal["pass", "fail", "skipped"]
+SHARE_METRICS = {
+    "indexable_share",
+    "crawl_blocked_share",
+    "canonical_health",
+    "structured_data_health",
+    "error_rate",
+}
+
+
+class Check(BaseModel):
+    """One budget, KPI or the severity gate, as evaluated (one JUnit test case)."""
+
+    kind: Literal["severity", "budget", "kpi"]
+    name: str
+    level: Literal["error", "warn"]
+    status: CheckStatus
+    measured: str  # e.g. "3 findings > 0", "indexable 72.0% < 80.0%"
+    findings: int = 0  # findings the check counted
+    top: list[str] = Field(default_factory=list)  # "RULE URL: message" of the worst ones
+
+
+class BaselineSummary(BaseModel):
+    path: str
+    new: int = 0
+    persisting: int = 0
+    fixed: list[str] = Field(default_factory=list)  # "RULE URL"
+    not_comparable: list[str] = Field(default_factory=list)
+
+
+class GateResult(BaseModel):
+    """What the gate decided and why; attached to the report as ``report.gate``."""
+
+    verdict: Verdict
+    reasons: list[str] = Field(default_factory=list)  # why it failed or is inconclusive
+    checks: list[Check] = Field(default_factory=list)
+    baseline: BaselineSummary | None = None
+    suppressed: int = 0
+    warnings: list[str] = Field(default_factory=list)
+    status: dict[str, str] = Field(default_factory=dict)  # fingerprint -> new|persisting|...
+
+
+def result_of(report: Report) -> GateResult | None:
+    """The gate result a report carries, if the gate ran."""
+    data = getattr(report, "gate", None)
+    if data is None:
+        return None
+    return data if isinstance(data, GateResult) else GateResult.model_validate(data)
+
+
+def exit_code(result: GateResult, exit_zero: bool = False) -> int:
+    """--exit-zero turns a failed gate into 0, and nothing else."""
+    if result.verdict == "inconclusive":
+        return EXIT_INCONCLUSIVE
+    if result.verdict == "fail":
+        return 0 if exit_zero else EXIT_FAIL
+    return EXIT_PASS
+
+
+# -- policy: what the rules' findings become ------------------------------------------------
+
+
+def _prefix_match(code: str, patterns: Iterable[str]) -> bool:
+    return any(code.startswith(p.upper()) for p in patterns)
+
+
+def apply_overrides(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
+    """Rule selection, per-URL ignores and severity overrides, as configured. Idempotent,
+    so a stored run can be re-judged under today's configuration."""
+    ignores = [(re.compile(p), codes) for p, codes in settings.per_url_ignores.items()]
+    # The longest matching code or prefix wins ("HTTP006" over "HTTP").
+    overrides = sorted(settings.severity_overrides.items(), key=lambda kv: -len(kv[0]))
+    out: list[Finding] = []
+    for finding in findings:
+        code = finding.rule
+        if settings.select and not _prefix_match(code, settings.select):
+            continue
+        if _prefix_match(code, settings.ignore):
+            continue
+        if any(_prefix_match(code, codes) and p.search(finding.url) for p, codes in ignores):
+            continue
+        for prefix, severity in overrides:
+            if code.startswith(prefix.upper()):
+                if severity != finding.severity:
+                    finding = finding.model_copy(update={"severity": severity})
+                break
+        out.append(finding)
+    return out
+
+
+# -- inconclusive ---------------------------------------------------------------------------
+
+
+def inconclusive(run: RunInfo, gate: GateSettings) -> str | None:
+    """Why a run cannot be judged, or None. The one definition (exit code 3)."""
+    if run.state == "failed":
+        return run.message or "no start URL could be fetched"
+    if run.state in ("interrupted", "running"):
+        return "the run did not finish: it covers part of the site only"
+    if run.pages_fetched and run.fetch_errors / run.pages_fetched > gate.max_fetch_error_share:
+        return (
+            f"{run.fetch_errors} of {run.pages_fetched} fetched URLs failed (network error or "
+            f"5xx), more than {gate.max_fetch_error_share:.0%}: too many to judge the site"
+        )
+    return None
+
+
+# -- KPIs -----------------------------------------------------------------------------------
+
+
+def kpi_values(report: Report, site: Callable[[], Site]) -> dict[str, float | None]:
+    """The run's KPIs as kpis.py computed them (``report.summary["kpis"]``), read
+    defensively, with the TTFB percentiles flattened to ``ttfb_pNN_ms``. A percentile
+    kpis.py does not keep is computed here over the same pages (HTML answering 200) with
+    the same method (numpy's linear interpolation)."""
+    raw = report.summary.get("kpis")
+    kpis: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    values: dict[str, float | None] = {}
+    for key, value in kpis.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values[key] = float(value)
+    ttfb = kpis.get("ttfb_ms")
+    for name, value in ttfb.items() if isinstance(ttfb, dict) else []:
+        if isinstance(value, int | float):
+            values[f"ttfb_{name}_ms"] = float(value)
+    return values
+
+
+def _ttfb_percentile(site: Site, q: int) -> float | None:
+    ttfbs = [s.ttfb for s in site.summaries() if s.status == 200 and s.is_html and s.ttfb]
+    if not ttfbs:
+        return None
+    return round(float(np.percentile(np.array(ttfbs), q)) * 1000, 1)
+
+
+def _kpi_value(kpi: Kpi, values: dict[str, float | None], site: Callable[[], Site]) -> float | None:
+    if kpi.metric in values:
+        return values[kpi.metric]
+    match = re.fullmatch(r"ttfb_p(\d+)_ms", kpi.metric)
+    if match:
+        return _ttfb_percentile(site(), int(match.group(1)))
+    return None
+
+
+def _format_kpi(metric: str, value: float) -> str:
+    return f"{value:.1%}" if metric in SHARE_METRICS else f"{value:.0f} ms"
+
+
+def _kpi_check(kpi: Kpi, value: float | None) -> Check:
+    name = kpi.name or kpi.metric.replace("_", " ")
+    if value is None:
+        return Check(
+            kind="kpi",
+            name=name,
+            level=kpi.level,
+            status="skipped",
+            measured=f"{kpi.metric}: nothing to measure in this run",
+        )
+    shown = _format_kpi(kpi.metric, value)
+    problems = []
+    if kpi.min is not None and value < kpi.min:
+        problems.append(f"{shown} < {_format_kpi(kpi.metric, kpi.min)}")
+    if kpi.max is not None and value > kpi.max:
+        problems.append(f"{shown} > {_format_kpi(kpi.metric, kpi.max)}")
+    bounds = []
+    if kpi.min is not None:
+        bounds.append(f">= {_format_kpi(kpi.metric, kpi.min)}")
+    if kpi.max is not None:
+        bounds.append(f"<= {_format_kpi(kpi.metric, kpi.max)}")
+    measured = (
+        f"{kpi.metric} {'; '.join(problems)}"
+        if problems
+        else (f"{kpi.metric} {shown} (limit {' and '.join(bounds)})")
+    )
+    return Check(
+        kind="kpi",
+        name=name,
+        level=kpi.level,
+        status="fail" if problems else "pass",
+        measured=measured,
+    )
+
+
+# -- budgets --------------------------------------------------------------------------------
+
+
+def budget_name(budget: Budget) -> str:
+    if budget.name:
+        return budget.name
+    parts = [", ".join(budget.rules) if budget.rules else "all rules"]
+    if budget.severity:
+        parts.append(f"{budget.severity} or worse")
+    if budget.urls:
+        parts.append(f"URLs matching {budget.urls}")
+    return "budget: " + "; ".join(parts)
+
+
+def _selects(budget: Budget, pattern: re.Pattern[str] | None, finding: Finding) -> bool:
+    if budget.rules and not _prefix_match(finding.rule, budget.rules):
+        return False
+    if budget.severity and SEVERITY_ORDER[finding.severity] > SEVERITY_ORDER[budget.severity]:
+        return False
+    return pattern is None or bool(pattern.search(finding.url))
+
+
+class _Context:
+    """What budget and severity checks read, computed once per evaluation."""
+
+    def __init__(
+        self,
+        report: Report,
+        findings: list[Finding],
+        status: dict[str, str],
+        base: str,
+        site: Callable[[], Site],
+        top: int,
+    ) -> None:
+        self.findings = findings
+        self.status = status
+        self.base = base
+        self.site = site
+        self.top_n = top
+        self.impact = {(i.rule, i.cause): i.impact for i in report.issues}
+        self._page_urls: list[str] | None = None
+        # Each finding's status, hashed once (budgets would otherwise hash every finding
+        # once per budget); keyed by object identity, the findings list outlives this.
+        self._new = {
+            id(f): status.get(baseline.fingerprint(f, base), "new") == "new" for f in findings
+        }
+
+    def is_new(self, finding: Finding) -> bool:
+        return self._new[id(finding)]
+
+    def page_urls(self) -> list[str]:
+        if self._page_urls is None:
+            self._page_urls = [s.url for s in self.site().summaries()]
+        return self._page_urls
+
+    def top(self, findings: Sequence[Finding]) -> list[str]:
+        ranked = sorted(
+            findings,
+            key=lambda f: (
+                SEVERITY_ORDER[f.severity],
+                -self.impact.get((f.rule, f.cause), 0.0),
+                f.rule,
+                f.url,
+            ),
+        )
+        return [f"{f.rule} {f.url}: {f.message}" for f in ranked[: self.top_n]]
+
+
+def _budget_check(budget: Budget, ctx: _Context) -> Check:
+    pattern = re.compile(budget.urls) if budget.urls else None
+    chosen = [f for f in ctx.findings if _selects(budget, pattern, f)]
+    problems: list[str] = []
+    measures: list[str] = []
+    worst: list[Finding] = chosen
+    if budget.max_count is not None:
+        measures.append(f"{len(chosen)} findings (max {budget.max_count})")
+        if len(chosen) > budget.max_count:
+            problems.append(f"{len(chosen)} findings > {budget.max_count}")
+    if budget.max_share is not None:
+        pages = [u for u in ctx.page_urls() if pattern is None or pattern.search(u)]
+        affected = len({f.url for f in chosen})
+        share = affected / len(pages) if pages else 0.0
+        measures.append(f"{share:.1%} of {len(pages)} pages (max {budget.max_share:.1%})")
+        if share > budget.max_share:
+            problems.append(
+                f"{affected} of {len(pages)} pages = {share:.1%} > {budget.max_share:.1%}"
+            )
+    if budget.max_new is not None:
+        new = [f for f in chosen if ctx.is_new(f)]
+        measures.append(f"{len(new)} new (max {budget.max_new})")
+        if len(new) > budget.max_new:
+            problems.append(f"{len(new)} new findings > {budget.max_new}")
+            worst = new
+    failed = bool(problems)
+    return Check(
+        kind="budget",
+        name=budget_name(budget),
+        level=budget.level,
+        status="fail" if failed else "pass",
+        measured="; ".join(problems if failed else measures),
+        findings=len(chosen),
+        top=ctx.top(worst) if failed else [],
+    )
+
+
+def _severity_check(settings: Settings, ctx: _Context, with_baseline: bool) -> Check | None:
+    if settings.fail_on == "never":
+        return None
+    threshold = SEVERITY_ORDER[settings.fail_on]
+    counted = [f for f in ctx.findings if SEVERITY_ORDER[f.severity] <= threshold]
+    new_only = with_baseline and settings.gate.new_only
+    if new_only:
+        counted = [f for f in counted if ctx.is_new(f)]
+    what = f"{'new ' if new_only else ''}{settings.fail_on}-or-worse findings"
+    return Check(
+        kind="severity",
+        name=f"no {what}",
+        level="error",
+        status="fail" if counted else "pass",
+        measured=f"{len(counted)} {what}",
+        findings=len(counted),
+        top=ctx.top(counted),
+    )
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+
+def coverage(
+    answered: Callable[[str], bool], report: Report, select: list[str], ignore: list[str]
+) -> baseline.Coverage:
+    """What this run could have found (see baseline.Coverage): URLs that ``answered`` (see
+    ``answered_in``); a rule counts as run when the run selected it and ``select`` and
+    ``ignore`` (today's configuration) still do."""
+    stored = report.run.settings
+    ran = {spec.code for spec in selected(stored.get("select"), stored.get("ignore"))}
+    now = {spec.code for spec in selected(select, ignore)}
+    return baseline.Coverage.of(answered, ran & now, report.rule_errors)
+
+
+def answered_in(site: Site) -> Callable[[str], bool]:
+    """Whether a URL got an HTTP response in the run: a page, a checked URL (resources,
+    external links), a robots.txt or a sitemap. Only such a URL can have a finding fixed."""
+    others = {c.url for c in site.checks() if c.status is not None}
+    others |= {r.url for r in site.robots if r.status is not None}
+    others |= {row["url"] for row in site.store.sitemap_rows() if row.get("status") is not None}
+
+    def answered(url: str) -> bool:
+        return site.status(url) is not None or url in others
+
+    return answered
+
+
+def evaluate(
+    report: Report,
+    settings: Settings,
+    *,
+    store_path: Path | None = None,
+    today: date | None = None,
+    site: Site | None = None,
+) -> GateResult:
+    """Judge ``report`` (of the run stored at ``store_path``) under ``settings``.
+    Raises baseline.BaselineError when the configured baseline cannot be read."""
+    today = today or date.today()
+    base = baseline.base_origin(report.run)
+    cached: list[Site] = [site] if site is not None else []
+
+    def get_site() -> Site:
+        if not cached:
+            if store_path is None:
+                raise ValueError("this check needs the run store")
+            from seoaudit.store import Store
+
+            cached.append(Site(Store(store_path)))
+        return cached[0]
+
+    answers: list[Callable[[str], bool]] = []
+
+    def answered(url: str) -> bool:
+        # Built only when a baseline entry was not found again. Without the run store
+        # nothing can be shown fetched, so nothing is counted as fixed.
+        if not answers:
+            known = site is not None or store_path is not None
+            answers.append(answered_in(get_site()) if known else lambda _url: False)
+        return answers[0](url)
+
+    findings = apply_overrides(report.findings, settings)
+    active, expired = baseline.split_expired(settings.suppress, today)
+    warnings = [
+        f"suppression expired on {s.expires}: {s.reason} (it no longer applies)" for s in expired
+    ]
+    hidden = baseline.suppressed(findings, active, base)
+    counted = [f for f in findings if baseline.fingerprint(f, base) not in hidden]
+
+    summary: BaselineSummary | None = None
+    entries: dict[str, baseline.Entry] = {}
+    if settings.gate.baseline is not None:
+        entries = baseline.read(settings.gate.baseline)
+        comparison = baseline.compare(
+            findings,
+            entries,
+            base,
+            coverage(answered, report, settings.select, settings.ignore),
+            hidden,
+        )
+        status: dict[str, str] = dict(comparison.status)
+        summary = BaselineSummary(
+            path=str(settings.gate.baseline),
+            new=comparison.count("new"),
+            persisting=comparison.count("persisting"),
+            fixed=[f"{e.rule} {e.url}" for e in comparison.fixed],
+            not_comparable=[f"{e.rule} {e.url}" for e in comparison.not_comparable],
+        )
+    else:
+        status = {
+            baseline.fingerprint(f, base): "suppressed"
+            if baseline.fingerprint(f, base) in hidden
+            else "new"
+            for f in findings
+        }
+
+    ctx = _Context(report, counted, status, base, get_site, settings.gate.top_urls)
+    checks: list[Check] = []
+    severity = _severity_check(settings, ctx, settings.gate.baseline is not None)
+    if severity is not None:
+        checks.append(severity)
+    checks.extend(_budget_check(b, ctx) for b in settings.budgets)
+    if settings.kpis:
+        values = kpi_values(report, get_site)
+        checks.extend(_kpi_check(k, _kpi_value(k, values, get_site)) for k in settings.kpis)
+
+    reasons: list[str] = []
+    verdict: Verdict = "pass"
+    why = inconclusive(report.run, settings.gate)
+    if why is not None:
+        verdict, reasons = "inconclusive", [why]
+    else:
+        reasons = [
+            f"{c.name}: {c.measured}" for c in checks if c.status == "fail" and c.level == "error"
+        ]
+        verdict = "fail" if reasons else "pass"
+    if cached and site is None:
+        cached[0].store.close()
+    return GateResult(
+        verdict=verdict,
+        reasons=reasons,
+        checks=checks,
+        baseline=summary,
+        suppressed=len(hidden),
+        warnings=warnings,
+        status=status,
+    )

@@ -1,0 +1,143 @@
+"""KPIs: the few numbers SEO and IT both track, computed once per run, and their trend.
+
+Each KPI is a share of the URLs the crawl reached (internal URLs fetched or blocked by
+robots.txt) or of its HTML pages answering 200, so the numbers compare across sites and
+runs:
+
+- ``indexable_share``: reached URLs that are indexable (indexing.py's one definition).
+- ``crawl_blocked_share``: reached URLs robots.txt disallows for the audited crawler.
+- ``canonical_health``: HTML 200 pages whose canonical (the one Google reads) is declared
+  and is the page itself or an indexable URL.
+- ``structured_data_health``: HTML 200 pages without a structured-data error finding
+  (None when no structured-data rule ran).
+- ``ttfb_ms``: server time to first byte over HTML 200 pages, percentiles p50/p90/p99.
+- ``error_rate``: fetched URLs answering 5xx or no usable response.
+
+The KPIs are kept in the run store (meta ``kpis``) so the HTML report can draw their
+trend across the runs stored in the same folder (``history``). Owns these definitions;
+the report only shows them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from seoaudit.models import Finding
+
+if TYPE_CHECKING:
+    from seoaudit.site import Site
+
+META_KEY = "kpis"
+HISTORY_RUNS = 30  # most recent stored runs drawn in the trend
+SHARES = (
+    "indexable_share",
+    "crawl_blocked_share",
+    "canonical_health",
+    "structured_data_health",
+    "error_rate",
+)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def compute(site: Site, findings: list[Finding], sd_rules_ran: bool) -> dict[str, Any]:
+    reached = 0
+    indexable = 0
+    blocked = 0
+    for url_id in range(1, len(site.inlinks)):
+        url = site.url(url_id)
+        state = site.state(url) if url else None
+        if state not in ("done", "blocked") or not site.is_internal(url):
+            continue
+        reached += 1
+        blocked += state == "blocked"
+        indexable += site.is_indexable(url)
+    html = [s for s in site.summaries() if s.status == 200 and s.is_html]
+    healthy = sum(
+        1
+        for s in html
+        if s.canonical is not None and (s.canonical == s.url or site.is_indexable(s.canonical))
+    )
+    sd_error_urls = {f.url for f in findings if f.rule.startswith("SD") and f.severity == "error"}
+    sd_health = (
+        _share(sum(1 for s in html if s.url not in sd_error_urls), len(html))
+        if sd_rules_ran
+        else None
+    )
+    ttfbs = np.array([s.ttfb for s in html if s.ttfb is not None], dtype=np.float64)
+    ttfb = (
+        {f"p{q}": round(float(np.percentile(ttfbs, q)) * 1000, 1) for q in (50, 90, 99)}
+        if len(ttfbs)
+        else {}
+    )
+    statuses = site.summary().get("status_classes", {})
+    fetched = sum(statuses.values())
+    failing = int(statuses.get("5xx", 0)) + int(statuses.get("error", 0))
+    return {
+        "reached_urls": reached,
+        "html_pages": len(html),
+        "indexable_share": _share(indexable, reached),
+        "crawl_blocked_share": _share(blocked, reached),
+        "canonical_health": _share(healthy, len(html)),
+        "structured_data_health": sd_health,
+        "ttfb_ms": ttfb,
+        "error_rate": _share(failing, fetched),
+    }
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def history(
+    run_file: Path, start_urls: list[str], limit: int = HISTORY_RUNS
+) -> list[dict[str, Any]]:
+    """KPIs of the runs stored beside ``run_file`` for the same site (first start URL's
+    origin), oldest first, this run included when its KPIs are stored."""
+    if not start_urls:
+        return []
+    site = _origin(start_urls[0])
+    points: list[dict[str, Any]] = []
+    for path in sorted(run_file.parent.glob("*.sqlite")):
+        point = _read_point(path)
+        if point is None or _origin((point.get("start_urls") or [""])[0]) != site:
+            continue
+        points.append(point)
+    points.sort(key=lambda p: (str(p.get("started_at") or ""), str(p.get("run_id"))))
+    return points[-limit:]
+
+
+def _read_point(path: Path) -> dict[str, Any] | None:
+    import json
+
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return None
+    try:
+        rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('run', ?)", (META_KEY,)))
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    try:
+        kpis = json.loads(rows[META_KEY])
+        run = json.loads(rows["run"])
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not isinstance(kpis, dict) or not isinstance(run, dict):
+        return None
+    return {
+        "run_id": run.get("run_id"),
+        "started_at": run.get("started_at"),
+        "start_urls": run.get("start_urls") or [],
+        "kpis": kpis,
+    }

@@ -1,0 +1,323 @@
+"""HTML report: one self-contained file that SEO and IT open together, offline.
+
+What it shows: a KPI scorecard both sides share (kpis.py), the trend of those KPIs across
+the runs stored beside this one, charts (issues by priority and by owner, status codes,
+server speed), every issue ranked by impact with the inputs of its score, its evidence,
+its fix and a command that verifies it, and the glossary (glossary.py).
+
+Safety: everything taken from crawled pages (titles, URLs, messages, evidence) is
+escaped by Jinja2's autoescape; links are made only for http(s) URLs. The page makes no
+request at all: CSS, JavaScript and charts (SVG) are inline, and a Content-Security-Policy
+allows only the report's own script (by its hash), inline styles and data: images, so
+even markup that slipped through could neither run nor load anything.
+
+Reads the report's summary defensively: keys other modules add (speed, structured data,
+access matrix) may be missing or shaped differently in older run files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import jinja2
+from markupsafe import Markup, escape
+
+from seoaudit import glossary, owners
+from seoaudit.impact import ImpactSettings
+from seoaudit.models import Issue, Report
+from seoaudit.ruledoc import doc_sections, paragraphs, verify_commands
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+TOP_URLS = 10
+PRIORITY_COLOURS = {"P1": "#b42318", "P2": "#dc6803", "P3": "#ca8a04", "P4": "#667085"}
+OWNER_COLOURS = {
+    owners.SERVER: "#175cd3",
+    owners.TEMPLATES: "#7a5af8",
+    owners.CONTENT: "#0e9384",
+}
+
+# Scorecard: (key, label, higher is better, what SEO reads in it, what IT reads in it)
+KPI_CARDS: tuple[tuple[str, str, bool, str, str], ...] = (
+    (
+        "indexable_share",
+        "Indexable URLs",
+        True,
+        "pages that can rank",
+        "200, crawlable, no noindex, self-canonical",
+    ),
+    (
+        "crawl_blocked_share",
+        "Blocked by robots.txt",
+        False,
+        "pages search engines cannot read",
+        "paths disallowed for the crawler",
+    ),
+    (
+        "canonical_health",
+        "Canonical health",
+        True,
+        "duplicates consolidated on the right URL",
+        "canonical tag present, resolves to an indexable URL",
+    ),
+    (
+        "structured_data_health",
+        "Structured data health",
+        True,
+        "pages eligible for rich results",
+        "JSON-LD without errors",
+    ),
+    (
+        "error_rate",
+        "Error rate",
+        False,
+        "pages lost to server failures",
+        "5xx and failed requests",
+    ),
+)
+
+
+def _pct(value: Any) -> str:
+    return f"{value * 100:.1f}%" if isinstance(value, int | float) else "n/a"
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _svg_bars(
+    rows: Sequence[tuple[str, float, str]],
+    *,
+    width: int = 360,
+    unit: str = "",
+    marks: Sequence[tuple[float, str]] = (),
+) -> Markup:
+    """A horizontal bar chart as inline SVG: (label, value, colour) per bar."""
+    if not rows:
+        return Markup('<p class="muted">No data.</p>')
+    bar_h, gap, label_w = 22, 8, 150
+    top = max([v for _, v, _ in rows] + [m for m, _ in marks] + [1e-9])
+    height = len(rows) * (bar_h + gap) + gap
+    scale = (width - label_w - 60) / top
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, (label, value, colour) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        w = max(value * scale, 1.0 if value else 0.0)
+        text = f"{value:g}{unit}"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+            f'fill="{escape(colour)}" rx="3"><title>{escape(label)}: {escape(text)}</title></rect>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 15}">{escape(text)}</text>'
+        )
+    for value, label in marks:
+        x = label_w + value * scale
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height}" class="mark"/>'
+            f'<text x="{x + 2:.1f}" y="{height - 2}" class="marklabel">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())
+
+
+def _svg_trend(points: Sequence[float | None], *, width: int = 140, height: int = 36) -> Markup:
+    """A sparkline (0..1 values) as inline SVG; empty when fewer than two points."""
+    values = [(i, v) for i, v in enumerate(points) if v is not None]
+    if len(values) < 2:
+        return Markup("")
+    step = (width - 8) / max(len(points) - 1, 1)
+    coords = " ".join(f"{4 + i * step:.1f},{height - 4 - v * (height - 8):.1f}" for i, v in values)
+    last_x, last_v = values[-1]
+    return Markup(  # noqa: S704 (numbers only)
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="trend">'
+        f'<polyline points="{coords}" fill="none" stroke="#175cd3" stroke-width="2"/>'
+        f'<circle cx="{4 + last_x * step:.1f}" cy="{height - 4 - last_v * (height - 8):.1f}" '
+        f'r="3" fill="#175cd3"/></svg>'
+    )
+
+
+def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    kpis = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
+    assert isinstance(kpis, dict)
+    trend = summary.get("kpi_trend") if isinstance(summary.get("kpi_trend"), list) else []
+    assert isinstance(trend, list)
+    cards = []
+    for key, label, higher_better, seo, it in KPI_CARDS:
+        value = _num(kpis.get(key))
+        series = [_num(p.get("kpis", {}).get(key)) if isinstance(p, dict) else None for p in trend]
+        previous = next((v for v in reversed(series[:-1]) if v is not None), None)
+        delta = None if value is None or previous is None else value - previous
+        good = None if delta is None or abs(delta) < 0.0005 else (delta > 0) == higher_better
+        cards.append(
+            {
+                "label": label,
+                "value": _pct(value),
+                "seo": seo,
+                "it": it,
+                "delta": None if delta is None else f"{delta * 100:+.1f} pts",
+                "good": good,
+                "trend": _svg_trend(series),
+            }
+        )
+    return cards
+
+
+def _speed(summary: Mapping[str, Any]) -> dict[str, float]:
+    kpis = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
+    assert isinstance(kpis, dict)
+    ttfb = kpis.get("ttfb_ms")
+    if not isinstance(ttfb, dict):
+        speed = summary.get("speed")
+        ttfb = speed.get("ttfb_ms") if isinstance(speed, dict) else None
+    if not isinstance(ttfb, dict):
+        return {}
+    return {str(k): float(v) for k, v in ttfb.items() if _num(v) is not None}
+
+
+def _charts(report: Report) -> dict[str, Markup]:
+    summary = report.summary
+    by_priority = {p: 0 for p in PRIORITY_COLOURS}
+    by_owner: dict[str, int] = {}
+    for issue in report.issues:
+        by_priority[issue.priority] = by_priority.get(issue.priority, 0) + 1
+        if issue.owner:
+            by_owner[issue.owner] = by_owner.get(issue.owner, 0) + 1
+    statuses = summary.get("status_classes")
+    status_rows = (
+        [
+            (str(k), float(v), "#b42318" if str(k) in ("5xx", "error") else "#475467")
+            for k, v in sorted(statuses.items())
+            if _num(v) is not None
+        ]
+        if isinstance(statuses, dict)
+        else []
+    )
+    speed = _speed(summary)
+    return {
+        "priority": _svg_bars([(p, float(n), PRIORITY_COLOURS[p]) for p, n in by_priority.items()]),
+        "owner": _svg_bars(
+            [(o, float(n), OWNER_COLOURS.get(o, "#475467")) for o, n in sorted(by_owner.items())]
+        ),
+        "status": _svg_bars(status_rows),
+        "speed": _svg_bars(
+            [(f"TTFB {k}", v, "#175cd3") for k, v in speed.items()],
+            unit=" ms",
+            marks=[(800.0, "0.8 s good"), (1800.0, "1.8 s poor")] if speed else [],
+        ),
+    }
+
+
+def _safe_href(url: str) -> str | None:
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _issue_view(issue: Issue, report: Report, specs: Mapping[str, Any]) -> dict[str, Any]:
+    spec = specs.get(issue.rule)
+    sections = doc_sections(spec.doc) if spec is not None else {}
+    sample = issue.sample_urls[0] if issue.sample_urls else ""
+    verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence)
+    start = report.run.start_urls[0] if report.run.start_urls else "<start-url>"
+    verify.append(f"seoaudit audit {start} --select {issue.rule} --fail-on notice -q")
+    doc_text = " ".join(sections.values())
+    return {
+        "issue": issue,
+        "summary": spec.summary if spec is not None else issue.name,
+        "what": paragraphs(sections.get("What it does", "")),
+        "why": paragraphs(sections.get("Why it matters", "")),
+        "fix": paragraphs(sections.get("How to fix", "")),
+        "verify": verify,
+        "source": paragraphs(sections.get("Source", "")),
+        "evidence": [
+            (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))
+            for k, v in issue.evidence.items()
+            if v not in (None, "", [], {})
+        ][:12],
+        "urls": [(u, _safe_href(u)) for u in issue.sample_urls[:TOP_URLS]],
+        "terms": [(t.key, t.title) for t in glossary.terms_in(doc_text)],
+        "search": " ".join([issue.title, issue.rule, issue.name, issue.owner]).lower(),
+    }
+
+
+def _prose(text: str) -> Markup:
+    """Rule documentation: escaped, with its `code` spans shown as code."""
+    import re
+
+    out = []
+    pos = 0
+    for match in re.finditer(r"`([^`]+)`", text):
+        out.append(escape(text[pos : match.start()]))
+        out.append(Markup("<code>") + escape(match.group(1)) + Markup("</code>"))
+        pos = match.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def _bands(report: Report) -> dict[str, float]:
+    """The priority bands the run was scored with (impact.py defaults otherwise)."""
+    data = report.run.settings.get("impact")
+    try:
+        return ImpactSettings.model_validate(data or {}).priority_bands
+    except ValueError:
+        return ImpactSettings().priority_bands
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,  # every {{ }} is escaped: crawled text is data, never markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["prose"] = _prose
+    env.filters["pct"] = _pct
+    return env
+
+
+def _script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script or style."""
+    digest = hashlib.sha256(script.encode()).digest()
+    return "sha256-" + base64.b64encode(digest).decode()
+
+
+def render(report: Report) -> str:
+    from seoaudit.rules import REGISTRY
+
+    env = _environment()
+    script = (TEMPLATE_DIR / "report.js").read_text(encoding="utf-8")
+    style = (TEMPLATE_DIR / "report.css").read_text(encoding="utf-8")
+    summary = report.summary
+    trend = summary.get("kpi_trend") if isinstance(summary.get("kpi_trend"), list) else []
+    template = env.get_template("report.html.j2")
+    return template.render(
+        report=report,
+        run=report.run,
+        site=report.run.start_urls[0] if report.run.start_urls else "",
+        summary=summary,
+        cards=_kpi_cards(summary),
+        charts=_charts(report),
+        speed=_speed(summary),
+        issues=[_issue_view(i, report, REGISTRY) for i in report.issues],
+        owners=sorted({i.owner for i in report.issues if i.owner}),
+        priorities=list(PRIORITY_COLOURS),
+        bands=_bands(report),
+        priority_colours=PRIORITY_COLOURS,
+        terms=glossary.TERMS,
+        trend_runs=len(trend or []),
+        style=Markup(style),  # noqa: S704 (our own file, shipped with the package)
+        script=Markup(script),  # noqa: S704 (our own file, shipped with the package)
+        script_hash=_script_hash(script),
+        style_hash=_script_hash(style),
+    )
+
+
+def write(report: Report, out: TextIO) -> None:
+    out.write(render(report))

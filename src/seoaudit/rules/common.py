@@ -1,0 +1,94 @@
+"""Preconditions and helpers shared by the link, on-page, sitemap and speed rules.
+
+Owns: ``limits`` (the run's thresholds, validated once per Site rather than once per page),
+``searchable`` (the one precondition of the on-page rules: an indexable HTML page that
+answered 200, not sent elsewhere by an instant refresh), the refresh parser
+(``parse_refresh``, ``refreshes_away``), the pagination test duplicate rules use, and
+``duplicate_cause`` (how pages sharing one value become one issue).
+
+Must not: decide indexability (``indexing.py`` does) or read the store.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from seoaudit.config import Thresholds
+from seoaudit.crawl.urls import resolve
+from seoaudit.models import PageFacts
+
+if TYPE_CHECKING:
+    from seoaudit.site import Site
+
+_LIMITS: WeakKeyDictionary[Site, Thresholds] = WeakKeyDictionary()
+# Page 2+ of a series: /page/3/, /p/3, ?page=3, ?p=3, ?pg=3, ?paged=3, and offsets.
+_PAGE_NUMBER = re.compile(
+    r"/(?:page|p|seite|pagina)/(?P<n>\d+)/?$"
+    r"|[?&](?:page|p|pg|paged|pagina|seite)=(?P<q>\d+)(?:&|$)"
+    r"|[?&](?:start|offset)=(?P<o>\d+)(?:&|$)",
+    re.IGNORECASE,
+)
+CAUSE_CHARS = 80  # characters of a shared value quoted in an issue's cause
+# <meta http-equiv="refresh" content="5; url=/next">: delay, then an optional URL.
+_REFRESH = re.compile(
+    r"""^\s*(\d+(?:\.\d*)?)\s*(?:[;,]\s*(?:url\s*=\s*)?(?P<q>['"]?)(?P<url>.*?)(?P=q)\s*)?$""",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def limits(site: Site) -> Thresholds:
+    """The run's thresholds, validated once per Site (page rules ask for every page)."""
+    found = _LIMITS.get(site)
+    if found is None:
+        found = _LIMITS[site] = site.thresholds
+    return found
+
+
+def searchable(page: PageFacts, site: Site) -> bool:
+    """An HTML page that answered 200 and can be indexed: what on-page rules judge. A page
+    kept out of the index (noindex, canonicalised, blocked) never shows its title or
+    snippet in search results, so its on-page details are not worth a finding; nor does a
+    page that an instant meta refresh sends elsewhere (Google indexes the target)."""
+    if page.status != 200 or not page.is_html or not site.is_indexable(page.url):
+        return False
+    return not refreshes_away(page.url, page.meta_refresh or page.header("refresh"))
+
+
+def is_paginated(url: str) -> bool:
+    """Page 2 or later of a paginated series (Google: such pages may share titles)."""
+    match = _PAGE_NUMBER.search(url)
+    if match is None:
+        return False
+    if match.group("o") is not None:
+        return int(match.group("o")) > 0
+    return int(match.group("n") or match.group("q")) >= 2
+
+
+def duplicate_cause(kind: str, value: str) -> str:
+    """The cause that makes pages sharing one ``value`` one issue: for now the value itself
+    (truncated). Template-aware grouping (URL pattern + page skeleton) will replace this
+    one function."""
+    text = " ".join(value.split())
+    if len(text) > CAUSE_CHARS:
+        text = text[: CAUSE_CHARS - 1] + "…"
+    return f"{kind} {text!r}"
+
+
+def parse_refresh(content: str) -> tuple[float, str | None] | None:
+    """(delay in seconds, URL as written or None) of a refresh value, None if unreadable."""
+    match = _REFRESH.match(content[:2000])
+    if match is None:
+        return None
+    url = (match.group("url") or "").strip() or None
+    return float(match.group(1)), url
+
+
+def refreshes_away(url: str, refresh: str | None) -> bool:
+    """Does an instant (0 s) refresh send ``url`` to another URL? Google follows it as a
+    permanent redirect, so the page itself is not what gets indexed."""
+    parsed = parse_refresh(refresh) if refresh else None
+    if parsed is None or parsed[0] != 0 or parsed[1] is None:
+        return False
+    return resolve(url, parsed[1]) not in (None, url)

@@ -1,0 +1,684 @@
+"""hreflang (HRF): whether each page's language versions reach Google intact.
+
+Google reads hreflang from three equivalent places: ``<link rel=alternate hreflang>`` in a
+valid ``<head>``, the HTTP ``Link`` header and ``xhtml:link`` entries in sitemaps. These
+rules read all three alike (``page_annotations``): one page's set is the union, and each
+annotation keeps where it came from so a finding can say which layer to fix.
+
+An annotation counts only when both pages name each other (return links), every page
+lists itself, codes are ISO 639-1 [+ ISO 15924 script] [+ ISO 3166-1 region] or
+``x-default``, and targets are live, indexable, self-canonical URLs (Google Search
+Central, "Tell Google about localized versions of your page"). Cluster-wide problems
+(return links) are grouped per cluster: one issue per broken cluster, not per page pair.
+
+Targets outside the crawl scope are never fetched: rules say nothing about them rather
+than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from seoaudit.crawl.urls import normalize
+from seoaudit.langtags import LangTag, parse_hreflang
+from seoaudit.models import PageFacts
+from seoaudit.rules.lookups import lookups
+from seoaudit.rules.registry import Hit, rule
+
+if TYPE_CHECKING:
+    from seoaudit.site import Site
+
+_ABSOLUTE = ("http://", "https://")
+MAX_LISTED = 20  # URLs quoted in one finding's evidence
+
+
+MAX_VALUE = 80  # characters of an hreflang value quoted or cached (real ones are < 20)
+
+
+@lru_cache(maxsize=4096)
+def _cached_tag(value: str) -> LangTag:
+    return parse_hreflang(value)
+
+
+def _tag(value: str) -> LangTag:
+    return _cached_tag(value) if len(value) <= MAX_VALUE else parse_hreflang(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """One hreflang annotation Google reads for a page, from any of the three methods."""
+
+    lang: str  # as written
+    href: str  # as written
+    url: str | None  # resolved; None when unusable
+    source: str  # "head", "header" or "sitemap"
+    sitemap: str | None = None
+
+    @property
+    def tag(self) -> LangTag:
+        return _tag(self.lang)
+
+
+def page_annotations(page: PageFacts, site: Site) -> list[Annotation]:
+    """Every hreflang annotation Google reads for ``page``: head (before it ended), Link
+    header and sitemaps. Body and after-head ones are left out (HRF010 reports them)."""
+    found = [
+        Annotation(h.lang, h.href, h.url, h.source)
+        for h in page.hreflangs
+        if h.source in ("head", "header") and not h.after_head_end
+    ]
+    for lang, href, sitemap in site.sitemap_hreflangs(page.url):
+        found.append(Annotation(lang, href, normalize(href), "sitemap", sitemap))
+    return found
+
+
+def _where(a: Annotation) -> str:
+    return f"sitemap {a.sitemap}" if a.source == "sitemap" else a.source
+
+
+def _invalid(page: PageFacts, site: Site, problem: str) -> Iterator[Hit]:
+    if page.status != 200:
+        return
+    seen: set[str] = set()
+    for a in page_annotations(page, site):
+        tag = a.tag
+        bad = tag.problem == problem or (problem == "language" and tag.valid and tag.extra)
+        value = a.lang.strip()[:MAX_VALUE]
+        if not bad or value in seen:
+            continue
+        seen.add(value)
+        what = tag.reason[:200] or "subtags after language-Script-REGION, not used by Google"
+        evidence: dict[str, object] = {
+            "hreflang": value,
+            "href": a.href[:500],
+            "source": _where(a),
+            "reason": what,
+        }
+        if tag.hint:
+            evidence["did_you_mean"] = tag.hint[:MAX_VALUE]
+        yield Hit(
+            page.url,
+            f'Invalid hreflang "{value}": {what}',
+            evidence,
+            cause=f'hreflang="{value}"',
+            severity="warning" if tag.valid else None,
+        )
+
+
+@rule(
+    "HRF001",
+    "invalid-hreflang-language",
+    severity="error",
+    group="{count} pages use an invalid hreflang language code ({cause})",
+)
+def invalid_hreflang_language(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """hreflang value whose language is not an ISO 639-1 code (`jp`, `eng`, `en_US`, `us`).
+
+    ## What it does
+    Parses every hreflang value the page declares (head, Link header, sitemaps) as
+    `language[-Script][-REGION]` and flags values whose first subtag is not a two-letter
+    ISO 639-1 code, a region on its own (`us`, `eu`), an underscore separator (`en_US`), an
+    unknown script, or an empty value. Values with extra subtags beyond
+    language-Script-REGION (`de-DE-1996`) are a warning: Google documents no such form.
+    Withdrawn codes browsers still use (`iw`, `in`) are accepted. All pages using one bad
+    value form one issue.
+
+    ## Why it matters
+    Google ignores an annotation whose code it cannot read: the language version is not
+    offered to its audience, and the wrong version may rank in that market.
+
+    ## How to fix
+    Use the ISO 639-1 code, hyphen-separated: `ja` (not `jp`), `cs` (not `cz`), `el` (not
+    `gr`), `en-US` (not `en_US`). The evidence says which code was probably meant.
+
+    ## How to verify
+    `curl -s <url> | grep -io 'hreflang="[^"]*"'` lists only valid codes; a new audit no
+    longer reports the page.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (supported
+    language and region codes; common mistakes). ISO 639-1.
+    """
+    yield from _invalid(page, site, "language")
+
+
+@rule(
+    "HRF002",
+    "invalid-hreflang-region",
+    severity="error",
+    group="{count} pages use an invalid hreflang region code ({cause})",
+)
+def invalid_hreflang_region(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """hreflang value whose region is not an ISO 3166-1 alpha-2 code (`en-UK`, `es-419`).
+
+    ## What it does
+    Flags hreflang values (head, Link header, sitemaps) whose region subtag is not an
+    officially assigned ISO 3166-1 alpha-2 code: `en-UK` (the code is `GB`), `en-EU`,
+    `es-LA`, or a UN M.49 number such as `es-419`. All pages using one bad value form one
+    issue: one template fix.
+
+    ## Why it matters
+    Google ignores the annotation: the regional version is not shown to that region's
+    searchers, and the pair it belongs to breaks.
+
+    ## How to fix
+    Use the alpha-2 country code (`en-GB`, not `en-UK`); for a language spoken in many
+    countries without a regional version, use the language alone (`es`).
+
+    ## How to verify
+    `curl -s <url> | grep -io 'hreflang="[^"]*"'` shows only valid regions.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page"; ISO 3166-1.
+    """
+    yield from _invalid(page, site, "region")
+
+
+@rule(
+    "HRF004",
+    "hreflang-missing-self-reference",
+    severity="warning",
+    group="{count} pages with hreflang do not list themselves",
+)
+def hreflang_missing_self_reference(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A page's hreflang set does not include the page itself.
+
+    ## What it does
+    For indexable pages with hreflang annotations (head, Link header or sitemaps), checks
+    that one of them points at the page's own URL (exactly: scheme, host, path and query).
+
+    ## Why it matters
+    Google asks every version to list itself and all other versions. A set without the
+    page itself usually means the set was built per page and differs between versions, so
+    return links break too.
+
+    ## How to fix
+    Generate one set per cluster and output it unchanged on every version, including the
+    entry for the page itself.
+
+    ## How to verify
+    `curl -s <url> | grep -i hreflang` shows an entry whose href is the page's own URL.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (guidelines
+    for all methods).
+    """
+    if page.status != 200 or not site.is_indexable(page.url):
+        return
+    found = [a for a in page_annotations(page, site) if a.url is not None]
+    if not found or any(a.url == page.url for a in found):
+        return
+    yield Hit(
+        page.url,
+        f"hreflang set of {len(found)} entries does not list the page itself",
+        {"annotations": [_entry(a) for a in found[:MAX_LISTED]]},
+    )
+
+
+def _entry(a: Annotation) -> dict[str, object]:
+    return {"hreflang": a.lang[:MAX_VALUE], "url": a.url or a.href[:300], "source": _where(a)}
+
+
+@rule(
+    "HRF005",
+    "relative-hreflang-url",
+    severity="error",
+    group="{count} pages use relative hreflang URLs",
+)
+def relative_hreflang_url(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """hreflang href is relative or protocol-relative (`/de/`, `//example.com/de/`).
+
+    ## What it does
+    Flags hreflang annotations (head, Link header, sitemaps) whose href does not start with
+    `http://` or `https://`.
+
+    ## Why it matters
+    Google requires fully-qualified URLs in hreflang annotations; relative ones risk being
+    ignored or resolved against the wrong host (staging, http).
+
+    ## How to fix
+    Output absolute URLs with scheme and host: `https://www.example.com/de/`.
+
+    ## How to verify
+    `curl -s <url> | grep -io 'hreflang="[^"]*" href="[^"]*"'` shows only absolute URLs.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" ("the
+    alternate URL must be fully-qualified").
+    """
+    if page.status != 200:
+        return
+    relative = [
+        a for a in page_annotations(page, site) if a.href.strip() and not _is_absolute(a.href)
+    ]
+    if relative:
+        yield Hit(
+            page.url,
+            f"{len(relative)} hreflang URLs are not absolute (e.g. {relative[0].href[:300]!r})",
+            {"annotations": [_entry(a) | {"href": a.href[:300]} for a in relative[:MAX_LISTED]]},
+        )
+
+
+def _is_absolute(href: str) -> bool:
+    return href.strip().lower().startswith(_ABSOLUTE)
+
+
+def _targets(page: PageFacts, site: Site) -> dict[str, list[Annotation]]:
+    """Other URLs the page's valid annotations point at, with the annotations naming each."""
+    found: dict[str, list[Annotation]] = {}
+    for a in page_annotations(page, site):
+        if a.url is not None and a.url != page.url and a.tag.valid:
+            found.setdefault(a.url, []).append(a)
+    return found
+
+
+@rule(
+    "HRF006",
+    "hreflang-target-not-200",
+    severity="error",
+    group="{count} pages point hreflang at a URL that does not answer 200 ({cause})",
+)
+def hreflang_target_not_200(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """hreflang points at a URL that redirects, is missing or fails.
+
+    ## What it does
+    For indexable pages, looks up every crawled hreflang target: 4xx, 5xx or no response is
+    an error; a redirect is a warning (the annotated URL is not the one indexed). Targets
+    outside the crawl are not fetched and not judged. All pages pointing at one bad target
+    form one issue.
+
+    ## Why it matters
+    A target that does not answer 200 cannot return the link, so Google drops the pair:
+    the language version is not offered, and a wrong-language page may rank instead.
+
+    ## How to fix
+    Point hreflang at the final, live URL of each version (the redirect destination), or
+    remove the entry for a version that no longer exists.
+
+    ## How to verify
+    `curl -sI <target>` answers 200 for every hreflang target.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (return
+    links); "How HTTP status codes affect Google Search". Google does not document the
+    exact treatment of redirecting alternates (hence a warning).
+    """
+    if page.status != 200 or not site.is_indexable(page.url):
+        return
+    for target, named in sorted(_targets(page, site).items()):
+        status = site.status(target)
+        evidence: dict[str, object] = {
+            "target": target,
+            "target_status": status,
+            "hreflang": sorted({a.lang[:MAX_VALUE] for a in named}),
+            "source": sorted({_where(a) for a in named}),
+        }
+        if status is not None and 300 <= status < 400:
+            chain = site.redirect_chain(target)
+            evidence |= {"final_url": chain.final_url, "final_status": chain.final_status}
+            bad_end = chain.final_status is None or chain.final_status >= 400
+            yield Hit(
+                page.url,
+                f"hreflang target {target} redirects ({status}) to {chain.final_url}",
+                evidence,
+                cause=f"target {target}",
+                severity="error" if bad_end else "warning",
+            )
+        elif status is not None and status >= 400:
+            yield Hit(
+                page.url,
+                f"hreflang target {target} answers {status}",
+                evidence,
+                cause=f"target {target}",
+            )
+        elif status is None and site.state(target) == "done" and not _blocked(site, target):
+            error = site.redirect_chain(target).error
+            yield Hit(
+                page.url,
+                f"hreflang target {target} gives no response ({error})",
+                evidence | {"error": error},
+                cause=f"target {target}",
+            )
+
+
+def _blocked(site: Site, url: str) -> bool:
+    return site.indexability(url) == "blocked-by-robots"
+
+
+_NOT_INDEXABLE = {
+    "noindex": "is noindex",
+    "blocked-by-robots": "is blocked by robots.txt",
+    "canonicalised": "canonicalises to another URL",
+}
+
+
+@rule(
+    "HRF007",
+    "hreflang-target-not-indexable",
+    severity="warning",
+    group="{count} pages point hreflang at a URL that cannot be indexed ({cause})",
+)
+def hreflang_target_not_indexable(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """hreflang points at a URL that is noindex, blocked by robots.txt or canonicalised.
+
+    ## What it does
+    For indexable pages, flags hreflang targets (crawled ones only) that are noindex,
+    disallowed by robots.txt, or whose canonical is another URL. All pages pointing at one
+    such target form one issue.
+
+    ## Why it matters
+    Only indexable, canonical URLs can take part in a cluster: Google wants the canonical
+    of each language version in the set. A noindex or canonicalised alternate sends mixed
+    signals and its pair is likely ignored.
+
+    ## How to fix
+    List the canonical, indexable URL of each version; make each version self-canonical.
+
+    ## How to verify
+    For each target: `curl -sI <target>` has no `X-Robots-Tag: noindex`, the page has no
+    robots noindex meta, its canonical is itself, and `seoaudit robots <target>` allows it.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page";
+    "How to specify a canonical URL" (canonical in the same language). The exact
+    treatment is not documented (rules-kb section 12), hence a warning.
+    """
+    if page.status != 200 or not site.is_indexable(page.url):
+        return
+    for target, named in sorted(_targets(page, site).items()):
+        reason = site.indexability(target)
+        if reason not in _NOT_INDEXABLE:
+            continue
+        if reason != "blocked-by-robots" and site.status(target) != 200:
+            continue  # HRF006's business
+        evidence: dict[str, object] = {
+            "target": target,
+            "target_indexability": reason,
+            "hreflang": sorted({a.lang[:MAX_VALUE] for a in named}),
+        }
+        canonical = _canonical_of(site, target) if reason == "canonicalised" else None
+        if canonical:
+            evidence["target_canonical"] = canonical
+        yield Hit(
+            page.url,
+            f"hreflang target {target} {_NOT_INDEXABLE[reason]}",
+            evidence,
+            cause=f"target {target}",
+        )
+
+
+def _canonical_of(site: Site, url: str) -> str | None:
+    return lookups(site).canonical.get(url)
+
+
+@rule(
+    "HRF008",
+    "duplicate-hreflang-code",
+    severity="error",
+    group="{count} pages map one hreflang code to several URLs",
+)
+def duplicate_hreflang_code(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """One hreflang code maps to two different URLs in a page's set (or two x-default).
+
+    ## What it does
+    Collects the page's annotations from every method and flags codes (compared
+    case-insensitively) that point at more than one URL.
+
+    ## Why it matters
+    The mapping is ambiguous: Google cannot tell which URL serves that language or region,
+    and may ignore both.
+
+    ## How to fix
+    One URL per code and a single `x-default`; if two URLs really serve one audience, make
+    one canonical and list only that one.
+
+    ## How to verify
+    `curl -s <url> | grep -i hreflang` shows each code once.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page".
+    """
+    if page.status != 200 or not site.is_indexable(page.url):
+        return
+    by_code: dict[str, set[str]] = {}
+    for a in page_annotations(page, site):
+        if a.url is not None and a.tag.valid:
+            by_code.setdefault(a.tag.key, set()).add(a.url)
+    clashes = {code: sorted(urls) for code, urls in sorted(by_code.items()) if len(urls) > 1}
+    if clashes:
+        code, urls = next(iter(clashes.items()))
+        yield Hit(
+            page.url,
+            f'hreflang "{code}" points at {len(urls)} different URLs',
+            {"codes": {c: u[:MAX_LISTED] for c, u in clashes.items()}},
+        )
+
+
+@rule(
+    "HRF010",
+    "hreflang-outside-head",
+    severity="error",
+    group="{count} pages have hreflang links Google does not read ({cause})",
+)
+def hreflang_outside_head(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """hreflang `<link>` in `<body>`, or after an element that ended `<head>`.
+
+    ## What it does
+    Flags hreflang link elements found in the body, or in the head markup after an element
+    that is not allowed there (an `<img>`, an `<iframe>`, stray text), where Google stops
+    reading metadata. A notice only when the same annotation is also read from the head,
+    a Link header or a sitemap.
+
+    ## Why it matters
+    Google does not read them: the page drops out of its cluster and the other versions'
+    return links fail.
+
+    ## How to fix
+    Move the links into `<head>`, before any element that does not belong there (move
+    tracking pixels and iframes into `<body>`).
+
+    ## How to verify
+    View the raw HTML (`curl -s <url>`): every hreflang link comes before the first
+    non-head element and before `</head>`.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page"; "Use valid
+    HTML to specify page metadata".
+    """
+    if page.status != 200:
+        return
+    ignored = [h for h in page.hreflangs if h.source == "body" or h.after_head_end]
+    if not ignored:
+        return
+    read = {(a.tag.key, a.url) for a in page_annotations(page, site)}
+    lost = [h for h in ignored if (_tag(h.lang).key, h.url) not in read]
+    after_head = any(h.after_head_end for h in ignored)
+    cause = f"head ended by <{page.head_ended_by}>" if after_head else "hreflang in <body>"
+    yield Hit(
+        page.url,
+        f"{len(ignored)} hreflang links outside a valid <head> are ignored"
+        + ("" if lost else " (also declared where Google reads them)"),
+        {
+            "ignored": [
+                {
+                    "hreflang": h.lang[:MAX_VALUE],
+                    "href": h.href[:300],
+                    "placement": "after head ended" if h.after_head_end else "body",
+                }
+                for h in ignored[:MAX_LISTED]
+            ],
+            "head_ended_by": page.head_ended_by,
+        },
+        cause=cause,
+        severity=None if lost else "notice",
+    )
+
+
+@rule(
+    "HRF012",
+    "hreflang-methods-disagree",
+    severity="warning",
+    group="{count} pages declare different hreflang sets in different places ({cause})",
+)
+def hreflang_methods_disagree(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """HTML, HTTP header and sitemap hreflang annotations for one page disagree.
+
+    ## What it does
+    When a page's hreflang is declared by more than one method (head, Link header,
+    sitemap), compares the sets (code, case-insensitive, and URL) and flags differences.
+
+    ## Why it matters
+    Google treats the methods as equivalent and merges them, so a contradiction (a stale
+    sitemap, a CDN header left from an old setup) creates extra or broken pairs. Using
+    several methods brings no benefit.
+
+    ## How to fix
+    Keep one method and remove the others, or generate all of them from one data source.
+
+    ## How to verify
+    Compare `curl -s <url> | grep -i hreflang`, `curl -sI <url> | grep -i '^link'` and the
+    sitemap's `xhtml:link` entries for the URL: they list the same pairs.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (the three
+    methods are equivalent).
+    """
+    if page.status != 200:
+        return
+    sets: dict[str, set[tuple[str, str]]] = {}
+    for a in page_annotations(page, site):
+        if a.url is not None:
+            method = "html" if a.source == "head" else a.source
+            sets.setdefault(method, set()).add((a.tag.key, a.url))
+    if len(sets) < 2 or len({frozenset(s) for s in sets.values()}) == 1:
+        return
+    union = set().union(*sets.values())
+    differences = {
+        method: {
+            "missing": [f"{c} {u}" for c, u in sorted(union - pairs)][:MAX_LISTED],
+            "count": len(pairs),
+        }
+        for method, pairs in sorted(sets.items())
+    }
+    methods = " and ".join(sorted(sets))
+    yield Hit(
+        page.url,
+        f"hreflang sets differ between {methods}",
+        {"methods": differences},
+        cause=methods,
+    )
+
+
+# -- return links: a site rule over every page's set -------------------------------------
+
+
+def _site_sets(site: Site) -> dict[str, dict[str, set[str]]]:
+    """Every stored page's annotation set read alike from head, header and sitemaps:
+    url -> {target url -> codes as written}, invalid codes included (a link with an
+    invalid code is HRF001/HRF002's finding, not also a missing return link)."""
+    sets: dict[str, dict[str, set[str]]] = {}
+    for summary in site.summaries():
+        pairs = list(summary.hreflangs_read)
+        for lang, href, _ in site.sitemap_hreflangs(summary.url):
+            pairs.append((lang, normalize(href) or ""))
+        entry: dict[str, set[str]] = {}
+        for lang, url in pairs:
+            if url:
+                entry.setdefault(url, set()).add(lang)
+        if entry:
+            sets[summary.url] = entry
+    return sets
+
+
+class _Clusters:
+    """Union-find over hreflang links (x-default links left out, so a site-wide fallback
+    page does not merge every cluster into one)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, url: str) -> str:
+        root = url
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while url != root:  # path compression
+            url, self.parent[url] = self.parent[url], root
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)  # the smallest URL names the cluster
+
+
+@rule(
+    "HRF003",
+    "hreflang-missing-return-link",
+    severity="error",
+    scope="site",
+    group="{count} pages miss hreflang return links ({cause})",
+)
+def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
+    """A page named in another page's hreflang set does not link back to it.
+
+    ## What it does
+    Reads every page's hreflang set from head, Link header and sitemaps alike. When an
+    indexable page A lists page B, and B answers 200 and is indexable but B's set does not
+    list A, B is flagged (it is the page to fix) with every page it fails to link back
+    to. Targets outside the crawl are not judged; targets that redirect, fail or are not
+    indexable are HRF006/HRF007. All pages of one cluster form one issue.
+
+    ## Why it matters
+    Google uses an hreflang pair only when both pages name each other (this stops other
+    sites from hijacking a cluster). A missing return link drops the pair: searchers in
+    that market may get the wrong language version.
+
+    ## How to fix
+    Generate the full set of versions from one shared source and output it on every
+    version, so each page lists itself and all the others.
+
+    ## How to verify
+    `curl -s <B> | grep -i hreflang` lists A (and A lists B); a new audit reports no
+    missing return links in the cluster.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" ("if two
+    pages don't both point to each other, the tags will be ignored").
+    """
+    sets = _site_sets(site)
+    clusters = _Clusters()
+    for url, entry in sets.items():
+        for target, written in entry.items():
+            if target != url and any(_tag(c).language != "x-default" for c in written):
+                clusters.union(url, target)
+    missing: dict[str, list[dict[str, object]]] = {}
+    for a_url in sorted(sets):
+        if not site.is_indexable(a_url):
+            continue
+        for b_url, all_codes in sorted(sets[a_url].items()):
+            codes = [c for c in all_codes if _tag(c).valid]
+            if not codes or b_url == a_url:
+                continue
+            if site.status(b_url) != 200 or not site.is_indexable(b_url):
+                continue  # HRF006 / HRF007
+            if a_url not in sets.get(b_url, {}):
+                missing.setdefault(b_url, []).append(
+                    {"page": a_url, "lists_this_page_as": sorted(codes)}
+                )
+    for b_url, listed_by in sorted(missing.items()):
+        cluster = clusters.find(b_url)
+        names = ", ".join(str(x["page"]) for x in listed_by[:3])
+        yield Hit(
+            b_url,
+            f"No hreflang return link to {len(listed_by)} page(s) that list this one: {names}",
+            {
+                "missing_return_links": listed_by[:MAX_LISTED],
+                "count": len(listed_by),
+                "this_page_lists": sorted(sets.get(b_url, {}))[:MAX_LISTED],
+                "cluster": cluster,
+            },
+            cause=f"cluster {cluster}",
+        )

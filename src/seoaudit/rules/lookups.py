@@ -1,0 +1,43 @@
+"""Per-run lookups shared by the canonical, duplicate and hreflang rules.
+
+Owns: dictionaries built once per ``Site`` from ``site.summaries()`` (never by iterating
+pages again) and kept for as long as the Site lives, so a page rule that needs another
+page's canonical or language pays a dictionary lookup, not a query. Built lazily: a run
+whose pages never need them never builds them.
+
+Must not: decide anything (what is indexable or canonical is ``indexing.py``'s business).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from seoaudit.site import PageSummary, Site
+
+
+@dataclass
+class Lookups:
+    summary: dict[str, PageSummary]  # url -> its summary
+    canonical: dict[str, str]  # url of a 200 page -> the other URL it canonicalises to
+
+
+_CACHE: WeakKeyDictionary[Site, Lookups] = WeakKeyDictionary()
+
+
+def lookups(site: Site) -> Lookups:
+    found = _CACHE.get(site)
+    if found is None:
+        summaries = site.summaries()
+        found = Lookups(
+            summary={s.url: s for s in summaries},
+            canonical={
+                s.url: s.canonical
+                for s in summaries
+                if s.status == 200 and s.canonical is not None and s.canonical != s.url
+            },
+        )
+        _CACHE[site] = found
+    return found

@@ -1,0 +1,697 @@
+"""On-page basics (ONP): titles, meta descriptions, headings, image alt text, language,
+viewport, thin content and mixed content, as an indexable page serves them.
+
+Every page rule here starts from ``common.searchable`` (an indexable HTML page answering
+200), except mixed content, which breaks any https page. Lengths and word counts are tool
+conventions read from ``Thresholds``. Duplicate titles and descriptions are site rules over
+``site.summaries()``, grouped by ``common.duplicate_cause``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from seoaudit.models import PageFacts, Resource
+from seoaudit.rules.common import (
+    duplicate_cause,
+    is_paginated,
+    limits,
+    refreshes_away,
+    searchable,
+)
+from seoaudit.rules.registry import Hit, rule
+from seoaudit.rules.status_codes import soft_404s
+
+if TYPE_CHECKING:
+    from seoaudit.site import PageSummary, Site
+
+MAX_LISTED = 20
+# BCP 47 shape (RFC 5646): a 2-3 or 5-8 letter language subtag, then subtags of 1-8
+# letters or digits. Enough to catch "en_US", "english" typos and empty values.
+_LANG = re.compile(r"^(?:[A-Za-z]{2,3}|[A-Za-z]{5,8}|[iIxX])(?:-[A-Za-z0-9]{1,8})*$")
+_PIXEL = frozenset({"0", "1", "0px", "1px"})  # tracking pixels need no alt text
+# Mixed content a browser blocks (scripts, styles, frames); images are upgraded or shown.
+_BLOCKABLE = frozenset({"script", "stylesheet", "iframe"})
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- titles --------------------------------------------------------------------------------
+
+
+@rule("ONP001", "missing-title", severity="error", group="{count} pages have no title")
+def missing_title(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An indexable page has no `<title>`, or an empty one.
+
+    ## What it does
+    Flags indexable HTML pages answering 200 with no `<title>` element, or whose title is
+    empty or whitespace only (a `<title>` inside an inline `<svg>` does not count).
+
+    ## Why it matters
+    The title is the main source of the title link in search results. Without one Google
+    invents a title from other text on the page, which is usually less compelling and
+    costs clicks; browser tabs and bookmarks show the bare URL.
+
+    ## How to fix
+    Give every page a unique, descriptive `<title>` in the `<head>`, generated from the
+    page's main subject (product name, article headline) plus a short brand.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<title>[^<]*'` shows a non-empty title.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results".
+    """
+    if searchable(page, site) and not any(t.strip() for t in page.titles):
+        empty = "empty <title>" if page.titles else "no <title>"
+        yield Hit(page.url, f"Page has {empty}", {"titles": page.titles})
+
+
+@rule("ONP002", "multiple-titles", severity="warning", group="{count} pages have several titles")
+def multiple_titles(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A page has more than one `<title>` element.
+
+    ## What it does
+    Flags indexable HTML pages with two or more `<title>` elements in the document, not
+    counting the `<title>` of inline SVG images (which are legitimate).
+
+    ## Why it matters
+    HTML allows one title. With several, browsers and search engines each pick one, so the
+    title shown may not be the one intended; it usually means two templates or plugins both
+    write the head.
+
+    ## How to fix
+    Keep exactly one `<title>` in `<head>`; remove the one added by the second template,
+    theme or SEO plugin.
+
+    ## How to verify
+    `curl -s <url> | grep -ic '<title'` prints 1 (inline SVG titles aside).
+
+    ## Source
+    Google Search Central: "Use valid HTML to specify page metadata"; HTML standard, the
+    title element.
+    """
+    if len(page.titles) > 1 and searchable(page, site):
+        yield Hit(
+            page.url,
+            f"{len(page.titles)} <title> elements",
+            {"titles": [_clip(t) for t in page.titles[:5]]},
+        )
+
+
+@rule("ONP003", "title-length", severity="notice", group="{count} pages have a title {cause}")
+def title_length(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The title is longer or shorter than the configured range (a tool convention).
+
+    ## What it does
+    Measures the first title in characters and flags it when longer than
+    `title_max_chars` (default 60) or shorter than `title_min_chars` (default 30). Both are
+    tool conventions, configurable in the thresholds; a missing title is ONP001.
+
+    ## Why it matters
+    Google has no length limit but truncates title links to the width of the device (about
+    600 pixels on desktop), so the end of a long title is cut off; a very short title
+    wastes the most visible line of the result. Neither is a ranking penalty.
+
+    ## How to fix
+    Put the distinguishing words first and keep brand suffixes short; expand very short
+    titles with what the page offers.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<title>[^<]*'` shows a title within the configured range.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results" (truncation
+    to the device width); Screaming Frog pixel-width research (tool convention).
+    """
+    title = (page.title or "").strip()
+    if not title or not searchable(page, site):
+        return
+    thresholds = limits(site)
+    length = len(" ".join(title.split()))
+    evidence = {"title": title, "chars": length}
+    if length > thresholds.title_max_chars:
+        yield Hit(
+            page.url,
+            f"Title is {length} characters (over {thresholds.title_max_chars})",
+            {**evidence, "max_chars": thresholds.title_max_chars},
+            cause="too long",
+        )
+    elif length < thresholds.title_min_chars:
+        yield Hit(
+            page.url,
+            f"Title is {length} characters (under {thresholds.title_min_chars})",
+            {**evidence, "min_chars": thresholds.title_min_chars},
+            cause="too short",
+        )
+
+
+def _duplicates(
+    site: Site, value_of: Callable[[PageSummary], str | None]
+) -> dict[str, list[PageSummary]]:
+    """Indexable 200 HTML pages grouped by a normalised value, groups of 2+ only. Page 2+
+    of a paginated series is left out: Google says such pages may share titles and
+    descriptions."""
+    groups: dict[str, list[PageSummary]] = defaultdict(list)
+    for summary in site.summaries():
+        if summary.status != 200 or not summary.is_html or summary.indexability != "indexable":
+            continue
+        if refreshes_away(summary.url, summary.refresh):
+            continue
+        value = value_of(summary)
+        if value and value.strip() and not is_paginated(summary.url):
+            groups[" ".join(value.split()).casefold()].append(summary)
+    return {key: members for key, members in groups.items() if len(members) > 1}
+
+
+def _duplicate_hits(
+    site: Site, kind: str, value_of: Callable[[PageSummary], str | None]
+) -> Iterator[Hit]:
+    for members in _duplicates(site, value_of).values():
+        value = value_of(members[0]) or ""
+        cause = duplicate_cause(kind, value)
+        urls = sorted(m.url for m in members)
+        for url in urls:
+            others = [u for u in urls if u != url]
+            yield Hit(
+                url,
+                f"Same {kind} as {len(others)} other pages: {_clip(value, 80)!r}",
+                {kind: value, "shared_with": others[:MAX_LISTED], "pages": len(urls)},
+                cause=cause,
+            )
+
+
+@rule(
+    "ONP004",
+    "duplicate-title",
+    severity="warning",
+    scope="site",
+    group="{count} pages share the {cause}",
+)
+def duplicate_title(site: Site) -> Iterator[Hit]:
+    """Several indexable pages have the same title.
+
+    ## What it does
+    Compares the titles of indexable HTML pages (whitespace collapsed, case ignored) and
+    flags every group of two or more pages sharing one. Page 2 and later of a paginated
+    series (`/page/2/`, `?page=2`...) are left out. Each shared title is one issue.
+
+    ## Why it matters
+    Searchers cannot tell the pages apart in results, Google may rewrite the titles, and
+    identical titles often reveal pages that compete for the same query or a template
+    that does not fill in the page's subject.
+
+    ## How to fix
+    Make each title describe its own page: generate it from the product, article or
+    category name; if the pages really are the same, consolidate them (redirect or
+    canonical).
+
+    ## How to verify
+    Fetch two of the listed URLs: `curl -s <url> | grep -io '<title>[^<]*'` shows
+    different titles.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results" (avoid
+    repeated titles); "Pagination, incremental page loading" (page series may share them).
+    """
+    yield from _duplicate_hits(site, "title", lambda s: s.title)
+
+
+# -- meta descriptions ---------------------------------------------------------------------
+
+
+@rule(
+    "ONP006",
+    "missing-meta-description",
+    severity="notice",
+    group="{count} pages have no meta description",
+)
+def missing_meta_description(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An indexable page has no meta description, or an empty one.
+
+    ## What it does
+    Flags indexable HTML pages answering 200 without `<meta name="description">` or with
+    an empty `content`.
+
+    ## Why it matters
+    Google builds the snippet from page text when there is no description that fits;
+    a good description lets you pitch the page in the result. It is not a ranking signal,
+    hence a notice.
+
+    ## How to fix
+    Write a short, page-specific summary in `<meta name="description" content="...">`,
+    starting with the home page and the pages that earn the most traffic.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<meta name="description"[^>]*'` shows a non-empty content.
+
+    ## Source
+    Google Search Central: "Control your snippets in search results" (meta descriptions).
+    """
+    if searchable(page, site) and not any(d.strip() for d in page.meta_descriptions):
+        yield Hit(page.url, "No meta description", {"meta_descriptions": page.meta_descriptions})
+
+
+@rule(
+    "ONP007",
+    "meta-description-length",
+    severity="notice",
+    group="{count} pages have a meta description {cause}",
+)
+def meta_description_length(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The meta description is longer or shorter than the configured range.
+
+    ## What it does
+    Measures the first meta description and flags it when longer than
+    `description_max_chars` (default 160) or shorter than `description_min_chars` (default
+    70): tool conventions, configurable.
+
+    ## Why it matters
+    Google truncates snippets to the device width, so the end of a long description is
+    lost, and a very short one leaves Google to fill the snippet from page text. No
+    ranking effect.
+
+    ## How to fix
+    Put the key information first and keep it within the range.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<meta name="description"[^>]*'` shows a description within
+    the range.
+
+    ## Source
+    Google Search Central: "Control your snippets in search results"; Screaming Frog
+    pixel-width research (tool convention).
+    """
+    text = " ".join((page.meta_descriptions[0] if page.meta_descriptions else "").split())
+    if not text or not searchable(page, site):
+        return
+    low, high = limits(site).description_min_chars, limits(site).description_max_chars
+    evidence = {"description": text, "chars": len(text)}
+    if len(text) > high:
+        yield Hit(
+            page.url,
+            f"Meta description is {len(text)} characters (over {high})",
+            {**evidence, "max_chars": high},
+            cause="too long",
+        )
+    elif len(text) < low:
+        yield Hit(
+            page.url,
+            f"Meta description is {len(text)} characters (under {low})",
+            {**evidence, "min_chars": low},
+            cause="too short",
+        )
+
+
+@rule(
+    "ONP008",
+    "duplicate-meta-description",
+    severity="notice",
+    scope="site",
+    group="{count} pages share the {cause}",
+)
+def duplicate_meta_description(site: Site) -> Iterator[Hit]:
+    """Several indexable pages have the same meta description.
+
+    ## What it does
+    Compares the meta descriptions of indexable HTML pages (whitespace collapsed, case
+    ignored) and flags every group of two or more pages sharing one, leaving out page 2
+    and later of paginated series. Each shared description is one issue.
+
+    ## Why it matters
+    Google says identical descriptions across pages do not help: it tends to ignore them
+    and build snippets from page text, so the effort is lost and results look alike.
+
+    ## How to fix
+    Write page-specific descriptions (generated from the page's own data), or remove the
+    shared boilerplate description and let Google generate snippets.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<meta name="description"[^>]*'` on two of the listed URLs
+    shows different descriptions.
+
+    ## Source
+    Google Search Central: "Control your snippets in search results" (unique descriptions).
+    """
+    yield from _duplicate_hits(site, "description", lambda s: s.meta_description)
+
+
+# -- headings ------------------------------------------------------------------------------
+
+
+@rule("ONP009", "missing-h1", severity="notice", group="{count} pages have no H1")
+def missing_h1(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An indexable page has no `<h1>`, or only empty ones.
+
+    ## What it does
+    Flags indexable HTML pages answering 200 without an `<h1>` heading with text.
+
+    ## Why it matters
+    Google looks at the main visible heading when it builds title links, and a clear
+    main heading tells visitors and assistive technology what the page is about. Not a
+    ranking rule, hence a notice.
+
+    ## How to fix
+    Give each page one visible `<h1>` naming its main subject (usually close to the title).
+
+    ## How to verify
+    `curl -s <url> | grep -io '<h1[^>]*>[^<]*'` shows a heading with text.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results" (main
+    visual title).
+    """
+    if not searchable(page, site):
+        return
+    h1 = [h.text for h in page.headings if h.level == 1]
+    if not any(text.strip() for text in h1):
+        yield Hit(page.url, "No H1 heading" if not h1 else "Only empty H1 headings", {"h1": h1})
+
+
+@rule("ONP010", "multiple-h1", severity="notice", group="{count} pages have several different H1s")
+def multiple_h1(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A page has several different `<h1>` headings (a tool convention).
+
+    ## What it does
+    Flags indexable pages with two or more `<h1>` headings whose texts differ. Repeats of
+    one text (a heading duplicated for mobile and desktop layouts) are not flagged.
+
+    ## Why it matters
+    HTML allows several H1s and Google copes with them; but several different main
+    headings of equal weight make the page's main subject ambiguous, and Google may pick
+    the wrong one when it rewrites the title link.
+
+    ## How to fix
+    Keep one H1 for the page's subject and turn the others into H2s (often a logo or a
+    sidebar widget marked up as H1).
+
+    ## How to verify
+    `curl -s <url> | grep -io '<h1[^>]*>[^<]*'` shows one main heading.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results" (several
+    headings with equal prominence).
+    """
+    h1 = [h.text for h in page.headings if h.level == 1 and h.text.strip()]
+    distinct = {" ".join(text.split()).casefold() for text in h1}
+    if len(distinct) > 1 and searchable(page, site):
+        yield Hit(page.url, f"{len(h1)} different H1 headings", {"h1": [_clip(t) for t in h1[:10]]})
+
+
+# -- images, language, viewport, content ---------------------------------------------------
+
+
+def _needs_alt(image: Resource) -> bool:
+    if image.kind != "image" or image.alt is not None or image.decorative or not image.src:
+        return False
+    return not (image.width in _PIXEL and image.height in _PIXEL)
+
+
+@rule(
+    "ONP011",
+    "image-without-alt",
+    severity="warning",
+    group="{count} pages have images without alt text",
+)
+def image_without_alt(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Images without an `alt` attribute.
+
+    ## What it does
+    Flags indexable pages with `<img>` elements that have no `alt` attribute at all.
+    `alt=""` (a deliberately decorative image), images hidden from assistive technology
+    (`role="presentation"`, `aria-hidden="true"`) and 1×1 tracking pixels are not flagged.
+
+    ## Why it matters
+    Alt text is the most important information Google has about an image for image
+    search, it serves as anchor text when the image is a link, and screen readers read it
+    out: without it the image is invisible to search and to blind visitors.
+
+    ## How to fix
+    Add a short, descriptive `alt` to each meaningful image (product name and variant, what
+    the photo shows); use `alt=""` for purely decorative images.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<img [^>]*>' | grep -v 'alt='` prints nothing.
+
+    ## Source
+    Google Search Central: "Google image SEO best practices" (alt text); "Link best
+    practices for Google" (image links).
+    """
+    missing = [r for r in page.resources if _needs_alt(r)]
+    if missing and searchable(page, site):
+        yield Hit(
+            page.url,
+            f"{len(missing)} images without alt text",
+            {"count": len(missing), "images": sorted({r.src for r in missing})[:MAX_LISTED]},
+        )
+
+
+@rule("ONP014", "thin-content", severity="notice", group="{count} pages have thin content")
+def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An indexable page has very little text (a tool convention).
+
+    ## What it does
+    Counts the visible words of indexable HTML pages (navigation and footer included) and
+    flags pages below `thin_content_words` (default 200, configurable). Pages already
+    reported as soft 404s (HTTP005) are not repeated here.
+
+    ## Why it matters
+    Word count is not a ranking factor, but pages with next to no content often end up
+    "crawled, currently not indexed" or treated as soft 404s, and they dilute the site's
+    quality. Placeholder pages ("coming soon") are the usual cause.
+
+    ## How to fix
+    Add the content the page is meant to have, merge it into a fuller page (redirect), or
+    keep it out of the index (`noindex`) until it is ready.
+
+    ## How to verify
+    `seoaudit audit <url> --max-pages 1 --select ONP014` no longer lists the page.
+
+    ## Source
+    Google statements on word count (Search Engine Roundtable, 2020); Google Search
+    Central: "Troubleshoot Google Search crawling errors" (soft 404: no main content).
+    """
+    threshold = limits(site).thin_content_words
+    if page.word_count >= threshold or not searchable(page, site):
+        return
+    if page.url in soft_404s(site):
+        return
+    yield Hit(
+        page.url,
+        f"{page.word_count} words of visible text (under {threshold})",
+        {"words": page.word_count, "threshold": threshold},
+    )
+
+
+@rule(
+    "ONP015",
+    "missing-html-lang",
+    severity="notice",
+    group="{count} pages have {cause}",
+)
+def missing_html_lang(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The `<html>` element has no `lang` attribute, or one that is not a language tag.
+
+    ## What it does
+    Flags indexable HTML pages whose `<html>` has no `lang`, an empty one, or a value that
+    is not shaped like a BCP 47 tag (`en_US` with an underscore, `english`).
+
+    ## Why it matters
+    Google detects the language from the text and ignores `lang`, hence a notice; but Bing
+    uses it as a language signal, screen readers need it to pronounce the text, and
+    browsers use it for translation offers and hyphenation.
+
+    ## How to fix
+    Set `<html lang="en">` (or `en-GB`, `de`, ...) to the page's language in the base
+    template.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<html[^>]*'` shows a `lang` such as `lang="en"`.
+
+    ## Source
+    Google Search Central: "Meta tags and attributes that Google supports" (lang is not
+    used); RFC 5646 (language tags); Bing Webmaster blog on language signals (2011).
+    """
+    if not searchable(page, site):
+        return
+    lang = (page.lang or "").strip()
+    if not lang:
+        yield Hit(page.url, "No lang attribute on <html>", {"lang": page.lang}, cause="no lang")
+    elif not _LANG.match(lang):
+        yield Hit(
+            page.url,
+            f"lang={_clip(lang, 40)!r} is not a language tag",
+            {"lang": lang},
+            cause="an invalid lang",
+        )
+
+
+def _viewport_problem(content: str | None) -> tuple[str, bool] | None:
+    """(what is wrong, is it only an accessibility notice) for a viewport value."""
+    if content is None:
+        return "no viewport meta tag", False
+    fields: dict[str, str] = {}
+    for part in re.split(r"[,;]", content.lower()):
+        key, _, value = part.partition("=")
+        fields[key.strip()] = value.strip()
+    if "width" not in fields and "initial-scale" not in fields:
+        return "viewport without width or initial-scale", False
+    if fields.get("user-scalable") in ("no", "0"):
+        return "viewport disables zooming (user-scalable=no)", True
+    try:
+        if float(fields.get("maximum-scale", "5")) < 2:
+            return "viewport limits zooming (maximum-scale below 2)", True
+    except ValueError:
+        pass
+    return None
+
+
+@rule("ONP016", "viewport-problem", severity="warning", group="{count} pages: {cause}")
+def viewport_problem(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """No `<meta name="viewport">`, one without a width, or one that disables zooming.
+
+    ## What it does
+    Flags indexable HTML pages with no viewport meta tag, or one that sets neither `width`
+    nor `initial-scale` (warnings, as Lighthouse checks), and pages that disable or limit
+    zooming with `user-scalable=no` or a `maximum-scale` below 2 (a notice: accessibility).
+
+    ## Why it matters
+    Without a viewport, phones render the page at desktop width and shrink it: text is
+    unreadable without zooming. Google indexes the mobile version of pages, and disabling
+    zoom locks out visitors who need larger text.
+
+    ## How to fix
+    Add `<meta name="viewport" content="width=device-width, initial-scale=1">` to the base
+    template's `<head>`; drop `user-scalable=no` and low `maximum-scale` values.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<meta name="viewport"[^>]*'` shows `width=device-width`.
+
+    ## Source
+    Google Search Central: "Meta tags and attributes that Google supports" (viewport);
+    "Mobile-first indexing best practices"; Lighthouse "viewport" audit.
+    """
+    problem = _viewport_problem(page.viewport)
+    if problem is not None and searchable(page, site):
+        what, accessibility = problem
+        yield Hit(
+            page.url,
+            what[:1].upper() + what[1:],
+            {"viewport": page.viewport},
+            cause=what,
+            severity="notice" if accessibility else None,
+        )
+
+
+@rule(
+    "ONP017",
+    "mixed-content",
+    severity="warning",
+    group="{count} https pages load http resources",
+)
+def mixed_content(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An https page loads scripts, styles, frames or images over plain http.
+
+    ## What it does
+    Flags https HTML pages referencing `http://` subresources. Scripts, stylesheets and
+    iframes make it an error (browsers block them, so the page breaks); images alone are a
+    warning (browsers upgrade or show them with a "not secure" sign). Plain links to http
+    pages are not mixed content.
+
+    ## Why it matters
+    Blocked scripts and styles break layout and features for every visitor; Google may
+    prefer the http version of a page whose https version depends on insecure resources.
+
+    ## How to fix
+    Load every resource over https (or root-relative paths); as a safety net send
+    `Content-Security-Policy: upgrade-insecure-requests`.
+
+    ## How to verify
+    The browser console shows no "Mixed Content" messages;
+    `curl -s <url> | grep -Eo '(src|href)="http://[^"]*"'` lists only links, not resources.
+
+    ## Source
+    W3C "Mixed Content"; Chromium mixed content autoupgrade; Google Search Central: "How to
+    specify a canonical URL" (https preference exceptions).
+    """
+    if not page.url.startswith("https://") or page.status != 200 or not page.is_html:
+        return
+    insecure = [r for r in page.resources if r.url is not None and r.url.startswith("http://")]
+    if not insecure:
+        return
+    blocked = [r for r in insecure if r.kind in _BLOCKABLE]
+    yield Hit(
+        page.url,
+        f"{len(insecure)} resources loaded over http"
+        + (f" ({len(blocked)} blocked by browsers)" if blocked else ""),
+        {
+            "resources": [{"kind": r.kind, "url": r.url} for r in insecure[:MAX_LISTED]],
+            "blocked": len(blocked),
+        },
+        severity="error" if blocked else None,
+    )
+
+
+def _answer(site: Site, url: str) -> tuple[int | None, str | None, int, str | None] | None:
+    """(final status, final URL, redirects, error) of ``url``, crawled or checked; None
+    when the audit never asked."""
+    if site.status(url) is not None or site.state(url) == "done":
+        chain = site.redirect_chain(url)
+        return chain.final_status, chain.final_url, len(chain.hops), chain.error
+    check = site.check(url)
+    if check is None:
+        return None
+    return check.status, check.final_url, check.redirects, check.error
+
+
+@rule("ONP018", "http-not-redirected-to-https", severity="warning", scope="site")
+def http_not_redirected_to_https(site: Site) -> Iterator[Hit]:
+    """The site is not on https, or its http URLs answer 200 instead of redirecting.
+
+    ## What it does
+    Looks at each start page and its twin on the other scheme (fetched once after the
+    crawl): an https site whose http home page answers 200 instead of redirecting to
+    https; an http site whose https version works but is not redirected to; an http site
+    with no working https at all. Hosts on a non-standard port or the loopback
+    (development servers) are not checked.
+
+    ## Why it matters
+    https is a page experience signal and browsers mark http pages "not secure". When
+    both schemes answer 200 the site exists twice: links and signals split between the
+    copies, and visitors typing the bare domain land on the insecure one.
+
+    ## How to fix
+    Serve the site over https with a valid certificate, redirect every http URL to its
+    https twin with a 301 (or 308), then enable HSTS.
+
+    ## How to verify
+    `curl -sI http://<host>/` answers 301 with `Location: https://<host>/`.
+
+    ## Source
+    Google Search Central: "Understanding page experience" (https); "How to specify a
+    canonical URL" (Google prefers https, redirect http to https).
+    """
+    for start in site.start_urls:
+        chain = site.redirect_chain(start)
+        final = chain.final_url
+        if final is None or chain.final_status != 200:
+            continue
+        secure = final.startswith("https://")
+        twin = ("http://" if secure else "https://") + final.partition("://")[2]
+        answer = _answer(site, twin)
+        if answer is None:
+            continue
+        status, reached, redirects, error = answer
+        evidence = {"twin": twin, "status": status, "final_url": reached, "error": error}
+        if secure and status == 200 and redirects == 0:
+            yield Hit(twin, f"{twin} answers 200 instead of redirecting to https", evidence)
+        elif not secure and status == 200 and reached and reached.startswith("https://"):
+            yield Hit(final, f"The site answers on https but {final} does not redirect", evidence)
+        elif not secure and (error is not None or (status is not None and status >= 400)):
+            what = error or f"status {status}"
+            yield Hit(final, f"The site is not on https ({twin}: {what})", evidence)

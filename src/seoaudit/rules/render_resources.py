@@ -1,0 +1,172 @@
+"""Rendering resources (RES): CSS, JavaScript and images a page needs but Google may not
+fetch.
+
+Each resource is judged by the robots.txt of its own host (``Site.robots_file``): the
+site's, or a resource host's that the crawl read after the crawl (crawl/probe.py reads the
+few hosts serving most CSS/JS). A resource on a host whose robots.txt was not read is
+not judged. One robots.txt line blocking resources on many pages is one issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from seoaudit.access import decide, origin_of
+from seoaudit.models import PageFacts, Resource
+from seoaudit.robots import RobotsFile
+from seoaudit.rules.registry import Hit, rule
+
+if TYPE_CHECKING:
+    from seoaudit.site import Site
+
+CLIENT_RENDERED_WORDS = 50  # raw HTML with fewer words depends on its scripts to show content
+MAX_LISTED = 20
+
+
+@lru_cache(maxsize=65536)
+def _blocked_by(robots_file: RobotsFile, token: str, url: str) -> str | None:
+    """The cause ("<robots.txt> line N: rule") when ``token`` may not fetch ``url``."""
+    allowed, line, text = decide(robots_file, token, url)
+    if allowed:
+        return None
+    if line is None:
+        return f"{robots_file.url}: {robots_file.reason}"
+    return f"{robots_file.url} line {line}: {text}"
+
+
+def _blocked_resources(
+    page: PageFacts, site: Site, token: str, kinds: tuple[str, ...]
+) -> dict[str, list[Resource]]:
+    """cause -> the page's resources of ``kinds`` that robots.txt disallows for ``token``."""
+    found: dict[str, list[Resource]] = {}
+    files: dict[str, RobotsFile | None] = {}  # per origin, for this page
+    for resource in page.resources:
+        if resource.url is None or resource.kind not in kinds:
+            continue
+        host = origin_of(resource.url)
+        if host not in files:
+            files[host] = site.robots_file(resource.url)
+        robots_file = files[host]
+        if robots_file is None:
+            continue  # that host's robots.txt was not read: cannot judge
+        if robots_file.robots is None and site.is_internal(resource.url):
+            continue  # the site's own robots.txt is unreachable: ROB001 reports it
+        cause = _blocked_by(robots_file, token, resource.url)
+        if cause is not None:
+            found.setdefault(cause, []).append(resource)
+    return found
+
+
+def _renders(page: PageFacts) -> bool:
+    return (
+        page.is_html
+        and page.status == 200
+        and (page.robots is None or page.robots.allowed)
+        and bool(page.resources)
+    )
+
+
+@rule(
+    "RES001",
+    "render-resource-disallowed",
+    severity="warning",
+    group="{count} pages need CSS/JS that robots.txt disallows ({cause})",
+)
+def render_resource_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A stylesheet or script the page needs is disallowed for Googlebot by robots.txt.
+
+    ## What it does
+    Checks every stylesheet and script of a crawlable 200 HTML page against the
+    robots.txt of the resource's own host (for other hosts, the crawl reads the robots.txt
+    of the few that serve most resources). Pages whose resources one robots.txt line
+    blocks form one issue. It is an error when a script is blocked on a page whose raw
+    HTML has almost no text (under 50 words): the page then depends on that script to show
+    anything.
+
+    ## Why it matters
+    Google renders pages like a browser and does not fetch disallowed files: layout and
+    mobile-friendliness are judged without the CSS, and content or links inserted by a
+    blocked script do not exist for Google.
+
+    ## How to fix
+    Allow the asset paths for Googlebot: a longer `Allow: /assets/` (or `Allow: /*.css$`,
+    `Allow: /*.js$`) beats a shorter `Disallow`. For a CDN, fix the CDN host's robots.txt.
+
+    ## How to verify
+    `seoaudit robots <resource URL> --as googlebot` prints "allowed".
+
+    ## Source
+    Google Search Central: "SEO Starter Guide" (let Google see your page as a user
+    does); "Understand the JavaScript SEO basics"; "How Google interprets the robots.txt
+    specification".
+    """
+    if not _renders(page):
+        return
+    token = site.run.crawler_token or "googlebot"
+    for cause, resources in _blocked_resources(page, site, token, ("stylesheet", "script")).items():
+        needs_script = page.word_count < CLIENT_RENDERED_WORDS and any(
+            r.kind == "script" for r in resources
+        )
+        first = resources[0]
+        yield Hit(
+            page.url,
+            f"{len(resources)} stylesheet/script file(s) disallowed for {token}, e.g. {first.url}",
+            {
+                "resources": [{"kind": r.kind, "url": r.url} for r in resources[:MAX_LISTED]],
+                "robots": cause,
+                "raw_html_words": page.word_count,
+                "verify": f"seoaudit robots {first.url} --as {token}",
+            },
+            cause=cause,
+            severity="error" if needs_script else None,
+        )
+
+
+@rule(
+    "RES002",
+    "image-disallowed",
+    severity="warning",
+    group="{count} pages show images that robots.txt disallows ({cause})",
+)
+def image_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Images on the page are disallowed for Googlebot-Image by robots.txt.
+
+    ## What it does
+    Checks every `<img>` of a crawlable 200 HTML page against the robots.txt of the
+    image's host, for Googlebot-Image (which follows the Googlebot group when no group
+    names it). Pages whose images one robots.txt line blocks form one issue.
+
+    ## Why it matters
+    Disallowed images cannot appear in Google Images or Discover and cannot back rich
+    results: structured-data images must be crawlable.
+
+    ## How to fix
+    Allow the image paths (a longer `Allow:` rule, or remove the `Disallow`); for an
+    image CDN, check the CDN host's robots.txt too.
+
+    ## How to verify
+    `seoaudit robots <image URL> --as googlebot-image` prints "allowed".
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (images must be
+    crawlable and indexable); "Google Images best practices".
+    """
+    if not _renders(page):
+        return
+    token = site.run.crawler_token or "googlebot"
+    if token == "googlebot":
+        token = "googlebot-image"
+    for cause, resources in _blocked_resources(page, site, token, ("image",)).items():
+        first = resources[0]
+        yield Hit(
+            page.url,
+            f"{len(resources)} image(s) disallowed for {token}, e.g. {first.url}",
+            {
+                "images": [r.url for r in resources[:MAX_LISTED]],
+                "robots": cause,
+                "verify": f"seoaudit robots {first.url} --as {token}",
+            },
+            cause=cause,
+        )

@@ -1,0 +1,362 @@
+"""Server speed and page weight (PERF): what a crawler can measure without a browser.
+
+Owns the speed KPI (``speed_summary``: time to first byte and download time, p50/p75/p95,
+overall and per section) and the rules built on the same measurements: slow responses,
+heavy HTML, uncompressed responses, render-blocking resources in the head and images
+without dimensions. Field metrics (LCP, INP, CLS) need real browsers and are not guessed.
+
+Timings come from the fetcher: ``ttfb`` is the time to the final response's first byte
+(connection set-up included, queueing for politeness excluded) and ``download`` the time
+from that byte to the end of the body. Redirect hops are not pages and are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+from seoaudit.config import GOOGLEBOT_HTML_LIMIT
+from seoaudit.models import PageFacts, Resource, Severity
+from seoaudit.rules.common import limits, searchable
+from seoaudit.rules.registry import Hit, rule
+
+if TYPE_CHECKING:
+    from seoaudit.site import PageSummary, Site
+
+COMPRESS_MIN_BYTES = 1024  # smaller responses gain little from compression
+MAX_SECTIONS = 20  # sections listed in the speed KPI, largest first
+MAX_LISTED = 20
+# Text formats worth compressing (binary formats such as images are compressed already).
+COMPRESSIBLE = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/ld+json",
+        "application/xml",
+        "text/xml",
+        "image/svg+xml",
+        "text/plain",
+    }
+)
+_SUMMARY: WeakKeyDictionary[Site, dict[str, Any]] = WeakKeyDictionary()
+
+
+# -- the KPI -----------------------------------------------------------------------------
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    """p50/p75/p95/max in milliseconds by the nearest-rank method (deterministic)."""
+    if not values:
+        return {"p50": None, "p75": None, "p95": None, "max": None}
+    ordered = sorted(values)
+
+    def rank(q: float) -> float:
+        return round(ordered[max(math.ceil(q * len(ordered)) - 1, 0)] * 1000, 1)
+
+    return {"p50": rank(0.5), "p75": rank(0.75), "p95": rank(0.95), "max": rank(1.0)}
+
+
+def _section(url: str) -> str:
+    """The first path segment ("/products/"), or "/" for pages at the root."""
+    path = urlsplit(url).path
+    first, sep, _ = path.lstrip("/").partition("/")
+    return f"/{first}/" if sep and first else "/"
+
+
+def _measured(site: Site) -> list[PageSummary]:
+    return [
+        s
+        for s in site.summaries()
+        if s.status == 200 and s.is_html and s.ttfb is not None and site.is_internal(s.url)
+    ]
+
+
+def speed_summary(site: Site) -> dict[str, Any]:
+    """The speed KPI of a run: TTFB and download time of HTML pages answering 200, as
+    p50/p75/p95/max in milliseconds, overall and per section (first path segment), with
+    how many pages are slow by the configured thresholds. Built once per Site."""
+    found = _SUMMARY.get(site)
+    if found is not None:
+        return found
+    thresholds = limits(site)
+    pages = _measured(site)
+    sections: dict[str, list[PageSummary]] = defaultdict(list)
+    for page in pages:
+        sections[_section(page.url)].append(page)
+
+    def block(group: list[PageSummary]) -> dict[str, Any]:
+        return {
+            "pages": len(group),
+            "ttfb_ms": _percentiles([p.ttfb for p in group if p.ttfb is not None]),
+            "download_ms": _percentiles([p.download for p in group if p.download is not None]),
+        }
+
+    largest = sorted(sections.items(), key=lambda item: (-len(item[1]), item[0]))
+    found = {
+        **block(pages),
+        "slow_pages": sum(1 for p in pages if (p.ttfb or 0) * 1000 > thresholds.slow_ttfb_ms),
+        "thresholds_ms": {
+            "slow": thresholds.slow_ttfb_ms,
+            "very_slow": thresholds.very_slow_ttfb_ms,
+        },
+        "sections": {name: block(group) for name, group in largest[:MAX_SECTIONS]},
+    }
+    _SUMMARY[site] = found
+    return found
+
+
+# -- rules -------------------------------------------------------------------------------
+
+
+@rule("PERF002", "slow-response", severity="warning", group="{count} pages answer slowly{cause}")
+def slow_response(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """HTML pages take long to send their first byte (time to first byte).
+
+    ## What it does
+    Measures each HTML page's time to first byte (TTFB) and flags pages above
+    `slow_ttfb_ms` (default 800 ms, web.dev's "good" limit) as a notice, above
+    `very_slow_ttfb_ms` (default 1,800 ms, "poor") as a warning. When the median page of
+    the whole site is that slow, every slow page is a warning (median over 800 ms) or an
+    error (median over 1,800 ms): the server, not one page, is the problem. The download
+    time after the first byte is reported next to it. One measurement per page: confirm
+    with repeated requests before acting on a single slow page.
+
+    ## Why it matters
+    Google crawls less when a server answers slowly, so new and changed pages are picked
+    up later; TTFB is also the first part of Largest Contentful Paint, a Core Web Vital
+    that visitors feel directly.
+
+    ## How to fix
+    Cache rendered pages (server or CDN), optimise slow database queries and backend
+    calls, and serve from a CDN close to visitors.
+
+    ## How to verify
+    `curl -s -o /dev/null -w '%{time_starttransfer}\\n' <url>` prints under 0.8 seconds,
+    several times in a row.
+
+    ## Source
+    Google Search Central: "Optimize your crawl budget" (response times and crawl capacity);
+    web.dev and the web-vitals library (TTFB thresholds 800 ms / 1,800 ms).
+    """
+    if page.status != 200 or not page.is_html or page.ttfb is None or page.hops:
+        return
+    thresholds = limits(site)
+    ms = page.ttfb * 1000
+    if ms <= thresholds.slow_ttfb_ms or not site.is_internal(page.url):
+        return
+    median = speed_summary(site)["ttfb_ms"]["p50"] or 0.0
+    severity: Severity = "warning" if ms > thresholds.very_slow_ttfb_ms else "notice"
+    cause = None
+    if median > thresholds.very_slow_ttfb_ms:
+        severity, cause = "error", f" (median TTFB {median:.0f} ms: the whole site is slow)"
+    elif median > thresholds.slow_ttfb_ms:
+        severity, cause = "warning", f" (median TTFB {median:.0f} ms: the whole site is slow)"
+    download = page.download * 1000 if page.download is not None else None
+    yield Hit(
+        page.url,
+        f"First byte after {ms:.0f} ms (threshold {thresholds.slow_ttfb_ms} ms)",
+        {
+            "ttfb_ms": round(ms, 1),
+            "download_ms": None if download is None else round(download, 1),
+            "site_median_ttfb_ms": median,
+            "threshold_ms": thresholds.slow_ttfb_ms,
+        },
+        cause=cause,
+        severity=severity,
+    )
+
+
+@rule(
+    "PERF004",
+    "uncompressed-response",
+    severity="notice",
+    group="{count} responses uncompressed ({cause})",
+)
+def uncompressed_response(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Text responses (HTML, CSS, JavaScript, JSON, XML, SVG) sent without compression.
+
+    ## What it does
+    Flags responses of a compressible type larger than 1 KB that came back without a
+    `Content-Encoding` (gzip, deflate or br), although the crawler asked for compression
+    (`Accept-Encoding: gzip, deflate, br`). One issue per host: it is a server setting.
+
+    ## Why it matters
+    Uncompressed HTML is typically 3 to 5 times larger on the wire: slower pages on mobile
+    networks and more bytes for every crawl.
+
+    ## How to fix
+    Enable Brotli and gzip for text types in the web server or CDN.
+
+    ## How to verify
+    `curl -sI -H 'Accept-Encoding: gzip, br' <url> | grep -i content-encoding` shows gzip
+    or br.
+
+    ## Source
+    Google crawling docs: "Overview of Google crawlers and fetchers" (supported content
+    encodings); Lighthouse "Enable text compression".
+    """
+    if (
+        page.status != 200
+        or page.content_type not in COMPRESSIBLE
+        or page.size <= COMPRESS_MIN_BYTES
+    ):
+        return
+    encoding = (page.content_encoding or "").strip().lower()
+    if encoding and encoding != "identity":
+        return
+    host = urlsplit(page.url).netloc
+    yield Hit(
+        page.url,
+        f"{page.size:,} bytes of {page.content_type} sent uncompressed",
+        {"bytes": page.size, "content_type": page.content_type},
+        cause=host,
+    )
+
+
+@rule("PERF006", "heavy-html", severity="notice", group="{count} pages have heavy HTML ({cause})")
+def heavy_html(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The HTML document is very large; over 2 MB Googlebot ignores the rest.
+
+    ## What it does
+    Flags HTML pages whose uncompressed size is above `heavy_html_kb` (default 1,024 KB,
+    a tool convention) as a notice, and above 2 MB as an error: Googlebot reads only the
+    first 2 MB of an HTML file.
+
+    ## Why it matters
+    Past 2 MB, content, links and structured data at the end of the page are invisible to
+    Google Search. Below that, heavy HTML (inline data blobs, huge menus, embedded images)
+    still slows every page view and crawl.
+
+    ## How to fix
+    Move inline data and images to separate cacheable files, paginate long lists, and trim
+    repeated markup such as mega-menus rendered several times.
+
+    ## How to verify
+    `curl -s <url> | wc -c` (uncompressed bytes) is below the threshold.
+
+    ## Source
+    Google Search Central: "Googlebot" (2 MB fetch limit, 2026); Lighthouse "Avoid
+    enormous network payloads" (tool convention).
+    """
+    if page.status != 200 or not page.is_html:
+        return
+    kb = page.size / 1024
+    if page.size > GOOGLEBOT_HTML_LIMIT:
+        yield Hit(
+            page.url,
+            f"HTML is {kb:,.0f} KB: Googlebot reads only the first 2 MB",
+            {"bytes": page.size, "truncated": page.truncated},
+            cause="over Googlebot's 2 MB",
+            severity="error",
+        )
+    elif kb > limits(site).heavy_html_kb:
+        yield Hit(
+            page.url,
+            f"HTML is {kb:,.0f} KB (threshold {limits(site).heavy_html_kb} KB)",
+            {"bytes": page.size},
+            cause=f"over {limits(site).heavy_html_kb} KB",
+        )
+
+
+@rule(
+    "PERF007",
+    "render-blocking-resources",
+    severity="notice",
+    group="{count} pages block rendering with {cause}",
+)
+def render_blocking_resources(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Scripts (and many stylesheets) in `<head>` block the first paint.
+
+    ## What it does
+    Flags indexable pages with classic `<script src>` in `<head>` without `async`, `defer`
+    or `type="module"`, or with more render-blocking stylesheets than
+    `render_blocking_stylesheets` (default 2; a stylesheet is blocking unless its `media`
+    excludes screens). Pages sharing the same blocking files (one template) form one issue.
+
+    ## Why it matters
+    The browser stops rendering until each blocking file has downloaded and run, which
+    delays the first paint and Largest Contentful Paint, most on slow mobile networks.
+
+    ## How to fix
+    Add `defer` (or `async`) to scripts, inline the critical CSS and load the rest
+    asynchronously, and merge small stylesheets.
+
+    ## How to verify
+    `curl -s <url> | sed -n '/<head/,/<\\/head>/p' | grep -E '<script[^>]+src'` shows only
+    scripts with `defer`, `async` or `type="module"`.
+
+    ## Source
+    Lighthouse "Eliminate render-blocking resources".
+    """
+    blocking = [r for r in page.resources if r.render_blocking]
+    scripts = [r for r in blocking if r.kind == "script"]
+    styles = [r for r in blocking if r.kind == "stylesheet"]
+    allowed = limits(site).render_blocking_stylesheets
+    if not scripts and len(styles) <= allowed:
+        return
+    if not searchable(page, site):
+        return
+    flagged = scripts + (styles if len(styles) > allowed else [])
+    names = sorted({r.url or r.src for r in flagged})
+    cause = ", ".join(names)
+    if len(cause) > 160:
+        cause = cause[:159] + "…"
+    yield Hit(
+        page.url,
+        f"{len(scripts)} blocking scripts and {len(styles)} blocking stylesheets in <head>",
+        {
+            "scripts": [r.url or r.src for r in scripts][:MAX_LISTED],
+            "stylesheets": [r.url or r.src for r in styles][:MAX_LISTED],
+        },
+        cause=cause,
+    )
+
+
+def _lacks_size(image: Resource) -> bool:
+    return image.kind == "image" and bool(image.src) and not (image.width and image.height)
+
+
+@rule(
+    "PERF008",
+    "image-without-dimensions",
+    severity="notice",
+    group="{count} pages have images without width and height",
+)
+def image_without_dimensions(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Images without `width` and `height` attributes (layout shift risk).
+
+    ## What it does
+    Flags indexable pages with `<img>` elements missing the `width` or the `height`
+    attribute. Sizes set only in CSS (`aspect-ratio`) cannot be seen without a browser, so
+    treat this as a hint to check.
+
+    ## Why it matters
+    Without dimensions the browser cannot reserve space, so the page jumps as images load:
+    Cumulative Layout Shift, a Core Web Vital, and misplaced clicks for visitors.
+
+    ## How to fix
+    Add the image's intrinsic `width` and `height` attributes (CSS can still scale it with
+    `height: auto`), or reserve space with `aspect-ratio`.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<img [^>]*>' | grep -v 'height='` prints nothing.
+
+    ## Source
+    web.dev "Optimize Cumulative Layout Shift"; Lighthouse "Use explicit width and height
+    on image elements".
+    """
+    missing = [r for r in page.resources if _lacks_size(r)]
+    if missing and searchable(page, site):
+        yield Hit(
+            page.url,
+            f"{len(missing)} images without width and height",
+            {"count": len(missing), "images": sorted({r.src for r in missing})[:MAX_LISTED]},
+        )

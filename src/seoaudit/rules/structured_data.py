@@ -1,0 +1,861 @@
+"""Structured data (SD): markup that parses, speaks schema.org, and carries what Google's
+rich results require; whether it can show at all (indexable page, crawlable images, values
+visible on the page).
+
+Every rule reads one shared analysis of the page (``structured.analysis``): the graph of
+JSON-LD and Microdata nodes, the rich-result items and their requirement check. Value
+checks (prices, dates, ratings, breadcrumbs, URLs) are in ``structured_values``.
+Requirements are data: ``seoaudit/data/google_rich_results.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from seoaudit.config import CrawlSettings
+from seoaudit.crawl.checks import collector
+from seoaudit.extract.visible import MAX_VALUE, probe_key
+from seoaudit.models import PageFacts, Severity
+from seoaudit.rules.registry import Hit, rule
+from seoaudit.structured.analysis import analyse, cause
+from seoaudit.structured.graph import Node
+from seoaudit.structured.requirements import Missing, requirements
+from seoaudit.structured.vocab import vocabulary
+
+if TYPE_CHECKING:
+    from seoaudit.site import Site
+
+IMAGE_PROPERTIES = ("image", "logo", "thumbnailUrl")
+MAX_IMAGES = 10  # structured-data image URLs checked per page
+EXCERPT = 40  # characters shown each side of a JSON syntax error
+MAX_SUGGESTIONS = 50  # unknown types or properties reported per page (hostile pages)
+
+# Properties whose @id reference must resolve on the page for Google to connect the items
+# (G-SD-POLICIES "multiple items", G-SD-MERCHANT return policy by @id).
+LINKING_PROPERTIES = frozenset(
+    {
+        "author",
+        "publisher",
+        "creator",
+        "brand",
+        "offers",
+        "review",
+        "aggregateRating",
+        "itemReviewed",
+        "hasMerchantReturnPolicy",
+        "shippingDetails",
+        "video",
+        "image",
+        "logo",
+        "location",
+        "hiringOrganization",
+        "organizer",
+        "performer",
+        "provider",
+        "breadcrumb",
+        "mainEntity",
+        "itemListElement",
+        "item",
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The image collector: URLs the crawl checks after the crawl (read back by SD017)
+# ---------------------------------------------------------------------------------------
+
+
+def _image_urls(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value.strip()
+    elif isinstance(value, list):
+        for item in value[:MAX_IMAGES]:
+            yield from _image_urls(item)
+    elif isinstance(value, dict):
+        for key in ("url", "contentUrl"):
+            found = value.get(key)
+            if isinstance(found, str):
+                yield found.strip()
+
+
+@collector("sd-image")
+def structured_data_images(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
+    """``image``, ``logo`` and ``thumbnailUrl`` URLs (absolute http(s)) of the page's
+    structured data, at most ``MAX_IMAGES`` per page."""
+    del settings
+    found: list[str] = []
+    for block in page.structured_data:
+        stack = [block.data]
+        budget = 500
+        while stack and budget > 0 and len(found) < MAX_IMAGES:
+            budget -= 1
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    if key in IMAGE_PROPERTIES:
+                        found.extend(
+                            url
+                            for url in _image_urls(value)
+                            if url.lower().startswith(("http://", "https://"))
+                        )
+                    if isinstance(value, (dict, list)):
+                        stack.append(value)
+    return list(dict.fromkeys(found))[:MAX_IMAGES]
+
+
+# ---------------------------------------------------------------------------------------
+# Syntax and vocabulary
+# ---------------------------------------------------------------------------------------
+
+
+def _excerpt(raw: str, line: int | None, column: int | None) -> str:
+    """The text around a syntax error, on one line: what comes before it shows the cause
+    (a trailing comma before ``}``)."""
+    if line is None or column is None:
+        return " ".join(raw.split())[: 2 * EXCERPT]
+    lines = raw.splitlines(keepends=True)
+    if not 1 <= line <= len(lines):
+        return ""
+    offset = sum(len(text) for text in lines[: line - 1]) + column - 1
+    before = " ".join(raw[max(0, offset - 4 * EXCERPT) : offset].split())[-EXCERPT:]
+    after = " ".join(raw[offset : offset + 2 * EXCERPT].split())[: EXCERPT // 2]
+    return f"{before} >>> {after}"
+
+
+@rule(
+    "SD001",
+    "unparsable-json-ld",
+    severity="error",
+    group="{count} pages have a JSON-LD block that does not parse ({cause})",
+)
+def unparsable_json_ld(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """JSON-LD block is not valid JSON: the whole block is ignored.
+
+    ## What it does
+    Flags every `<script type="application/ld+json">` whose content fails strict JSON
+    parsing (trailing comma, missing comma or bracket, single quotes, comments, `NaN`,
+    HTML entities, two objects without an array), with the line and column inside the
+    block and an excerpt around the error. An empty block is a warning: there is nothing
+    to read, which usually means a template variable rendered empty.
+
+    ## Why it matters
+    A block that does not parse is discarded whole: none of its items can earn a rich
+    result, and Search Console lists it under "Unparsable structured data". Google's
+    parser tolerates a few syntax slips, other consumers (Bing, social networks, AI
+    crawlers) do not; treat every strict failure as an error.
+
+    ## How to fix
+    Generate JSON-LD with a JSON encoder (`json.dumps`, `JSON.stringify`, your
+    framework's JSON filter), never by concatenating strings, and escape `</` as `<\\/`
+    inside the script.
+
+    ## How to verify
+    `curl -s <url>` and paste the block into a JSON validator (or `python -m json.tool`);
+    Google's Rich Results Test shows the item without a parsing error.
+
+    ## Source
+    Google Search Central: "General structured data guidelines"; Search Console help:
+    "Unparsable structured data report".
+    """
+    del site
+    block_number = 0
+    for index, block in enumerate(page.structured_data):
+        if block.format != "json-ld":
+            continue
+        block_number += 1
+        if block.error is None:
+            continue
+        evidence: dict[str, object] = {
+            "item": f"{index}:$",
+            "type": "JSON-LD",
+            "block": block_number,
+            "error": block.error,
+            "line": block.line,
+            "column": block.column,
+        }
+        if not block.raw.strip():
+            yield Hit(
+                page.url,
+                f"JSON-LD block {block_number} is empty",
+                evidence,
+                cause=cause("JSON-LD", "empty block"),
+                severity="warning",
+            )
+            continue
+        excerpt = _excerpt(block.raw, block.line, block.column)
+        evidence["excerpt"] = excerpt
+        where = f" at line {block.line}, column {block.column}" if block.line else ""
+        yield Hit(
+            page.url,
+            f"JSON-LD block {block_number} does not parse: {block.error}{where}: {excerpt!r}",
+            evidence,
+            cause=cause("JSON-LD", block.error),
+        )
+
+
+@rule(
+    "SD003",
+    "json-ld-context-invalid",
+    severity="error",
+    group="{count} pages have JSON-LD whose @context is not schema.org ({cause})",
+)
+def json_ld_context_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """JSON-LD has no `@context`, or one that does not resolve to schema.org.
+
+    ## What it does
+    Flags each top-level JSON-LD object (or `@graph` wrapper) that carries types but no
+    `@context`, or a context that was meant as schema.org but does not resolve to it:
+    `schema.org` without a scheme, a type URL such as `https://schema.org/Product`,
+    `www.schema.org`, or a misspelt host. Accepted: `https://schema.org` and
+    `http://schema.org` with or without a trailing slash, schema.org's context file, and
+    objects or arrays that map to it (`@vocab`, a prefix). JSON-LD written for another
+    vocabulary entirely is left alone.
+
+    ## Why it matters
+    Without the schema.org context, `Product` and `name` are not schema.org terms: the
+    block describes nothing Google's rich results can use.
+
+    ## How to fix
+    Put `"@context": "https://schema.org"` on every top-level object, or once on the
+    `@graph` wrapper.
+
+    ## How to verify
+    `curl -s <url>` shows the context on each block; the Rich Results Test detects the
+    items.
+
+    ## Source
+    Google Search Central: "Introduction to structured data markup" (examples); W3C
+    JSON-LD 1.1, section 3.1 "The Context".
+    """
+    del site
+    analysis = analyse(page)
+    seen: set[str] = set()
+    for problem in analysis.graph.contexts:
+        block = page.structured_data[problem.block]
+        if problem.verdict == "other-vocabulary" or not block.types:
+            continue  # another vocabulary, or JSON that is not structured data at all
+        if problem.verdict == "missing":
+            message, key = "JSON-LD has no @context", "@context missing"
+        else:
+            message = f"JSON-LD @context {problem.value!r} does not resolve to schema.org"
+            key = f"@context {problem.value!r}"
+        if key in seen:
+            continue
+        seen.add(key)
+        yield Hit(
+            page.url,
+            message + " (use https://schema.org)",
+            {
+                "item": f"{problem.block}:{problem.path}",
+                "type": block.types[0],
+                "block": problem.block + 1,
+                "context": problem.value,
+            },
+            cause=cause("JSON-LD", key),
+        )
+
+
+@rule(
+    "SD004",
+    "unknown-schema-type",
+    severity="warning",
+    group="{count} pages use a @type schema.org does not define ({cause})",
+)
+def unknown_schema_type(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """`@type` is not a schema.org type (a typo such as `Prodcut` or `Organisation`).
+
+    ## What it does
+    Checks every `@type` (JSON-LD) and `itemtype` (Microdata) against a pinned copy of the
+    schema.org vocabulary (core, pending and extensions, shipped with seoaudit) and
+    suggests the closest type. An error when the suggestion is a type Google builds rich
+    results from (the item was meant for one), a warning otherwise. Types written as IRIs
+    of other vocabularies are left alone.
+
+    ## Why it matters
+    An unknown type is ignored: the item and everything inside it earn no rich result.
+    Type names are case-sensitive.
+
+    ## How to fix
+    Use the exact schema.org type, the most specific that applies (`Restaurant`, not
+    `LocalBusiness`, when it is one).
+
+    ## How to verify
+    `seoaudit rules explain SD004`; the type's page exists at `https://schema.org/<Type>`;
+    the Rich Results Test detects the item.
+
+    ## Source
+    schema.org vocabulary (pinned: see `scripts/build_schemaorg.py`); Google Search
+    Central: "General structured data guidelines" (specificity).
+    """
+    del site
+    vocab = vocabulary()
+    reqs = requirements()
+    analysis = analyse(page)
+    seen: set[str] = set()
+    for node in analysis.graph.nodes:
+        if not node.schema:
+            continue
+        for name in node.types:
+            if vocab.is_type(name) or name in seen or len(seen) >= MAX_SUGGESTIONS:
+                continue
+            seen.add(name)
+            suggestion = vocab.suggest_type(name)
+            hint = f" (did you mean {suggestion}?)" if suggestion else ""
+            rich = suggestion is not None and reqs.is_rich_result_type((suggestion,))
+            yield Hit(
+                page.url,
+                f"Unknown @type {name!r}{hint}",
+                analysis.evidence(node, unknown_type=name, suggestion=suggestion),
+                cause=cause("", f"unknown @type {name}"),
+                severity="error" if rich else None,
+            )
+
+
+def _skip_properties(types: tuple[str, ...]) -> bool:
+    """Role nodes carry the property they qualify (``"author": {"@type": "Role",
+    "author": ...}``); data types and unknown types have no property list to check."""
+    vocab = vocabulary()
+    return (
+        not types
+        or any(not vocab.is_type(t) for t in types)
+        or any(vocab.is_a(t, "Role") or vocab.is_a(t, "DataType") for t in types)
+    )
+
+
+@rule(
+    "SD005",
+    "property-not-in-type",
+    severity="notice",
+    group="{count} pages use a property the type does not define ({cause})",
+)
+def property_not_in_type(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Property is not defined by schema.org for the node's type (or is not schema.org).
+
+    ## What it does
+    Checks each property of each node against the properties schema.org allows on its
+    types and their parents (pinned vocabulary), and says where it probably belongs:
+    a misspelling (`descripton`) or one level down (`Product.price` belongs in
+    `offers.price`). A warning when the property is one Google's rich results need
+    (a misplaced required property), a notice otherwise. Role nodes, `-input`/`-output`
+    action constraints and properties of other vocabularies are not checked.
+
+    ## Why it matters
+    Google ignores properties the type does not define: a price written on the Product
+    instead of its Offer is a price Google never reads.
+
+    ## How to fix
+    Move the value to the nested object that defines it, or fix the spelling (property
+    names are case-sensitive).
+
+    ## How to verify
+    The type's page `https://schema.org/<Type>` lists the property; the Rich Results Test
+    shows the value under the right object.
+
+    ## Source
+    schema.org vocabulary (pinned: see `scripts/build_schemaorg.py`); Google Search
+    Central: "Product snippet structured data".
+    """
+    del site
+    vocab = vocabulary()
+    key_properties = requirements().key_properties
+    analysis = analyse(page)
+    graph = analysis.graph
+    seen: set[tuple[str, str]] = set()
+    for node in graph.nodes:
+        types = graph.types(node)
+        if not node.schema or _skip_properties(types):
+            continue
+        allowed: set[str] = set()
+        for name in types:
+            allowed |= vocab.properties(name)
+        for prop in node.props:
+            if (
+                prop in allowed
+                or ":" in prop
+                or "/" in prop
+                or prop.endswith(("-input", "-output"))
+            ):
+                continue
+            label = analysis.label(node)
+            where = analysis.path(node, prop)
+            if (label, where) in seen or len(seen) >= MAX_SUGGESTIONS:
+                continue
+            seen.add((label, where))
+            suggestion = vocab.suggest_property(types, prop)
+            known = vocab.is_property(prop)
+            what = f"not a property of {'/'.join(types)}" if known else "not a schema.org property"
+            hint = f" (did you mean {suggestion}?)" if suggestion else ""
+            needed = suggestion is not None and suggestion.rsplit(".", 1)[-1] in key_properties
+            yield Hit(
+                page.url,
+                f"{label}: {where} is {what}{hint}",
+                analysis.evidence(node, property=prop, suggestion=suggestion),
+                cause=cause(label, f"unknown property {where}"),
+                severity="warning" if needed else None,
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# Google's requirements
+# ---------------------------------------------------------------------------------------
+
+
+def _missing(page: PageFacts, level: str) -> Iterator[tuple[Node, list[Missing]]]:
+    """(first item, what the items of one type lack at ``level``) per item type: one
+    finding per type and page, and one per property for required ones."""
+    analysis = analyse(page)
+    by_type: dict[str, tuple[Node, list[Missing]]] = {}
+    for item in analysis.items:
+        for missing in analysis.evaluations[id(item)].missing:
+            if missing.level == level:
+                entry = by_type.setdefault(item.label, (item, []))
+                if all(m.path != missing.path for m in entry[1]):
+                    entry[1].append(missing)
+    yield from by_type.values()
+
+
+def _also(missing: Missing) -> str:
+    return f"; or {', '.join(missing.alternatives)}" if missing.alternatives else ""
+
+
+@rule(
+    "SD006",
+    "rich-result-required-property-missing",
+    severity="error",
+    group="{count} pages lack a property their rich result requires ({cause})",
+)
+def required_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Rich-result item lacks a property Google requires: the item is not eligible.
+
+    ## What it does
+    Checks each rich-result item (a top-level node, a `@graph` member, a `mainEntity`)
+    of the types Google supports (Product with its Offer, AggregateOffer, Review and
+    AggregateRating; Article, NewsArticle, BlogPosting; BreadcrumbList; Organization;
+    LocalBusiness; Event; Recipe; JobPosting; VideoObject; SoftwareApplication; Review;
+    Dataset; Course) against Google's required properties, including nested ones
+    (`offers.priceCurrency` for merchant listings), "one of" groups and `@id` links. The
+    table is data: `seoaudit/data/google_rich_results.toml`. Pages sharing a missing
+    property form one issue (the template that renders them).
+
+    ## Why it matters
+    Without every required property the item is ineligible for its rich result (price,
+    rating stars, event dates, breadcrumb trail in search results).
+
+    ## How to fix
+    Add the property with a valid value in the template that renders the markup, or
+    remove markup you cannot complete.
+
+    ## How to verify
+    `seoaudit audit <url> --max-pages 1 --select SD006` reports nothing; Google's Rich
+    Results Test shows the item as valid.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (completeness) and the
+    feature pages named in each finding's `doc`.
+    """
+    del site
+    analysis = analyse(page)
+    for item, missing in _missing(page, "required"):
+        for entry in missing:
+            yield Hit(
+                page.url,
+                f"{item.label}: {entry.path} missing (required for {entry.feature}{_also(entry)})",
+                analysis.evidence(
+                    item,
+                    property=entry.path,
+                    alternatives=list(entry.alternatives),
+                    feature=entry.feature,
+                    doc=entry.doc,
+                ),
+                cause=cause(item.label, f"{entry.path} missing"),
+            )
+
+
+@rule(
+    "SD007",
+    "rich-result-recommended-property-missing",
+    severity="notice",
+    group="{count} pages lack properties their rich result recommends ({cause})",
+)
+def recommended_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Rich-result item lacks a property Google recommends: eligible, but a weaker result.
+
+    ## What it does
+    Checks each rich-result item against the main recommended properties of its feature
+    (the Rich Results Test shows them as non-critical issues), from the same data table
+    as SD006. One finding per item type and page lists every missing property, so each
+    type forms one issue ("Product: recommended properties missing").
+
+    ## Why it matters
+    Recommended properties make a fuller result (ratings, availability, dates, images);
+    the item still shows without them, hence a notice.
+
+    ## How to fix
+    Add the property where the information exists on the page; do not invent it.
+
+    ## How to verify
+    `seoaudit audit <url> --max-pages 1 --select SD007` reports nothing; the Rich Results
+    Test lists no missing optional field for the item.
+
+    ## Source
+    Google Search Central: "General structured data guidelines"; the feature pages named
+    in each finding's `doc`.
+    """
+    del site
+    analysis = analyse(page)
+    for item, missing in _missing(page, "recommended"):
+        names = list(dict.fromkeys(m.path + _also(m).replace("; or ", " or ") for m in missing))
+        yield Hit(
+            page.url,
+            f"{item.label}: recommended {', '.join(names)} missing ({missing[0].feature})",
+            analysis.evidence(
+                item,
+                missing=[m.path for m in missing],
+                feature=missing[0].feature,
+                doc=missing[0].doc,
+            ),
+            cause=cause(item.label, "recommended properties missing"),
+        )
+
+
+@rule(
+    "SD022",
+    "retired-rich-result-type",
+    severity="notice",
+    group="{count} pages use markup for a rich result Google no longer shows ({cause})",
+)
+def retired_rich_result_type(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Markup for a rich result Google retired: valid, harmless, but it shows nothing.
+
+    ## What it does
+    Reports items of features Google no longer shows: FAQ (`FAQPage`, not shown since
+    7 May 2026), How-to (`HowTo`), fact check (`ClaimReview`), `SpecialAnnouncement`,
+    estimated salary, learning video, book actions, and the sitelinks search box
+    (`WebSite` with a `SearchAction`). They are reported as retired, never checked for
+    missing properties. The list is data (`google_rich_results.toml`).
+
+    ## Why it matters
+    The markup earns nothing in Google Search; effort spent maintaining it is better
+    spent elsewhere (it may still serve other consumers).
+
+    ## How to fix
+    Keep it only if another consumer uses it; otherwise remove it, or use a supported
+    type for the content.
+
+    ## How to verify
+    `seoaudit rules explain SD022` lists the retired features; Google's "Structured data
+    markup that Google Search supports" gallery no longer lists them.
+
+    ## Source
+    Google Search Central: "FAQ structured data" (deprecation notice); "Changes to HowTo
+    and FAQ rich results" (2023); "Simplifying the search results page" (June 2025);
+    "Robots meta tag specifications" (nositelinkssearchbox unused).
+    """
+    del site
+    analysis = analyse(page)
+    reqs = requirements()
+    seen: set[str] = set()
+    for item in analysis.items:
+        for retired in reqs.retired_features(analysis.graph, item):
+            if retired.name in seen:
+                continue
+            seen.add(retired.name)
+            yield Hit(
+                page.url,
+                f"{retired.type}: {retired.feature} is retired: {retired.status}",
+                analysis.evidence(item, feature=retired.feature, doc=retired.doc),
+                cause=cause(retired.type, f"{retired.feature} retired"),
+            )
+
+
+@rule(
+    "SD019",
+    "broken-id-reference",
+    severity="warning",
+    group="{count} pages link structured-data items by an @id defined nowhere ({cause})",
+)
+def broken_id_reference(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An `@id` reference points at no node on the page, or one `@id` names two
+    different things.
+
+    ## What it does
+    Follows every reference `{"@id": "..."}` written for a property that links items
+    (author, publisher, offers, review, hasMerchantReturnPolicy, breadcrumb, mainEntity,
+    ...) and flags those whose target is defined by no node in any block of the page.
+    References resolve relative to the page URL, across blocks; a reference to the page
+    itself is fine. Also flags an `@id` defined twice with unrelated types (a Product and
+    an Offer sharing one `@id`).
+
+    ## Why it matters
+    Google connects items only through `@id`s defined on the same page: an unresolved
+    reference leaves e.g. the return policy or the publisher unattached, and required
+    properties behind it are missing.
+
+    ## How to fix
+    Define each referenced node once on the page (or nest it in place) and reuse its
+    exact `@id`.
+
+    ## How to verify
+    `curl -s <url>` shows a node with that `@id`; the Rich Results Test shows the linked
+    object nested.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (multiple items, `@id`);
+    "Merchant listing structured data" (return policy by `@id`).
+    """
+    del site
+    analysis = analyse(page)
+    graph = analysis.graph
+    own = {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+    seen: set[str] = set()
+    for node, prop, target in graph.refs:
+        if prop not in LINKING_PROPERTIES or target in graph.by_id or target in own:
+            continue
+        key = analysis.path(node, prop)
+        if key in seen:
+            continue
+        seen.add(key)
+        label = analysis.label(node)
+        yield Hit(
+            page.url,
+            f"{label}: {key} references @id {target!r}, defined nowhere on the page",
+            analysis.evidence(node, property=key, target=target),
+            cause=cause(label, f"{key} references an undefined @id"),
+        )
+    vocab = vocabulary()
+    for target, definitions in graph.by_id.items():
+        typed = [d for d in definitions if d.types]
+        clash = any(
+            not any(vocab.is_a(x, y) or vocab.is_a(y, x) for x in a.types for y in b.types)
+            for i, a in enumerate(typed)
+            for b in typed[i + 1 :]
+        )
+        if clash:
+            kinds = sorted({t for d in typed for t in d.types})
+            yield Hit(
+                page.url,
+                f"@id {target!r} is defined as unrelated types: {', '.join(kinds)}",
+                analysis.evidence(typed[0], target=target, types=kinds),
+                cause=cause("", f"one @id for {' and '.join(kinds)}"),
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# Whether the markup can show: the page, its images, its visible content
+# ---------------------------------------------------------------------------------------
+
+
+@rule(
+    "SD016",
+    "rich-result-markup-not-indexable",
+    severity="warning",
+    group="{count} pages carry rich-result markup that can never show ({cause})",
+)
+def markup_on_non_indexable_page(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Rich-result markup on a page that is noindex or blocked by robots.txt.
+
+    ## What it does
+    Flags pages with rich-result items (see SD006 for the types) that Google may not
+    index: a `noindex` (meta or header) or a robots.txt block (seen when the crawl ran
+    with `--ignore-robots`).
+
+    ## Why it matters
+    A page that is not indexed shows no rich result, whatever its markup. A warning, not
+    an error: the noindex or block itself is reported by the indexing and robots.txt
+    rules at their own severity; here the markup is only inert (remove it, or lift the
+    block if the page should rank).
+
+    ## How to fix
+    Lift the noindex or robots.txt block if the page should appear in search, or drop
+    the markup from the template of pages that never will.
+
+    ## How to verify
+    `seoaudit robots <url>` allows the URL and `curl -sI <url>` shows no noindex
+    `X-Robots-Tag`; the page source has no robots meta noindex.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (access: do not block
+    pages with structured data with robots.txt or noindex).
+    """
+    analysis = analyse(page)
+    reqs = requirements()
+    rich = [i for i in analysis.items if reqs.is_rich_result_type(analysis.graph.types(i))]
+    if not rich:
+        return
+    reason = site.indexability(page.url)
+    if reason not in ("noindex", "blocked-by-robots"):
+        return
+    types = sorted({i.label for i in rich})
+    yield Hit(
+        page.url,
+        f"{', '.join(types)} markup on a page Google may not index ({reason})",
+        analysis.evidence(rich[0], types=types, indexability=reason),
+        cause=cause("", f"rich-result markup on {reason} pages"),
+    )
+
+
+@rule(
+    "SD017",
+    "structured-data-image-unavailable",
+    severity="warning",
+    group="{count} pages point their structured data at images Google cannot fetch ({cause})",
+)
+def structured_data_image_unavailable(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """`image`, `logo` or `thumbnailUrl` does not answer 200, is blocked, or is not an image.
+
+    ## What it does
+    Reads the post-crawl check of each image URL of the page's structured data (absolute
+    http(s) URLs, at most 10 per page) and flags those answering an error status or a
+    network error, disallowed for the crawler by robots.txt, or answering an HTML page
+    instead of an image. An error where the image is required (Recipe `image`, merchant
+    listing `image`, VideoObject `thumbnailUrl`), a warning otherwise. Image URLs that were
+    not checked (the check budget `--max-checks` ran out) are not flagged.
+
+    ## Why it matters
+    Google shows only images it can crawl and index: a broken image can cost the rich
+    result its picture, or the whole result where the image is required.
+
+    ## How to fix
+    Point the markup at a live, crawlable image URL (JPEG, PNG, WebP, GIF, SVG, AVIF) and
+    allow it in robots.txt.
+
+    ## How to verify
+    `curl -sI <image-url>` answers 200 with an `image/*` content type;
+    `seoaudit robots <image-url>` allows it.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (images); "Recipe" and
+    "Video" structured data pages (required images).
+    """
+    analysis = analyse(page)
+    graph = analysis.graph
+    seen: set[str] = set()
+    for node in graph.nodes:
+        for prop in IMAGE_PROPERTIES:
+            urls: list[str] = []
+            for value in node.props.get(prop, []):
+                if isinstance(value, str):
+                    urls.append(value.strip())
+                elif isinstance(value, Node):
+                    urls.extend(
+                        v.strip()
+                        for key in ("url", "contentUrl")
+                        for v in value.props.get(key, [])
+                        if isinstance(v, str)
+                    )
+            for url in urls:
+                if url in seen or not url.lower().startswith(("http://", "https://")):
+                    continue
+                seen.add(url)
+                result = site.check(url)
+                if result is None:
+                    continue  # not checked: say nothing rather than guess
+                if not result.ok:
+                    problem = f"answers {result.status}" if result.status else result.error
+                elif result.robots_allowed is False:
+                    problem = "is disallowed by robots.txt"
+                elif (result.content_type or "").startswith("text/html"):
+                    problem = "answers an HTML page, not an image"
+                else:
+                    continue
+                label = analysis.label(node)
+                where = analysis.path(node, prop)
+                required = prop in analysis.required_here(node)
+                severity: Severity | None = "error" if required else None
+                yield Hit(
+                    page.url,
+                    f"{label}: {where} {url} {problem}",
+                    analysis.evidence(
+                        node, property=where, image=url, status=result.status, error=result.error
+                    ),
+                    cause=cause(label, f"{where} {problem}"),
+                    severity=severity,
+                )
+
+
+# Values that must be on the page (G-SD-POLICIES: mark up only visible content).
+_VISIBLE_TEXT = {"Product": "name", "Event": "name", "JobPosting": "title"}
+_PRICES = ("price", "lowPrice")
+
+
+@rule(
+    "SD015",
+    "marked-up-content-not-visible",
+    severity="warning",
+    group="{count} pages mark up values their visible text does not show ({cause})",
+)
+def marked_up_content_not_visible(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Product name or price, Event name or JobPosting title absent from the visible text.
+
+    ## What it does
+    Compares key values of rich-result items with the page's visible text as served
+    (before JavaScript runs): a Product's `name` and its offers' `price`, an Event's
+    `name`, a JobPosting's `title`. Text is compared case-folded with punctuation
+    ignored (a name counts as shown when all its words appear); a price counts as shown
+    when any number on the page has the same value, whatever its format (`$1,299.00`,
+    `1.299,00 €`).
+
+    ## Why it matters
+    Google's guidelines forbid marking up content readers cannot see; a price in the
+    markup that differs from the page is a common cause of merchant-listing
+    disapprovals and of structured-data manual actions.
+
+    ## How to fix
+    Render the same name and price in the HTML as in the markup (from one source of
+    truth), or remove the stale value from the markup. Prices filled in by JavaScript
+    after load are not seen here: render them server-side.
+
+    ## How to verify
+    `curl -s <url>` shows the name and price in the page text.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (content: mark up only
+    visible content); "Merchant listing structured data".
+    """
+    del site
+    analysis = analyse(page)
+    graph = analysis.graph
+    visible: dict[str, bool] = {}
+    for block in page.structured_data:
+        visible.update(block.visible)
+    if not visible:
+        return
+    vocab = vocabulary()
+    for item in analysis.items:
+        types = graph.types(item)
+        kind = next(
+            (k for k in _VISIBLE_TEXT for t in types if vocab.is_a(t, k) and t != "ProductGroup"),
+            None,
+        )
+        if kind is None:
+            continue
+        label = item.label
+        prop = _VISIBLE_TEXT[kind]
+        for value in graph.values(item, prop)[:1]:
+            if isinstance(value, str) and visible.get(probe_key("t", value[:MAX_VALUE])) is False:
+                yield Hit(
+                    page.url,
+                    f"{label}: {prop} {value!r} does not appear in the page's visible text",
+                    analysis.evidence(item, property=prop, value=value),
+                    cause=cause(label, f"{prop} not in the visible text"),
+                )
+        if kind != "Product":
+            continue
+        prices = [
+            value
+            for offer in graph.children(item, "offers")
+            for key in _PRICES
+            for value in graph.values(offer, key)
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        ]
+        known = [visible.get(probe_key("n", str(p)[:MAX_VALUE])) for p in prices]
+        if prices and all(k is False for k in known):
+            yield Hit(
+                page.url,
+                f"{label}: price {prices[0]!r} does not appear in the page's visible text",
+                analysis.evidence(item, property="offers.price", value=str(prices[0])),
+                cause=cause(label, "offers.price not in the visible text"),
+            )

@@ -1,0 +1,182 @@
+"""CI-native reports: JUnit XML, GitLab Code Quality, GitHub annotations, the Markdown job
+summary and SARIF; escaping of crawled text; GitHub's per-step limits; determinism."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import date
+from typing import Any
+
+from seoaudit import gate
+from seoaudit.config import Budget, Kpi, Settings, Suppression
+from seoaudit.models import Finding, Issue, Report, RunInfo, ScoreInputs
+from seoaudit.report import WRITERS, github, markdown
+
+SITE = "https://shop.example"
+HOSTILE = "Title | with ::error::pwned\n::warning::x <b>&amp; *bold* `code`\x00\x1b[31m"
+
+
+def _finding(rule: str, path: str, severity: str, message: str = "problem") -> Finding:
+    return Finding(
+        rule=rule,
+        name="a-problem",
+        severity=severity,  # type: ignore[arg-type]
+        url=SITE + path,
+        message=message,
+    )
+
+
+def _report(findings: list[Finding], **settings: Any) -> Report:
+    run = RunInfo(
+        run_id="20260601-000000-shop",
+        tool_version="0.1.0",
+        start_urls=[SITE + "/"],
+        state="complete",
+        pages_fetched=40,
+    )
+    issues = [
+        Issue(
+            id=f"i{n}",
+            rule=f.rule,
+            name=f.name,
+            severity=f.severity,
+            title=f.message,
+            count=1,
+            sample_urls=[f.url],
+            impact=float(100 - n),
+            priority="P1",
+            score=ScoreInputs(severity_weight=10, affected=1, page_value_sum=1, formula="x"),
+        )
+        for n, f in enumerate(findings)
+    ]
+    report = Report(run=run, findings=findings, issues=issues, summary={"kpis": {}})
+    result = gate.evaluate(report, Settings(**settings), today=date(2026, 6, 1))
+    report.gate = result.model_dump(mode="json")
+    return report
+
+
+def _render(fmt: str, report: Report) -> str:
+    out = io.StringIO()
+    WRITERS[fmt](report, out)
+    return out.getvalue()
+
+
+def _mixed() -> Report:
+    findings = [_finding("HTTP002", f"/p/{i}", "error", HOSTILE) for i in range(25)]
+    findings += [_finding("HTTP001", f"/w/{i}", "warning") for i in range(3)]
+    findings.append(_finding("HTTP006", "/legacy/x", "notice"))
+    return _report(
+        findings,
+        budgets=[
+            Budget(name="server errors", rules=["HTTP002"], max_count=0),
+            Budget(name="chains", rules=["HTTP006"], max_count=0, level="warn"),
+        ],
+        kpis=[Kpi(metric="indexable_share", min=0.9)],
+        suppress=[Suppression(urls="/legacy/", reason="old")],
+    )
+
+
+def test_every_ci_format_is_deterministic_and_registered() -> None:
+    report = _mixed()
+    for fmt in ("junit", "gitlab", "github", "markdown", "sarif"):
+        assert _render(fmt, report) == _render(fmt, report)
+
+
+def test_junit_one_test_case_per_check_with_top_urls() -> None:
+    root = ET.fromstring(_render("junit", _mixed()))
+    suite = root.find("testsuite")
+    assert suite is not None
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(cases) == {
+        "no error-or-worse findings",
+        "server errors",
+        "chains",
+        "indexable share",
+    }
+    failure = cases["server errors"].find("failure")
+    assert failure is not None and failure.get("message") == "25 findings > 0"
+    assert f"HTTP002 {SITE}/p/" in (failure.text or "")
+    assert "\x00" not in (failure.text or "") and "\x1b" not in (failure.text or "")
+    assert cases["chains"].find("failure") is None  # warn level: passes, says WARN
+    assert cases["chains"].find("system-out") is not None
+    # suppressed: the chain on /legacy/ does not count
+    assert "0 findings" in (cases["chains"].findtext("system-out") or "")
+    assert cases["indexable share"].find("skipped") is not None  # nothing measured
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("4", "2", "1")
+
+
+def test_junit_inconclusive_run_is_an_error_case() -> None:
+    report = _mixed()
+    report.run.state = "failed"
+    report.run.message = "no start URL could be fetched"
+    report.gate = gate.evaluate(report, Settings()).model_dump(mode="json")
+    root = ET.fromstring(_render("junit", report))
+    assert root.get("errors") == "1"
+    error = root.find("testsuite/testcase/error")
+    assert error is not None and error.get("message") == "no start URL could be fetched"
+
+
+def test_gitlab_code_quality_entries() -> None:
+    entries = json.loads(_render("gitlab", _mixed()))
+    assert len(entries) == 28  # the suppressed finding is left out
+    first = entries[0]
+    assert set(first) >= {"description", "check_name", "fingerprint", "severity", "location"}
+    assert first["severity"] == "critical" and first["check_name"] == "HTTP002"
+    assert first["location"] == {"path": "/p/0", "lines": {"begin": 1}}
+    assert len({e["fingerprint"] for e in entries}) == 28
+    assert "\n" not in first["description"] and "\x00" not in first["description"]
+
+
+def test_github_annotations_respect_the_per_step_limits_and_escape() -> None:
+    text = _render("github", _mixed())
+    lines = text.splitlines()
+    commands = [line for line in lines if line.startswith("::")]
+    assert sum(1 for c in commands if c.startswith("::error ")) == github.PER_KIND
+    assert sum(1 for c in commands if c.startswith("::warning ")) <= github.PER_KIND
+    assert commands[0].startswith("::error title=SEO severity failed%3A")
+    # crawled text can neither end the command nor start a new one
+    assert not any(line.startswith(("::error::", "::warning::")) for line in lines)
+    assert all(line.startswith(("::", "seoaudit")) for line in lines)
+    assert "more annotation(s) not shown" in lines[-1]
+    assert github.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_github_with_a_clean_run_prints_only_the_verdict() -> None:
+    text = _render("github", _report([]))
+    assert text == f"seoaudit PASS: {SITE}/ (run 20260601-000000-shop)\n"
+
+
+def test_markdown_summary_escapes_cells_and_stays_small() -> None:
+    text = _render("markdown", _mixed())
+    assert text.startswith("## ❌ seoaudit: fail")
+    assert "| ❌ | server errors | error | 25 findings \\> 0 |" in text
+    rows = [line for line in text.splitlines() if "HTTP002" in line and line.startswith("| error")]
+    assert rows and all(row.count(" | ") == 3 for row in rows)  # the pipe in the title is escaped
+    assert "<b>" not in text and "\x1b" not in text
+    assert len(text.encode()) < markdown.MAX_BYTES
+    huge = _report([_finding("HTTP002", f"/{i}", "error", "x" * 400) for i in range(3000)])
+    assert len(markdown.render(huge).encode()) <= markdown.MAX_BYTES + 100
+
+
+def test_sarif_results_with_fingerprints_and_suppressions() -> None:
+    log = json.loads(_render("sarif", _mixed()))
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["name"] == "seoaudit"
+    assert len(run["results"]) == 29
+    first = run["results"][0]
+    assert first["level"] == "error" and "seoaudit/v1" in first["partialFingerprints"]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == f"{SITE}/p/0"
+    assert run["results"][-1]["suppressions"] == [{"kind": "external", "status": "accepted"}]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
+
+
+def test_reports_without_a_gate_result_use_the_default_gate() -> None:
+    report = _report([_finding("HTTP002", "/a", "error")])
+    report.gate = None
+    root = ET.fromstring(_render("junit", report))
+    assert root.get("failures") == "1"
+    assert "seoaudit FAIL" in _render("github", report)

@@ -1,0 +1,233 @@
+"""Configuration as code (configfile.py): finding the file, merging the layers (defaults <
+file < flags < SEOAUDIT_* environment), errors that name the key, and `config show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from seoaudit.cli import app
+from seoaudit.configfile import ConfigError, effective, find_config, load, show
+
+SAMPLE = """
+start_urls = ["https://www.example.com/"]
+select = ["HTTP", "ROB"]
+fail_on = "warning"
+
+[crawl]
+max-pages = 500
+concurrency = 4
+
+[gate]
+baseline = "seo/baseline.txt"
+
+[crawler_policy]
+googlebot-image = "block"
+
+[per_url_ignores]
+"/legacy/" = ["HTTP001"]
+
+[severity_overrides]
+HTTP006 = "notice"
+
+[[budgets]]
+rules = ["HTTP001"]
+max_new = 0
+
+[[kpis]]
+metric = "indexable_share"
+min = 0.9
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_file_is_found_in_a_parent_folder_and_read(tmp_path: Path) -> None:
+    _write(tmp_path, "seoaudit.toml", SAMPLE)
+    work = tmp_path / "sub" / "dir"
+    work.mkdir(parents=True)
+    loaded = load(env={}, cwd=work)
+    settings = loaded.settings
+    assert loaded.file == tmp_path / "seoaudit.toml"
+    assert settings.start_urls == ["https://www.example.com/"]
+    assert settings.crawl.max_pages == 500  # kebab-case key accepted
+    assert settings.crawler_policy == {"googlebot-image": "block"}  # user keys kept as written
+    assert settings.per_url_ignores == {"/legacy/": ["HTTP001"]}
+    assert settings.budgets[0].max_new == 0
+    assert settings.kpis[0].metric == "indexable_share"
+    # paths in a file are relative to the file's folder
+    assert settings.gate.baseline == (tmp_path / "seo" / "baseline.txt").resolve()
+    assert loaded.sources["crawl.max_pages"] == "seoaudit.toml"
+    assert loaded.sources.get("crawl.retries") is None  # a default
+
+
+def test_pyproject_tool_table_and_precedence_within_a_folder(tmp_path: Path) -> None:
+    _write(
+        tmp_path, "pyproject.toml", '[project]\nname = "x"\n[tool.seoaudit]\nfail_on = "notice"\n'
+    )
+    assert load(env={}, cwd=tmp_path).settings.fail_on == "notice"
+    _write(tmp_path, "seoaudit.toml", 'fail_on = "warning"\n')
+    assert find_config(tmp_path) == tmp_path / "seoaudit.toml"  # seoaudit.toml wins
+    # a pyproject.toml without [tool.seoaudit] is not a config file
+    other = tmp_path / "other"
+    _write(other, "pyproject.toml", '[project]\nname = "y"\n')
+    assert find_config(other) == tmp_path / "seoaudit.toml"
+
+
+def test_flags_override_the_file_and_the_environment_overrides_both(tmp_path: Path) -> None:
+    _write(tmp_path, "seoaudit.toml", SAMPLE)
+    flags = {"crawl.max_pages": (50, "--max-pages"), "fail_on": ("error", "--fail-on")}
+    env = {"SEOAUDIT_CRAWL__MAX_PAGES": "7", "SEOAUDIT_SELECT": "HTTP001 ROB008"}
+    loaded = load(env=env, cwd=tmp_path, flags=flags)
+    assert loaded.settings.crawl.max_pages == 7
+    assert loaded.sources["crawl.max_pages"] == "env SEOAUDIT_CRAWL__MAX_PAGES"
+    assert loaded.settings.fail_on == "error"
+    assert loaded.sources["fail_on"] == "flag --fail-on"
+    assert loaded.settings.select == ["HTTP001", "ROB008"]  # whitespace-separated list
+    assert loaded.settings.crawl.concurrency == 4  # untouched keys of a section survive
+
+
+def test_environment_values_json_lists_tables_and_empty(tmp_path: Path) -> None:
+    env = {
+        "SEOAUDIT_START_URLS": '["https://a.example/", "b.example"]',
+        "SEOAUDIT_BUDGETS": '[{"rules": ["HTTP"], "max_count": 3, "level": "warn"}]',
+        "SEOAUDIT_CRAWL__MAX_DEPTH": "",  # empty: unset (a missing CI secret expands to "")
+        "SEOAUDIT_CRAWL__IGNORE_ROBOTS": "true",
+        "SEOAUDIT_NOT_A_SETTING": "1",
+    }
+    loaded = load(env=env, cwd=tmp_path)
+    assert loaded.settings.start_urls == ["https://a.example/", "https://b.example/"]
+    assert loaded.settings.budgets[0].level == "warn"
+    assert loaded.settings.crawl.max_depth is None
+    assert loaded.settings.crawl.ignore_robots is True
+    assert loaded.warnings == ["ignoring unknown environment variable SEOAUDIT_NOT_A_SETTING"]
+    with pytest.raises(ConfigError, match="SEOAUDIT_BUDGETS: invalid JSON"):
+        load(env={"SEOAUDIT_BUDGETS": "[{"}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[crawl]\nmax_pagez = 3\n", "seoaudit.toml: crawl.max_pagez: unknown key"),
+        ("[crawl]\nmax_pages = 0\n", "seoaudit.toml: crawl.max_pages: Input should be greater"),
+        ('fail_on = "sometimes"\n', "seoaudit.toml: fail_on: Input should be"),
+        ("[[budgets]]\nrules = ['HTTP']\n", "budgets.0: a budget needs max_count"),
+        ("[[budgets]]\nurls = '('\nmax_count = 1\n", "budgets.0.urls: invalid regular expression"),
+        ("[[suppress]]\nrules = ['HTTP']\n", "suppress.0.reason: Field required"),
+        ("[[kpis]]\nmetric = 'ttfb_p95_ms'\n", "kpis.0: a KPI needs min or max"),
+        ("select = [\n", "seoaudit.toml: invalid TOML"),
+        ("[crawl]\nauth = { user = 'u', password = 'p' }\n", "credentials are never read"),
+    ],
+)
+def test_invalid_files_name_the_file_and_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    _write(tmp_path, "seoaudit.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load(env={}, cwd=tmp_path)
+    assert expected in str(info.value)
+
+
+def test_bad_start_url_and_missing_explicit_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="env SEOAUDIT_START_URLS: start_urls: 'ftp://x'"):
+        load(env={"SEOAUDIT_START_URLS": "ftp://x"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="not found"):
+        load(config=Path("nope.toml"), env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="not found"):
+        load(env={"SEOAUDIT_CONFIG": "nope.toml"}, cwd=tmp_path)
+
+
+def test_isolated_ignores_files(tmp_path: Path) -> None:
+    _write(tmp_path, "seoaudit.toml", 'fail_on = "notice"\n')
+    loaded = load(env={}, cwd=tmp_path, isolated=True)
+    assert loaded.file is None and loaded.settings.fail_on == "error"
+
+
+# -- secrets --------------------------------------------------------------------------------
+
+PASSWORD = "pw-Secret-4711"  # a test value
+
+
+def test_credentials_come_from_the_environment_and_are_never_shown(tmp_path: Path) -> None:
+    env = {
+        "SEOAUDIT_START_URLS": "https://staging.example/ https://www.staging.example/",
+        "SEOAUDIT_AUTH_USER": "seo-bot",
+        "SEOAUDIT_AUTH_PASSWORD": PASSWORD,
+    }
+    loaded = load(env=env, cwd=tmp_path)
+    auth = loaded.settings.crawl.auth
+    assert auth is not None
+    assert auth.password.get_secret_value() == PASSWORD
+    assert auth.origins == ["https://staging.example", "https://www.staging.example"]
+    for text in (
+        json.dumps(loaded.settings.public_dict()),
+        loaded.settings.model_dump_json(),
+        repr(loaded.settings),
+        str(loaded.settings),
+        show(loaded),
+        json.dumps(effective(loaded)),
+    ):
+        assert PASSWORD not in text and "seo-bot" not in text
+    assert "credentials are set" in show(loaded)
+    assert effective(loaded)["sources"]["crawl.auth"].startswith("env SEOAUDIT_AUTH_USER")
+
+
+def test_combined_auth_variable_and_its_errors(tmp_path: Path) -> None:
+    base = {"SEOAUDIT_START_URLS": "https://x.example/"}
+    loaded = load(env={**base, "SEOAUDIT_AUTH": f"bot:{PASSWORD}:x"}, cwd=tmp_path)
+    assert loaded.settings.crawl.auth is not None
+    assert loaded.settings.crawl.auth.password.get_secret_value() == f"{PASSWORD}:x"
+    with pytest.raises(ConfigError, match="SEOAUDIT_AUTH_PASSWORD is empty"):
+        load(env={**base, "SEOAUDIT_AUTH_USER": "bot"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="user:password"):
+        load(env={**base, "SEOAUDIT_AUTH": "no-colon"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="environment only"):
+        load(env=base, cwd=tmp_path, flags={"crawl.auth": ({"user": "u"}, "--auth")})
+    with pytest.raises(ConfigError, match="SEOAUDIT_AUTH_USER"):
+        load(env={**base, "SEOAUDIT_CRAWL__AUTH": "x"}, cwd=tmp_path)
+    # no credentials at all (e.g. a fork's pull request without secrets): no auth
+    assert load(env={**base, "SEOAUDIT_AUTH_USER": ""}, cwd=tmp_path).settings.crawl.auth is None
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_config_show_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, "seoaudit.toml", SAMPLE)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["config", "show"],
+        env={"SEOAUDIT_CRAWL__RETRIES": "0", "SEOAUDIT_AUTH": f"bot:{PASSWORD}"},
+    )
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("max_pages = 500") and "# seoaudit.toml" in line for line in lines)
+    assert any(
+        line.startswith("retries = 0") and "env SEOAUDIT_CRAWL__RETRIES" in line for line in lines
+    )
+    assert any(line.startswith("fail_on = ") and "# seoaudit.toml" in line for line in lines)
+    as_json = runner.invoke(app, ["config", "show", "--format", "json"], env={})
+    data = json.loads(as_json.output)
+    assert data["settings"]["crawl"]["max_pages"] == 500
+    assert data["sources"]["crawl.per_host"] == "default"
+
+
+def test_invalid_config_is_exit_code_2_with_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path, "seoaudit.toml", "[crawl]\nmax_pagez = 3\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in (["config", "show"], ["audit", "http://127.0.0.1:9/"], ["check", "latest"]):
+        result = runner.invoke(app, args, env={})
+        assert result.exit_code == 2, (args, result.output)
+        assert "crawl.max_pagez: unknown key" in result.output

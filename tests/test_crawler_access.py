@@ -1,0 +1,404 @@
+"""Crawler access beyond single-rule cases: the declared crawler policy, the access matrix,
+hostile robots.txt and meta robots input, the URL list (JSON and urls-csv), the console
+table, and `seoaudit robots` as the way to verify a fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seoaudit.access import section_of
+from seoaudit.audit import AuditResult, run_audit
+from seoaudit.config import CrawlSettings, Settings
+from seoaudit.crawl.probe import MAX_RESOURCE_ORIGINS_SEEN, MAX_SECTIONS, Prober
+from seoaudit.devserver import Request, Response, SiteServer
+from seoaudit.models import PageFacts, Report, Resource
+from seoaudit.report import WRITERS
+from seoaudit.report.console import write as console_write
+from seoaudit.rules.indexing_directives import parse_date
+from seoaudit.store import Store
+from tests.sites import ORIGIN, crawl, transport
+
+HOME = {"body": '<title>home</title><a href="/shop/a">a</a><a href="/blog/b">b</a>'}
+PAGES: dict[str, dict[str, Any]] = {
+    "/": HOME,
+    "/shop/a": {"body": "<title>a</title>"},
+    "/blog/b": {"body": '<head><meta name="robots" content="noindex"></head>'},
+}
+
+
+def _audit(pages: dict[str, dict[str, Any]], tmp: Path, **settings: Any) -> AuditResult:
+    crawl_settings = CrawlSettings(retries=0, **settings.pop("crawl", {}))
+    full = Settings(start_urls=[ORIGIN + "/"], crawl=crawl_settings, run_dir=tmp, **settings)
+    return run_audit(full, transport=transport(pages))
+
+
+def _rules(result: AuditResult, prefix: str = "") -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for finding in result.report.findings:
+        if finding.rule.startswith(prefix):
+            found.setdefault(finding.rule, []).append(finding.url.removeprefix(ORIGIN))
+    return found
+
+
+# -- declared crawler policy ---------------------------------------------------------------
+
+
+def test_policy_keys_are_lower_cased() -> None:
+    assert Settings(crawler_policy={" GPTBot ": "block"}).crawler_policy == {"gptbot": "block"}
+
+
+def test_intended_bingbot_block_is_policy_not_an_error(tmp_path: Path) -> None:
+    pages = {**PAGES, "/robots.txt": {"body": "User-agent: Bingbot\nDisallow: /\n"}}
+    unintended = _audit(pages, tmp_path / "a")
+    assert "ROB007" in _rules(unintended)
+    intended = _audit(pages, tmp_path / "b", crawler_policy={"bingbot": "block"})
+    assert "ROB007" not in _rules(intended)
+    assert intended.report.access is not None
+    cell = intended.report.access.rows[0].crawlers["bingbot"]
+    assert (cell.verdict, cell.policy) == ("blocked", "block")
+
+
+def test_declared_block_that_robots_txt_does_not_enforce(tmp_path: Path) -> None:
+    result = _audit(PAGES, tmp_path, crawler_policy={"gptbot": "block"})
+    hits = [f for f in result.report.findings if f.rule == "BOT003"]
+    assert [h.severity for h in hits] == ["warning"]
+    assert "declared an intended block" in hits[0].message
+
+
+def test_declared_allow_that_robots_txt_blocks(tmp_path: Path) -> None:
+    pages = {**PAGES, "/robots.txt": {"body": "User-agent: GPTBot\nDisallow: /\n"}}
+    result = _audit(pages, tmp_path, crawler_policy={"gptbot": "allow"})
+    hits = [f for f in result.report.findings if f.rule == "BOT003"]
+    assert [h.severity for h in hits] == ["warning"]
+
+
+def test_auditing_as_an_intentionally_blocked_crawler(tmp_path: Path) -> None:
+    pages = {**PAGES, "/robots.txt": {"body": "User-agent: GPTBot\nDisallow: /shop/\n"}}
+    plain = _audit(pages, tmp_path / "a", crawl={"crawler": "gptbot"})
+    assert _rules(plain).get("ROB008") == ["/shop/a"]
+    declared = _audit(
+        pages, tmp_path / "b", crawl={"crawler": "gptbot"}, crawler_policy={"gptbot": "block"}
+    )
+    assert "ROB008" not in _rules(declared)
+
+
+# -- access matrix ---------------------------------------------------------------------------
+
+
+def test_sections() -> None:
+    assert section_of("http://h/products/tents/a.html") == "/products/"
+    assert section_of("http://h/about.html") == "/"
+    assert section_of("http://h/") == "/"
+    assert section_of("http://h/blog/") == "/blog/"
+
+
+def test_matrix_has_every_major_crawler_per_section(tmp_path: Path) -> None:
+    robots = "User-agent: *\nDisallow: /shop/\n\nUser-agent: GPTBot\nDisallow: /\n"
+    result = _audit({**PAGES, "/robots.txt": {"body": robots}}, tmp_path)
+    matrix = result.report.access
+    assert matrix is not None
+    for token in (
+        "googlebot",
+        "googlebot-image",
+        "bingbot",
+        "applebot",
+        "gptbot",
+        "oai-searchbot",
+        "chatgpt-user",
+        "claudebot",
+        "perplexitybot",
+        "google-extended",
+        "applebot-extended",
+        "ccbot",
+    ):
+        assert token in matrix.crawlers
+    rows = {row.section: row for row in matrix.rows}
+    assert set(rows) == {"/", "/shop/", "/blog/"}
+    shop = rows["/shop/"].crawlers
+    assert shop["googlebot"].verdict == "blocked" and shop["googlebot"].line == 2
+    assert shop["gptbot"].verdict == "blocked" and shop["gptbot"].line == 5
+    assert rows["/blog/"].crawlers["googlebot"].verdict == "allowed"
+    assert rows["/"].crawlers["gptbot"].verdict == "blocked"
+    # Applebot follows the Googlebot group when none names it; with none, the * group
+    assert shop["applebot"].verdict == "blocked"
+
+
+def test_console_shows_the_access_table(tmp_path: Path) -> None:
+    result = _audit(
+        {**PAGES, "/robots.txt": {"body": "User-agent: *\nDisallow: /shop/\n"}}, tmp_path
+    )
+    out = io.StringIO()
+    console_write(result.report, out, width=150)
+    text = out.getvalue()
+    assert "Crawler access by section" in text
+    assert "/shop/" in text and "block" in text
+    assert text.index("Top issues") < text.index("Crawler access by section")
+
+
+def test_console_never_interprets_site_text_as_markup(tmp_path: Path) -> None:
+    report = crawl(PAGES, tmp_path).report
+    assert report.access is not None
+    report.access.rows[0].section = "/[b]x[/b]/"
+    report.access.rows[0].server = {"googlebot": "[blink]403"}
+    out = io.StringIO()
+    console_write(report, out, width=200)
+    assert "/[b]x[/b]/" in out.getvalue()
+    assert "[blink]403" in out.getvalue()
+
+
+# -- hostile robots.txt ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expect"),
+    [
+        ("User-agent: *\nDisallow: /shop/\n".encode("utf-16"), "text/plain", "UTF-16"),
+        (bytes(range(256)) * 40, "application/octet-stream", "binary"),
+        (b"<html><body>Not found</body></html>", "text/html", "HTML"),
+        (b"just some words\nand more words here\n", "text/plain", "no valid"),
+    ],
+)
+def test_unusable_robots_txt_is_reported_not_crashed(
+    body: bytes, content_type: str, expect: str, tmp_path: Path
+) -> None:
+    pages = {**PAGES, "/robots.txt": {"body": body, "content_type": content_type}}
+    result = crawl(pages, tmp_path)
+    assert not result.report.rule_errors
+    hits = [f for f in result.report.findings if f.rule == "ROB005"]
+    assert len(hits) == 1 and expect in hits[0].message
+    # Google finds no rule in such a file: the shop stays crawlable
+    assert "ROB008" not in _rules(result)
+
+
+def test_redirect_loop_on_robots_txt_means_allow_all(tmp_path: Path) -> None:
+    pages = {
+        **PAGES,
+        "/robots.txt": {"status": 301, "headers": {"Location": "/robots.txt?x=1"}},
+        "/robots.txt?x=1": {"status": 301, "headers": {"Location": "/robots.txt"}},
+    }
+    result = crawl(pages, tmp_path)
+    assert _rules(result, "ROB").get("ROB004") == ["/robots.txt"]
+    assert "ROB001" not in _rules(result)
+    assert result.report.summary["url_states"].get("blocked", 0) == 0
+
+
+def test_huge_robots_txt_names_the_first_lost_line(tmp_path: Path) -> None:
+    body = "User-agent: *\n" + "Disallow: /x-padding-rule/\n" * 20_000 + "Disallow: /shop/\n"
+    result = crawl({**PAGES, "/robots.txt": {"body": body}}, tmp_path)
+    hit = next(f for f in result.report.findings if f.rule == "ROB006")
+    assert hit.severity == "error"
+    # line 1 is 14 bytes; 18,962 whole lines of 27 bytes follow; the next one is cut
+    assert hit.evidence["first_lost_line"] == 1 + (512_000 - 14) // 27 + 1
+    assert "ROB008" not in _rules(result)  # the /shop/ rule after the cut does not exist
+
+
+# -- hostile meta robots -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        ",,,,",
+        "noindex" * 2000,
+        "unavailable_after: not a date, max-snippet:, max-image-preview:",
+        "googlebot: noindex: nofollow: ::",
+        "\x00\x01 noindex \u202e",
+        "max-snippet:99999999999999999999999",
+    ],
+)
+def test_malformed_meta_robots_never_crashes(content: str, tmp_path: Path) -> None:
+    body = f'<head><meta name="robots" content="{content}"><title>x</title></head>'
+    result = crawl({"/": {"body": body, "headers": {"X-Robots-Tag": content[:200]}}}, tmp_path)
+    assert not result.report.rule_errors
+
+
+def test_unavailable_after_formats() -> None:
+    assert parse_date("2026-12-31") is not None
+    assert parse_date("25 Jun 2010 15:00:00 PST") is not None
+    assert parse_date("Wednesday, 03-Nov-10 15:00:00 GMT") is not None
+    assert parse_date("31 December 2026") is not None
+    assert parse_date("next tuesday") is None
+
+
+# -- indexability per URL ----------------------------------------------------------------------
+
+
+def test_pages_list_and_urls_csv(tmp_path: Path) -> None:
+    pages = {
+        **PAGES,
+        "/robots.txt": {"body": "User-agent: *\nDisallow: /shop/\n"},
+        "/": {"body": HOME["body"] + '<a href="/old">old</a><a href="/=cmd">f</a>'},
+        "/old": {"status": 301, "headers": {"Location": "/blog/b"}},
+        "/=cmd": {"body": '<link rel="canonical" href="/blog/b">'},
+    }
+    report = crawl(pages, tmp_path).report
+    rows = {row.url.removeprefix(ORIGIN): row for row in report.pages}
+    assert rows["/"].indexability == "indexable" and rows["/"].click_depth == 0
+    assert rows["/shop/a"].indexability == "blocked-by-robots"
+    assert rows["/blog/b"].indexability == "noindex"
+    assert rows["/old"].indexability == "redirected"
+    assert rows["/=cmd"].indexability == "canonicalised"
+    assert rows["/=cmd"].canonical == ORIGIN + "/blog/b"
+    assert rows["/blog/b"].inlinks == 1
+    out = io.StringIO()
+    WRITERS["urls-csv"](report, out)
+    table = list(csv.DictReader(io.StringIO(out.getvalue())))
+    by_url = {r["url"]: r for r in table}
+    assert by_url[ORIGIN + "/shop/a"]["indexability"] == "blocked-by-robots"
+    assert len(table) == len(report.pages)
+    # JSON round trip keeps the list
+    again = Report.model_validate_json(report.model_dump_json())
+    assert again.pages == report.pages
+
+
+def test_urls_csv_neutralises_formulas(tmp_path: Path) -> None:
+    report = crawl({"/": {"body": '<a href="/x">x</a>'}}, tmp_path).report
+    report.pages[0].canonical = "=HYPERLINK(1)"
+    out = io.StringIO()
+    WRITERS["urls-csv"](report, out)
+    assert "'=HYPERLINK(1)" in out.getvalue()
+
+
+def test_old_run_file_without_probes_or_content_type(tmp_path: Path) -> None:
+    result = crawl(PAGES, tmp_path)
+    store = Store(result.store_path)
+    store.db.execute("DROP TABLE probes")
+    assert store.probe_rows() == []
+    store.close()
+
+
+# -- probe sampling (bounded) -------------------------------------------------------------------
+
+
+def test_prober_samples_are_bounded(tmp_path: Path) -> None:
+    settings = Settings(start_urls=[ORIGIN + "/"], run_dir=tmp_path)
+    store = Store(tmp_path / "x.sqlite", create=True)
+    prober = Prober(settings, store)
+    for section in range(MAX_SECTIONS + 10):
+        for i in range(10):
+            url = f"{ORIGIN}/s{section}/p{i}"
+            resources = [Resource(kind="script", src="x", url=f"http://cdn{i % 300}.test/a.js")]
+            prober.offer(
+                PageFacts(url=url, final_url=url, status=200, is_html=True, resources=resources)
+            )
+    assert len(prober.sample) == MAX_SECTIONS
+    assert all(len(urls) == 3 for urls in prober.sample.values())
+    assert len(prober.resource_origins) == 10
+    store.close()
+
+
+def test_resource_host_robots_are_bounded(tmp_path: Path) -> None:
+    import asyncio
+
+    settings = Settings(start_urls=[ORIGIN + "/"], run_dir=tmp_path)
+    store = Store(tmp_path / "x.sqlite", create=True)
+    prober = Prober(settings, store)
+    for i in range(MAX_RESOURCE_ORIGINS_SEEN + 50):
+        url = f"{ORIGIN}/p{i}"
+        resources = [
+            Resource(kind="stylesheet", src="x", url=f"http://cdn{i}.test/a.css"),
+            Resource(kind="script", src="x", url="http://busy.test/app.js"),
+            Resource(kind="image", src="x", url="http://images.test/a.png"),  # not render-critical
+        ]
+        prober.offer(PageFacts(url=url, final_url=url, status=200, resources=resources))
+    assert len(prober.resource_origins) == MAX_RESOURCE_ORIGINS_SEEN
+    fetched: list[str] = []
+
+    async def ensure(host: str) -> Any:
+        fetched.append(host)
+
+    asyncio.run(prober._resource_robots({}, ensure, lambda: False))
+    assert len(fetched) == settings.crawl.resource_robots_hosts
+    assert fetched[0] == "http://busy.test"  # the most referenced host first
+    assert "http://images.test" not in fetched
+    store.close()
+
+
+# -- `seoaudit robots`: the way findings say to verify a fix ------------------------------------
+
+
+async def _robots_site(request: Request) -> Response | None:
+    if request.path == "/robots.txt":
+        body = b"User-agent: *\nDisallow: /shop/\n\nUser-agent: GPTBot\nDisallow: /\n"
+        return Response(200, [("Content-Type", "text/plain")], body)
+    if request.path == "/loop/robots.txt":
+        return Response.redirect("/loop/robots.txt")
+    return Response.html("<title>x</title>")
+
+
+@pytest.fixture(scope="module")
+def robots_server() -> Iterator[SiteServer]:
+    with SiteServer(handler=_robots_site) as server:
+        yield server
+
+
+def _robots_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "seoaudit", "robots", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.mark.e2e
+def test_robots_command_names_the_deciding_line(robots_server: SiteServer) -> None:
+    base = robots_server.base_url
+    blocked = _robots_cli(base + "/shop/tent")
+    assert blocked.returncode == 1
+    assert blocked.stdout.startswith("blocked:")
+    assert "line 2: Disallow: /shop/" in blocked.stdout
+    allowed = _robots_cli(base + "/blog/", "--as", "bingbot")
+    assert allowed.returncode == 0 and allowed.stdout.startswith("allowed:")
+    gpt = _robots_cli(base + "/blog/", "--as", "Mozilla/5.0 (compatible; GPTBot/1.2)")
+    assert gpt.returncode == 1 and "for gptbot" in gpt.stdout and "line 5" in gpt.stdout
+
+
+def test_findings_cite_the_robots_command(tmp_path: Path) -> None:
+    pages = {**PAGES, "/robots.txt": {"body": "User-agent: *\nDisallow: /shop/\n"}}
+    result = crawl(pages, tmp_path)
+    hit = next(f for f in result.report.findings if f.rule == "ROB008")
+    assert hit.evidence["verify"] == f"seoaudit robots {ORIGIN}/shop/a --as googlebot"
+
+
+# -- the demo site: planted crawl blocks found, traps left alone --------------------------------
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+MY_FAMILIES = ("ROB", "IDX", "RES", "BOT")
+
+
+@pytest.mark.e2e
+def test_demo_crawl_blocks_and_traps(tmp_path: Path) -> None:
+    import tomllib
+
+    expected = tomllib.loads((DEMO / "_expected.toml").read_text())
+    with SiteServer(DEMO) as server:
+        settings = Settings(start_urls=[server.base_url + "/"], run_dir=tmp_path)
+        report = run_audit(settings).report
+        base = server.base_url
+    fired: dict[str, set[str]] = {}
+    for finding in report.findings:
+        fired.setdefault(finding.rule, set()).add(finding.url.removeprefix(base))
+    for problem in expected["problem"]:
+        code = problem.get("code", "")
+        if code.startswith(MY_FAMILIES):
+            assert set(problem["paths"]) <= fired.get(code, set()), problem["what"]
+    for trap in expected["trap"]:
+        if trap["family"] in MY_FAMILIES:
+            for code, urls in fired.items():
+                if code.startswith(trap["family"]):
+                    assert not set(trap["paths"]) & urls, (code, trap["what"])
+    crawl_block = next(i for i in report.issues if i.rule == "ROB008")
+    assert crawl_block.count == 3 and "line 6" in (crawl_block.cause or "")
+    assert not [e for e in report.rule_errors if e.rule.startswith(MY_FAMILIES)]

@@ -1,0 +1,302 @@
+"""The gate (gate.py) and baselines (baseline.py): budgets, KPIs, suppressions, new /
+persisting / fixed / not comparable, the inconclusive verdict, exit codes and the run diff."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seoaudit import baseline, gate, rundiff
+from seoaudit.audit import AuditResult, run_audit
+from seoaudit.config import Budget, CrawlSettings, GateSettings, Kpi, Settings, Suppression
+from seoaudit.models import Finding, Report, RunInfo
+from seoaudit.report import build_report
+from seoaudit.site import Site
+from seoaudit.store import Store
+from tests.sites import ORIGIN, transport
+
+SITE = "https://www.example.com"
+
+
+def finding(rule: str, path: str, severity: str = "error", cause: str | None = None) -> Finding:
+    return Finding(
+        rule=rule,
+        name="some-problem",
+        severity=severity,  # type: ignore[arg-type]
+        url=SITE + path,
+        message=f"{rule} on {path}",
+        cause=cause,
+    )
+
+
+def report(findings: list[Finding], **run: Any) -> Report:
+    info = RunInfo(
+        run_id="r1",
+        tool_version="0",
+        state=run.pop("state", "complete"),
+        start_urls=[SITE + "/"],
+        pages_fetched=run.pop("pages_fetched", 10),
+        fetch_errors=run.pop("fetch_errors", 0),
+        settings=run.pop("settings", {}),
+    )
+    return Report(run=info, findings=findings, summary=run.pop("summary", {}))
+
+
+def judge(rep: Report, **settings: Any) -> gate.GateResult:
+    return gate.evaluate(rep, Settings(**settings), today=date(2026, 6, 1))
+
+
+# -- fingerprints and the baseline file -------------------------------------------------------
+
+
+def test_fingerprints_leave_the_origin_out() -> None:
+    cause = f"{SITE}/robots.txt line 2: Disallow: /x/"
+    here = finding("ROB008", "/x/a", cause=cause)
+    there = here.model_copy(
+        update={
+            "url": "http://127.0.0.1:8123/x/a",
+            "cause": "http://127.0.0.1:8123/robots.txt line 2: Disallow: /x/",
+        }
+    )
+    assert baseline.fingerprint(here, SITE) == baseline.fingerprint(there, "http://127.0.0.1:8123")
+    assert baseline.fingerprint(here, SITE) != baseline.fingerprint(
+        finding("ROB008", "/x/b", cause=cause), SITE
+    )
+    # a longer port or host is not the origin
+    assert (
+        baseline.relative("https://www.example.com.evil/x", SITE)
+        == "https://www.example.com.evil/x"
+    )
+    assert baseline.relative("http://h:80/x http://h:8000/y", "http://h:80") == "/x http://h:8000/y"
+
+
+def test_baseline_file_is_sorted_one_per_line_and_round_trips(tmp_path: Path) -> None:
+    findings = [finding("HTTP002", "/b"), finding("HTTP001", "/z"), finding("HTTP001", "/a")]
+    entries = baseline.entries_for(findings + findings[:1], SITE)
+    path = tmp_path / "seoaudit-baseline.txt"
+    baseline.write(path, entries)
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+    assert [line.split("# ")[1] for line in lines] == ["HTTP001 /a", "HTTP001 /z", "HTTP002 /b"]
+    assert all(len(line.split()[0]) == 16 for line in lines)
+    assert baseline.read(path) == {e.fingerprint: e for e in entries}
+    path.write_text(path.read_text() + "not-a-fingerprint\n")
+    with pytest.raises(baseline.BaselineError, match=r"seoaudit-baseline.txt:\d+: expected"):
+        baseline.read(path)
+    with pytest.raises(baseline.BaselineError, match="baseline create"):
+        baseline.read(tmp_path / "missing.txt")
+
+
+def _baseline(tmp_path: Path, findings: list[Finding]) -> Path:
+    path = tmp_path / "baseline.txt"
+    baseline.write(path, baseline.entries_for(findings, SITE))
+    return path
+
+
+# -- the severity gate and budgets ----------------------------------------------------------
+
+
+def test_severity_gate_counts_only_new_findings_with_a_baseline(tmp_path: Path) -> None:
+    old = [finding("HTTP002", "/old")]
+    path = _baseline(tmp_path, old)
+    assert judge(report(old)).verdict == "fail"  # no baseline: any error fails
+    result = judge(report(old), gate=GateSettings(baseline=path), fail_on="error")
+    assert result.verdict == "pass"
+    new = judge(report([*old, finding("HTTP002", "/new")]), gate=GateSettings(baseline=path))
+    assert new.verdict == "fail"
+    assert new.checks[0].top == [f"HTTP002 {SITE}/new: HTTP002 on /new"]
+    everything = judge(report(old), gate=GateSettings(baseline=path, new_only=False))
+    assert everything.verdict == "fail"
+    assert judge(report(old), fail_on="never").checks == []
+
+
+def test_budgets_count_share_and_new(tmp_path: Path) -> None:
+    findings = [finding("HTTP001", f"/p/{i}", "warning") for i in range(3)]
+    findings.append(finding("HTTP006", "/r", "notice"))
+    base = _baseline(tmp_path, findings[:2])
+    budgets = [
+        Budget(name="count", rules=["HTTP001"], max_count=2),
+        Budget(name="new", rules=["HTTP"], max_new=0),
+        Budget(name="warn only", severity="warning", max_count=0, level="warn"),
+        Budget(name="other url", rules=["HTTP001"], urls="/blog/", max_count=0),
+    ]
+    result = judge(report(findings), budgets=budgets, gate=GateSettings(baseline=base))
+    checks = {c.name: c for c in result.checks}
+    assert checks["count"].status == "fail" and checks["count"].measured == "3 findings > 2"
+    assert checks["new"].status == "fail"
+    assert checks["new"].measured == "2 new findings > 0"  # /p/2 and /r
+    assert checks["warn only"].status == "fail" and checks["warn only"].level == "warn"
+    assert checks["other url"].status == "pass"
+    assert result.verdict == "fail"
+    assert not any("warn only" in r for r in result.reasons)
+    # without a baseline every finding is new
+    assert judge(report(findings), budgets=[Budget(max_new=3)]).verdict == "fail"
+
+
+def test_warn_level_checks_never_fail_the_run() -> None:
+    result = judge(
+        report([finding("HTTP001", "/a", "warning")]), budgets=[Budget(max_count=0, level="warn")]
+    )
+    assert result.verdict == "pass"
+    assert result.checks[-1].status == "fail"
+
+
+def test_policy_per_url_ignores_severity_overrides_and_selection() -> None:
+    findings = [
+        finding("HTTP001", "/legacy/a", "warning"),
+        finding("HTTP006", "/x", "warning"),
+        finding("HTTP008", "/y", "error"),
+        finding("ROB008", "/z", "error"),
+    ]
+    settings = Settings(
+        per_url_ignores={"/legacy/": ["HTTP0"]},
+        severity_overrides={"HTTP": "notice", "HTTP008": "warning"},
+        ignore=["ROB"],
+    )
+    out = gate.apply_overrides(findings, settings)
+    assert [(f.rule, f.severity) for f in out] == [("HTTP006", "notice"), ("HTTP008", "warning")]
+    assert gate.apply_overrides(out, settings) == out  # idempotent
+    assert findings[2].severity == "error"  # the originals are not changed
+
+
+def test_suppressions_with_reason_and_expiry(tmp_path: Path) -> None:
+    findings = [finding("HTTP002", "/legacy/a"), finding("HTTP002", "/b")]
+    fp_b = baseline.fingerprint(findings[1], SITE)
+    active = Suppression(
+        rules=["HTTP"], urls="/legacy/", reason="migration", expires=date(2026, 6, 1)
+    )
+    by_fp = Suppression(fingerprint=fp_b, reason="accepted by SEO")
+    result = judge(report(findings), suppress=[active, by_fp])
+    assert result.verdict == "pass" and result.suppressed == 2 and result.warnings == []
+    assert set(result.status.values()) == {"suppressed"}
+    expired = active.model_copy(update={"expires": date(2026, 5, 31)})
+    result = judge(report(findings), suppress=[expired, by_fp])
+    assert result.verdict == "fail" and result.suppressed == 1
+    assert result.warnings == [
+        "suppression expired on 2026-05-31: migration (it no longer applies)"
+    ]
+
+
+# -- KPIs, inconclusive, exit codes ---------------------------------------------------------
+
+
+def test_kpis_read_the_run_kpis_and_skip_what_is_not_measured() -> None:
+    summary = {
+        "kpis": {"indexable_share": 0.72, "structured_data_health": None, "ttfb_ms": {"p90": 950.0}}
+    }
+    kpis = [
+        Kpi(metric="indexable_share", min=0.8),
+        Kpi(metric="ttfb_p90_ms", max=800, level="warn"),
+        Kpi(metric="structured_data_health", min=0.9),
+        Kpi(metric="canonical_health", min=0.9),
+    ]
+    result = judge(report([], summary=summary), kpis=kpis, fail_on="never")
+    measured = [(c.status, c.measured) for c in result.checks]
+    assert measured[0] == ("fail", "indexable_share 72.0% < 80.0%")
+    assert measured[1] == ("fail", "ttfb_p90_ms 950 ms > 800 ms")
+    assert measured[2][0] == "skipped" and measured[3][0] == "skipped"
+    assert result.verdict == "fail" and len(result.reasons) == 1
+
+
+@pytest.mark.parametrize(
+    ("run", "verdict"),
+    [
+        ({"state": "failed"}, "inconclusive"),
+        ({"state": "interrupted"}, "inconclusive"),
+        ({"pages_fetched": 10, "fetch_errors": 6}, "inconclusive"),
+        ({"pages_fetched": 10, "fetch_errors": 5}, "fail"),  # 50% is not more than 50%
+    ],
+)
+def test_inconclusive_runs(run: dict[str, Any], verdict: str) -> None:
+    result = judge(report([finding("HTTP002", "/a")], **run))
+    assert result.verdict == verdict
+
+
+def test_exit_codes_and_exit_zero() -> None:
+    results = {v: gate.GateResult(verdict=v) for v in ("pass", "fail", "inconclusive")}  # type: ignore[arg-type]
+    assert [gate.exit_code(results[v]) for v in ("pass", "fail", "inconclusive")] == [0, 1, 3]
+    assert [
+        gate.exit_code(results[v], exit_zero=True) for v in ("pass", "fail", "inconclusive")
+    ] == [0, 0, 3]
+
+
+# -- against real runs: fixed only when the URL was fetched -----------------------------------
+
+
+def _page(links: list[str], extra: str = "") -> dict[str, Any]:
+    anchors = "".join(f'<a href="{href}">link</a>' for href in links)
+    return {"body": f"<html><head><title>Page</title>{extra}</head><body>{anchors}</body></html>"}
+
+
+def _crawl(pages: dict[str, dict[str, Any]], folder: Path, run_id: str) -> AuditResult:
+    settings = Settings(
+        start_urls=[ORIGIN + "/"],
+        crawl=CrawlSettings(retries=0, sitemaps=False, probe=False),
+        run_dir=folder,
+        select=["HTTP001", "HTTP002"],
+    )
+    return run_audit(settings, transport=transport(pages), run_id=run_id)
+
+
+RELEASE_1 = {
+    "/": _page(["/a", "/missing-1", "/missing-2", "/broken"]),
+    "/a": _page(["/"]),
+    "/broken": {"status": 500, "body": "oops"},
+}
+RELEASE_2 = {
+    "/": _page(
+        ["/a", "/missing-1", "/broken", "/missing-3"], '<meta name="robots" content="noindex">'
+    ),
+    "/a": {"body": "<html><head><title>Page A, new title</title></head><body></body></html>"},
+    "/broken": _page(["/"]),
+}
+
+
+def test_comparison_never_counts_an_unfetched_url_as_fixed(tmp_path: Path) -> None:
+    first = _crawl(RELEASE_1, tmp_path, "one")
+    path = tmp_path / "baseline.txt"
+    baseline.write(path, baseline.entries_for(first.report.findings, ORIGIN))
+    assert {e.url for e in baseline.read(path).values()} == {"/missing-1", "/missing-2", "/broken"}
+    second = _crawl(RELEASE_2, tmp_path, "two")
+    settings = Settings(gate=GateSettings(baseline=path), select=["HTTP001", "HTTP002"])
+    result = gate.evaluate(second.report, settings, store_path=second.store_path)
+    assert result.baseline is not None
+    assert result.baseline.fixed == ["HTTP002 /broken"]  # fetched again and now fine
+    # /missing-2 is no longer linked, so this run did not fetch it: not comparable
+    assert result.baseline.not_comparable == ["HTTP001 /missing-2"]
+    assert (result.baseline.new, result.baseline.persisting) == (1, 1)  # /missing-3, /missing-1
+    # a rule that did not run cannot have fixed anything
+    narrow = Settings(gate=GateSettings(baseline=path), select=["HTTP001"])
+    result = gate.evaluate(second.report, narrow, store_path=second.store_path)
+    assert result.baseline is not None and result.baseline.fixed == []
+    assert "HTTP002 /broken" in result.baseline.not_comparable
+
+
+def test_diff_between_two_runs(tmp_path: Path) -> None:
+    first = _crawl(RELEASE_1, tmp_path, "one")
+    second = _crawl(RELEASE_2, tmp_path, "two")
+    stores = [Store(first.store_path), Store(second.store_path)]
+    try:
+        sites = [Site(s) for s in stores]
+        reports = [build_report(s, site) for s, site in zip(stores, sites, strict=True)]
+        diff = rundiff.diff_runs(reports[0], sites[0], reports[1], sites[1])
+    finally:
+        for store in stores:
+            store.close()
+    rules = {d.rule: d for d in diff.rules}
+    assert (rules["HTTP001"].new, rules["HTTP001"].persisting, rules["HTTP001"].not_comparable) == (
+        1,
+        1,
+        1,
+    )
+    assert (rules["HTTP002"].fixed, rules["HTTP002"].new) == (1, 0)
+    changes = {c.url: c.changes for c in diff.pages}
+    assert changes["/"]["indexability"] == ["indexable", "noindex"]
+    assert changes["/a"]["title"] == ["Page", "Page A, new title"]
+    assert changes["/broken"]["status"] == [500, 200]
+    assert diff.only_in_a == ["/missing-2"] and diff.only_in_b == ["/missing-3"]
+    text = rundiff.render_text(diff)
+    assert "indexability: indexable -> noindex" in text
+    assert "| `/` | indexability | indexable | noindex |" in rundiff.render_markdown(diff)

@@ -1,0 +1,185 @@
+"""The HTML report: self-contained, escaped, rendered by a real headless browser
+(Debian's chromium; .ci/run installs it), with KPIs and their trend across runs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seoaudit.models import Finding, Issue, Report, RunInfo, ScoreInputs
+from seoaudit.report import WRITERS, build_report, html
+from seoaudit.site import Site
+from seoaudit.store import Store
+from tests.sites import ORIGIN, crawl
+
+PAYLOAD = (
+    "</title></script><script>document.body.setAttribute('data-pwned','1')</script>"
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">"
+)
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _pages() -> dict[str, dict[str, Any]]:
+    return {
+        "/": {
+            "body": f"<html><head><title>{PAYLOAD}</title></head><body>"
+            '<a href="/missing.html">x</a><a href="/private/a">p</a></body></html>'
+        },
+        "/robots.txt": {"body": "User-agent: *\nDisallow: /private/\n"},
+    }
+
+
+def _hostile_report() -> Report:
+    issue = Issue(
+        id="0123456789ab",
+        rule="HTTP001",
+        name="broken-internal-url",
+        severity="error",
+        title=f"Title from the page: {PAYLOAD}",
+        cause=PAYLOAD,
+        count=2,
+        sample_urls=[f"{ORIGIN}/a?q={PAYLOAD}", "javascript:alert(1)"],
+        impact=77.0,
+        priority="P1",
+        score=ScoreInputs(severity_weight=10, affected=2, page_value_sum=7.7, formula="f"),
+        evidence={"title": PAYLOAD, "status": 404},
+        owner="content/CMS",
+    )
+    finding = Finding(
+        rule="HTTP001",
+        name="broken-internal-url",
+        severity="error",
+        url=f"{ORIGIN}/a",
+        message=PAYLOAD,
+        issue=issue.id,
+    )
+    run = RunInfo(run_id="run-1", tool_version="0", start_urls=[ORIGIN + "/"], state="complete")
+    # summary keys from other modules may be missing or oddly shaped: read defensively
+    summary = {"kpis": {"indexable_share": 0.5, "ttfb_ms": {"p50": 120.0}}, "speed": "fast"}
+    return Report(run=run, summary=summary, issues=[issue], findings=[finding])
+
+
+def _run_report(tmp_path: Path) -> Report:
+    path = crawl(_pages(), tmp_path / "runs").store_path
+    store = Store(path)
+    try:
+        return build_report(store, Site(store))
+    finally:
+        store.close()
+
+
+def test_html_is_a_registered_format() -> None:
+    assert WRITERS["html"] is html.write
+
+
+def test_the_file_is_self_contained(tmp_path: Path) -> None:
+    text = html.render(_run_report(tmp_path))
+    assert not re.search(r"<(script|img|iframe|link|source|video|audio)\b[^>]*\b(src|href)=", text)
+    assert "@import" not in text and "url(" not in text
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text)
+    assert csp is not None and "default-src 'none'" in csp.group(1)
+    script = re.search(r"<script>(.*?)</script>", text, re.S)
+    assert script is not None
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp.group(1)  # our script, and only it, may run
+    assert text.count("<script>") == 1
+
+
+def test_crawled_text_is_escaped() -> None:
+    text = html.render(_hostile_report())
+    assert PAYLOAD not in text
+    assert "&lt;script&gt;document.body" in text
+    assert 'href="javascript:' not in text
+    assert "<svg" in text  # charts
+
+
+def test_summary_keys_may_be_missing() -> None:
+    run = RunInfo(run_id="r", tool_version="0")
+    text = html.render(Report(run=run, summary={"kpis": [], "kpi_trend": "x", "status_classes": 3}))
+    assert "No issues found." in text
+
+
+def test_kpis_and_their_trend_across_stored_runs(tmp_path: Path) -> None:
+    first = _run_report(tmp_path)
+    second = _run_report(tmp_path)  # same run folder: the trend has two points
+    assert first.summary["kpis"]["indexable_share"] is not None
+    trend = second.summary["kpi_trend"]
+    assert [p["run_id"] for p in trend] == [first.run.run_id, second.run.run_id]
+    text = html.render(second)
+    assert "<polyline" in text  # sparkline of a KPI
+    assert "Trends over the last 2 runs" in text
+
+
+def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    import tempfile
+
+    profile = tempfile.mkdtemp(prefix="profile-", dir=tmp_path)  # a new profile each run
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed (.ci/run installs it with apt-get when it can)",
+)
+def test_a_real_browser_renders_the_report_and_runs_no_crawled_script(tmp_path: Path) -> None:
+    report = _run_report(tmp_path)
+    hostile = _hostile_report()
+    report.issues.insert(0, hostile.issues[0])
+    page = tmp_path / "report.html"
+    page.write_text(html.render(report), encoding="utf-8")
+    result = _chromium(["--dump-dom", page.as_uri()], tmp_path)
+    dom = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'data-ready="1"' in dom  # the report's own script ran
+    assert 'data-pwned="' not in dom  # the page's did not
+    assert "Scorecard" in dom
+    assert dom.count('class="issue"') == len(report.issues)
+    assert "Title from the page: &lt;/title&gt;&lt;/script&gt;&lt;script&gt;" in dom
+    for issue in report.issues[1:]:
+        assert f'id="issue-{issue.id}"' in dom
+    shot = tmp_path / "shot.png"
+    result = _chromium(["--window-size=1280,2000", f"--screenshot={shot}", page.as_uri()], tmp_path)
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_markdown_summary_shows_kpis_and_owners() -> None:
+    text = WRITERS_RENDER["markdown"](_hostile_report())
+    assert "Indexable **50.0%**" in text
+    assert "TTFB p50 **120 ms**" in text
+    assert "content/CMS" in text
+    assert "<script>" not in text
+
+
+def _render_markdown(report: Report) -> str:
+    from seoaudit.report import markdown
+
+    return markdown.render(report)
+
+
+WRITERS_RENDER = {"markdown": _render_markdown}

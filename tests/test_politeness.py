@@ -1,0 +1,185 @@
+"""Adaptive politeness and the crawl footprint: back-offs with their triggers, recovery,
+the error budget, crawl-delay, and what the report tells the server team."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+from typing import Any
+
+from seoaudit.crawl.footprint import Footprint
+from seoaudit.crawl.politeness import Politeness
+from tests.sites import crawl, transport
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def polite(**kw: Any) -> tuple[Politeness, Clock]:
+    clock = Clock()
+    return Politeness(16, 4, clock=clock, **kw), clock
+
+
+def test_429_pauses_the_host_and_halves_its_concurrency_once_per_cooldown() -> None:
+    p, clock = polite()
+    p.observe("a.test", 429, 0.01, 2.0)
+    assert p.limit("a.test") == 2
+    assert p.backoffs[0].trigger.startswith("429 received (Retry-After 2s")
+    assert "per-host concurrency 4 -> 2" in p.backoffs[0].action
+    p.observe("a.test", 503, 0.01, 1.0)  # within the cool-down: no second cut
+    assert p.limit("a.test") == 2 and len(p.backoffs) == 1
+    clock.now += 11
+    p.observe("a.test", 503, 0.01, None)
+    assert p.limit("a.test") == 1 and len(p.backoffs) == 2
+    assert p.limit("other.test") == 4  # per host
+
+
+def test_retry_after_is_capped() -> None:
+    p, _ = polite(max_retry_wait=5)
+    p.observe("a.test", 503, 0.01, 3600.0)
+    assert "Retry-After 5s" in p.backoffs[0].trigger
+
+
+def test_rising_server_errors_back_off() -> None:
+    p, _ = polite()
+    for _ in range(8):
+        p.observe("a.test", 200, 0.01, None)
+    for _ in range(3):
+        p.observe("a.test", 500, 0.01, None)
+    assert p.limit("a.test") == 2
+    assert "server errors in" in p.backoffs[0].trigger
+
+
+def test_slower_responses_against_the_hosts_own_baseline_back_off() -> None:
+    p, _ = polite()
+    for _ in range(20):
+        p.observe("a.test", 200, 0.05, None)
+    for _ in range(19):
+        p.observe("a.test", 200, 1.5, None)
+    assert p.backoffs == []
+    p.observe("a.test", 200, 1.5, None)
+    assert "response time rose to 1.50s" in p.backoffs[0].trigger
+    assert p.limit("a.test") == 2
+
+
+def test_a_slow_but_steady_server_is_not_a_slowdown() -> None:
+    p, _ = polite()
+    for _ in range(100):
+        p.observe("a.test", 200, 1.2, None)
+    assert p.backoffs == []
+
+
+def test_healthy_responses_give_concurrency_back() -> None:
+    p, _ = polite()
+    p.observe("a.test", 429, 0.01, 0.0)
+    assert p.limit("a.test") == 2
+    for _ in range(50):
+        p.observe("a.test", 200, 0.01, None)
+    assert p.limit("a.test") == 3
+
+
+def test_not_adaptive_means_no_back_off() -> None:
+    p, _ = polite(adaptive=False)
+    p.observe("a.test", 429, 0.01, 2.0)
+    assert p.limit("a.test") == 4 and p.backoffs == []
+
+
+def test_error_budget() -> None:
+    p, _ = polite(max_error_rate=0.5)
+    for i in range(100):
+        p.observe("a.test", 500 if i % 3 else 200, 0.01, None)
+    reason = p.error_budget_spent()
+    assert reason is not None and "failed 66% of the last 100 requests" in reason
+
+
+def test_footprint_summary_counts_every_request() -> None:
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    for i in range(30):
+        clock.now += 0.5
+        fp.record(200 if i % 10 else 503, None, 0.02 * (i + 1), 1000, inflight=3)
+    fp.record(None, "read-timeout", None, 0, inflight=1)
+    summary = fp.summary(user_agent="ua", limits={"per_host": 4}, backoffs=[])
+    assert summary["requests"] == 31
+    assert summary["status_mix"] == {"2xx": 27, "5xx": 3, "error": 1}
+    assert summary["bytes"] == 30_000 and summary["max_in_flight"] == 3
+    assert summary["ttfb_ms"]["p50"] is not None
+    assert [p["t"] for p in summary["timeline"]] == [0, 10]
+
+
+def test_backoff_is_recorded_in_the_run_report(tmp_path: Path) -> None:
+    calls = {"n": 0}
+    pages = {"/": {"body": "".join(f'<a href="/p{i}">{i}</a>' for i in range(5))}}
+    pages.update({f"/p{i}": {"body": f"<title>{i}</title>"} for i in range(5)})
+    inner = transport(pages)
+    handler = inner.handle_async_request
+    busy = transport({"/p2": {"status": 503, "headers": {"Retry-After": "1"}, "body": "busy"}})
+
+    async def sometimes_busy(request: Any) -> Any:
+        calls["n"] += 1
+        if request.url.path == "/p2" and calls["n"] < 8:
+            return await busy.handle_async_request(request)
+        return await handler(request)
+
+    inner.handle_async_request = sometimes_busy  # type: ignore[method-assign]
+    from seoaudit.audit import run_audit
+    from seoaudit.config import CrawlSettings, Settings
+
+    settings = Settings(
+        start_urls=["http://site.test/"], crawl=CrawlSettings(retries=2), run_dir=tmp_path
+    )
+    result = run_audit(settings, transport=inner)
+    impact = result.report.summary["crawl_impact"]
+    assert impact["backoffs"] and "503 received" in impact["backoffs"][0]["trigger"]
+    assert impact["status_mix"]["5xx"] >= 1
+    assert impact["limits"]["per_host"] == 4
+    assert "seoaudit/" in impact["user_agent"]
+
+
+def test_the_error_budget_stops_the_crawl_with_a_clear_message(tmp_path: Path) -> None:
+    pages: dict[str, dict[str, Any]] = {
+        "/": {"body": "".join(f'<a href="/e{i}">{i}</a>' for i in range(150))}
+    }
+    pages.update({f"/e{i}": {"status": 500} for i in range(150)})
+    result = crawl(pages, tmp_path, max_error_rate=0.5, concurrency=2, per_host=2)
+    assert result.report.run.state == "failed"
+    assert "error budget" in (result.report.run.message or "")
+    assert result.report.run.pages_fetched < 140
+
+
+def test_crawl_delay_is_honoured_when_asked(tmp_path: Path) -> None:
+    starts: list[float] = []
+    pages = {
+        "/robots.txt": {"body": "User-agent: *\nCrawl-delay: 0.3\n"},
+        "/": {"body": '<a href="/a">a</a><a href="/b">b</a><a href="/c">c</a>'},
+        "/a": {"body": "a"},
+        "/b": {"body": "b"},
+        "/c": {"body": "c"},
+    }
+    inner = transport(pages)
+    handler = inner.handle_async_request
+
+    async def timed(request: Any) -> Any:
+        ua = request.headers.get("user-agent", "")
+        if request.url.path != "/robots.txt" and "seoaudit/" in ua:  # not the probe's
+            starts.append(asyncio.get_running_loop().time())
+        return await handler(request)
+
+    inner.handle_async_request = timed  # type: ignore[method-assign]
+    from seoaudit.audit import run_audit
+    from seoaudit.config import CrawlSettings, Settings
+
+    settings = Settings(
+        start_urls=["http://site.test/"],
+        crawl=CrawlSettings(respect_crawl_delay=True, sitemaps=False),
+        run_dir=tmp_path,
+    )
+    run_audit(settings, transport=inner)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert len(starts) >= 4 and min(gaps) >= 0.29  # every request of ours spaced

@@ -1,0 +1,268 @@
+"""Tickets: one per issue, for Jira, Azure DevOps, GitLab (CSV imports) and GitHub
+(Markdown + manifest for gh), built from the rule docs and the issue's evidence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from seoaudit import tickets
+from seoaudit.cli import app
+from seoaudit.models import Finding, Issue, Report, RunInfo, ScoreInputs
+from seoaudit.report import build_report
+from seoaudit.rules import REGISTRY
+from seoaudit.site import Site
+from seoaudit.store import Store
+from seoaudit.tickets import azure, github, gitlab, jira
+from seoaudit.tickets.render import markdown
+from tests.sites import ORIGIN, crawl
+
+PAYLOAD = (
+    "</noformat>{noformat}{code}<script>alert(1)</script>](javascript:alert(1)) ``` `x` "
+    "@everyone <img src=x onerror=alert(2)>"
+)
+EVIL_URL = ORIGIN + "/it's-$(rm -rf ~)-`id`.html"
+
+
+def _site_pages() -> dict[str, dict[str, Any]]:
+    return {
+        "/": {"body": '<title>Home</title><a href="/missing.html">x</a><a href="/private/a">p</a>'},
+        "/robots.txt": {"body": "User-agent: *\nDisallow: /private/\n"},
+    }
+
+
+@pytest.fixture
+def run_file(tmp_path: Path) -> Path:
+    return crawl(_site_pages(), tmp_path / "runs").store_path
+
+
+def _report(path: Path) -> Report:
+    store = Store(path)
+    try:
+        return build_report(store, Site(store))
+    finally:
+        store.close()
+
+
+def _issue(n: int, title: str = "Issue", urls: list[str] | None = None, **extra: Any) -> Issue:
+    urls = urls or [f"{ORIGIN}/p/{n}-{i}.html" for i in range(3)]
+    return Issue(
+        id=f"{n:012x}",
+        rule="HTTP001",
+        name="broken-internal-url",
+        severity="warning",
+        title=title,
+        count=len(urls),
+        sample_urls=urls[:10],
+        impact=60.0 - n * 0.001,
+        priority=extra.pop("priority", "P1"),
+        score=ScoreInputs(severity_weight=3, affected=len(urls), page_value_sum=20, formula="f"),
+        owner="content/CMS",
+        **extra,
+    )
+
+
+def _synthetic(issues: list[Issue], findings: list[Finding] | None = None) -> Report:
+    run = RunInfo(run_id="r1", tool_version="0", start_urls=[ORIGIN + "/"])
+    return Report(run=run, issues=issues, findings=findings or [])
+
+
+def _hostile() -> Report:
+    issue = _issue(
+        1,
+        title='=HYPERLINK("http://evil.test") ' + PAYLOAD,
+        urls=[EVIL_URL],
+        evidence={"status": 404, "title": PAYLOAD, "linked_from": [PAYLOAD] * 8},
+    )
+    finding = Finding(
+        rule="HTTP001",
+        name="broken-internal-url",
+        severity="warning",
+        url=EVIL_URL,
+        message=PAYLOAD,
+        evidence={"title": PAYLOAD},
+        issue=issue.id,
+    )
+    return _synthetic([issue], [finding])
+
+
+def _outside_code(markdown_text: str) -> str:
+    """The Markdown with fenced blocks and inline code spans removed."""
+    text = re.sub(r"(?ms)^(`{3,})[^\n]*\n.*?^\1\s*$", "", markdown_text)
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text)
+
+
+# -- targets ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", sorted(tickets.TARGETS))
+def test_every_target_writes_its_import_and_the_url_lists(
+    run_file: Path, tmp_path: Path, target: str
+) -> None:
+    report = _report(run_file)
+    assert report.issues
+    out = tmp_path / "out"
+    result = tickets.export(report, REGISTRY, target, out)
+    assert len(result.tickets) == len(report.issues)
+    for ticket in result.tickets:
+        rows = list(csv.DictReader((out / ticket.urls_file).open(encoding="utf-8")))
+        assert len(rows) == ticket.issue.count
+        assert {r["url"] for r in rows} >= set(ticket.sample)
+    assert json.loads((out / "tickets-exported.json").read_text())[target]
+
+
+def test_tickets_are_built_from_the_rule_docs_and_the_evidence(run_file: Path) -> None:
+    report = _report(run_file)
+    ticket = next(t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "HTTP001")
+    assert ticket.id == f"seoaudit-{ticket.issue.id}"
+    assert "Update the links to point at a live URL" in ticket.fix  # "How to fix"
+    assert "dead end" in ticket.why  # "Why it matters": business terms
+    assert ("status", "404") in ticket.evidence
+    assert f"curl -sI {ORIGIN}/missing.html" in ticket.verify  # placeholder filled in
+    assert ticket.verify[-1] == f"seoaudit audit {ORIGIN}/ --select HTTP001 --fail-on notice -q"
+    assert any("impact" in line for line in ticket.impact)
+    assert ticket.acceptance and "seoaudit audit" in ticket.acceptance[-1]
+    robots = next(t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "ROB008")
+    assert ("rule", "Disallow: /private/") in robots.evidence
+    assert robots.owner == "server/infrastructure"
+    assert ("robots-txt", "robots.txt") in robots.glossary
+
+
+def test_jira_csv_respects_the_importers_limits(tmp_path: Path) -> None:
+    urls = [f"{ORIGIN}/p/{'x' * 200}-{i}.html" for i in range(40)]
+    evidence = {f"field{i}": "y" * 5000 for i in range(20)}
+    report = _synthetic([_issue(1, "t" * 400, urls, evidence=evidence, priority="P3")])
+    tickets.export(report, REGISTRY, "jira", tmp_path)
+    rows = list(csv.reader((tmp_path / jira.FILE).open(encoding="utf-8")))
+    header, row = rows[0], rows[1]
+    assert header[:4] == ["Summary", "Issue Type", "Priority", "Description"]
+    assert set(header[4:]) == {"Labels"}
+    assert len(row[0]) <= jira.SUMMARY_MAX
+    assert len(row[3]) <= jira.DESCRIPTION_MAX
+    assert row[1] == "Task"
+    assert row[2] == "Medium"
+    labels = [cell for cell in row[4:] if cell]
+    assert "seoaudit-000000000001" in labels
+    assert all(" " not in label for label in labels)
+
+
+def test_azure_splits_at_1000_work_items(tmp_path: Path) -> None:
+    report = _synthetic([_issue(n, f"Issue {n}") for n in range(1001)])
+    result = tickets.export(report, REGISTRY, "azure", tmp_path)
+    files = sorted(p.name for p in result.files if p.suffix == ".csv" and "azure" in p.name)
+    assert files == ["azure-devops-import-1.csv", "azure-devops-import-2.csv"]
+    first = list(csv.DictReader((tmp_path / files[0]).open(encoding="utf-8")))
+    assert len(first) == azure.ROWS_PER_FILE
+    assert first[0]["Work Item Type"] == "Task"
+    assert first[0]["Priority"] == "1"
+    assert "seoaudit-" in first[0]["Tags"] and ";" in first[0]["Tags"]
+    assert first[0]["Description"].startswith("<p>")
+
+
+def test_gitlab_csv_has_title_and_description_first(run_file: Path, tmp_path: Path) -> None:
+    tickets.export(_report(run_file), REGISTRY, "gitlab", tmp_path)
+    text = (tmp_path / "gitlab-import.csv").read_bytes().decode("utf-8")
+    assert text.startswith("title,description\r\n")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert all(len(r["title"]) <= gitlab.TITLE_MAX for r in rows)
+    assert all("### How to fix" in r["description"] for r in rows)
+
+
+def test_github_manifest_and_script(run_file: Path, tmp_path: Path) -> None:
+    report = _report(run_file)
+    tickets.export(report, REGISTRY, "github", tmp_path)
+    folder = tmp_path / github.DIR
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [m["id"] for m in manifest] == [f"seoaudit-{i.id}" for i in report.issues]
+    for entry in manifest:
+        body = (folder / entry["body_file"]).read_text()
+        assert len(body) <= github.BODY_MAX
+        assert entry["id"] in body  # the script finds already created issues by it
+        assert entry["gh_args"][:3] == ["issue", "create", "--title"]
+        assert (folder / entry["urls_file"]).exists()
+    script = folder / "create-issues.sh"
+    assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+    assert "gh label create seoaudit --force" in script.read_text()
+
+
+# -- stable ids and --only-new --------------------------------------------------------------
+
+
+def test_reexports_do_not_duplicate_tickets(tmp_path: Path) -> None:
+    report = _synthetic([_issue(1), _issue(2)])
+    first = tickets.export(report, REGISTRY, "jira", tmp_path, only_new=True)
+    assert len(first.tickets) == 2
+    again = tickets.export(report, REGISTRY, "jira", tmp_path, only_new=True)
+    assert (len(again.tickets), again.skipped_known) == (0, 2)
+    grown = _synthetic([_issue(1), _issue(2), _issue(3)])
+    new = tickets.export(grown, REGISTRY, "jira", tmp_path, only_new=True)
+    assert [t.id for t in new.tickets] == ["seoaudit-000000000003"]
+    # another target has its own record
+    assert len(tickets.export(grown, REGISTRY, "github", tmp_path, only_new=True).tickets) == 3
+    # without --only-new everything is written again, under the same ids
+    full = tickets.export(grown, REGISTRY, "jira", tmp_path)
+    assert [t.id for t in full.tickets] == [t.id for t in tickets.build_tickets(grown, REGISTRY)]
+
+
+def test_min_priority_leaves_out_low_issues(tmp_path: Path) -> None:
+    report = _synthetic([_issue(1), _issue(2, priority="P3"), _issue(3, priority="P4")])
+    result = tickets.export(report, REGISTRY, "gitlab", tmp_path, min_priority="P3")
+    assert [t.priority for t in result.tickets] == ["P1", "P3"]
+    assert result.skipped_priority == 1
+
+
+# -- hostile content --------------------------------------------------------------------------
+
+
+def test_crawled_text_cannot_inject_markup_or_formulas(tmp_path: Path) -> None:
+    report = _hostile()
+    ticket = tickets.build_tickets(report, REGISTRY)[0]
+    body = markdown(ticket, github.BODY_MAX)
+    outside = _outside_code(body)
+    for needle in ("<script", "<img", "javascript:", "@everyone"):
+        assert needle not in outside, needle
+    verify = next(c for c in ticket.verify if c.startswith("curl"))
+    assert shlex.split(verify) == ["curl", "-sI", EVIL_URL]  # quoted: nothing runs
+    for target in tickets.TARGETS:
+        tickets.export(report, REGISTRY, target, tmp_path / target)
+    jira_rows = list(csv.reader((tmp_path / "jira" / jira.FILE).open(encoding="utf-8")))
+    assert jira_rows[1][0].startswith("'=")  # no spreadsheet formula
+    description = jira_rows[1][3]
+    assert description.count("{noformat}") % 2 == 0
+    assert "{code}" not in description
+    azure_rows = list(
+        csv.DictReader((tmp_path / "azure" / "azure-devops-import.csv").open(encoding="utf-8"))
+    )
+    assert "<script>" not in azure_rows[0]["Description"]
+    assert "&lt;script&gt;" in azure_rows[0]["Description"]
+    urls_csv = next((tmp_path / "jira" / "urls").glob("*.csv")).read_text()
+    assert "\n=" not in urls_csv
+
+
+# -- command line -------------------------------------------------------------------------------
+
+
+def test_cli_writes_tickets_and_rejects_unknown_targets(run_file: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "tk"
+    result = runner.invoke(app, ["tickets", str(run_file), "--target", "github", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "github" / "manifest.json").exists()
+    again = runner.invoke(
+        app, ["tickets", str(run_file), "-t", "github", "-o", str(out), "--only-new"]
+    )
+    assert again.exit_code == 0
+    said = " ".join(again.output.split())
+    assert "0 tickets" in said and "exported before" in said
+    assert runner.invoke(app, ["tickets", str(run_file), "-t", "trello"]).exit_code == 2
+    bad = runner.invoke(app, ["tickets", str(run_file), "-t", "jira", "--min-priority", "P9"])
+    assert bad.exit_code == 2

@@ -171,3 +171,29 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
         )
         assert resumed.returncode == 0, resumed.stderr
     assert _dump(run_file) == _dump(whole / "runs" / "whole.sqlite")
+
+
+def test_extraction_in_worker_processes_gives_the_same_result(tmp_path: Path) -> None:
+    from seoaudit.crawl import engine
+
+    pages = _site()
+    inline = run_audit(
+        _settings(tmp_path / "inline").model_copy(
+            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=0)}
+        ),
+        transport=transport(pages),
+    )
+    original = engine.POOL_AFTER
+    engine.POOL_AFTER = 5  # move to worker processes early in this small crawl
+    try:
+        pooled = run_audit(
+            _settings(tmp_path / "pooled").model_copy(
+                update={
+                    "crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=2)
+                }
+            ),
+            transport=transport(pages),
+        )
+    finally:
+        engine.POOL_AFTER = original
+    assert _dump(pooled.store_path) == _dump(inline.store_path)

@@ -62,6 +62,8 @@ class CrawlSettings(BaseModel):
     sitemaps: bool = True  # discover and read sitemaps
     check_external: bool = False  # also check that external links answer (opt-in)
     adaptive: bool = True  # back off by itself on 429/503, rising errors, slower responses
+    # Processes that parse pages beside the crawler (-1: one per extra core; 0: inline).
+    extract_workers: int = Field(default=-1, ge=-1, le=16)
     max_error_rate: float = Field(default=0.5, gt=0, le=1)  # of the last 100: stop beyond
     respect_crawl_delay: bool = False  # honour robots.txt crawl-delay (Google ignores it)
     max_checks: int = Field(default=2000, ge=0)  # URLs checked after the crawl (crawl/checks.py)

@@ -19,9 +19,13 @@ import asyncio
 import contextlib
 import heapq
 import logging
+import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +115,9 @@ class Crawler:
         self._last_flush = time.monotonic()
         self._fetcher: Fetcher | None = None
         self.checks = CheckQueue(self.crawl.max_checks)
+        self._workers = _extract_workers(self.crawl.extract_workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._hosts = frozenset(self.scope.hosts)
         self.footprint = Footprint()
         self.stop_reason: str | None = None
         self.probe = Prober(settings, store, transport=transport)
@@ -146,6 +153,8 @@ class Crawler:
                 await self._run(self._fetcher)
             finally:
                 await self._fetcher.aclose()
+                if self._pool is not None:
+                    self._pool.shutdown(wait=True, cancel_futures=True)
                 self._mark_rest_not_crawled()
                 self.store.flush()
                 self.store.save_traps(
@@ -364,11 +373,13 @@ class Crawler:
         self.stats.fetched += 1
         if result.error or (result.status is not None and result.status >= 500):
             self.stats.errors += 1
-        self._record(url_id, result, verdict)
+        await self._record(url_id, result, verdict)
 
     # -- recording ------------------------------------------------------------------------
 
-    def _record(self, url_id: int, result: FetchResult, verdict: RobotsVerdict | None) -> None:
+    async def _record(
+        self, url_id: int, result: FetchResult, verdict: RobotsVerdict | None
+    ) -> None:
         hops = result.hops
         ids = self.store.known_url_ids()
         for i, hop in enumerate(hops):
@@ -401,12 +412,35 @@ class Crawler:
             result = result.model_copy(
                 update={"url": result.final_url, "hops": [], "source": "redirect"}
             )
-        facts = extract(result, robots=final_verdict, internal_hosts=self.scope.hosts)
+        facts = await self._extract(result, final_verdict)
         self._save(final_id, facts)
         self.checks.collect(facts, self.crawl)
         self.probe.offer(facts)
         self.store.set_state(final_id, DONE)
         self._record_links(final_id, facts, result.depth)
+
+    async def _extract(self, result: FetchResult, verdict: RobotsVerdict | None) -> PageFacts:
+        """Extraction is CPU work: once the crawl is big enough to be worth it, it runs in
+        worker processes so the event loop keeps fetching while pages are parsed on the
+        other core(s). Small crawls (and tests) extract inline and start no process."""
+        pool = self._extraction_pool()
+        if pool is None:
+            return extract(result, robots=verdict, internal_hosts=self.scope.hosts)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, _extract_job, result, verdict, self._hosts)
+        except BrokenProcessPool:
+            log.warning("extraction workers stopped; extracting in the crawler process")
+            self._workers = 0
+            return extract(result, robots=verdict, internal_hosts=self.scope.hosts)
+
+    def _extraction_pool(self) -> ProcessPoolExecutor | None:
+        if self._pool is None and self._workers > 0 and self.stats.fetched >= POOL_AFTER:
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=_ignore_sigint
+            )
+        return self._pool if self._workers > 0 else None
 
     def _record_links(self, page_id: int, facts: PageFacts, depth: int) -> None:
         edges: list[tuple[int, int, bool]] = []
@@ -490,6 +524,29 @@ class Crawler:
         for facts in self.store.iter_pages():
             self.checks.collect(facts, self.crawl)
         return bool(self.robots) or self._claimed > 0
+
+
+POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
+
+
+def _extract_workers(setting: int) -> int:
+    """-1 means: one worker per core beyond the crawler's own, at least one when there are
+    two cores or more (the crawler process fetches, the workers parse)."""
+    if setting >= 0:
+        return setting
+    cores = os.cpu_count() or 1
+    return 0 if cores < 2 else max(1, min(cores - 1, 4))
+
+
+def _extract_job(
+    result: FetchResult, verdict: RobotsVerdict | None, hosts: frozenset[str]
+) -> PageFacts:
+    return extract(result, robots=verdict, internal_hosts=hosts)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the crawler's to handle: it stops cleanly and shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _CHAIN_ERRORS = frozenset({"redirect-loop", "too-many-redirects", "bad-redirect-location"})

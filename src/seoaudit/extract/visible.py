@@ -36,9 +36,17 @@ def probe_key(kind: str, value: object) -> str:
     return f"{kind}:{value}"
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
-    return " " + " ".join(re.sub(r"[\W_]+", " ", text).split()) + " "
+    # Visible text comes unescaped from the parser; values from JSON may carry entities.
+    # Skipping the no-op steps matters: this runs over every page's whole text.
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " " + " ".join(_NON_WORD.sub(" ", text.casefold()).split()) + " "
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -48,11 +56,21 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def numbers(text: str) -> set[Decimal]:
-    """Every value a number written in ``text`` may stand for, whatever the separators."""
+_SEPARATORS = re.compile(r"['\u00a0\u202f ]")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def numbers(text: str, leading: frozenset[str] | None = None) -> set[Decimal]:
+    """Every value a number written in ``text`` may stand for, whatever the separators.
+    With ``leading`` (the digit strings the wanted numbers start with), numbers that
+    cannot be one of them are skipped before the costly parsing."""
     found: set[Decimal] = set()
     for match in _NUMBER.finditer(text):
-        token = re.sub(r"['\u00a0\u202f ]", "", match.group())
+        token = _SEPARATORS.sub("", match.group())
+        if leading is not None:
+            digits = _NOT_DIGIT.sub("", token).lstrip("0")
+            if not any(digits.startswith(prefix) for prefix in leading):
+                continue
         candidates = [token.replace(",", "")]  # 1,299.00 and 1299
         if "," in token and "." in token:
             if token.rfind(",") > token.rfind("."):  # 1.299,00
@@ -98,6 +116,15 @@ def _probes(data: Any) -> list[tuple[str, str]]:
     return found[:MAX_PROBES]
 
 
+def _leading_digits(value: str) -> str:
+    """The significant leading digits of a wanted number ("0012.50" -> "125"): any number
+    in the text that stands for the same value starts with them."""
+    number = _decimal(value.strip())
+    if number is None:
+        return ""
+    return _NOT_DIGIT.sub("", format(abs(number.normalize()), "f")).lstrip("0")[:1]
+
+
 def probe_visible(blocks: list[StructuredData], text: str) -> None:
     """Record on each parsed block which of its names and prices the visible text shows."""
     wanted = [(block, _probes(block.data)) for block in blocks if block.data is not None]
@@ -106,6 +133,9 @@ def probe_visible(blocks: list[StructuredData], text: str) -> None:
     normalised = normalise(text)
     words = set(normalised.split())
     shown_numbers: set[Decimal] | None = None
+    leading = frozenset(
+        _leading_digits(value) for _block, probes in wanted for kind, value in probes if kind == "n"
+    )
     for block, probes in wanted:
         for kind, value in probes:
             if kind == "t":
@@ -113,7 +143,7 @@ def probe_visible(blocks: list[StructuredData], text: str) -> None:
                 seen = target in normalised or set(target.split()) <= words
             else:
                 if shown_numbers is None:
-                    shown_numbers = numbers(text)
+                    shown_numbers = numbers(text, leading)
                 number = _decimal(value.strip())
                 seen = number is not None and number in shown_numbers
             block.visible[probe_key(kind, value)] = seen

@@ -122,6 +122,7 @@ def run_audit(
     findings, errors = run_rules(site, selected(settings.select, settings.ignore))
     findings = apply_overrides(findings, settings)  # per-URL ignores, severity overrides
     store.replace_findings(findings, errors)
+    del findings  # the report reads them back from the store: never hold two copies
     report = build_report(store, site)
     store.close()
     return AuditResult(path, report, stats, start_failed)

@@ -245,3 +245,25 @@ def test_demo_runs_a_real_audit(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["run"]["pages_fetched"] >= 20
     assert len(report["issues"]) >= 5
+
+
+def test_page_value_file_from_the_config(basic_site: str, tmp_path: Path) -> None:
+    (tmp_path / "pages.csv").write_text(f"url,clicks\n{basic_site}/error,900\n{basic_site}/,10\n")
+    (tmp_path / "seoaudit.toml").write_text('[impact]\npage_value_file = "pages.csv"\n')
+    proc = seoaudit(
+        "audit",
+        basic_site + "/",
+        "-f",
+        "json",
+        "-q",
+        "--run-dir",
+        "r",
+        "--fail-on",
+        "never",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    issues = json.loads(proc.stdout)["issues"]
+    server_error = next(i for i in issues if i["rule"] == "HTTP002")
+    assert server_error["score"]["value_source"].startswith("crawl+")
+    assert server_error["score"]["user_metric_sum"] == 900

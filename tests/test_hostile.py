@@ -304,6 +304,8 @@ def test_endless_url_spaces_are_skipped_and_described(hostile_run: dict[str, Any
     assert ("session-id", "/") in traps or ("endless-pattern", "/") in traps
     assert ("repeating-path-segments", "/rep/") in traps
     assert any(reason == "url-too-long" for reason, _ in traps)
+    perf003 = [f["message"] for f in hostile_run["report"]["findings"] if f["rule"] == "PERF003"]
+    assert any(m.startswith("URL space looks endless under /calendar/") for m in perf003)
     # the junk did not eat the crawl: every case page was fetched
     assert hostile_run["report"]["run"]["pages_fetched"] >= len(CASES)
 

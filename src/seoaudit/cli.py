@@ -387,7 +387,11 @@ def audit(
         raise fail(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-'")
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
     _check_baseline(settings)
-    values = _page_values(page_value, page_value_metric, settings.start_urls[0])
+    values = _page_values(
+        page_value or settings.impact.page_value_file,
+        page_value_metric or settings.impact.page_value_metric,
+        settings.start_urls[0],
+    )
     raise typer.Exit(
         _audit(
             settings,

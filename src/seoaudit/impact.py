@@ -55,6 +55,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,6 +96,11 @@ class ImpactSettings(BaseModel):
     sitemap_weight: float = Field(default=SITEMAP_WEIGHT, ge=0)
     unreachable_depth_weight: float = Field(default=UNREACHABLE_DEPTH_WEIGHT, ge=0)
     user_data_weight: float = Field(default=USER_DATA_WEIGHT, ge=0, le=1)
+    # The user's page values (what --page-value says), so a CI job can keep them in its
+    # configuration: a CSV of URL -> clicks, impressions or revenue; relative to the
+    # working directory.
+    page_value_file: Path | None = None
+    page_value_metric: str | None = None
 
     @field_validator("severity_weights")
     @classmethod

@@ -6,6 +6,7 @@ Importing this package registers every rule.
 from seoaudit.rules import (
     canonicals,
     crawl_blocks,
+    crawl_traps,
     crawler_access,
     duplicates,
     hreflang,
@@ -37,6 +38,7 @@ __all__ = [
     "RuleSpec",
     "canonicals",
     "crawl_blocks",
+    "crawl_traps",
     "crawler_access",
     "duplicates",
     "group_titles",

@@ -477,7 +477,7 @@ def required_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
 @rule(
     "SD007",
     "rich-result-recommended-property-missing",
-    severity="notice",
+    severity="warning",
     group="{count} pages lack properties their rich result recommends ({cause})",
 )
 def recommended_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
@@ -491,7 +491,8 @@ def recommended_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## Why it matters
     Recommended properties make a fuller result (ratings, availability, dates, images);
-    the item still shows without them, hence a notice.
+    the item still shows without them, hence a warning, not an error. The Rich Results
+    Test reports them the same way (non-critical issues).
 
     ## How to fix
     Add the property where the information exists on the page; do not invent it.

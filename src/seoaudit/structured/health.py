@@ -4,9 +4,9 @@ with warnings, or carry errors. One number per type that SEO and IT teams can tr
 Owns: ``page_items`` (the items of one page, stored compactly in ``PageSummary``) and
 ``structured_health`` (the figure, from those items and the SD findings of the run). An
 item counts as "errors" when an SD finding of severity error is about it (or about a node
-inside it), "warnings" for a warning, "valid" otherwise: notices (recommended properties,
-retired features) do not make an item invalid, as in Google's own reports where such an
-item is still eligible. An unparsable JSON-LD block counts as one item with errors under
+inside it), "warnings" for a warning (a missing recommended property, SD007: the item is
+still eligible, as in Google's own reports), "valid" otherwise; notices (retired features)
+do not make an item invalid. An unparsable JSON-LD block counts as one item with errors under
 "JSON-LD (unparsable)". RDFa is detected and counted, not validated.
 """
 

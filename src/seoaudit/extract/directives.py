@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 from seoaudit.models import Directive
 
-# Rules whose name is followed by ":value"; a "name:" that is one of these is not a crawler.
-_VALUED_RULES = frozenset(
+# The vocabulary of robots directives Google documents (plus the ones it no longer uses),
+# shared with the IDX rules. Rules whose name is followed by ":value"; a "name:" that is
+# one of these is not a crawler.
+VALUED_RULES = frozenset(
     {"max-snippet", "max-image-preview", "max-video-preview", "unavailable_after"}
 )
-_PLAIN_RULES = frozenset(
+PLAIN_RULES = frozenset(
     {
         "all",
         "none",
@@ -106,7 +108,7 @@ def _agent_prefix(piece: str) -> tuple[str, str] | None:
     if not colon:
         return None
     name = name.strip().lower()
-    if name in _VALUED_RULES or name in _PLAIN_RULES or not _AGENT.fullmatch(name):
+    if name in VALUED_RULES or name in PLAIN_RULES or not _AGENT.fullmatch(name):
         return None
     return name, rest
 

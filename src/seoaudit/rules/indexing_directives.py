@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from seoaudit.extract.directives import PLAIN_RULES
 from seoaudit.indexing import agents_for, effective_directives, is_noindex
 from seoaudit.models import Directive, PageFacts
 from seoaudit.rules.registry import Hit, rule
@@ -23,25 +24,7 @@ if TYPE_CHECKING:
     from seoaudit.site import Site
 
 # Rules Google documents (plus the ones it no longer uses, which IDX006 reports).
-_PLAIN = frozenset(
-    {
-        "all",
-        "none",
-        "index",
-        "noindex",
-        "follow",
-        "nofollow",
-        "nosnippet",
-        "noarchive",
-        "nocache",
-        "notranslate",
-        "noimageindex",
-        "indexifembedded",
-        "nositelinkssearchbox",
-        "noodp",
-        "noydir",
-    }
-)
+_PLAIN = PLAIN_RULES
 _OBSOLETE = {
     "noarchive": "cached-page links are gone from Google Search",
     "nocache": "cached-page links are gone from Google Search",

@@ -306,3 +306,13 @@ def test_credentials_are_sent_only_to_the_start_urls_origins() -> None:
     asyncio.run(fetch_all())
     sent = {url for url, value in seen.items() if value}
     assert sent == {"https://staging.example/a", "https://staging.example/b"}
+
+
+def test_readme_workflows_are_the_tested_ones() -> None:
+    """The README shows the GitHub Actions and GitLab CI workflows; each must be one of the
+    docs/ci.md blocks whose commands the tests above run."""
+    readme = re.findall(
+        r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S
+    )
+    assert len(readme) == 2
+    assert set(readme) <= set(blocks("yaml"))

@@ -282,6 +282,9 @@ class Crawler:
 
     def _discover(self, url: str, *, depth: int, source: Source) -> int:
         """Register a URL; queue it when it is new and in scope. Returns its id."""
+        known = self.store.known_url_ids().get(url)
+        if known is not None:  # the common case: a page's ~100 links are mostly seen
+            return known
         internal = self.scope.is_internal(url)
         if not internal:
             state = EXTERNAL
@@ -291,12 +294,7 @@ class Crawler:
             state = NOT_CRAWLED
         else:
             state = QUEUED
-        if (
-            state == QUEUED
-            and source != "start"
-            and url not in self.store.known_url_ids()
-            and self.traps.check(url, depth) is not None
-        ):
+        if state == QUEUED and source != "start" and self.traps.check(url, depth) is not None:
             state = SKIPPED
         url_id, new = self.store.url_id(url, depth=depth, source=source, state=state)
         if new:

@@ -183,3 +183,32 @@ def _render_markdown(report: Report) -> str:
 
 
 WRITERS_RENDER = {"markdown": _render_markdown}
+
+
+def test_the_crawl_footprint_is_charted_for_the_server_team(tmp_path: Path) -> None:
+    report = _run_report(tmp_path)
+    impact = report.summary["crawl_impact"]
+    impact["backoffs"] = [
+        {
+            "at": 3.5,
+            "host": "site.test",
+            "trigger": "503 <b>received</b>",
+            "action": "per-host concurrency 4 -> 2",
+        }
+    ]
+    impact["timeline"] = [
+        {"t": 0, "requests_per_second": 12.0, "ttfb_p95_ms": 40.0},
+        {"t": 10, "requests_per_second": 8.0, "ttfb_p95_ms": 120.0},
+    ]
+    text = html.render(report)
+    section = text[text.index('id="footprint"') :]
+    assert "What the crawl did to the server" in section
+    assert "requests/s (max 12)" in section and "TTFB p95 ms (max 120)" in section
+    assert "<polyline" in section
+    assert "503 &lt;b&gt;received&lt;/b&gt;" in section  # escaped like every other text
+    assert "seoaudit/" in section  # the user agent the server team will see in its logs
+
+
+def test_no_footprint_section_without_footprint_data() -> None:
+    run = RunInfo(run_id="r", tool_version="0")
+    assert 'id="footprint"' not in html.render(Report(run=run, summary={}))

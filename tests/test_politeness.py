@@ -110,7 +110,21 @@ def test_footprint_summary_counts_every_request() -> None:
     assert summary["status_mix"] == {"2xx": 27, "5xx": 3, "error": 1}
     assert summary["bytes"] == 30_000 and summary["max_in_flight"] == 3
     assert summary["ttfb_ms"]["p50"] is not None
-    assert [p["t"] for p in summary["timeline"]] == [0, 10]
+    # a 15-second run: one point per second
+    assert [p["t"] for p in summary["timeline"]] == list(range(16))
+
+
+def test_footprint_timeline_has_about_sixty_points_whatever_the_length() -> None:
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    for _ in range(1200):  # ten minutes, two requests a second
+        clock.now += 0.5
+        fp.record(200, None, 0.01, 100, inflight=1)
+    timeline = fp.summary(user_agent="ua", limits={}, backoffs=[])["timeline"]
+    assert 50 <= len(timeline) <= 60
+    step = timeline[1]["t"]
+    assert all(p["t"] == i * step for i, p in enumerate(timeline))
+    assert timeline[5]["requests_per_second"] == 2.0
 
 
 def test_backoff_is_recorded_in_the_run_report(tmp_path: Path) -> None:

@@ -10,13 +10,14 @@ retries). Memory is bounded: one small bucket per second of crawl, and at most
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 SAMPLES_PER_BUCKET = 50
-TIMELINE_STEP = 10  # seconds per point of the timeline in the report
+TIMELINE_POINTS = 60  # points of the timeline in the report, whatever the run's length
 
 
 @dataclass
@@ -87,13 +88,13 @@ class Footprint:
                 statuses[key] = statuses.get(key, 0) + count
         timeline = []
         last = seconds[-1] if seconds else -1
-        for start in range(0, last + 1, TIMELINE_STEP):
-            window = [
-                self._buckets[s] for s in range(start, start + TIMELINE_STEP) if s in self._buckets
-            ]
+        # About TIMELINE_POINTS points whatever the run's length, each at least a second.
+        step = max(1, math.ceil((last + 1) / TIMELINE_POINTS))
+        for start in range(0, last + 1, step):
+            window = [self._buckets[s] for s in range(start, start + step) if s in self._buckets]
             samples = [t for b in window for t in b.ttfb]
             count = sum(b.requests for b in window)
-            span = min(TIMELINE_STEP, max(duration - start, 1e-9))
+            span = min(step, max(duration - start, 1e-9))
             timeline.append(
                 {
                     "t": start,

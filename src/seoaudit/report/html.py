@@ -182,6 +182,53 @@ def _speed(summary: Mapping[str, Any]) -> dict[str, float]:
     return {str(k): float(v) for k, v in ttfb.items() if _num(v) is not None}
 
 
+def _svg_lines(
+    series: Sequence[tuple[str, Sequence[float | None], str]],
+    *,
+    width: int = 560,
+    height: int = 140,
+) -> Markup:
+    """Lines over time, each scaled to its own maximum (labelled with it): the crawl
+    footprint's requests per second and TTFB over the run. Numbers only, no page text."""
+    longest = max((len(points) for _, points, _ in series), default=0)
+    if longest < 2:
+        return Markup("")
+    step = (width - 20) / (longest - 1)
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height + 20}" width="{width}" '
+        f'height="{height + 20}" xmlns="http://www.w3.org/2000/svg" aria-label="over time">'
+    ]
+    for n, (label, points, colour) in enumerate(series):
+        values = [(i, v) for i, v in enumerate(points) if v is not None]
+        top = max((v for _, v in values), default=0.0) or 1.0
+        coords = " ".join(
+            f"{10 + i * step:.1f},{height - 4 - (v / top) * (height - 12):.1f}" for i, v in values
+        )
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            f'<text x="{10 + n * 250}" y="{height + 16}" font-size="12" fill="{colour}">'
+            f"{escape(label)} (max {top:g})</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (labels went through escape())
+
+
+def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The crawl footprint (crawl/footprint.py) for the server team: a chart of requests per
+    second and TTFB p95 over the run, the limits used and every automatic back-off."""
+    impact = summary.get("crawl_impact")
+    if not isinstance(impact, dict):
+        return None
+    timeline = [t for t in impact.get("timeline", []) if isinstance(t, dict)]
+    chart = _svg_lines(
+        [
+            ("requests/s", [_num(t.get("requests_per_second")) for t in timeline], "#175cd3"),
+            ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
+        ]
+    )
+    return {**impact, "chart": chart}
+
+
 def _charts(report: Report) -> dict[str, Markup]:
     summary = report.summary
     by_priority = {p: 0 for p in PRIORITY_COLOURS}
@@ -305,6 +352,7 @@ def render(report: Report) -> str:
         cards=_kpi_cards(summary),
         charts=_charts(report),
         speed=_speed(summary),
+        footprint=_footprint(summary),
         issues=[_issue_view(i, report, REGISTRY) for i in report.issues],
         owners=sorted({i.owner for i in report.issues if i.owner}),
         priorities=list(PRIORITY_COLOURS),

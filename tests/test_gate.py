@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from seoaudit import baseline, gate, rundiff
+from seoaudit import baseline, gate, kpis, rundiff
 from seoaudit.audit import AuditResult, run_audit
 from seoaudit.config import Budget, CrawlSettings, GateSettings, Kpi, Settings, Suppression
 from seoaudit.models import Finding, Report, RunInfo
@@ -198,6 +199,27 @@ def test_kpis_read_the_run_kpis_and_skip_what_is_not_measured() -> None:
     assert measured[1] == ("fail", "ttfb_p90_ms 950 ms > 800 ms")
     assert measured[2][0] == "skipped" and measured[3][0] == "skipped"
     assert result.verdict == "fail" and len(result.reasons) == 1
+
+
+def test_a_ttfb_percentile_not_kept_is_computed_by_the_kpi_definition(tmp_path: Path) -> None:
+    result = _crawl(RELEASE_1, tmp_path, "p95")
+    site = Site(Store(result.store_path))
+    html_ttfbs = [
+        s.ttfb for s in site.summaries() if s.status == 200 and s.is_html and s.ttfb is not None
+    ]
+    assert len(html_ttfbs) == 2 and "p95" not in result.report.summary["kpis"]["ttfb_ms"]
+    expected = round(float(np.percentile(html_ttfbs, 95)) * 1000, 1)
+    assert kpis.ttfb_ms(site, 95) == expected
+    verdict = gate.evaluate(
+        result.report,
+        Settings(kpis=[Kpi(metric="ttfb_p95_ms", max=0.0)], fail_on="never"),
+        today=date(2026, 6, 1),
+        site=site,
+    )
+    check = next(
+        c for c in verdict.checks if c.name.startswith("kpi") or "ttfb_p95_ms" in c.measured
+    )
+    assert check.status == "fail" and f"ttfb_p95_ms {expected:.0f} ms" in check.measured
 
 
 @pytest.mark.parametrize(

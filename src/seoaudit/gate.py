@@ -34,10 +34,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, Field
 
-from seoaudit import baseline
+from seoaudit import baseline, kpis
 from seoaudit.config import Budget, GateSettings, Kpi, Settings
 from seoaudit.models import SEVERITY_ORDER, Finding, Report, RunInfo
 from seoaudit.rules import selected
@@ -158,26 +157,18 @@ def inconclusive(run: RunInfo, gate: GateSettings) -> str | None:
 def kpi_values(report: Report, site: Callable[[], Site]) -> dict[str, float | None]:
     """The run's KPIs as kpis.py computed them (``report.summary["kpis"]``), read
     defensively, with the TTFB percentiles flattened to ``ttfb_pNN_ms``. A percentile
-    kpis.py does not keep is computed here over the same pages (HTML answering 200) with
-    the same method (numpy's linear interpolation)."""
+    kpis.py does not keep is asked of kpis.ttfb_ms, the same definition."""
     raw = report.summary.get("kpis")
-    kpis: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    stored: dict[str, Any] = raw if isinstance(raw, dict) else {}
     values: dict[str, float | None] = {}
-    for key, value in kpis.items():
+    for key, value in stored.items():
         if isinstance(value, int | float) and not isinstance(value, bool):
             values[key] = float(value)
-    ttfb = kpis.get("ttfb_ms")
+    ttfb = stored.get("ttfb_ms")
     for name, value in ttfb.items() if isinstance(ttfb, dict) else []:
         if isinstance(value, int | float):
             values[f"ttfb_{name}_ms"] = float(value)
     return values
-
-
-def _ttfb_percentile(site: Site, q: int) -> float | None:
-    ttfbs = [s.ttfb for s in site.summaries() if s.status == 200 and s.is_html and s.ttfb]
-    if not ttfbs:
-        return None
-    return round(float(np.percentile(np.array(ttfbs), q)) * 1000, 1)
 
 
 def _kpi_value(kpi: Kpi, values: dict[str, float | None], site: Callable[[], Site]) -> float | None:
@@ -185,7 +176,7 @@ def _kpi_value(kpi: Kpi, values: dict[str, float | None], site: Callable[[], Sit
         return values[kpi.metric]
     match = re.fullmatch(r"ttfb_p(\d+)_ms", kpi.metric)
     if match:
-        return _ttfb_percentile(site(), int(match.group(1)))
+        return kpis.ttfb_ms(site(), int(match.group(1)))
     return None
 
 

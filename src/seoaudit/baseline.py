@@ -37,6 +37,7 @@ from typing import Literal
 from seoaudit.config import Suppression
 from seoaudit.crawl.urls import origin
 from seoaudit.models import Finding, RuleError, RunInfo
+from seoaudit.printable import printable
 
 Status = Literal["new", "persisting", "fixed", "not-comparable", "suppressed"]
 HEADER = (
@@ -131,7 +132,7 @@ def render(entries: Iterable[Entry]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in text)
+    return printable(text, replacement="?")
 
 
 def write(path: Path, entries: Iterable[Entry]) -> None:

@@ -34,6 +34,7 @@ from seoaudit.gate import GateResult
 from seoaudit.impact import build_issues
 from seoaudit.models import Report
 from seoaudit.pagevalue import UserValues
+from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
 from seoaudit.rules import REGISTRY, group_titles
 from seoaudit.site import Site
@@ -600,8 +601,7 @@ def robots(
         finally:
             await fetcher.aclose()
 
-    def show(text: str) -> str:  # robots.txt lines come from the site: no control characters
-        return "".join(c if c.isprintable() else " " for c in text)
+    show = printable  # robots.txt lines come from the site: no control characters
 
     robots_file = asyncio.run(check())
     verdict = robots_file.verdict(crawler, target)

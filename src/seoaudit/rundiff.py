@@ -23,6 +23,7 @@ from seoaudit import baseline
 from seoaudit.gate import answered_in, coverage
 from seoaudit.indexing import canonical_target
 from seoaudit.models import Report
+from seoaudit.printable import printable
 from seoaudit.report.markdown import cell, code
 from seoaudit.site import Site
 
@@ -185,7 +186,7 @@ def render_text(diff: RunDiff) -> str:
 
 
 def _clean(text: str) -> str:
-    return "".join(c if c.isprintable() else " " for c in text)[:300]
+    return printable(text)[:300]
 
 
 def render_markdown(diff: RunDiff) -> str:

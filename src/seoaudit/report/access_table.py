@@ -12,13 +12,13 @@ from rich.text import Text
 
 from seoaudit.access import KNOWN_CRAWLERS
 from seoaudit.models import AccessVerdict, Report
+from seoaudit.printable import printable
 
 MAX_ROWS = 15
 
 
 def _printable(text: str, limit: int) -> str:
-    text = "".join(c if c.isprintable() else " " for c in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return printable(text, limit)
 
 
 def cell(verdict: AccessVerdict) -> Text:

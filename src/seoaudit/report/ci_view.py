@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from seoaudit import baseline
 from seoaudit.gate import Check, GateResult, result_of
 from seoaudit.models import SEVERITY_ORDER, Finding, Report
+from seoaudit.printable import printable
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,7 @@ def view(report: Report) -> CiView:
 
 def one_line(text: str, limit: int = 300) -> str:
     """Printable characters only, whitespace collapsed, at most ``limit`` characters."""
-    cleaned = "".join(c if c.isprintable() else " " for c in text)
-    cleaned = " ".join(cleaned.split())
+    cleaned = " ".join(printable(text).split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from seoaudit.models import Report
+from seoaudit.printable import printable
 from seoaudit.report import access_table
 
 TOP = 15
@@ -22,10 +23,7 @@ _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": 
 
 def _clean(text: str, limit: int = 90) -> Text:
     # Control characters from crawled content must not reach the terminal.
-    text = "".join(c if c.isprintable() else " " for c in text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return Text(text)
+    return Text(printable(text, limit))
 
 
 def _structured_data(report: Report, limit: int = 10) -> Table | None:

@@ -113,8 +113,17 @@ class Footprint:
             "duration_s": round(duration, 2),
             "requests": requests,
             "requests_per_second": round(requests / duration, 2),
-            "peak_requests_per_second": max(
-                (b.requests for b in self._buckets.values()), default=0
+            # Each one-second bucket divided by the time it really spans: the last one of a
+            # run is partial, and counting it as a full second put the peak below the average.
+            "peak_requests_per_second": round(
+                max(
+                    (
+                        b.requests / min(1.0, max(duration - s, 1e-9))
+                        for s, b in self._buckets.items()
+                    ),
+                    default=0.0,
+                ),
+                2,
             ),
             "max_in_flight": max((b.max_inflight for b in self._buckets.values()), default=0),
             "status_mix": dict(sorted(statuses.items())),

@@ -370,6 +370,38 @@ def test_probe_records_names_and_prices() -> None:
     assert blocks[0].visible == {"t:Trail &amp; Peak 45": True, "n:189.00": True, "n:5": False}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "Trail_Peak 45-L backpack!",
+        "ALL CAPS, mixed Case; tabs\tand\nnew lines",
+        "Tom &amp; Jerry &#169; 2024",  # entities: unescaped to non-ASCII first
+        "punctuation only: !?.,;:'\"()[]{}<>/\\|@#$%^*+=~`",
+        "x" * 50 + " " + "0123456789",
+        "Café — 1 299,00 € · naïve\u00a0coöperation › Straße",
+        "ﬁne ＦＵＬＬ width e\u0301 \u0301 İstanbul ΣΊΣΥΦΟΣ",
+        "日本語のテキスト、句読点。 mixed_with ascii",
+        "lone \ud800 surrogate",
+        "ünïcödé wörds: ½ ©2024 «quoted» x²",
+    ],
+)
+def test_fast_normalise_equals_nfkc_casefold_and_regex(text: str) -> None:
+    """normalise() translates bytes in one pass and sends only tokens with non-ASCII
+    characters through NFKC and the regular expression (it runs over every page's text);
+    it must give exactly what NFKC + casefold + the regular expression give."""
+    import html
+    import re
+    import unicodedata
+
+    from seoaudit.extract.visible import normalise
+
+    general = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
+    expected = " " + " ".join(re.sub(r"[\W_]+", " ", general).split()) + " "
+    assert normalise(text) == expected
+
+
 # --- health ------------------------------------------------------------------------------
 
 

@@ -27,6 +27,8 @@ so a page of a few thousand words costs well under a millisecond.
 from __future__ import annotations
 
 from hashlib import blake2b
+from itertools import compress, repeat
+from operator import is_
 
 # Word hashes repeat across the pages of a site (navigation, footers), so they are cached
 # per process as 8 little-endian bytes, keyed by the word as written (the hash is of the
@@ -41,16 +43,14 @@ def _hash(word: str) -> bytes:
 
 def _word_hashes(words: list[str]) -> bytes:
     """H(w) of every word, concatenated (8 bytes each)."""
-    missing = set(words).difference(_hashes)
-    if len(_hashes) + len(missing) > _CACHE_LIMIT:
-        _hashes.clear()
-        missing = set(words)
-    for word in missing:
-        _hashes[word] = _hash(word)
-    try:
-        return b"".join(map(_hashes.__getitem__, words))
-    except KeyError:  # another thread cleared the cache meanwhile: hash without it
-        return b"".join(map(_hash, words))
+    hashes = list(map(_hashes.get, words))  # one C pass; most words are cached
+    if None in hashes:
+        if len(_hashes) + len(words) > _CACHE_LIMIT:
+            _hashes.clear()
+        for i in compress(range(len(words)), map(is_, hashes, repeat(None))):
+            word = words[i]
+            hashes[i] = _hashes.get(word) or _hashes.setdefault(word, _hash(word))
+    return b"".join(hashes)  # type: ignore[arg-type]  # no None is left
 
 
 def simhash(hashes: bytes) -> int | None:

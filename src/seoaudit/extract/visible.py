@@ -37,16 +37,48 @@ def probe_key(kind: str, value: object) -> str:
 
 
 _NON_WORD = re.compile(r"[\W_]+")
+# Bytes of UTF-8 text with ASCII letters lower-cased and every other ASCII character made a
+# space; bytes of non-ASCII characters (all >= 0x80 in UTF-8) are kept as they are.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else 32 if c < 128 and not (97 <= c <= 122 or 48 <= c <= 57) else c
+    for c in range(256)
+)
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+
+
+def _normalise_word(token: bytes) -> list[str]:
+    """The slow, general path for one token with non-ASCII characters in it."""
+    text = unicodedata.normalize("NFKC", token.decode("utf-8", "surrogatepass"))
+    return _NON_WORD.sub(" ", text.casefold()).split()
 
 
 def normalise(text: str) -> str:
+    """Case-folded words separated by single spaces, with a space at each end, punctuation
+    and "_" dropped, after NFKC. This runs over every page's whole text, so it is done in
+    one C pass over the bytes (ASCII lower-cased, ASCII punctuation made spaces) and only
+    the rare tokens with non-ASCII characters take the regular-expression path: the same
+    result as NFKC + casefold + ``[\\W_]+`` over the whole text, several times faster."""
     # Visible text comes unescaped from the parser; values from JSON may carry entities.
-    # Skipping the no-op steps matters: this runs over every page's whole text.
     if "&" in text:
         text = html.unescape(text)
+    data = text.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return " " + " ".join(_NON_WORD.sub(" ", text.casefold()).split()) + " "
+        # Only tokens with non-ASCII bytes are visited in Python (found by a C scan; ASCII
+        # whitespace is a space by now, so a token ends at the next space).
+        pieces, done = [], 0
+        for match in _NON_ASCII.finditer(data):
+            if match.start() < done:
+                continue  # another run of the token just rewritten
+            start = data.rfind(b" ", done, match.start()) + 1 or done
+            end = data.find(b" ", match.end())
+            end = len(data) if end < 0 else end
+            words = " ".join(_normalise_word(data[start:end]))
+            pieces += [data[done:start], words.encode("utf-8", "surrogatepass")]
+            done = end
+        data = b"".join([*pieces, data[done:]])
+    return " " + b" ".join(data.split()).decode("utf-8", "surrogatepass") + " "
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -131,7 +163,6 @@ def probe_visible(blocks: list[StructuredData], text: str) -> None:
     if not any(probes for _block, probes in wanted):
         return
     normalised = normalise(text)
-    words = set(normalised.split())
     shown_numbers: set[Decimal] | None = None
     leading = frozenset(
         _leading_digits(value) for _block, probes in wanted for kind, value in probes if kind == "n"
@@ -140,7 +171,11 @@ def probe_visible(blocks: list[StructuredData], text: str) -> None:
         for kind, value in probes:
             if kind == "t":
                 target = normalise(value)
-                seen = target in normalised or set(target.split()) <= words
+                # Every word shown, anywhere: " word " in the normalised text is the same
+                # test as membership in its set of words, without building that set.
+                seen = target in normalised or all(
+                    f" {word} " in normalised for word in target.split()
+                )
             else:
                 if shown_numbers is None:
                     shown_numbers = numbers(text, leading)

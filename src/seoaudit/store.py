@@ -133,6 +133,40 @@ CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT
 """
 
 
+# The columns of a page row after its URL id, the facts packed last (see ``page_row``).
+PageRow = tuple[
+    int | None,  # status
+    str | None,  # error
+    int | None,  # location id (the redirect target)
+    str | None,  # content type
+    int,  # is HTML
+    int | None,  # robots.txt allows it (None: not checked)
+    float | None,  # ttfb
+    float | None,  # total
+    int | None,  # size
+    str | None,  # indexability
+    bytes,  # the packed facts
+]
+
+
+def page_row(facts: PageFacts, location_id: int | None, indexability: str | None) -> PageRow:
+    """What ``Store.add_row`` stores of a page: pure, so a worker process can make it."""
+    robots = None if facts.robots is None else int(facts.robots.allowed)
+    return (
+        facts.status,
+        facts.error,
+        location_id,
+        facts.content_type,
+        int(facts.is_html),
+        robots,
+        facts.ttfb,
+        facts.total,
+        facts.size,
+        indexability,
+        _pack(facts),
+    )
+
+
 def _pack(facts: PageFacts) -> bytes:
     return zlib.compress(facts.model_dump_json(exclude_defaults=True).encode(), 1)
 
@@ -248,23 +282,11 @@ class Store:
         location_id: int | None = None,
         indexability: str | None = None,
     ) -> None:
-        robots = None if facts.robots is None else int(facts.robots.allowed)
-        self._pending_pages.append(
-            (
-                url_id,
-                facts.status,
-                facts.error,
-                location_id,
-                facts.content_type,
-                int(facts.is_html),
-                robots,
-                facts.ttfb,
-                facts.total,
-                facts.size,
-                indexability,
-                _pack(facts),
-            )
-        )
+        self.add_row(url_id, page_row(facts, location_id, indexability))
+
+    def add_row(self, url_id: int, row: PageRow) -> None:
+        """A page row made by ``page_row`` (possibly in another process)."""
+        self._pending_pages.append((url_id, *row))
 
     def add_links(self, src: int, edges: Iterable[tuple[int, int, bool]]) -> None:
         """``edges``: (dst id, kind, nofollow)."""

@@ -72,9 +72,14 @@ class CheckQueue:
             self.dropped += 1
 
     def collect(self, page: PageFacts, settings: CrawlSettings) -> None:
-        for purpose, func in COLLECTORS.items():
-            for url in func(page, settings):
-                self.add(url, purpose)
+        for url, purpose in wanted(page, settings):
+            self.add(url, purpose)
+
+
+def wanted(page: PageFacts, settings: CrawlSettings) -> list[tuple[str, str]]:
+    """(URL, purpose) of every URL the collectors pick from one page: pure, so it runs
+    where the page is extracted (crawl/digest.py)."""
+    return [(url, purpose) for purpose, func in COLLECTORS.items() for url in func(page, settings)]
 
 
 @collector("external-link")

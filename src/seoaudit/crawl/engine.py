@@ -31,8 +31,9 @@ from typing import Any
 
 import httpx
 
-from seoaudit.config import Settings
+from seoaudit.config import CrawlSettings, Settings
 from seoaudit.crawl.checks import CHECK_BODY_LIMIT, CheckQueue, CheckResult
+from seoaudit.crawl.digest import Digest, Link, extract_digest
 from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.footprint import Footprint
@@ -40,7 +41,6 @@ from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.probe import Prober
 from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
-from seoaudit.extract import extract
 from seoaudit.indexing import indexability
 from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
 from seoaudit.robots import RobotsFile, interpret_fetch
@@ -410,65 +410,46 @@ class Crawler:
             result = result.model_copy(
                 update={"url": result.final_url, "hops": [], "source": "redirect"}
             )
-        facts = await self._extract(result, final_verdict)
-        self._save(final_id, facts)
-        self.checks.collect(facts, self.crawl)
-        self.probe.offer(facts)
+        page = await self._extract(result, final_verdict)
+        self.store.add_row(final_id, page.row)
+        for url, purpose in page.checks:
+            self.checks.add(url, purpose)
+        self.probe.take(page.probe)
         self.store.set_state(final_id, DONE)
-        self._record_links(final_id, facts, result.depth)
+        self._record_links(final_id, page.links, result.depth)
 
-    async def _extract(self, result: FetchResult, verdict: RobotsVerdict | None) -> PageFacts:
+    async def _extract(self, result: FetchResult, verdict: RobotsVerdict | None) -> Digest:
         """Extraction is CPU work: once the crawl is big enough to be worth it, it runs in
         worker processes so the event loop keeps fetching while pages are parsed on the
-        other core(s). Small crawls (and tests) extract inline and start no process."""
+        other core(s). Small crawls (and tests) extract inline and start no process. Either
+        way the crawler gets a digest back, never the facts (crawl/digest.py)."""
         pool = self._extraction_pool()
-        if pool is None:
-            return extract(result, robots=verdict, internal_hosts=self.scope.hosts)
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(pool, _extract_job, result, verdict, self._hosts)
-        except BrokenProcessPool:
-            log.warning("extraction workers stopped; extracting in the crawler process")
-            self._workers = 0
-            return extract(result, robots=verdict, internal_hosts=self.scope.hosts)
+        if pool is not None:
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(pool, _digest_job, result, verdict)
+            except BrokenProcessPool:
+                log.warning("extraction workers stopped; extracting in the crawler process")
+                self._workers = 0
+        return extract_digest(result, verdict, self._hosts, self.token, self.crawl)
 
     def _extraction_pool(self) -> ProcessPoolExecutor | None:
         if self._pool is None and self._workers > 0 and self.stats.fetched >= POOL_AFTER:
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(
-                self._workers, mp_context=context, initializer=_ignore_sigint
+                self._workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self._hosts, self.token, self.crawl),
             )
         return self._pool if self._workers > 0 else None
 
-    def _record_links(self, page_id: int, facts: PageFacts, depth: int) -> None:
-        edges: list[tuple[int, int, bool]] = []
-        for link in facts.links:
-            if link.url is not None:
-                edges.append(
-                    (
-                        self._discover(link.url, depth=depth + 1, source="link"),
-                        LINK_A,
-                        link.nofollow,
-                    )
-                )
-        for canonical in facts.canonicals:
-            if canonical.url is not None and canonical.url != facts.url:
-                edges.append(
-                    (
-                        self._discover(canonical.url, depth=depth + 1, source="canonical"),
-                        LINK_CANONICAL,
-                        False,
-                    )
-                )
-        for alternate in facts.hreflangs:
-            if alternate.url is not None and alternate.url != facts.url:
-                edges.append(
-                    (
-                        self._discover(alternate.url, depth=depth + 1, source="hreflang"),
-                        LINK_HREFLANG,
-                        False,
-                    )
-                )
+    def _record_links(self, page_id: int, links: list[Link], depth: int) -> None:
+        discover, sources = self._discover, _LINK_SOURCES
+        edges = [
+            (discover(url, depth=depth + 1, source=sources[kind]), kind, nofollow)
+            for url, kind, nofollow in links
+        ]
         if edges:
             self.store.add_links(page_id, edges)
 
@@ -536,15 +517,27 @@ def _extract_workers(setting: int) -> int:
     return 0 if cores < 2 else max(1, min(cores - 1, 4))
 
 
-def _extract_job(
-    result: FetchResult, verdict: RobotsVerdict | None, hosts: frozenset[str]
-) -> PageFacts:
-    return extract(result, robots=verdict, internal_hosts=hosts)
+# What every job of a worker process shares, set once when the worker starts.
+_worker_context: tuple[frozenset[str], str, CrawlSettings] | None = None
 
 
-def _ignore_sigint() -> None:
+def _init_worker(hosts: frozenset[str], token: str, crawl: CrawlSettings) -> None:
+    global _worker_context
+    _worker_context = (hosts, token, crawl)
     # Ctrl-C is the crawler's to handle: it stops cleanly and shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _digest_job(result: FetchResult, verdict: RobotsVerdict | None) -> Digest:
+    assert _worker_context is not None, "the pool's initializer sets the context"
+    return extract_digest(result, verdict, *_worker_context)
+
+
+_LINK_SOURCES: dict[int, Source] = {
+    LINK_A: "link",
+    LINK_CANONICAL: "canonical",
+    LINK_HREFLANG: "hreflang",
+}
 
 
 _CHAIN_ERRORS = frozenset({"redirect-loop", "too-many-redirects", "bad-redirect-location"})

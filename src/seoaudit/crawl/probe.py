@@ -154,6 +154,19 @@ def _skipped(profile: Profile, url: str, why: str) -> dict[str, Any]:
     }
 
 
+# What the prober needs of a page: its URL, whether it may be sampled (an HTML page that
+# answered 200) and the URLs of the stylesheets and scripts it needs to render.
+Offering = tuple[str, bool, tuple[str, ...]]
+
+
+def offering(facts: PageFacts) -> Offering:
+    sampled = facts.status == 200 and facts.is_html and facts.error is None
+    render = tuple(
+        r.url for r in facts.resources if r.url is not None and r.kind in ("stylesheet", "script")
+    )
+    return facts.url, sampled, render
+
+
 class Prober:
     """Collects bounded samples during the crawl (``offer``) and probes after it (``run``)."""
 
@@ -174,18 +187,21 @@ class Prober:
 
     def offer(self, facts: PageFacts) -> None:
         """Consider one recorded page (its final, extracted facts)."""
-        page_origin = origin(facts.url)
-        if facts.status == 200 and facts.is_html and facts.error is None:
-            key = (page_origin, section_of(facts.url))
+        self.take(offering(facts))
+
+    def take(self, offer: Offering) -> None:
+        """Consider one recorded page, from what ``offering`` kept of its facts."""
+        url, sampled, render_urls = offer
+        page_origin = origin(url)
+        if sampled:
+            key = (page_origin, section_of(url))
             urls = self.sample.get(key)
             if urls is None and len(self.sample) < MAX_SECTIONS:
                 urls = self.sample[key] = []
             if urls is not None and len(urls) < PER_SECTION:
-                urls.append(facts.url)
-        for resource in facts.resources:
-            if resource.url is None or resource.kind not in ("stylesheet", "script"):
-                continue
-            host = origin(resource.url)
+                urls.append(url)
+        for resource_url in render_urls:
+            host = origin(resource_url)
             if host != page_origin and (
                 host in self.resource_origins
                 or len(self.resource_origins) < MAX_RESOURCE_ORIGINS_SEEN

@@ -23,12 +23,13 @@ from seoaudit import __version__
 from seoaudit.config import Settings
 from seoaudit.crawl.engine import Crawler, CrawlStats, ProgressCallback
 from seoaudit.crawl.urls import host_of
-from seoaudit.gate import apply_overrides
-from seoaudit.models import SEVERITY_ORDER, Report, RunInfo
+from seoaudit.gate import iter_overrides
+from seoaudit.models import SEVERITY_ORDER, Report, RuleError, RunInfo
 from seoaudit.pagevalue import UserValues
 from seoaudit.pagevalue import attach as attach_page_values
 from seoaudit.report import build_report
-from seoaudit.rules import run_rules, selected
+from seoaudit.rules import selected
+from seoaudit.rules.registry import iter_findings
 from seoaudit.site import Site
 from seoaudit.store import Store
 
@@ -119,10 +120,7 @@ def run_audit(
         info.message = "no start URL could be fetched"
         store.save_run(info)
         site.run = info
-    findings, errors = run_rules(site, selected(settings.select, settings.ignore))
-    findings = apply_overrides(findings, settings)  # per-URL ignores, severity overrides
-    store.replace_findings(findings, errors)
-    del findings  # the report reads them back from the store: never hold two copies
+    _judge(store, site, settings)
     report = build_report(store, site)
     store.close()
     return AuditResult(path, report, stats, start_failed)
@@ -159,14 +157,21 @@ def finish_killed_run(store: Store) -> bool:
     if info.state != "running":
         return False
     site = Site(store)
-    findings, errors = run_rules(site, selected(site.settings.select, site.settings.ignore))
-    store.replace_findings(apply_overrides(findings, site.settings), errors)
+    _judge(store, site, site.settings)
     info.state = "interrupted"
     info.message = "the crawl was killed; the report covers what was stored until then"
     info.pages_fetched = info.pages_fetched or site.fetched_count()
     info.urls_discovered = site.summary()["urls"]
     store.save_run(info)
     return True
+
+
+def _judge(store: Store, site: Site, settings: Settings) -> None:
+    """Run the rules and store their findings, with the configured ignores and severity
+    overrides applied, as they come: a large run never holds all its findings."""
+    errors: list[RuleError] = []
+    findings = iter_findings(site, selected(settings.select, settings.ignore), errors)
+    store.replace_findings(iter_overrides(findings, settings), errors)
 
 
 def _start_failed(site: Site, url: str) -> bool:

@@ -29,7 +29,7 @@ This module decides; it never prints.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -113,10 +113,14 @@ def _prefix_match(code: str, patterns: Iterable[str]) -> bool:
 def apply_overrides(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
     """Rule selection, per-URL ignores and severity overrides, as configured. Idempotent,
     so a stored run can be re-judged under today's configuration."""
+    return list(iter_overrides(findings, settings))
+
+
+def iter_overrides(findings: Iterable[Finding], settings: Settings) -> Iterator[Finding]:
+    """``apply_overrides`` one finding at a time (the audit streams findings to the store)."""
     ignores = [(re.compile(p), codes) for p, codes in settings.per_url_ignores.items()]
     # The longest matching code or prefix wins ("HTTP006" over "HTTP").
     overrides = sorted(settings.severity_overrides.items(), key=lambda kv: -len(kv[0]))
-    out: list[Finding] = []
     for finding in findings:
         code = finding.rule
         if settings.select and not _prefix_match(code, settings.select):
@@ -130,8 +134,7 @@ def apply_overrides(findings: Iterable[Finding], settings: Settings) -> list[Fin
                 if severity != finding.severity:
                     finding = finding.model_copy(update={"severity": severity})
                 break
-        out.append(finding)
-    return out
+        yield finding
 
 
 # -- inconclusive ---------------------------------------------------------------------------

@@ -490,8 +490,17 @@ class Store:
             )
 
     def findings(self) -> list[Finding]:
-        rows = self.db.execute("SELECT data FROM findings ORDER BY rowid")
-        return [Finding.model_validate_json(data) for (data,) in rows]
+        return list(self.iter_findings())
+
+    def iter_findings(self) -> Iterator[Finding]:
+        """Findings in report order: by rule, URL, cause, message (as ``run_rules`` sorts
+        them); the rules stream them in unsorted, so the order is SQLite's to keep."""
+        rows = self.db.execute(
+            "SELECT data FROM findings "
+            "ORDER BY rule, url, coalesce(cause, ''), json_extract(data, '$.message'), rowid"
+        )
+        for (data,) in rows:
+            yield Finding.model_validate_json(data)
 
     def rule_errors(self) -> list[RuleError]:
         rows = self.db.execute("SELECT rule, url, error FROM rule_errors ORDER BY rowid")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import re
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -184,10 +184,26 @@ def _error(spec: RuleSpec, url: str | None, exc: BaseException) -> RuleError:
 def run_rules(
     site: Site, rules: list[RuleSpec] | None = None
 ) -> tuple[list[Finding], list[RuleError]]:
-    """Run page rules over every stored page (one pass) and then the site rules."""
-    rules = selected() if rules is None else rules
-    findings: list[Finding] = []
+    """Run page rules over every stored page (one pass) and then the site rules; the
+    findings sorted by (rule, URL, cause, message). A large run streams them to the store
+    instead (``iter_findings``)."""
     errors: list[RuleError] = []
+    findings = sorted(iter_findings(site, rules, errors), key=sort_key)
+    return findings, errors
+
+
+def sort_key(finding: Finding) -> tuple[str, str, str, str]:
+    """The order findings are reported in (``Store.findings`` sorts the same way)."""
+    return finding.rule, finding.url, finding.cause or "", finding.message
+
+
+def iter_findings(
+    site: Site, rules: list[RuleSpec] | None, errors: list[RuleError]
+) -> Iterator[Finding]:
+    """The findings of ``rules`` (all by default) over ``site``, one at a time, so a run
+    of any size never holds them all; rule errors are appended to ``errors`` (complete
+    once the iterator is exhausted). A crashing rule is recorded, never raised."""
+    rules = selected() if rules is None else rules
     error_counts: dict[str, int] = {}
 
     def record_error(spec: RuleSpec, url: str | None, exc: Exception) -> None:
@@ -199,21 +215,19 @@ def run_rules(
     if page_rules:
         for page in site.pages():
             for spec in page_rules:
-                try:
-                    findings.extend(_finding(spec, hit) for hit in spec.func(page, site))
+                try:  # what a rule found before it failed is kept
+                    for hit in spec.func(page, site):
+                        yield _finding(spec, hit)
                 except Exception as exc:
                     record_error(spec, page.url, exc)
     for spec in (s for s in rules if s.scope == "site"):
         try:
-            findings.extend(_finding(spec, hit) for hit in spec.func(site))
+            for hit in spec.func(site):
+                yield _finding(spec, hit)
         except Exception as exc:
             record_error(spec, None, exc)
     for code, count in sorted(error_counts.items()):
         if count > MAX_ERRORS_PER_RULE:
-            spec = REGISTRY[code]
             errors.append(
                 RuleError(rule=code, error=f"{count - MAX_ERRORS_PER_RULE} more errors not shown")
             )
-            del spec
-    findings.sort(key=lambda f: (f.rule, f.url, f.cause or "", f.message))
-    return findings, errors

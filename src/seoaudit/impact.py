@@ -146,13 +146,15 @@ def pagerank(
     if count == 0:
         return rank
     keep = valued[src] & valued[dst]
-    src, dst = src[keep], dst[keep]
+    if not keep.all():  # no copy of the edges when every one counts (the usual case)
+        src, dst = src[keep], dst[keep]
     out_degree = np.bincount(src, minlength=n).astype(np.float64)
     dangling = valued & (out_degree == 0)
     share = np.where(out_degree > 0, 1.0 / np.maximum(out_degree, 1.0), 0.0)
     rank[valued] = 1.0 / count
     for _ in range(PAGERANK_ITERATIONS):
-        flow = np.bincount(dst, weights=rank[src] * share[src], minlength=n)
+        # One temporary per edge (the weight), not three: rank and share are per node.
+        flow = np.bincount(dst, weights=(rank * share)[src], minlength=n)
         spread = (1.0 - DAMPING + DAMPING * rank[dangling].sum()) / count
         new = np.where(valued, DAMPING * flow + spread, 0.0)
         settled = np.abs(new - rank).sum() < PAGERANK_TOLERANCE
@@ -177,7 +179,9 @@ def crawl_values(site: Site, weights: ImpactSettings | None = None) -> FloatArra
             sitemap_weight[url_id] = weights.sitemap_weight
     a_src, a_dst = site.edges(_LINK_A)
     r_src, r_dst = site.edges(_LINK_REDIRECT)
-    rank = pagerank(n, np.concatenate([a_src, r_src]), np.concatenate([a_dst, r_dst]), valued)
+    if len(r_src):  # redirects pass rank on like links
+        a_src, a_dst = np.concatenate([a_src, r_src]), np.concatenate([a_dst, r_dst])
+    rank = pagerank(n, a_src, a_dst, valued)
     rank_rel = rank * valued.sum()
     depth = site.depth
     depth_weight = np.where(

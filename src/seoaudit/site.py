@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from seoaudit import impact
+from seoaudit import allocator, impact
 from seoaudit.config import Settings, Thresholds
 from seoaudit.crawl.checks import CheckResult
 from seoaudit.crawl.discovery import interpret_robots
@@ -92,6 +92,9 @@ class RobotsOutcome:
 
 class Site:
     def __init__(self, store: Store) -> None:
+        # The link graph's arrays come and go by the tens of megabytes from here on (not
+        # during the crawl, where the setting would cost heap trimming on every page).
+        allocator.keep_big_blocks_returnable()
         self.store = store
         self.run: RunInfo = store.load_run()
         self.scope = Scope.for_start_urls(self.run.start_urls)
@@ -139,16 +142,26 @@ class Site:
 
     @staticmethod
     def _load_edges(db: sqlite3.Connection, n: int) -> dict[int, tuple[IntArray, IntArray]]:
+        """Distinct edges of each kind, sorted by (source, target). Rows are streamed into
+        one preallocated array and deduplicated in numpy: a list of row tuples would cost
+        ~70 bytes per edge, and SQLite's DISTINCT builds a temporary B-tree as large."""
         edges: dict[int, tuple[IntArray, IntArray]] = {}
         for kind in (LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT):
-            # Streamed straight into an array: a list of row tuples would cost ~70 bytes
-            # per edge (millions of edges on a large site) before becoming 16.
-            rows = db.execute(
-                "SELECT DISTINCT src, dst FROM links WHERE kind = ? AND src != dst", (kind,)
-            )
-            flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64)
-            pairs = flat.reshape(-1, 2)
-            edges[kind] = (pairs[:, 0].copy(), pairs[:, 1].copy())
+            where = "WHERE kind = ? AND src != dst"
+            (count,) = db.execute(f"SELECT count(*) FROM links {where}", (kind,)).fetchone()  # noqa: S608
+            rows = db.execute(f"SELECT src, dst FROM links {where}", (kind,))  # noqa: S608
+            flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * count)
+            # One key per edge (ids are far below 2**31), sorted in place and deduplicated
+            # with a mask: np.unique needs several times the array's size on top.
+            keys = (flat[0::2] << 32) | flat[1::2]
+            del flat
+            keys.sort()
+            if len(keys):
+                first = np.empty(len(keys), dtype=bool)
+                first[0] = True
+                np.not_equal(keys[1:], keys[:-1], out=first[1:])
+                keys = keys[first]
+            edges[kind] = (keys >> 32, keys & 0xFFFFFFFF)
         return edges
 
     @staticmethod
@@ -164,35 +177,31 @@ class Site:
 
     def _click_depths(self, n: int) -> IntArray:
         """Breadth-first from the start URLs over links and redirects: the number of clicks
-        a visitor (or crawler) needs. -1 when unreachable by links (e.g. sitemap-only)."""
+        a visitor (or crawler) needs. -1 when unreachable by links (e.g. sitemap-only).
+        Edges are sorted by source (``_load_edges``), so a node's targets are one slice."""
         a_src, a_dst = self._edges[LINK_A]
         r_src, r_dst = self._edges[LINK_REDIRECT]
-        src = np.concatenate([a_src, r_src])
-        dst = np.concatenate([a_dst, r_dst])
-        cost = np.concatenate([np.ones(len(a_src), np.int64), np.zeros(len(r_src), np.int64)])
-        order = np.argsort(src, kind="stable")
-        src, dst, cost = src[order], dst[order], cost[order]
-        starts = np.searchsorted(src, np.arange(n + 1))
+        nodes = np.arange(n + 1)
+        a_starts = np.searchsorted(a_src, nodes)
+        r_starts = np.searchsorted(r_src, nodes)
         depth = np.full(n, -1, dtype=np.int64)
         frontier = [self._ids[u] for u in self.run.start_urls if u in self._ids]
         for node in frontier:
             depth[node] = 0
         level = 0
         while frontier:
-            nxt: list[int] = []
-            # zero-cost redirect edges keep the same level; link edges add one click
+            # Redirects cost no click: their targets join this level.
             stack = list(frontier)
             while stack:
                 node = stack.pop()
-                lo, hi = starts[node], starts[node + 1]
-                targets, costs = dst[lo:hi], cost[lo:hi]
-                for target in targets[(costs == 0) & (depth[targets] < 0)].tolist():
+                targets = r_dst[r_starts[node] : r_starts[node + 1]]
+                for target in targets[depth[targets] < 0].tolist():
                     depth[target] = level
                     stack.append(target)
                     frontier.append(target)
+            nxt: list[int] = []
             for node in frontier:
-                lo, hi = starts[node], starts[node + 1]
-                targets = dst[lo:hi][cost[lo:hi] == 1]
+                targets = a_dst[a_starts[node] : a_starts[node + 1]]
                 new = np.unique(targets[depth[targets] < 0])
                 depth[new] = level + 1
                 nxt.extend(new.tolist())

@@ -499,8 +499,28 @@ class Store:
             "SELECT data FROM findings "
             "ORDER BY rule, url, coalesce(cause, ''), json_extract(data, '$.message'), rowid"
         )
+        # Findings were validated when stored and are read back by the hundred thousand:
+        # built without validation, sharing one fields-set (pydantic's own per instance
+        # is a 700-byte set) and one copy of each string they repeat (rule, URL, cause,
+        # evidence keys and values such as documentation links).
+        fields = set(Finding.model_fields)
+        shared: dict[str, str] = {}
+
+        def one(value: Any) -> Any:
+            if isinstance(value, str):
+                return shared.setdefault(value, value)
+            if isinstance(value, list):
+                return [shared.setdefault(v, v) if isinstance(v, str) else v for v in value]
+            return value
+
         for (data,) in rows:
-            yield Finding.model_validate_json(data)
+            values = json.loads(data)
+            for key in ("rule", "name", "severity", "url", "cause"):
+                values[key] = one(values.get(key))
+            evidence = values.get("evidence")
+            if evidence:
+                values["evidence"] = {one(k): one(v) for k, v in evidence.items()}
+            yield Finding.model_construct(fields, **values)
 
     def rule_errors(self) -> list[RuleError]:
         rows = self.db.execute("SELECT rule, url, error FROM rule_errors ORDER BY rowid")

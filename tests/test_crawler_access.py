@@ -18,7 +18,7 @@ import pytest
 from seoaudit.access import section_of
 from seoaudit.audit import AuditResult, run_audit
 from seoaudit.config import CrawlSettings, Settings
-from seoaudit.crawl.probe import MAX_RESOURCE_ORIGINS_SEEN, MAX_SECTIONS, Prober
+from seoaudit.crawl.probe import MAX_RESOURCE_ORIGINS_SEEN, MAX_SECTIONS, Prober, offering
 from seoaudit.devserver import Request, Response, SiteServer
 from seoaudit.models import PageFacts, Report, Resource
 from seoaudit.report import WRITERS
@@ -288,8 +288,10 @@ def test_prober_samples_are_bounded(tmp_path: Path) -> None:
         for i in range(10):
             url = f"{ORIGIN}/s{section}/p{i}"
             resources = [Resource(kind="script", src="x", url=f"http://cdn{i % 300}.test/a.js")]
-            prober.offer(
-                PageFacts(url=url, final_url=url, status=200, is_html=True, resources=resources)
+            prober.take(
+                offering(
+                    PageFacts(url=url, final_url=url, status=200, is_html=True, resources=resources)
+                )
             )
     assert len(prober.sample) == MAX_SECTIONS
     assert all(len(urls) == 3 for urls in prober.sample.values())
@@ -310,7 +312,7 @@ def test_resource_host_robots_are_bounded(tmp_path: Path) -> None:
             Resource(kind="script", src="x", url="http://busy.test/app.js"),
             Resource(kind="image", src="x", url="http://images.test/a.png"),  # not render-critical
         ]
-        prober.offer(PageFacts(url=url, final_url=url, status=200, resources=resources))
+        prober.take(offering(PageFacts(url=url, final_url=url, status=200, resources=resources)))
     assert len(prober.resource_origins) == MAX_RESOURCE_ORIGINS_SEEN
     fetched: list[str] = []
 

@@ -18,22 +18,20 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
 THRESHOLD = 256 * 1024  # blocks this big or bigger are mmapped, and unmapped when freed
 
-_done = False
 
-
+@functools.cache  # once per process, whether it worked or not
 def keep_big_blocks_returnable() -> bool:
-    """Set a fixed mmap threshold once per process. True when the allocator took it."""
-    global _done
-    if _done or not sys.platform.startswith("linux"):
-        return _done
+    """Set a fixed mmap threshold. True when the allocator took it."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        _done = bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        _done = False
-    return _done
+        return False

@@ -71,9 +71,13 @@ class CheckQueue:
         else:
             self.dropped += 1
 
-    def collect(self, page: PageFacts, settings: CrawlSettings) -> None:
-        for url, purpose in wanted(page, settings):
+    def add_all(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """(URL, purpose) pairs, as ``wanted`` picks them from a page."""
+        for url, purpose in wanted:
             self.add(url, purpose)
+
+    def collect(self, page: PageFacts, settings: CrawlSettings) -> None:
+        self.add_all(wanted(page, settings))
 
 
 def wanted(page: PageFacts, settings: CrawlSettings) -> list[tuple[str, str]]:

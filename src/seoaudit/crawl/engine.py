@@ -412,8 +412,7 @@ class Crawler:
             )
         page = await self._extract(result, final_verdict)
         self.store.add_row(final_id, page.row)
-        for url, purpose in page.checks:
-            self.checks.add(url, purpose)
+        self.checks.add_all(page.checks)
         self.probe.take(page.probe)
         self.store.set_state(final_id, DONE)
         self._record_links(final_id, page.links, result.depth)

@@ -2,7 +2,7 @@
 
 Two bounded steps run after the crawl, through the crawl's own politeness:
 
-- **User-agent probe.** While the crawl runs, ``offer`` keeps the first few HTML pages
+- **User-agent probe.** While the crawl runs, ``take`` keeps the first few HTML pages
   that answered 200 in each site section (first path segment): at most ``PER_SECTION``
   URLs in ``MAX_SECTIONS`` sections. Afterwards each is fetched again as a browser, as
   Googlebot, as Bingbot and as an AI crawler (GPTBot), and what each got is stored
@@ -184,10 +184,6 @@ class Prober:
         self.resource_origins: Counter[str] = Counter()
 
     # -- during the crawl (hot path: cheap and bounded) ---------------------------------
-
-    def offer(self, facts: PageFacts) -> None:
-        """Consider one recorded page (its final, extracted facts)."""
-        self.take(offering(facts))
 
     def take(self, offer: Offering) -> None:
         """Consider one recorded page, from what ``offering`` kept of its facts."""

@@ -49,7 +49,10 @@ def _word_hashes(words: list[str]) -> bytes:
             _hashes.clear()
         for i in compress(range(len(words)), map(is_, hashes, repeat(None))):
             word = words[i]
-            hashes[i] = _hashes.get(word) or _hashes.setdefault(word, _hash(word))
+            found = _hashes.get(word)  # filled here already when the word repeats
+            if found is None:
+                found = _hashes[word] = _hash(word)
+            hashes[i] = found
     return b"".join(hashes)  # type: ignore[arg-type]  # no None is left
 
 

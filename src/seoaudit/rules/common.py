@@ -2,7 +2,8 @@
 
 Owns: ``limits`` (the run's thresholds, validated once per Site rather than once per page),
 ``searchable`` (the one precondition of the on-page rules: an indexable HTML page that
-answered 200, not sent elsewhere by an instant refresh), the refresh parser
+answered 200, not sent elsewhere by an instant refresh), ``found_signals`` (why a URL
+matters, for the rules that flag a wanted URL kept out), the refresh parser
 (``parse_refresh``, ``refreshes_away``), the pagination test duplicate rules use, and
 ``duplicate_cause`` (how pages sharing one value become one issue).
 
@@ -54,6 +55,20 @@ def searchable(page: PageFacts, site: Site) -> bool:
     if page.status != 200 or not page.is_html or not site.is_indexable(page.url):
         return False
     return not refreshes_away(page.url, page.meta_refresh or page.header("refresh"))
+
+
+def found_signals(page: PageFacts, site: Site) -> tuple[list[str], list[str], int]:
+    """(reasons, sitemaps, inlinks): the signals that the site wants a URL found that
+    ROB008 (blocked) and IDX001 (noindex) share: listed in a sitemap, linked from many
+    pages. Each rule appends its own reasons after these."""
+    reasons: list[str] = []
+    sitemaps = site.sitemaps_of(page.url)
+    if sitemaps:
+        reasons.append("listed in a sitemap")
+    inlinks = site.inlink_count(page.url)
+    if inlinks >= site.thresholds.many_inlinks:
+        reasons.append(f"linked from {inlinks} pages")
+    return reasons, sitemaps, inlinks
 
 
 def is_paginated(url: str) -> bool:

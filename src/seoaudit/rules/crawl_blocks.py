@@ -16,6 +16,7 @@ from seoaudit.access import SEARCH_ENGINES, crawler_policy, host_access, interna
 from seoaudit.crawl.urls import normalize
 from seoaudit.models import PageFacts, Severity
 from seoaudit.robots import MAX_BODY_BYTES, MAX_REDIRECTS, LineProblem, RobotsFile
+from seoaudit.rules.common import found_signals
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT
 
@@ -397,13 +398,7 @@ def site_disallowed_for_search_crawler(site: Site) -> Iterator[Hit]:
 
 
 def _why_it_matters(page: PageFacts, site: Site) -> tuple[list[str], list[str], int]:
-    reasons: list[str] = []
-    sitemaps = site.sitemaps_of(page.url)
-    if sitemaps:
-        reasons.append("listed in a sitemap")
-    inlinks = site.inlink_count(page.url)
-    if inlinks >= site.thresholds.many_inlinks:
-        reasons.append(f"linked from {inlinks} pages")
+    reasons, sitemaps, inlinks = found_signals(page, site)
     for kind, what in (
         (LINK_CANONICAL, "canonical target"),
         (LINK_HREFLANG, "hreflang target"),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from seoaudit.extract.directives import PLAIN_RULES
 from seoaudit.indexing import agents_for, effective_directives, is_noindex
 from seoaudit.models import Directive, PageFacts
+from seoaudit.rules.common import found_signals
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL
 
@@ -79,13 +80,7 @@ def _crawlable_200(page: PageFacts) -> bool:
 
 def _importance(page: PageFacts, site: Site) -> tuple[list[str], dict[str, Any]]:
     """Why a URL should be indexable: the signals that the site wants it found."""
-    reasons: list[str] = []
-    sitemaps = site.sitemaps_of(page.url)
-    if sitemaps:
-        reasons.append("listed in a sitemap")
-    inlinks = site.inlink_count(page.url)
-    if inlinks >= site.thresholds.many_inlinks:
-        reasons.append(f"linked from {inlinks} pages")
+    reasons, sitemaps, inlinks = found_signals(page, site)
     canonicalising = site.referrers(page.url, LINK_CANONICAL)
     if canonicalising:
         reasons.append(f"canonical target of {len(canonicalising)} page(s)")

@@ -6,8 +6,8 @@ page's JSON-LD and Microdata (nested ones included). The validators are pure fun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from seoaudit.models import PageFacts, Severity
 from seoaudit.rules.registry import Hit, rule
@@ -70,6 +70,28 @@ def _schema_nodes(analysis: Analysis) -> Iterator[Node]:
     return (node for node in analysis.graph.nodes if node.schema)
 
 
+Problem = TypeVar("Problem")
+
+
+def _unreadable(
+    analysis: Analysis,
+    properties: Sequence[str] | Callable[[Node], Sequence[str]],
+    check: Callable[[object], Problem | None],
+) -> Iterator[tuple[Node, str, str, str, object, Problem]]:
+    """(node, label, property, path, value, problem) for each literal value of
+    ``properties`` (or of the properties a node gets) on the page's schema.org nodes that
+    ``check`` finds a problem with: once per item label and path."""
+    seen: set[tuple[str, str]] = set()
+    for node in _schema_nodes(analysis):
+        label = analysis.label(node)
+        for prop in properties(node) if callable(properties) else properties:
+            for value in _scalars(node, prop):
+                problem = check(value)
+                where = analysis.path(node, prop)
+                if problem and _once(seen, label, where):
+                    yield node, label, prop, where, value, problem
+
+
 @rule(
     "SD008",
     "price-format-invalid",
@@ -104,34 +126,29 @@ def price_format_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
     del site
     analysis = analyse(page)
     currencies = vocabulary().currencies
-    seen: set[tuple[str, str]] = set()
-    for node in _schema_nodes(analysis):
-        label = analysis.label(node)
-        checks = list(PRICE_PROPERTIES) + (["value"] if node.via == "shippingRate" else [])
-        for prop in checks:
-            for value in _scalars(node, prop):
-                problem = values.price_problem(value)
-                where = analysis.path(node, prop)
-                if problem and _once(seen, label, where):
-                    yield Hit(
-                        page.url,
-                        f"{label}: {where} {problem}",
-                        analysis.evidence(node, property=where, value=value),
-                        cause=cause(label, f"{where} is not a plain number"),
-                    )
-        for prop in CURRENCY_PROPERTIES:
-            for value in _scalars(node, prop):
-                found = values.currency_problem(value, currencies)
-                where = analysis.path(node, prop)
-                if found and _once(seen, label, where):
-                    reason, serious = found
-                    yield Hit(
-                        page.url,
-                        f"{label}: {where} {reason}",
-                        analysis.evidence(node, property=where, value=value),
-                        cause=cause(label, f"{where} is not an ISO 4217 code"),
-                        severity=None if serious else "warning",
-                    )
+
+    def prices(node: Node) -> Sequence[str]:
+        return PRICE_PROPERTIES + (("value",) if node.via == "shippingRate" else ())
+
+    for node, label, _prop, where, value, problem in _unreadable(
+        analysis, prices, values.price_problem
+    ):
+        yield Hit(
+            page.url,
+            f"{label}: {where} {problem}",
+            analysis.evidence(node, property=where, value=value),
+            cause=cause(label, f"{where} is not a plain number"),
+        )
+    for node, label, _prop, where, value, (reason, serious) in _unreadable(
+        analysis, CURRENCY_PROPERTIES, lambda value: values.currency_problem(value, currencies)
+    ):
+        yield Hit(
+            page.url,
+            f"{label}: {where} {reason}",
+            analysis.evidence(node, property=where, value=value),
+            cause=cause(label, f"{where} is not an ISO 4217 code"),
+            severity=None if serious else "warning",
+        )
 
 
 @rule(
@@ -168,23 +185,17 @@ def date_not_iso_8601(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     del site
     analysis = analyse(page)
-    seen: set[tuple[str, str]] = set()
-    for node in _schema_nodes(analysis):
-        label = analysis.label(node)
-        required = analysis.required_here(node)
-        for prop in DATE_PROPERTIES:
-            for value in _scalars(node, prop):
-                problem = values.date_problem(value)
-                where = analysis.path(node, prop)
-                if problem and _once(seen, label, where):
-                    severity: Severity = "error" if prop in required else "warning"
-                    yield Hit(
-                        page.url,
-                        f"{label}: {where} {problem}",
-                        analysis.evidence(node, property=where, value=value),
-                        cause=cause(label, f"{where} is not ISO 8601"),
-                        severity=severity,
-                    )
+    for node, label, prop, where, value, problem in _unreadable(
+        analysis, DATE_PROPERTIES, values.date_problem
+    ):
+        severity: Severity = "error" if prop in analysis.required_here(node) else "warning"
+        yield Hit(
+            page.url,
+            f"{label}: {where} {problem}",
+            analysis.evidence(node, property=where, value=value),
+            cause=cause(label, f"{where} is not ISO 8601"),
+            severity=severity,
+        )
 
 
 @rule(
@@ -273,20 +284,15 @@ def duration_not_iso_8601(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     del site
     analysis = analyse(page)
-    seen: set[tuple[str, str]] = set()
-    for node in _schema_nodes(analysis):
-        label = analysis.label(node)
-        for prop in DURATION_PROPERTIES:
-            for value in _scalars(node, prop):
-                problem = values.duration_problem(value)
-                where = analysis.path(node, prop)
-                if problem and _once(seen, label, where):
-                    yield Hit(
-                        page.url,
-                        f"{label}: {where} {problem}",
-                        analysis.evidence(node, property=where, value=value),
-                        cause=cause(label, f"{where} is not an ISO 8601 duration"),
-                    )
+    for node, label, _prop, where, value, problem in _unreadable(
+        analysis, DURATION_PROPERTIES, values.duration_problem
+    ):
+        yield Hit(
+            page.url,
+            f"{label}: {where} {problem}",
+            analysis.evidence(node, property=where, value=value),
+            cause=cause(label, f"{where} is not an ISO 8601 duration"),
+        )
 
 
 def _is_rating(analysis: Analysis, node: Node) -> bool:
@@ -466,19 +472,13 @@ def url_not_absolute(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     del site
     analysis = analyse(page)
-    seen: set[tuple[str, str]] = set()
-    for node in _schema_nodes(analysis):
-        label = analysis.label(node)
-        for prop in URL_PROPERTIES:
-            for value in _scalars(node, prop):
-                found = values.url_problem(value)
-                where = analysis.path(node, prop)
-                if found and _once(seen, label, where):
-                    reason, serious = found
-                    yield Hit(
-                        page.url,
-                        f"{label}: {where} {reason}",
-                        analysis.evidence(node, property=where, value=value),
-                        cause=cause(label, f"{where} not an absolute URL"),
-                        severity="warning" if serious else None,
-                    )
+    for node, label, _prop, where, value, (reason, serious) in _unreadable(
+        analysis, URL_PROPERTIES, values.url_problem
+    ):
+        yield Hit(
+            page.url,
+            f"{label}: {where} {reason}",
+            analysis.evidence(node, property=where, value=value),
+            cause=cause(label, f"{where} not an absolute URL"),
+            severity="warning" if serious else None,
+        )

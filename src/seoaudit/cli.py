@@ -200,7 +200,7 @@ def _finish(
     except baseline.BaselineError as exc:  # changed since the crawl started
         _write_reports(result.report, pairs)
         raise fail(str(exc)) from None
-    result.report.gate = verdict.model_dump(mode="json")
+    result.report.gate = verdict.as_json()
     _write_reports(result.report, pairs)  # always, whatever the outcome below
     run = result.report.run
     if not quiet:
@@ -870,7 +870,7 @@ def _judge(
         result = gate.evaluate(report, settings, store_path=store_path, site=site)
     except baseline.BaselineError as exc:
         raise fail(str(exc)) from None
-    report.gate = result.model_dump(mode="json")
+    report.gate = result.as_json()
     return result
 
 

@@ -85,6 +85,13 @@ class GateResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     status: dict[str, str] = Field(default_factory=dict)  # fingerprint -> new|persisting|...
 
+    def as_json(self) -> dict[str, Any]:
+        """As ``report.gate`` carries it: JSON data sharing this result's status mapping
+        (one entry per finding) instead of copying it."""
+        data = self.model_dump(mode="json", exclude={"status"})
+        data["status"] = self.status
+        return data
+
 
 def result_of(report: Report) -> GateResult | None:
     """The gate result a report carries, if the gate ran."""

@@ -10,6 +10,7 @@ from seoaudit.crawl.digest import digest, extract_digest
 from seoaudit.extract import extract
 from seoaudit.models import FetchResult, RobotsVerdict
 from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, _unpack
+from seoaudit.summary import summarise, unpack
 
 PAGE = b"""<!doctype html><html lang="en"><head><title>Tents</title>
 <link rel="canonical" href="/tents">
@@ -60,7 +61,9 @@ def test_digest_row_checks_and_probe() -> None:
     page = extract_digest(
         _result(), verdict, frozenset({"shop.example"}), "googlebot", CrawlSettings()
     )
-    status, error, location, ctype, is_html, robots, *_timings, indexability, blob = page.row
+    status, error, location, ctype, is_html, robots, *_timings, indexability, blob, packed = (
+        page.row
+    )
     assert (status, error, location, ctype, is_html, robots) == (
         200,
         None,
@@ -71,6 +74,7 @@ def test_digest_row_checks_and_probe() -> None:
     )
     assert indexability == "indexable"
     assert _unpack(blob) == facts
+    assert unpack(facts.url, "indexable", packed) == summarise(facts, "indexable")
     assert ("https://cdn.example.net/site.css", "render-resource") in page.checks
     assert ("https://shop.example/app.js", "render-resource") in page.checks
     url, sampled, render = page.probe

@@ -25,11 +25,10 @@ from seoaudit.config import Settings, Thresholds
 from seoaudit.crawl.checks import CheckResult
 from seoaudit.crawl.discovery import interpret_robots
 from seoaudit.crawl.urls import Scope, origin
-from seoaudit.indexing import canonical_target, hreflang_annotations
 from seoaudit.models import PageFacts, RunInfo
 from seoaudit.robots import RobotsFile
 from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT, Store
-from seoaudit.structured.health import page_items
+from seoaudit.summary import PageSummary, summarise, unpack
 
 IntArray = npt.NDArray[np.int64]
 
@@ -43,38 +42,6 @@ class RedirectChain:
     final_status: int | None = None  # None when the end was not fetched or not reached
     loop: bool = False
     error: str | None = None  # "redirect-loop", "too-many-redirects", ...
-
-
-@dataclass(slots=True)
-class PageSummary:
-    """The facts site rules compare across pages, kept compact: built in one pass over
-    the store the first time a rule asks (``Site.summaries``) and shared by every rule.
-    Add a field here when a site rule needs one more fact of every page."""
-
-    url: str
-    status: int | None
-    indexability: str
-    content_type: str | None
-    is_html: bool
-    title: str | None
-    title_count: int
-    meta_description: str | None
-    h1: list[str]
-    canonical: str | None  # the canonical Google would read (indexing.canonical_target)
-    fingerprint: str | None
-    simhash: int | None
-    word_count: int
-    lang: str | None
-    hreflangs: list[tuple[str, str]]  # (lang as written, resolved url)
-    ttfb: float | None
-    size: int
-    # (lang as written, resolved url) of the annotations Google reads (head and Link header)
-    hreflangs_read: list[tuple[str, str]] = field(default_factory=list)
-    download: float | None = None  # seconds from first byte to the end of the body
-    refresh: str | None = None  # <meta http-equiv=refresh> content, else a Refresh header
-    skeleton: str | None = None  # body structure hash: templates.py groups pages by it
-    # (item key, type) of each structured-data item (structured/health.py)
-    structured_items: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -365,9 +332,16 @@ class Site:
     def summaries(self) -> list[PageSummary]:
         """One compact record per stored page, in URL-id order (built once, then cached)."""
         if self._summaries is None:
-            self._summaries = [
-                _summarise(page, self.indexability(page.url)) for page in self.pages()
-            ]
+            self._summaries = []
+            for url, packed, facts in self.store.iter_summary_rows():
+                indexability = self.indexability(url)
+                made = None if packed is None else unpack(url, indexability, packed)
+                if made is None:  # stored before summaries were, or by another layout
+                    facts = facts or self.store.page(url)
+                    if facts is None:
+                        continue
+                    made = summarise(facts, indexability)
+                self._summaries.append(made)
         return self._summaries
 
     def redirect_chain(self, url: str, limit: int = 50) -> RedirectChain:
@@ -416,30 +390,3 @@ class Site:
             "links": len(self._edges[LINK_A][0]),
             "in_sitemaps": len(self._sitemaps),
         }
-
-
-def _summarise(page: PageFacts, indexability: str | None) -> PageSummary:
-    return PageSummary(
-        url=page.url,
-        status=page.status,
-        indexability=indexability or "",
-        content_type=page.content_type,
-        is_html=page.is_html,
-        title=page.titles[0] if page.titles else None,
-        title_count=len(page.titles),
-        meta_description=page.meta_descriptions[0] if page.meta_descriptions else None,
-        h1=[h.text for h in page.headings if h.level == 1],
-        canonical=canonical_target(page),
-        fingerprint=page.fingerprint,
-        simhash=page.simhash,
-        word_count=page.word_count,
-        lang=page.lang,
-        hreflangs=[(h.lang, h.url) for h in page.hreflangs if h.url],
-        ttfb=page.ttfb,
-        size=page.size,
-        skeleton=page.skeleton,
-        structured_items=page_items(page),
-        hreflangs_read=[(h.lang, h.url) for h in hreflang_annotations(page) if h.url],
-        download=page.download,
-        refresh=page.meta_refresh or page.header("refresh"),
-    )

@@ -12,6 +12,7 @@ This module owns the schema and all SQL. It knows nothing about HTTP or HTML.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import zlib
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from seoaudit import summary
 from seoaudit.crawl.checks import CheckResult
 from seoaudit.models import Finding, PageFacts, RuleError, RunInfo, Source
 
@@ -59,7 +61,8 @@ CREATE TABLE IF NOT EXISTS pages (
     total REAL,
     size INTEGER,
     indexability TEXT,
-    facts BLOB NOT NULL
+    facts BLOB NOT NULL,
+    summary BLOB
 );
 CREATE TABLE IF NOT EXISTS links (
     src INTEGER NOT NULL,
@@ -133,7 +136,10 @@ CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT
 """
 
 
-# The columns of a page row after its URL id, the facts packed last (see ``page_row``).
+_INSERT_PAGE = "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+
+# The columns of a page row after its URL id, the packed facts and summary last (see
+# ``page_row``).
 PageRow = tuple[
     int | None,  # status
     str | None,  # error
@@ -146,6 +152,7 @@ PageRow = tuple[
     int | None,  # size
     str | None,  # indexability
     bytes,  # the packed facts
+    bytes,  # the packed summary (summary.pack)
 ]
 
 
@@ -164,6 +171,7 @@ def page_row(facts: PageFacts, location_id: int | None, indexability: str | None
         facts.size,
         indexability,
         _pack(facts),
+        summary.pack(facts),
     )
 
 
@@ -200,12 +208,23 @@ class Store:
             raise StoreError(
                 f"{path} has run schema {version}, this seoaudit reads {SCHEMA_VERSION}"
             )
+        self._add_summary_column()
         self._ids: dict[str, int] = dict(self.db.execute("SELECT url, id FROM urls"))
         self._next_id = max(self._ids.values(), default=0)
         self._pending_urls: list[tuple[int, str, int | None, str | None, str]] = []
         self._pending_pages: list[tuple[Any, ...]] = []
         self._pending_links: list[tuple[int, int, int, int]] = []
         self._pending_states: list[tuple[str, int]] = []
+
+    def _add_summary_column(self) -> None:
+        """Run files written before page summaries were stored get the column (empty:
+        their summaries are made from the facts); a read-only one is read without it."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
+        self._summaries_stored = "summary" in columns
+        if not self._summaries_stored:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ALTER TABLE pages ADD COLUMN summary BLOB")
+                self._summaries_stored = True
 
     def close(self) -> None:
         self.flush()
@@ -302,9 +321,7 @@ class Store:
             return
         with self.transaction():
             self.db.executemany("INSERT INTO urls VALUES (?,?,?,?,?)", self._pending_urls)
-            self.db.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._pending_pages
-            )
+            self.db.executemany(_INSERT_PAGE, self._pending_pages)
             self.db.executemany("INSERT INTO links VALUES (?,?,?,?)", self._pending_links)
             self.db.executemany("UPDATE urls SET state = ? WHERE id = ?", self._pending_states)
         self._pending_urls.clear()
@@ -318,6 +335,19 @@ class Store:
     def iter_pages(self) -> Iterator[PageFacts]:
         for (blob,) in self.db.execute("SELECT facts FROM pages ORDER BY url_id"):
             yield _unpack(blob)
+
+    def iter_summary_rows(self) -> Iterator[tuple[str, bytes | None, PageFacts | None]]:
+        """(URL, packed summary, facts) of every page in URL-id order; the facts only
+        where no summary was stored (a run file from before summaries were)."""
+        rows = self.db.execute(
+            "SELECT u.url, p.summary, CASE WHEN p.summary IS NULL THEN p.facts END "
+            "FROM pages p JOIN urls u ON u.id = p.url_id ORDER BY p.url_id"
+            if self._summaries_stored
+            else "SELECT u.url, NULL, p.facts FROM pages p JOIN urls u ON u.id = p.url_id "
+            "ORDER BY p.url_id"
+        )
+        for url, packed, facts in rows:
+            yield url, packed, None if facts is None else _unpack(facts)
 
     def page(self, url: str) -> PageFacts | None:
         row = self.db.execute(

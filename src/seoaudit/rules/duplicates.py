@@ -34,7 +34,8 @@ from seoaudit.rules.registry import Hit, rule
 from seoaudit.rules.status_codes import soft_404s
 
 if TYPE_CHECKING:
-    from seoaudit.site import PageSummary, Site
+    from seoaudit.site import Site
+    from seoaudit.summary import PageSummary
 
 MAX_BANDS = 16  # near_duplicate_bits above 15 would make the bands too coarse to help
 MAX_COMPARISONS = 50_000_000  # pair comparisons per run; beyond this, big buckets are skipped

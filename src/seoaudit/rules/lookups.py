@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
-    from seoaudit.site import PageSummary, Site
+    from seoaudit.site import Site
+    from seoaudit.summary import PageSummary
 
 
 @dataclass

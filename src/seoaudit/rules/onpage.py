@@ -26,7 +26,8 @@ from seoaudit.rules.registry import Hit, rule
 from seoaudit.rules.status_codes import soft_404s
 
 if TYPE_CHECKING:
-    from seoaudit.site import PageSummary, Site
+    from seoaudit.site import Site
+    from seoaudit.summary import PageSummary
 
 MAX_LISTED = 20
 # BCP 47 shape (RFC 5646): a 2-3 or 5-8 letter language subtag, then subtags of 1-8

@@ -25,7 +25,8 @@ from seoaudit.rules.common import limits, searchable
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
-    from seoaudit.site import PageSummary, Site
+    from seoaudit.site import Site
+    from seoaudit.summary import PageSummary
 
 COMPRESS_MIN_BYTES = 1024  # smaller responses gain little from compression
 MAX_SECTIONS = 20  # sections listed in the speed KPI, largest first

@@ -19,7 +19,8 @@ from seoaudit.rules.common import refreshes_away
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
-    from seoaudit.site import PageSummary, Site
+    from seoaudit.site import Site
+    from seoaudit.summary import PageSummary
 
 # Network failures that mean "the server did not answer properly" (Google treats
 # timeouts and connection errors like server errors).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from seoaudit.audit import AuditResult, run_audit
 from seoaudit.config import CrawlSettings, Settings
 from seoaudit.crawl.probe import MAX_RESOURCE_ORIGINS_SEEN, MAX_SECTIONS, Prober, offering
 from seoaudit.devserver import Request, Response, SiteServer
-from seoaudit.models import PageFacts, Report, Resource
+from seoaudit.models import PageFacts, PageRow, Report, Resource
 from seoaudit.report import WRITERS
 from seoaudit.report.console import write as console_write
 from seoaudit.rules.indexing_directives import parse_date
@@ -256,14 +257,20 @@ def test_pages_list_and_urls_csv(tmp_path: Path) -> None:
     by_url = {r["url"]: r for r in table}
     assert by_url[ORIGIN + "/shop/a"]["indexability"] == "blocked-by-robots"
     assert len(table) == len(report.pages)
-    # JSON round trip keeps the list
+    # JSON round trip keeps the list, and the streamed JSON report writes the same rows
     again = Report.model_validate_json(report.model_dump_json())
     assert again.pages == report.pages
+    out = io.StringIO()
+    WRITERS["json"](report, out)
+    assert [PageRow.model_validate(row) for row in json.loads(out.getvalue())["pages"]] == list(
+        report.pages
+    )
 
 
 def test_urls_csv_neutralises_formulas(tmp_path: Path) -> None:
     report = crawl({"/": {"body": '<a href="/x">x</a>'}}, tmp_path).report
-    report.pages[0].canonical = "=HYPERLINK(1)"
+    first = report.pages[0].model_copy(update={"canonical": "=HYPERLINK(1)"})
+    report.pages = [first, *report.pages[1:]]
     out = io.StringIO()
     WRITERS["urls-csv"](report, out)
     assert "'=HYPERLINK(1)" in out.getvalue()

@@ -71,3 +71,22 @@ def test_streamed_head_is_what_one_json_dumps_would_write(findings: int) -> None
     )
     assert text.startswith(head[: head.rfind("}")].rstrip() + ',\n  "findings": [')
     assert json.loads(text) == json.loads(report.model_dump_json())
+
+
+def test_compact_page_rows_read_and_write_as_the_models() -> None:
+    from seoaudit.report.urls_csv import PageRows
+
+    report = _full_report(1)
+    listed = list(report.pages)
+    report.pages = PageRows(
+        [
+            (r.url, r.status, r.indexability, r.canonical, r.click_depth, r.inlinks, r.in_sitemap)
+            for r in listed
+        ]
+    )
+    assert report.pages == listed and report.pages[1:] == listed[1:]
+    assert len(report.pages) == 3 and report.pages[-1] == listed[-1]
+    buf = io.StringIO()
+    json_report.write(report, buf)
+    assert json.loads(buf.getvalue())["pages"] == [r.model_dump(mode="json") for r in listed]
+    assert Report.model_validate_json(report.model_dump_json()).pages == listed

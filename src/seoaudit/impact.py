@@ -136,7 +136,7 @@ def settings_of(site: Site | None) -> ImpactSettings:
 
 
 def pagerank(
-    n: int, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], valued: npt.NDArray[np.bool_]
+    n: int, src: npt.NDArray[np.int32], dst: npt.NDArray[np.int32], valued: npt.NDArray[np.bool_]
 ) -> FloatArray:
     """PageRank of ``n`` nodes over the edges src -> dst, restricted to ``valued`` nodes
     (edges touching others are dropped), summing to 1 over them. Rank of pages without

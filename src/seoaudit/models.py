@@ -12,9 +12,10 @@ the resolved one, so a finding can quote exactly what the page said.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 Severity = Literal["error", "warning", "notice"]
 Scope = Literal["page", "site"]
@@ -363,7 +364,11 @@ class Report(_Model):
     findings: list[Finding] = Field(default_factory=list)
     rule_errors: list[RuleError] = Field(default_factory=list)
     access: AccessMatrix | None = None
-    pages: list[PageRow] = Field(default_factory=list)
+    # Any sequence of rows (report/urls_csv.PageRows holds a large run's compactly);
+    # written as a list.
+    pages: Annotated[Sequence[PageRow], PlainSerializer(list, return_type=list[PageRow])] = Field(
+        default_factory=list
+    )
     # The CI gate's verdict, checks and baseline comparison (gate.GateResult as JSON);
     # None when no gate ran (e.g. `seoaudit report`).
     gate: dict[str, Any] | None = None

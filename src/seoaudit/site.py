@@ -31,6 +31,8 @@ from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT,
 from seoaudit.summary import PageSummary, summarise, unpack
 
 IntArray = npt.NDArray[np.int64]
+# URL ids of link edges: int32 halves the largest arrays of a Site (ids stay below 2**31).
+EdgeArray = npt.NDArray[np.int32]
 
 
 @dataclass
@@ -108,11 +110,11 @@ class Site:
     # -- loading ----------------------------------------------------------------------
 
     @staticmethod
-    def _load_edges(db: sqlite3.Connection, n: int) -> dict[int, tuple[IntArray, IntArray]]:
+    def _load_edges(db: sqlite3.Connection, n: int) -> dict[int, tuple[EdgeArray, EdgeArray]]:
         """Distinct edges of each kind, sorted by (source, target). Rows are streamed into
         one preallocated array and deduplicated in numpy: a list of row tuples would cost
         ~70 bytes per edge, and SQLite's DISTINCT builds a temporary B-tree as large."""
-        edges: dict[int, tuple[IntArray, IntArray]] = {}
+        edges: dict[int, tuple[EdgeArray, EdgeArray]] = {}
         for kind in (LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT):
             where = "WHERE kind = ? AND src != dst"
             (count,) = db.execute(f"SELECT count(*) FROM links {where}", (kind,)).fetchone()  # noqa: S608
@@ -128,7 +130,11 @@ class Site:
                 first[0] = True
                 np.not_equal(keys[1:], keys[:-1], out=first[1:])
                 keys = keys[first]
-            edges[kind] = (keys >> 32, keys & 0xFFFFFFFF)
+            edges[kind] = (
+                (keys >> 32).astype(np.int32),
+                (keys & 0xFFFFFFFF).astype(np.int32),
+            )
+            del keys
         return edges
 
     @staticmethod
@@ -285,7 +291,7 @@ class Site:
         url_id = self._ids.get(url)
         return float(self.values[url_id]) if url_id is not None else 0.0
 
-    def edges(self, kind: int) -> tuple[IntArray, IntArray]:
+    def edges(self, kind: int) -> tuple[EdgeArray, EdgeArray]:
         """(sources, targets) of every distinct edge of one link kind, as id arrays."""
         return self._edges[kind]
 

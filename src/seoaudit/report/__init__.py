@@ -68,15 +68,16 @@ def build_report(store: Store, site: Site | None = None) -> Report:
         {"reason": reason, "section": section, "skipped": count, "examples": examples}
         for reason, section, count, examples in site.traps
     ]
-    return Report(
+    report = Report(
         run=store.load_run(),
         summary=summary,
         issues=issues,
         findings=findings,
         rule_errors=store.rule_errors(),
         access=build_matrix(site),
-        pages=urls_csv.page_rows(site),
     )
+    report.pages = urls_csv.page_rows(site)  # compact rows: not validated into a list
+    return report
 
 
 def _add_kpis(

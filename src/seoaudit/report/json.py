@@ -11,6 +11,7 @@ line, last.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from pydantic import BaseModel
@@ -44,7 +45,11 @@ def _write_value(out: TextIO, value: Any, level: int) -> None:
     if isinstance(value, BaseModel) and level < _STREAMED_LEVELS:
         value = value.model_dump(mode="json")
     pad = "\n" + "  " * (level + 1)
-    if level <= _STREAMED_LEVELS and isinstance(value, list | tuple) and value:
+    listed = isinstance(value, Sequence) and not isinstance(value, str | bytes)
+    if level <= _STREAMED_LEVELS and listed:
+        if not value:
+            out.write("[]")
+            return
         out.write("[")
         for i, item in enumerate(value):
             out.write(pad if i == 0 else "," + pad)

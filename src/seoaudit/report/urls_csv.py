@@ -8,7 +8,8 @@ format. Cells go through ``csv.safe_cell``: URLs and canonicals come from crawle
 from __future__ import annotations
 
 import csv
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, TextIO, overload
 
 from seoaudit.models import PageRow, Report
 from seoaudit.report.csv import safe_cell
@@ -19,24 +20,68 @@ if TYPE_CHECKING:
 COLUMNS = ("url", "status", "indexability", "canonical", "click_depth", "inlinks", "in_sitemap")
 
 
-def page_rows(site: Site) -> list[PageRow]:
+_Row = tuple[str, int | None, str, str | None, int | None, int, bool]
+
+
+class PageRows(Sequence[PageRow]):
+    """``Report.pages`` as a large run holds it: one tuple per page, made into a PageRow
+    when read. A PageRow model costs about 1 KB; 100,000 of them were 100 MB of the
+    report's memory."""
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> PageRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PageRow]: ...
+    def __getitem__(self, index: int | slice) -> PageRow | list[PageRow]:
+        if isinstance(index, slice):
+            return [_model(row) for row in self._rows[index]]
+        return _model(self._rows[index])
+
+    def __iter__(self) -> Iterator[PageRow]:
+        return map(_model, self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _model(row: _Row) -> PageRow:
+    url, status, indexability, canonical, depth, inlinks, in_sitemap = row
+    return PageRow.model_construct(
+        url=url,
+        status=status,
+        indexability=indexability,
+        canonical=canonical,
+        click_depth=depth,
+        inlinks=inlinks,
+        in_sitemap=in_sitemap,
+    )
+
+
+def page_rows(site: Site) -> PageRows:
     """One row per stored page (fetched, blocked or a redirect hop), in URL-id order."""
-    rows = []
+    rows: list[_Row] = []
     for summary in site.summaries():
         url = summary.url
-        canonical = summary.canonical if summary.canonical != url else None
         rows.append(
-            PageRow(
-                url=url,
-                status=summary.status,
-                indexability=summary.indexability,
-                canonical=canonical,
-                click_depth=site.click_depth(url),
-                inlinks=site.inlink_count(url),
-                in_sitemap=site.in_sitemap(url),
+            (
+                url,
+                summary.status,
+                summary.indexability,
+                summary.canonical if summary.canonical != url else None,
+                site.click_depth(url),
+                site.inlink_count(url),
+                site.in_sitemap(url),
             )
         )
-    return rows
+    return PageRows(rows)
 
 
 def write(report: Report, out: TextIO) -> None:

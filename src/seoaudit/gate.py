@@ -270,14 +270,11 @@ class _Context:
         self.top_n = top
         self.impact = {(i.rule, i.cause): i.impact for i in report.issues}
         self._page_urls: list[str] | None = None
-        # Each finding's status, hashed once (budgets would otherwise hash every finding
-        # once per budget); keyed by object identity, the findings list outlives this.
-        self._new = {
-            id(f): status.get(baseline.fingerprint(f, base), "new") == "new" for f in findings
-        }
-
-    def is_new(self, finding: Finding) -> bool:
-        return self._new[id(finding)]
+        # Whether each finding is new, by position: hashed once (budgets would otherwise
+        # hash every finding once per budget), a byte per finding.
+        self.new = bytearray(
+            status.get(baseline.fingerprint(f, base), "new") == "new" for f in findings
+        )
 
     def page_urls(self) -> list[str]:
         if self._page_urls is None:
@@ -299,7 +296,8 @@ class _Context:
 
 def _budget_check(budget: Budget, ctx: _Context) -> Check:
     pattern = re.compile(budget.urls) if budget.urls else None
-    chosen = [f for f in ctx.findings if _selects(budget, pattern, f)]
+    chosen_at = [i for i, f in enumerate(ctx.findings) if _selects(budget, pattern, f)]
+    chosen = [ctx.findings[i] for i in chosen_at]
     problems: list[str] = []
     measures: list[str] = []
     worst: list[Finding] = chosen
@@ -317,7 +315,7 @@ def _budget_check(budget: Budget, ctx: _Context) -> Check:
                 f"{affected} of {len(pages)} pages = {share:.1%} > {budget.max_share:.1%}"
             )
     if budget.max_new is not None:
-        new = [f for f in chosen if ctx.is_new(f)]
+        new = [ctx.findings[i] for i in chosen_at if ctx.new[i]]
         measures.append(f"{len(new)} new (max {budget.max_new})")
         if len(new) > budget.max_new:
             problems.append(f"{len(new)} new findings > {budget.max_new}")
@@ -338,10 +336,12 @@ def _severity_check(settings: Settings, ctx: _Context, with_baseline: bool) -> C
     if settings.fail_on == "never":
         return None
     threshold = SEVERITY_ORDER[settings.fail_on]
-    counted = [f for f in ctx.findings if SEVERITY_ORDER[f.severity] <= threshold]
     new_only = with_baseline and settings.gate.new_only
-    if new_only:
-        counted = [f for f in counted if ctx.is_new(f)]
+    counted = [
+        f
+        for f, new in zip(ctx.findings, ctx.new, strict=True)
+        if SEVERITY_ORDER[f.severity] <= threshold and (new or not new_only)
+    ]
     what = f"{'new ' if new_only else ''}{settings.fail_on}-or-worse findings"
     return Check(
         kind="severity",
@@ -443,12 +443,8 @@ def evaluate(
             not_comparable=[f"{e.rule} {e.url}" for e in comparison.not_comparable],
         )
     else:
-        status = {
-            baseline.fingerprint(f, base): "suppressed"
-            if baseline.fingerprint(f, base) in hidden
-            else "new"
-            for f in findings
-        }
+        prints = (baseline.fingerprint(f, base) for f in findings)
+        status = {fp: "suppressed" if fp in hidden else "new" for fp in prints}
 
     ctx = _Context(report, counted, status, base, get_site, settings.gate.top_urls)
     checks: list[Check] = []

@@ -275,26 +275,31 @@ def _template_causes(
     findings: Sequence[Finding],
     index: templates.Templates,
     specs: Mapping[str, RuleSpec],
-) -> dict[int, tuple[str | None, str | None]]:
-    """finding position -> (cause, template pattern) for findings regrouped by template:
-    only where two or more pages of one template share (rule, cause)."""
-    keys: dict[int, tuple[str, str | None, int]] = {}
+) -> list[tuple[str | None, str | None] | None]:
+    """Per finding position, (cause, template pattern) for findings regrouped by template,
+    None for the others: only where two or more pages of one template share (rule, cause).
+    One key and one result per (rule, cause, template), shared by its findings: a large
+    run has hundreds of thousands of findings and a handful of such groups."""
+    shared: dict[tuple[str, str | None, int], tuple[str, str | None, int]] = {}
+    keys: list[tuple[str, str | None, int] | None] = []
     counts: Counter[tuple[str, str | None, int]] = Counter()
-    for pos, finding in enumerate(findings):
+    templates_of: dict[int, templates.Template] = {}
+    for finding in findings:
         template = index.of(finding.url)
         if template is None or not page_local(specs.get(finding.rule), finding):
+            keys.append(None)
             continue
         key = (finding.rule, finding.cause, id(template))
-        keys[pos] = key
+        key = shared.setdefault(key, key)
+        templates_of[id(template)] = template
+        keys.append(key)
         counts[key] += 1
-    regrouped: dict[int, tuple[str | None, str | None]] = {}
-    for pos, key in keys.items():
-        if counts[key] >= templates.MIN_PAGES:
-            finding = findings[pos]
-            template = index.of(finding.url)
-            assert template is not None
-            regrouped[pos] = (index.cause_for(finding.url, finding.cause), template.pattern)
-    return regrouped
+    results: dict[tuple[str, str | None, int], tuple[str | None, str | None]] = {}
+    for key, count in counts.items():
+        if count >= templates.MIN_PAGES:
+            template = templates_of[key[2]]
+            results[key] = (index.restate(template, key[1]), template.pattern)
+    return [None if key is None else results.get(key) for key in keys]
 
 
 def build_issues(
@@ -314,12 +319,14 @@ def build_issues(
     weights = weights or settings_of(site)
     user = pagevalue.attached(site.store) if site is not None else None
     regrouped = (
-        _template_causes(findings, recognise_templates(site), specs) if site is not None else {}
+        _template_causes(findings, recognise_templates(site), specs)
+        if site is not None
+        else [None] * len(findings)
     )
     groups: dict[tuple[str, str | None], list[Finding]] = defaultdict(list)
     patterns: dict[tuple[str, str | None], str] = {}
     for pos, finding in enumerate(findings):
-        cause, pattern = regrouped.get(pos, (finding.cause, None))
+        cause, pattern = regrouped[pos] or (finding.cause, None)
         groups[(finding.rule, cause)].append(finding)
         if pattern:
             patterns[(finding.rule, cause)] = pattern

@@ -179,8 +179,10 @@ class Templates:
         ``"template /p/{slug}.html: Product: offers.priceCurrency missing"``; ``cause``
         unchanged when the page belongs to no template."""
         template = self.of(url)
-        if template is None:
-            return cause
+        return cause if template is None else self.restate(template, cause)
+
+    def restate(self, template: Template, cause: str | None) -> str:
+        """``cause`` restated for ``template`` (see ``cause_for``)."""
         label = self.label(template)
         return f"{label}: {cause}" if cause else label
 

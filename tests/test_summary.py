@@ -12,6 +12,7 @@ from seoaudit.extract import extract
 from seoaudit.models import FetchResult, PageFacts, RunInfo
 from seoaudit.site import Site
 from seoaudit.store import Store
+from seoaudit.summary import PageSummary
 
 PAGE = """<!doctype html><html lang="de"><head><title>Zelte für 2 – „Sommer“</title>
 <title>second</title><meta name="description" content="Leichte Zelte">
@@ -65,30 +66,32 @@ def _store_with_page(path: Path) -> PageFacts:
     return page
 
 
-def test_site_summaries_come_from_the_stored_summary(tmp_path: Path) -> None:
-    page = _store_with_page(tmp_path / "run.sqlite")
-    db = sqlite3.connect(tmp_path / "run.sqlite")
-    db.execute("UPDATE pages SET facts = x'00'")  # the facts are not read for summaries
+def _summary_after(path: Path, change: str) -> tuple[PageFacts, PageSummary]:
+    """The page stored in a new run file, and its summary as a Site reads it after
+    ``change`` (SQL) was made to the file."""
+    page = _store_with_page(path)
+    db = sqlite3.connect(path)
+    db.execute(change)
     db.commit()
     db.close()
-    store = Store(tmp_path / "run.sqlite")
+    store = Store(path)
     (got,) = Site(store).summaries()
-    assert got == summary.summarise(page, got.indexability)
     store.close()
+    return page, got
+
+
+def test_site_summaries_come_from_the_stored_summary(tmp_path: Path) -> None:
+    # the facts are not read for summaries
+    page, got = _summary_after(tmp_path / "run.sqlite", "UPDATE pages SET facts = x'00'")
+    assert got == summary.summarise(page, got.indexability)
 
 
 def test_a_run_file_without_stored_summaries_is_summarised_from_its_facts(
     tmp_path: Path,
 ) -> None:
-    page = _store_with_page(tmp_path / "run.sqlite")
-    db = sqlite3.connect(tmp_path / "run.sqlite")
-    db.execute("ALTER TABLE pages DROP COLUMN summary")  # as written before summaries were
-    db.commit()
-    db.close()
-    store = Store(tmp_path / "run.sqlite")
-    (got,) = Site(store).summaries()
+    # as written before summaries were stored
+    page, got = _summary_after(tmp_path / "run.sqlite", "ALTER TABLE pages DROP COLUMN summary")
     assert got == summary.summarise(page, got.indexability)
-    store.close()
     columns = [
         row[1]
         for row in sqlite3.connect(tmp_path / "run.sqlite").execute("PRAGMA table_info(pages)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, TextIO, overload
+from typing import TYPE_CHECKING, Any, TextIO, overload
 
 from seoaudit.models import PageRow, Report
 from seoaudit.report.csv import safe_cell
@@ -52,17 +52,12 @@ class PageRows(Sequence[PageRow]):
     __hash__ = None  # type: ignore[assignment]
 
 
+_FIELDS = tuple(PageRow.model_fields)  # the order of a _Row
+
+
 def _model(row: _Row) -> PageRow:
-    url, status, indexability, canonical, depth, inlinks, in_sitemap = row
-    return PageRow.model_construct(
-        url=url,
-        status=status,
-        indexability=indexability,
-        canonical=canonical,
-        click_depth=depth,
-        inlinks=inlinks,
-        in_sitemap=in_sitemap,
-    )
+    values: dict[str, Any] = dict(zip(_FIELDS, row, strict=True))
+    return PageRow.model_construct(**values)
 
 
 def page_rows(site: Site) -> PageRows:

@@ -123,11 +123,7 @@ def challenge_marker(result: FetchResult) -> str | None:
 def _record(profile: Profile, url: str, result: FetchResult) -> dict[str, Any]:
     facts = extract(result)
     return {
-        "url": url,
-        "section": section_of(url),
-        "profile": profile.name,
-        "token": profile.token,
-        "user_agent": profile.user_agent,
+        **_identity(profile, url),
         "status": result.status,
         "error": result.error,
         "final_url": result.final_url,
@@ -144,13 +140,17 @@ def _record(profile: Profile, url: str, result: FetchResult) -> dict[str, Any]:
 
 
 def _skipped(profile: Profile, url: str, why: str) -> dict[str, Any]:
+    return {**_identity(profile, url), "skipped": why}
+
+
+def _identity(profile: Profile, url: str) -> dict[str, Any]:
+    """What every probe record starts with: the URL, its section and who asked."""
     return {
         "url": url,
         "section": section_of(url),
         "profile": profile.name,
         "token": profile.token,
         "user_agent": profile.user_agent,
-        "skipped": why,
     }
 
 

@@ -14,7 +14,6 @@ from seoaudit import baseline, gate, kpis, rundiff
 from seoaudit.audit import AuditResult, run_audit
 from seoaudit.config import Budget, CrawlSettings, GateSettings, Kpi, Settings, Suppression
 from seoaudit.models import Finding, Report, RunInfo
-from seoaudit.report import build_report
 from seoaudit.site import Site
 from seoaudit.store import Store
 from tests.sites import ORIGIN, transport
@@ -301,9 +300,7 @@ def test_diff_between_two_runs(tmp_path: Path) -> None:
     second = _crawl(RELEASE_2, tmp_path, "two")
     stores = [Store(first.store_path), Store(second.store_path)]
     try:
-        sites = [Site(s) for s in stores]
-        reports = [build_report(s, site) for s, site in zip(stores, sites, strict=True)]
-        diff = rundiff.diff_runs(reports[0], sites[0], reports[1], sites[1])
+        diff = rundiff.diff_stores(*stores)
     finally:
         for store in stores:
             store.close()

@@ -954,9 +954,7 @@ def diff(
     run_dir = run_dir or _load(config, isolated).settings.run_dir
     stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
     try:
-        sites = [Site(s) for s in stores]
-        reports = [build_report(s, site) for s, site in zip(stores, sites, strict=True)]
-        result = rundiff.diff_runs(reports[0], sites[0], reports[1], sites[1])
+        result = rundiff.diff_stores(*stores)
     finally:
         for s in stores:
             s.close()

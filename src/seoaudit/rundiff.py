@@ -24,8 +24,10 @@ from seoaudit.gate import answered_in, coverage
 from seoaudit.indexing import canonical_target
 from seoaudit.models import Report
 from seoaudit.printable import printable
+from seoaudit.report import build_report
 from seoaudit.report.markdown import cell, code
 from seoaudit.site import Site
+from seoaudit.store import Store
 
 MAX_LISTED = 200  # page changes and URLs listed in text and Markdown (JSON has them all)
 FIELDS = ("status", "indexability", "canonical", "title", "structured_data")
@@ -97,6 +99,12 @@ def _page_changes(a: dict[str, _PageState], b: dict[str, _PageState]) -> list[Pa
                     fields[name] = [old, new]
         changes.append(PageChange(url=url, changes=fields))
     return changes
+
+
+def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
+    """``diff_runs`` of two stored runs, each judged as ``seoaudit report`` would."""
+    site_a, site_b = Site(store_a), Site(store_b)
+    return diff_runs(build_report(store_a, site_a), site_a, build_report(store_b, site_b), site_b)
 
 
 def diff_runs(report_a: Report, site_a: Site, report_b: Report, site_b: Site) -> RunDiff:

@@ -39,7 +39,10 @@ def _words(count: int, seed: int) -> list[str]:
     return [rng.choice(vocabulary) for _ in range(count)]
 
 
-@pytest.mark.parametrize(("count", "seed"), [(1, 1), (2, 2), (3, 3), (4, 4), (50, 5), (3000, 6)])
+@pytest.mark.parametrize(
+    ("count", "seed"),
+    [(1, 1), (2, 2), (3, 3), (4, 4), (50, 5), (257, 7), (258, 8), (512, 9), (3000, 6)],
+)
 def test_simhash_matches_the_reference_algorithm(count: int, seed: int) -> None:
     words = _words(count, seed)
     assert text_metrics(" ".join(words))[2] == _reference_simhash(words)

@@ -20,7 +20,7 @@ used for near-duplicate web pages by Manku, Jain and Das Sarma (WWW 2007):
    (every shingle weighs 1).
 
 Pages whose simhashes differ in at most 3 of 64 bits (``popcount(a ^ b) <= 3``) are near
-duplicates in Manku et al.'s evaluation. All per-shingle work runs in C (see ``simhash``),
+duplicates in Manku et al.'s evaluation. All per-shingle work runs in numpy (see ``simhash``),
 so a page of a few thousand words costs well under a millisecond.
 """
 
@@ -30,11 +30,15 @@ from hashlib import blake2b
 from itertools import compress, repeat
 from operator import is_
 
+import numpy as np
+
 # Word hashes repeat across the pages of a site (navigation, footers), so they are cached
 # per process as 8 little-endian bytes, keyed by the word as written (the hash is of the
 # lower-cased word); the cache is dropped whole past this many words.
 _CACHE_LIMIT = 200_000
 _hashes: dict[str, bytes] = {}
+_24, _40, _48, _16 = (np.uint64(n) for n in (24, 40, 48, 16))  # rotation shifts
+_BLOCK = 255  # rows added in uint8 counters before they could overflow
 
 
 def _hash(word: str) -> bytes:
@@ -59,26 +63,25 @@ def _word_hashes(words: list[str]) -> bytes:
 def simhash(hashes: bytes) -> int | None:
     """64-bit simhash from concatenated word hashes (see the module docstring).
 
-    All per-word work runs in C. The hashes are cut into 8 columns (column k holds byte k of
-    every hash, as one big integer with a byte per word). Rotating a hash by 24 bits moves
-    its byte k to k + 3, and taking the next word shifts a column by one byte, so column k
-    of the shingle hashes is ``col[k] ^ col[k - 3] >> 8 ^ col[k - 6] >> 16``; bit j of the
-    simhash byte k is then set when more than half of that column's bytes have bit j set
-    (one AND and one popcount).
+    All per-shingle work runs in numpy: the shingle hashes are three shifted views of the
+    word hashes xor-ed together; their 64 bits are unpacked into one byte each, so a row of
+    64 bytes is eight uint64 "lanes" of eight byte-wide counters, and adding rows counts
+    every bit position at once. A byte counter holds 255, so rows are added in blocks of
+    255 (``reduceat``) and the blocks' counters summed wide. Bit i of the result is set
+    when more than half of the shingles have it set.
     """
     words = len(hashes) // 8
     if words < 3:  # no shingle
         return None
-    columns = [int.from_bytes(hashes[byte::8], "little") for byte in range(8)]
-    count = words - 2  # shingles
-    masks = [int.from_bytes(bytes((1 << bit,)) * count, "little") for bit in range(8)]
-    result = 0
-    for byte in range(8):
-        shingles = columns[byte] ^ columns[(byte - 3) % 8] >> 8 ^ columns[(byte - 6) % 8] >> 16
-        for bit, mask in enumerate(masks):
-            if 2 * (shingles & mask).bit_count() > count:
-                result |= 1 << (byte * 8 + bit)
-    return result
+    word = np.frombuffer(hashes, dtype="<u8", count=words)
+    second, third = word[1:-1], word[2:]
+    shingles = word[:-2] ^ (second << _24 | second >> _40) ^ (third << _48 | third >> _16)
+    count = words - 2
+    lanes = np.unpackbits(shingles.view(np.uint8), bitorder="little").view(np.uint64)
+    blocks = np.add.reduceat(lanes.reshape(count, 8), np.arange(0, count, _BLOCK), axis=0)
+    ones = blocks.view(np.uint8).reshape(-1, 64).sum(axis=0, dtype=np.int64)
+    majority = np.packbits(2 * ones > count, bitorder="little")
+    return int.from_bytes(majority.tobytes(), "little")
 
 
 def text_metrics(text: str) -> tuple[int, str | None, int | None]:

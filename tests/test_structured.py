@@ -370,36 +370,50 @@ def test_probe_records_names_and_prices() -> None:
     assert blocks[0].visible == {"t:Trail &amp; Peak 45": True, "n:189.00": True, "n:5": False}
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "   ",
-        "Trail_Peak 45-L backpack!",
-        "ALL CAPS, mixed Case; tabs\tand\nnew lines",
-        "Tom &amp; Jerry &#169; 2024",  # entities: unescaped to non-ASCII first
-        "punctuation only: !?.,;:'\"()[]{}<>/\\|@#$%^*+=~`",
-        "x" * 50 + " " + "0123456789",
-        "Café — 1 299,00 € · naïve\u00a0coöperation › Straße",
-        "ﬁne ＦＵＬＬ width e\u0301 \u0301 İstanbul ΣΊΣΥΦΟΣ",
-        "日本語のテキスト、句読点。 mixed_with ascii",
-        "lone \ud800 surrogate",
-        "ünïcödé wörds: ½ ©2024 «quoted» x²",
-    ],
-)
-def test_fast_normalise_equals_nfkc_casefold_and_regex(text: str) -> None:
-    """normalise() translates bytes in one pass and sends only tokens with non-ASCII
-    characters through NFKC and the regular expression (it runs over every page's text);
-    it must give exactly what NFKC + casefold + the regular expression give."""
+_NORMALISE_CASES = [
+    "",
+    "   ",
+    "Trail_Peak 45-L backpack!",
+    "ALL CAPS, mixed Case; tabs\tand\nnew lines",
+    "Tom &amp; Jerry &#169; 2024",  # entities: unescaped to non-ASCII first
+    "punctuation only: !?.,;:'\"()[]{}<>/\\|@#$%^*+=~`",
+    "x" * 50 + " " + "0123456789",
+    "Café — 1 299,00 € · naïve\u00a0coöperation › Straße",
+    "ﬁne ＦＵＬＬ width e\u0301 \u0301 İstanbul ΣΊΣΥΦΟΣ",
+    "日本語のテキスト、句読点。 mixed_with ascii",
+    "lone \ud800 surrogate",
+    "ünïcödé wörds: ½ ©2024 «quoted» x²",
+]
+
+
+def _general_normalise(text: str) -> str:
     import html
     import re
     import unicodedata
 
+    general = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
+    return " " + " ".join(re.sub(r"[\W_]+", " ", general).split()) + " "
+
+
+@pytest.mark.parametrize("text", _NORMALISE_CASES)
+def test_fast_normalise_equals_nfkc_casefold_and_regex(text: str) -> None:
+    """normalise() translates bytes in one pass and sends only tokens with non-ASCII
+    characters through NFKC and the regular expression (it runs over every page's text);
+    it must give exactly what NFKC + casefold + the regular expression give."""
     from seoaudit.extract.visible import normalise
 
-    general = unicodedata.normalize("NFKC", html.unescape(text)).casefold()
-    expected = " " + " ".join(re.sub(r"[\W_]+", " ", general).split()) + " "
-    assert normalise(text) == expected
+    assert normalise(text) == _general_normalise(text)
+
+
+@pytest.mark.parametrize("text", _NORMALISE_CASES)
+def test_probed_words_are_the_normalised_words(text: str) -> None:
+    """The probe looks words up as b" word " in the page's words with runs of spaces left
+    in: right only if those bytes hold the same tokens and no whitespace but spaces."""
+    from seoaudit.extract.visible import _words
+
+    shown = b" " + _words(text) + b" "
+    assert shown.split() == _general_normalise(text).encode("utf-8", "surrogatepass").split()
+    assert not any(c in shown for c in b"\t\n\r\x0b\x0c")
 
 
 # --- health ------------------------------------------------------------------------------

@@ -45,7 +45,9 @@ _ASCII_WORDS = bytes(
 )
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+# Marks each byte: non-ASCII (>= 0x80) becomes 0x80, every other byte a space, so the tokens
+# with non-ASCII characters are found by bytes.find (a memchr), not a regex over the text.
+_MARKS = bytes(0x80 if c >= 0x80 else 0x20 for c in range(256))
 
 
 def _normalise_word(token: bytes) -> list[str]:
@@ -54,31 +56,36 @@ def _normalise_word(token: bytes) -> list[str]:
     return _NON_WORD.sub(" ", text.casefold()).split()
 
 
-def normalise(text: str) -> str:
-    """Case-folded words separated by single spaces, with a space at each end, punctuation
-    and "_" dropped, after NFKC. This runs over every page's whole text, so it is done in
-    one C pass over the bytes (ASCII lower-cased, ASCII punctuation made spaces) and only
-    the rare tokens with non-ASCII characters take the regular-expression path: the same
-    result as NFKC + casefold + ``[\\W_]+`` over the whole text, several times faster."""
+def _words(text: str) -> bytes:
+    """UTF-8 bytes of the normalised words of ``text`` (see ``normalise``), separated by
+    one or more spaces: everything but collapsing the spaces."""
     # Visible text comes unescaped from the parser; values from JSON may carry entities.
     if "&" in text:
         text = html.unescape(text)
     data = text.encode("utf-8", "surrogatepass").translate(_ASCII_WORDS)
-    if not text.isascii():
-        # Only tokens with non-ASCII bytes are visited in Python (found by a C scan; ASCII
-        # whitespace is a space by now, so a token ends at the next space).
-        pieces, done = [], 0
-        for match in _NON_ASCII.finditer(data):
-            if match.start() < done:
-                continue  # another run of the token just rewritten
-            start = data.rfind(b" ", done, match.start()) + 1 or done
-            end = data.find(b" ", match.end())
-            end = len(data) if end < 0 else end
-            words = " ".join(_normalise_word(data[start:end]))
-            pieces += [data[done:start], words.encode("utf-8", "surrogatepass")]
-            done = end
-        data = b"".join([*pieces, data[done:]])
-    return " " + b" ".join(data.split()).decode("utf-8", "surrogatepass") + " "
+    if text.isascii():
+        return data
+    # Only tokens with non-ASCII bytes are visited in Python; ASCII whitespace is a space
+    # by now, so a token runs from the space before its first such byte to the next space.
+    marks = data.translate(_MARKS)
+    pieces, done = [], 0
+    while (first := marks.find(0x80, done)) >= 0:
+        start = data.rfind(b" ", done, first) + 1 or done
+        end = data.find(b" ", first)
+        end = len(data) if end < 0 else end
+        words = " ".join(_normalise_word(data[start:end]))
+        pieces += [data[done:start], words.encode("utf-8", "surrogatepass")]
+        done = end
+    return b"".join([*pieces, data[done:]])
+
+
+def normalise(text: str) -> str:
+    """Case-folded words separated by single spaces, with a space at each end, punctuation
+    and "_" dropped, after NFKC. This runs over every page's whole text, so it is done in
+    C passes over the bytes (ASCII lower-cased, ASCII punctuation made spaces) and only
+    the rare tokens with non-ASCII characters take the regular-expression path: the same
+    result as NFKC + casefold + ``[\\W_]+`` over the whole text, several times faster."""
+    return " " + b" ".join(_words(text).split()).decode("utf-8", "surrogatepass") + " "
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -162,7 +169,9 @@ def probe_visible(blocks: list[StructuredData], text: str) -> None:
     wanted = [(block, _probes(block.data)) for block in blocks if block.data is not None]
     if not any(probes for _block, probes in wanted):
         return
-    normalised = normalise(text)
+    # The page's words with a space at each end; a word is shown when it stands between
+    # two spaces (runs of spaces are not collapsed: not needed for that test).
+    shown = b" " + _words(text) + b" "
     shown_numbers: set[Decimal] | None = None
     leading = frozenset(
         _leading_digits(value) for _block, probes in wanted for kind, value in probes if kind == "n"
@@ -170,11 +179,11 @@ def probe_visible(blocks: list[StructuredData], text: str) -> None:
     for block, probes in wanted:
         for kind, value in probes:
             if kind == "t":
-                target = normalise(value)
-                # Every word shown, anywhere: " word " in the normalised text is the same
-                # test as membership in its set of words, without building that set.
-                seen = target in normalised or all(
-                    f" {word} " in normalised for word in target.split()
+                # Every word shown, anywhere: the same test as membership in the page's
+                # set of words, without building that set.
+                seen = all(
+                    f" {word} ".encode("utf-8", "surrogatepass") in shown
+                    for word in normalise(value).split()
                 )
             else:
                 if shown_numbers is None:

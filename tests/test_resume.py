@@ -80,6 +80,14 @@ def _dump(path: Path) -> dict[str, Any]:
     }
 
 
+def _has_link_index(path: Path) -> bool:
+    with sqlite3.connect(path) as db:
+        return (
+            db.execute("SELECT 1 FROM sqlite_master WHERE name = 'links_dst'").fetchone()
+            is not None
+        )
+
+
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
     pages = _site()
     whole = run_audit(_settings(tmp_path / "a"), transport=transport(pages))
@@ -123,6 +131,7 @@ async def _finite_slow_site(request: Any) -> Any:
 @pytest.mark.e2e
 def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     from seoaudit.devserver import SiteServer
+    from seoaudit.site import Site
     from seoaudit.store import Store
 
     def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -165,12 +174,18 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
         proc.wait(timeout=30)
         stored_before = Store(run_file).pages_count()
         assert 30 <= stored_before < 150
+        # links are written unindexed during the crawl; the index is built after it
+        assert not _has_link_index(run_file)
+        # reading the killed run (a report of what it had) indexes them
+        assert url in Site(Store(run_file)).linking_pages(url + "1")
+        assert _has_link_index(run_file)
 
         resumed = cli(
             "audit", "--resume", "r", "--run-dir", "runs", "-q", "--fail-on", "never", cwd=killed
         )
         assert resumed.returncode == 0, resumed.stderr
     assert _dump(run_file) == _dump(whole / "runs" / "whole.sqlite")
+    assert _has_link_index(run_file)
 
 
 def test_extraction_in_worker_processes_gives_the_same_result(tmp_path: Path) -> None:

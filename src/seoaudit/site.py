@@ -65,6 +65,7 @@ class Site:
         # during the crawl, where the setting would cost heap trimming on every page).
         allocator.keep_big_blocks_returnable()
         self.store = store
+        store.index_links()  # a run killed mid-crawl has its links unindexed
         self.run: RunInfo = store.load_run()
         self.scope = Scope.for_start_urls(self.run.start_urls)
         db = store.db

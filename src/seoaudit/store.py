@@ -70,7 +70,6 @@ CREATE TABLE IF NOT EXISTS links (
     kind INTEGER NOT NULL,
     nofollow INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS links_dst ON links (dst, kind);
 CREATE TABLE IF NOT EXISTS robots (
     origin TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -310,6 +309,19 @@ class Store:
     def add_links(self, src: int, edges: Iterable[tuple[int, int, bool]]) -> None:
         """``edges``: (dst id, kind, nofollow)."""
         self._pending_links.extend((src, dst, kind, int(nf)) for dst, kind, nf in edges)
+
+    # Who links to a page (the reports' "linked from") is looked up by target. Keeping
+    # that index up to date during the crawl costs more than the crawl's other writes
+    # together (a random B-tree insert per link); building it once afterwards is a sort.
+    def drop_link_index(self) -> None:
+        """Before a crawl writes links: the index is built after it (``index_links``)."""
+        self.db.execute("DROP INDEX IF EXISTS links_dst")
+
+    def index_links(self) -> None:
+        """Index the links by target, if not done yet (after a crawl, or when a run that
+        was killed mid-crawl is opened). A read-only run file is read without it."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            self.db.execute("CREATE INDEX IF NOT EXISTS links_dst ON links (dst, kind)")
 
     def pending(self) -> int:
         return len(self._pending_pages)

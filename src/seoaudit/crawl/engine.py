@@ -148,6 +148,7 @@ class Crawler:
         self._fetcher = Fetcher(
             self.crawl, politeness, transport=self.transport, footprint=self.footprint
         )
+        self.store.drop_link_index()
         with _signals(self.stop):
             try:
                 await self._run(self._fetcher)
@@ -157,6 +158,7 @@ class Crawler:
                     self._pool.shutdown(wait=True, cancel_futures=True)
                 self._mark_rest_not_crawled()
                 self.store.flush()
+                self.store.index_links()
                 self.store.save_traps(
                     (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
                 )

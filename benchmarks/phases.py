@@ -2,7 +2,9 @@
 large run's memory goes. Serves the generated site (sitegen.py) from its own process on
 127.0.0.1 and runs the audit in this process with the phases instrumented.
 
-    python benchmarks/phases.py 20000
+    python benchmarks/phases.py 20000 [EXTRACT_WORKERS]
+
+EXTRACT_WORKERS sets ``crawl.extract_workers`` (default: the setting's default, -1).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _serve(queue: Any, pages: int) -> None:
     time.sleep(3600)  # the parent ends this daemon process when it exits
 
 
-def main(pages: int) -> None:
+def main(pages: int, workers: int = -1) -> None:
     queue: Any = multiprocessing.Queue()
     multiprocessing.Process(target=_serve, args=(queue, pages), daemon=True).start()
     base = queue.get(timeout=60)
@@ -87,7 +89,7 @@ def main(pages: int) -> None:
     audit.Site = timed_site  # type: ignore[misc]
     settings = Settings(
         start_urls=[base + "/"],
-        crawl=CrawlSettings(max_pages=pages),
+        crawl=CrawlSettings(max_pages=pages, extract_workers=workers),
         run_dir=Path(tempfile.mkdtemp()),
     )
     result = audit.run_audit(settings)
@@ -100,4 +102,4 @@ def main(pages: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000, *(int(a) for a in sys.argv[2:3]))

@@ -188,7 +188,12 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
     assert _has_link_index(run_file)
 
 
-def test_extraction_in_worker_processes_gives_the_same_result(tmp_path: Path) -> None:
+@pytest.mark.parametrize("queue_per_worker", [1000, 1])
+def test_extraction_in_worker_processes_gives_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, queue_per_worker: int
+) -> None:
+    """Pages parsed by the workers, or (when they have pages waiting) by the crawler
+    itself, are stored exactly as pages parsed inline."""
     from seoaudit.crawl import engine
 
     pages = _site()
@@ -198,17 +203,25 @@ def test_extraction_in_worker_processes_gives_the_same_result(tmp_path: Path) ->
         ),
         transport=transport(pages),
     )
-    original = engine.POOL_AFTER
-    engine.POOL_AFTER = 5  # move to worker processes early in this small crawl
-    try:
-        pooled = run_audit(
-            _settings(tmp_path / "pooled").model_copy(
-                update={
-                    "crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=2)
-                }
-            ),
-            transport=transport(pages),
-        )
-    finally:
-        engine.POOL_AFTER = original
+    monkeypatch.setattr(engine, "POOL_AFTER", 5)  # worker processes early in this small crawl
+    monkeypatch.setattr(engine, "QUEUE_PER_WORKER", queue_per_worker)
+    in_crawler: list[str] = []  # pages the crawler process parsed itself (not forked copies)
+    parse = engine.extract_digest
+
+    def counted(result: Any, *args: Any) -> Any:
+        in_crawler.append(result.url)
+        return parse(result, *args)
+
+    monkeypatch.setattr(engine, "extract_digest", counted)
+    pooled = run_audit(
+        _settings(tmp_path / "pooled").model_copy(
+            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=2)}
+        ),
+        transport=transport(pages),
+    )
     assert _dump(pooled.store_path) == _dump(inline.store_path)
+    parsed = pooled.stats.fetched
+    if queue_per_worker == 1:  # both ways were taken after the pool started
+        assert 5 < len(in_crawler) < parsed
+    else:
+        assert len(in_crawler) <= 5

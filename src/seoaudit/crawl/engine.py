@@ -117,6 +117,7 @@ class Crawler:
         self.checks = CheckQueue(self.crawl.max_checks)
         self._workers = _extract_workers(self.crawl.extract_workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._queued = 0  # pages sent to the workers and not back yet
         self._hosts = frozenset(self.scope.hosts)
         self.footprint = Footprint()
         self.stop_reason: str | None = None
@@ -423,15 +424,23 @@ class Crawler:
         """Extraction is CPU work: once the crawl is big enough to be worth it, it runs in
         worker processes so the event loop keeps fetching while pages are parsed on the
         other core(s). Small crawls (and tests) extract inline and start no process. Either
-        way the crawler gets a digest back, never the facts (crawl/digest.py)."""
+        way the crawler gets a digest back, never the facts (crawl/digest.py).
+
+        Parsing costs more than fetching, so the workers fall behind while the crawler's
+        core has time to spare: when every worker already has pages waiting, the crawler
+        parses this one itself. That keeps both cores busy without a third process
+        competing for them (measured: a second worker on two cores made the crawl slower)."""
         pool = self._extraction_pool()
-        if pool is not None:
+        if pool is not None and self._queued < QUEUE_PER_WORKER * self._workers:
             loop = asyncio.get_running_loop()
+            self._queued += 1
             try:
                 return await loop.run_in_executor(pool, _digest_job, result, verdict)
             except BrokenProcessPool:
                 log.warning("extraction workers stopped; extracting in the crawler process")
                 self._workers = 0
+            finally:
+                self._queued -= 1
         return extract_digest(result, verdict, self._hosts, self.token, self.crawl)
 
     def _extraction_pool(self) -> ProcessPoolExecutor | None:
@@ -507,6 +516,7 @@ class Crawler:
 
 
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
+QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 
 
 def _extract_workers(setting: int) -> int:

@@ -299,8 +299,9 @@ class Site:
     def fetched_count(self) -> int:
         return int(self._fetched.sum())
 
-    def pages(self) -> Iterator[PageFacts]:
-        return self.store.iter_pages()
+    def pages(self, part: tuple[int, int] | None = None) -> Iterator[PageFacts]:
+        """Every stored page's facts, or one part of them (``Store.iter_pages``)."""
+        return self.store.iter_pages(part)
 
     def robots_file(self, url: str) -> RobotsFile | None:
         """The robots.txt that governs ``url`` (its origin's), parsed once per host and then

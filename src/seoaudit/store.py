@@ -344,9 +344,22 @@ class Store:
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
-    def iter_pages(self) -> Iterator[PageFacts]:
-        for (blob,) in self.db.execute("SELECT facts FROM pages ORDER BY url_id"):
+    def iter_pages(self, part: tuple[int, int] | None = None) -> Iterator[PageFacts]:
+        """Every page's facts in URL-id order; with ``part`` (parts, index) only the pages
+        whose URL id modulo ``parts`` is ``index``."""
+        if part is None:
+            rows = self.db.execute("SELECT facts FROM pages ORDER BY url_id")
+        else:
+            rows = self.db.execute(
+                "SELECT facts FROM pages WHERE url_id % ? = ? ORDER BY url_id", part
+            )
+        for (blob,) in rows:
             yield _unpack(blob)
+
+    def reconnect(self) -> None:
+        """A connection of this process's own, for a forked child: SQLite connections must
+        not be used across a fork. The parent's connection is left alone (not closed)."""
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
 
     def iter_summary_rows(self) -> Iterator[tuple[str, bytes | None, PageFacts | None]]:
         """(URL, packed summary, facts) of every page in URL-id order; the facts only

@@ -19,13 +19,14 @@ CAN, SD, SMP, HTTP, HRF, ONP, PERF, ...), following the project's rules knowledg
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seoaudit.models import Finding, PageFacts, RuleError, Scope, Severity
+from seoaudit.rules import helper as rule_helper
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -175,10 +176,8 @@ def _finding(spec: RuleSpec, hit: Hit) -> Finding:
     )
 
 
-def _error(spec: RuleSpec, url: str | None, exc: BaseException) -> RuleError:
-    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
-    return RuleError(rule=spec.code, url=url, error=f"{type(exc).__name__}: {exc}{at}"[:500])
+def _error(spec: RuleSpec, url: str | None, error: str) -> RuleError:
+    return RuleError(rule=spec.code, url=url, error=error)
 
 
 def run_rules(
@@ -198,34 +197,48 @@ def sort_key(finding: Finding) -> tuple[str, str, str, str]:
 
 
 def iter_findings(
-    site: Site, rules: list[RuleSpec] | None, errors: list[RuleError]
+    site: Site,
+    rules: list[RuleSpec] | None,
+    errors: list[RuleError],
+    *,
+    processes: int | None = None,
 ) -> Iterator[Finding]:
     """The findings of ``rules`` (all by default) over ``site``, one at a time, so a run
     of any size never holds them all; rule errors are appended to ``errors`` (complete
-    once the iterator is exhausted). A crashing rule is recorded, never raised."""
+    once the iterator is exhausted). A crashing rule is recorded, never raised.
+
+    Page rules run in two processes on a large run (rules/helper.py; ``processes``: None
+    decides by size and cores, 1 keeps one process, 2 forces the helper)."""
     rules = selected() if rules is None else rules
     error_counts: dict[str, int] = {}
 
-    def record_error(spec: RuleSpec, url: str | None, exc: Exception) -> None:
+    def record_error(spec: RuleSpec, url: str | None, error: str) -> None:
         error_counts[spec.code] = error_counts.get(spec.code, 0) + 1
         if error_counts[spec.code] <= MAX_ERRORS_PER_RULE:
-            errors.append(_error(spec, url, exc))
+            errors.append(_error(spec, url, error))
 
-    page_rules = [s for s in rules if s.scope == "page"]
+    page_rules = {s.code: s for s in rules if s.scope == "page"}
     if page_rules:
-        for page in site.pages():
-            for spec in page_rules:
-                try:  # what a rule found before it failed is kept
-                    for hit in spec.func(page, site):
-                        yield _finding(spec, hit)
-                except Exception as exc:
-                    record_error(spec, page.url, exc)
+        split = processes == 2 or (processes is None and rule_helper.wanted(site))
+        helper = rule_helper.Helper(site, list(page_rules.values())) if split else None
+        try:
+            parts = [rule_helper.judge(site, list(page_rules.values()), 0 if helper else None)]
+            if helper is not None:
+                parts.append(helper.records())
+            for code, url, hit, error in itertools.chain.from_iterable(parts):
+                if hit is not None:
+                    yield _finding(page_rules[code], hit)
+                else:
+                    record_error(page_rules[code], url, error or "")
+        finally:
+            if helper is not None:
+                helper.stop()
     for spec in (s for s in rules if s.scope == "site"):
         try:
             for hit in spec.func(site):
                 yield _finding(spec, hit)
         except Exception as exc:
-            record_error(spec, None, exc)
+            record_error(spec, None, rule_helper.describe(exc))
     for code, count in sorted(error_counts.items()):
         if count > MAX_ERRORS_PER_RULE:
             errors.append(

@@ -221,18 +221,31 @@ def iter_findings(
     if page_rules:
         split = processes == 2 or (processes is None and rule_helper.wanted(site))
         helper = rule_helper.Helper(site, list(page_rules.values())) if split else None
+        # The errors shown are the first of each rule in page order, then rule order,
+        # however the pages were split: (URL id, rule position, URL, error), a few per rule.
+        specs = list(page_rules.values())
+        position = {spec.code: i for i, spec in enumerate(specs)}
+        first: dict[str, list[tuple[int, int, str, str]]] = {}
         try:
-            parts = [rule_helper.judge(site, list(page_rules.values()), 0 if helper else None)]
+            parts = [rule_helper.judge(site, specs, 0 if helper else None)]
             if helper is not None:
                 parts.append(helper.records())
             for code, url, hit, error in itertools.chain.from_iterable(parts):
                 if hit is not None:
                     yield _finding(page_rules[code], hit)
-                else:
-                    record_error(page_rules[code], url, error or "")
+                    continue
+                error_counts[code] = error_counts.get(code, 0) + 1
+                kept = first.setdefault(code, [])
+                kept.append((site.id(url) or 0, position[code], url, error or ""))
+                if len(kept) > 2 * MAX_ERRORS_PER_RULE:
+                    kept.sort()
+                    del kept[MAX_ERRORS_PER_RULE:]
         finally:
             if helper is not None:
                 helper.stop()
+        shown = (e for kept in first.values() for e in sorted(kept)[:MAX_ERRORS_PER_RULE])
+        for _, rule_position, url, error in sorted(shown):
+            errors.append(_error(specs[rule_position], url, error))
     for spec in (s for s in rules if s.scope == "site"):
         try:
             for hit in spec.func(site):

@@ -182,6 +182,14 @@ def _unpack(blob: bytes) -> PageFacts:
     return PageFacts.model_validate_json(zlib.decompress(blob))
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to a run file as the store uses it: autocommit (transactions are
+    explicit), usable from the thread that writes, durable at each WAL checkpoint."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 class StoreError(Exception):
     """The run file is missing, not a seoaudit run, or from an incompatible version."""
 
@@ -194,9 +202,8 @@ class Store:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db = _connect(path)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
             if create:
                 self.db.executescript(_SCHEMA)
                 self.set_meta("schema_version", SCHEMA_VERSION)
@@ -359,7 +366,7 @@ class Store:
     def reconnect(self) -> None:
         """A connection of this process's own, for a forked child: SQLite connections must
         not be used across a fork. The parent's connection is left alone (not closed)."""
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db = _connect(self.path)
 
     def iter_summary_rows(self) -> Iterator[tuple[str, bytes | None, PageFacts | None]]:
         """(URL, packed summary, facts) of every page in URL-id order; the facts only

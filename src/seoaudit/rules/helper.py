@@ -39,8 +39,8 @@ PARTS = 2  # the parent judges part 0 (even URL ids), the helper part 1
 _BATCH = 2000  # hits pickled together
 _WAIT = 600.0  # seconds the parent waits for the helper after its own half
 
-# One record of the helper's file: (rule code, URL, hit) for a hit, or
-# (rule code, URL, error text) with hit None for a rule that raised on that page.
+# One record of the helper's file: (rule code, URL, hit, None) for a hit, or
+# (rule code, URL, None, error text) for a rule that raised on that page.
 Record = tuple[str, str, "Hit | None", str | None]
 
 

@@ -219,11 +219,11 @@ def iter_findings(
 
     page_rules = {s.code: s for s in rules if s.scope == "page"}
     if page_rules:
+        specs = list(page_rules.values())
         split = processes == 2 or (processes is None and rule_helper.wanted(site))
-        helper = rule_helper.Helper(site, list(page_rules.values())) if split else None
+        helper = rule_helper.Helper(site, specs) if split else None
         # The errors shown are the first of each rule in page order, then rule order,
         # however the pages were split: (URL id, rule position, URL, error), a few per rule.
-        specs = list(page_rules.values())
         position = {spec.code: i for i, spec in enumerate(specs)}
         first: dict[str, list[tuple[int, int, str, str]]] = {}
         try:

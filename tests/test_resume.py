@@ -225,3 +225,71 @@ def test_extraction_in_worker_processes_gives_the_same_result(
         assert 5 < len(in_crawler) < parsed
     else:
         assert len(in_crawler) <= 5
+
+
+def test_a_worker_that_dies_mid_crawl_loses_no_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed extraction worker (out of memory, say): the pages it held and every page
+    after it are parsed by the crawler itself; the run equals one parsed inline."""
+    from seoaudit.crawl import engine
+
+    pages = _site()
+    inline = run_audit(
+        _settings(tmp_path / "inline").model_copy(
+            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=0)}
+        ),
+        transport=transport(pages),
+    )
+    monkeypatch.setattr(engine, "POOL_AFTER", 5)
+    crawler_pid, parse = os.getpid(), engine.extract_digest
+    in_crawler: list[str] = []
+
+    def dying(result: Any, *args: Any) -> Any:
+        if os.getpid() != crawler_pid:  # in the worker: die on its third page
+            dying.jobs += 1  # type: ignore[attr-defined]
+            if dying.jobs == 3:  # type: ignore[attr-defined]
+                os.kill(os.getpid(), signal.SIGKILL)
+        else:
+            in_crawler.append(result.url)
+        return parse(result, *args)
+
+    dying.jobs = 0  # type: ignore[attr-defined]
+    monkeypatch.setattr(engine, "extract_digest", dying)
+    pooled = run_audit(
+        _settings(tmp_path / "pooled").model_copy(
+            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=1)}
+        ),
+        transport=transport(pages),
+    )
+    assert _dump(pooled.store_path) == _dump(inline.store_path)
+    assert pooled.stats.fetched - len(in_crawler) >= 2  # the worker parsed pages, then died
+    assert len(in_crawler) > 5  # and the crawler took over
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_page_that_breaks_extraction_is_an_internal_error_not_a_lost_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Inline or in a worker process, the page is stored with the same error record."""
+    from seoaudit.crawl import engine
+    from seoaudit.store import Store
+
+    monkeypatch.setattr(engine, "POOL_AFTER", 0)
+    parse = engine.extract_digest
+
+    def breaking(result: Any, *args: Any) -> Any:
+        if result.url.endswith("/p/36"):
+            raise ValueError("boom on p36")
+        return parse(result, *args)
+
+    monkeypatch.setattr(engine, "extract_digest", breaking)
+    crawl = CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=workers)
+    result = run_audit(
+        _settings(tmp_path).model_copy(update={"crawl": crawl}), transport=transport(_site())
+    )
+    pages = {p.url: p for p in Store(result.store_path).iter_pages()}
+    broken = pages[ORIGIN + "/p/36"]
+    assert (broken.error, broken.error_detail) == ("internal-error", "ValueError: boom on p36")
+    assert pages[ORIGIN + "/p/37"].error is None
+    assert {ORIGIN + path for path in _site()} <= set(pages)  # the crawl went on

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import logging
-import multiprocessing
 import os
 import signal
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +39,7 @@ from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.probe import Prober
 from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
+from seoaudit.crawl.workers import JobError, WorkerGone, Workers
 from seoaudit.indexing import indexability
 from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
 from seoaudit.robots import RobotsFile, interpret_fetch
@@ -116,8 +115,7 @@ class Crawler:
         self._fetcher: Fetcher | None = None
         self.checks = CheckQueue(self.crawl.max_checks)
         self._workers = _extract_workers(self.crawl.extract_workers)
-        self._pool: ProcessPoolExecutor | None = None
-        self._queued = 0  # pages sent to the workers and not back yet
+        self._pool: Workers | None = None
         self._hosts = frozenset(self.scope.hosts)
         self.footprint = Footprint()
         self.stop_reason: str | None = None
@@ -156,7 +154,7 @@ class Crawler:
             finally:
                 await self._fetcher.aclose()
                 if self._pool is not None:
-                    self._pool.shutdown(wait=True, cancel_futures=True)
+                    self._pool.close()
                 self._mark_rest_not_crawled()
                 self.store.flush()
                 self.store.index_links()
@@ -422,36 +420,33 @@ class Crawler:
 
     async def _extract(self, result: FetchResult, verdict: RobotsVerdict | None) -> Digest:
         """Extraction is CPU work: once the crawl is big enough to be worth it, it runs in
-        worker processes so the event loop keeps fetching while pages are parsed on the
-        other core(s). Small crawls (and tests) extract inline and start no process. Either
-        way the crawler gets a digest back, never the facts (crawl/digest.py).
+        worker processes (crawl/workers.py) so the event loop keeps fetching while pages
+        are parsed on the other core(s). Small crawls (and tests) extract inline and start
+        no process. Either way the crawler gets a digest back, never the facts
+        (crawl/digest.py).
 
         Parsing costs more than fetching, so the workers fall behind while the crawler's
         core has time to spare: when every worker already has pages waiting, the crawler
         parses this one itself. That keeps both cores busy without a third process
         competing for them (measured: a second worker on two cores made the crawl slower)."""
-        pool = self._extraction_pool()
-        if pool is not None and self._queued < QUEUE_PER_WORKER * self._workers:
-            loop = asyncio.get_running_loop()
-            self._queued += 1
+        pool = await self._extraction_pool()
+        if pool is not None and pool.busy() < QUEUE_PER_WORKER * self._workers:
             try:
-                return await loop.run_in_executor(pool, _digest_job, result, verdict)
-            except BrokenProcessPool:
-                log.warning("extraction workers stopped; extracting in the crawler process")
-                self._workers = 0
-            finally:
-                self._queued -= 1
+                digest: Digest = await pool.run(result, verdict)
+                return digest
+            except WorkerGone:
+                if not pool.alive():
+                    log.warning("extraction workers stopped; extracting in the crawler process")
+                    self._workers = 0
         return extract_digest(result, verdict, self._hosts, self.token, self.crawl)
 
-    def _extraction_pool(self) -> ProcessPoolExecutor | None:
+    async def _extraction_pool(self) -> Workers | None:
         if self._pool is None and self._workers > 0 and self.stats.fetched >= POOL_AFTER:
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(
-                self._workers,
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(self._hosts, self.token, self.crawl),
+            job = functools.partial(
+                _digest_job, hosts=self._hosts, token=self.token, crawl=self.crawl
             )
+            self._pool = Workers(self._workers, job)
+            await self._pool.start()  # pages arriving meanwhile wait in Workers.run
         return self._pool if self._workers > 0 else None
 
     def _record_links(self, page_id: int, links: list[Link], depth: int) -> None:
@@ -470,7 +465,7 @@ class Crawler:
             url=url,
             final_url=url,
             error="internal-error",
-            error_detail=f"{type(exc).__name__}: {exc}"[:300],
+            error_detail=_describe(exc)[:300],
             depth=depth,
             source=source,
         )
@@ -528,20 +523,21 @@ def _extract_workers(setting: int) -> int:
     return 0 if cores < 2 else max(1, min(cores - 1, 4))
 
 
-# What every job of a worker process shares, set once when the worker starts.
-_worker_context: tuple[frozenset[str], str, CrawlSettings] | None = None
+def _digest_job(
+    result: FetchResult,
+    verdict: RobotsVerdict | None,
+    *,
+    hosts: frozenset[str],
+    token: str,
+    crawl: CrawlSettings,
+) -> Digest:
+    """A worker's job. Looks ``extract_digest`` up when called, as the inline path does."""
+    return extract_digest(result, verdict, hosts, token, crawl)
 
 
-def _init_worker(hosts: frozenset[str], token: str, crawl: CrawlSettings) -> None:
-    global _worker_context
-    _worker_context = (hosts, token, crawl)
-    # Ctrl-C is the crawler's to handle: it stops cleanly and shuts the pool down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _digest_job(result: FetchResult, verdict: RobotsVerdict | None) -> Digest:
-    assert _worker_context is not None, "the pool's initializer sets the context"
-    return extract_digest(result, verdict, *_worker_context)
+def _describe(exc: Exception) -> str:
+    """``Type: message``; a worker's JobError carries the original's already."""
+    return str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
 
 
 _LINK_SOURCES: dict[int, Source] = {

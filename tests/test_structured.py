@@ -358,6 +358,61 @@ def test_numbers_in_text_whatever_the_separators() -> None:
         assert Decimal(value) in found
 
 
+_PRICE_TEXT = (
+    "Was $1,299.00, now 1.099,50 € or 999 - 12,5 % - 0,05 - 007 - 0.5 - 1 234,5 - 2'500 -"
+    " model 450 of 0 ; SKU 0012.50 ; 9.999.000 and 1.299 ; 0"
+)
+
+
+def test_number_tokens_are_those_of_the_plain_pattern() -> None:
+    """The skipping pattern finds exactly the tokens of the obvious one, in order."""
+    import random
+    import re
+
+    from seoaudit.extract.visible import _NUMBER
+
+    plain = re.compile(r"\d(?:[\d.,'\u00a0\u202f ]*\d)?")
+    rng = random.Random(3)
+    alphabet = "ab 1234567890.,'\u00a0\u202f\u0663x\n"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        skipping = [m.group(1) for m in _NUMBER.finditer(text) if m.group(1) is not None]
+        assert skipping == [m.group() for m in plain.finditer(text)], text
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        "1299",
+        "1099.50",
+        "999",
+        "12.5",
+        "0.05",
+        "7",
+        "0.5",
+        "1234.5",
+        "2500",
+        "450",
+        "0",
+        "12.50",
+        "9999000",
+        "1.299",
+        "1299.0",
+        "5",
+        "3",
+        "0.007",
+    ],
+)
+def test_numbers_skipped_by_leading_digit_never_hide_a_wanted_one(wanted: str) -> None:
+    from seoaudit.extract.visible import _decimal, _leading_digits
+
+    value = _decimal(wanted)
+    everything = numbers(_PRICE_TEXT)
+    filtered = numbers(_PRICE_TEXT, frozenset({_leading_digits(wanted)}))
+    assert (value in filtered) == (value in everything)
+    assert filtered <= everything
+
+
 def test_probe_records_names_and_prices() -> None:
     blocks = _blocks(
         {

@@ -27,8 +27,6 @@ so a page of a few thousand words costs well under a millisecond.
 from __future__ import annotations
 
 from hashlib import blake2b
-from itertools import compress, repeat
-from operator import is_
 
 import numpy as np
 
@@ -47,17 +45,16 @@ def _hash(word: str) -> bytes:
 
 def _word_hashes(words: list[str]) -> bytes:
     """H(w) of every word, concatenated (8 bytes each)."""
-    hashes = list(map(_hashes.get, words))  # one C pass; most words are cached
-    if None in hashes:
-        if len(_hashes) + len(words) > _CACHE_LIMIT:
-            _hashes.clear()
-        for i in compress(range(len(words)), map(is_, hashes, repeat(None))):
-            word = words[i]
-            found = _hashes.get(word)  # filled here already when the word repeats
-            if found is None:
-                found = _hashes[word] = _hash(word)
-            hashes[i] = found
-    return b"".join(hashes)  # type: ignore[arg-type]  # no None is left
+    try:  # one C pass when every word is cached, the common case
+        return b"".join(map(_hashes.__getitem__, words))
+    except KeyError:
+        pass
+    if len(_hashes) + len(words) > _CACHE_LIMIT:
+        _hashes.clear()
+    for word in words:
+        if word not in _hashes:
+            _hashes[word] = _hash(word)
+    return b"".join(map(_hashes.__getitem__, words))
 
 
 def simhash(hashes: bytes) -> int | None:

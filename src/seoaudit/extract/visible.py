@@ -28,7 +28,12 @@ MAX_PROBES = 40  # values probed per block
 MAX_WALK = 2000  # JSON values visited per block
 MAX_VALUE = 300  # characters of a probed text value
 
-_NUMBER = re.compile(r"\d(?:[\d.,'\u00a0\u202f ]*\d)?")
+# A number: digits with separators inside (group 1). ``\D*+`` skips the text between
+# numbers in one tight loop instead of a match attempt at every position (~25% faster over
+# a page's text). It is possessive and the number optional, so a long run without digits
+# is crossed once, never retried from each of its positions (which would be quadratic);
+# a match without group 1 is that trailing run.
+_NUMBER = re.compile(r"\D*+(\d(?:[\d.,'\u00a0\u202f ]*\d)?)?")
 
 
 def probe_key(kind: str, value: object) -> str:
@@ -97,6 +102,9 @@ def _decimal(text: str) -> Decimal | None:
 
 _SEPARATORS = re.compile(r"['\u00a0\u202f ]")
 _NOT_DIGIT = re.compile(r"\D")
+_INSIGNIFICANT = (
+    "0.,'\u00a0\u202f "  # what a number token may start with before its first digit > 0
+)
 
 
 def numbers(text: str, leading: frozenset[str] | None = None) -> set[Decimal]:
@@ -104,8 +112,16 @@ def numbers(text: str, leading: frozenset[str] | None = None) -> set[Decimal]:
     With ``leading`` (the digit strings the wanted numbers start with), numbers that
     cannot be one of them are skipped before the costly parsing."""
     found: set[Decimal] = set()
+    # Most numbers of a page fail on their first significant digit: tested on the token as
+    # found (separators and zeros stripped from its start) before any regex runs on it.
+    firsts = None if leading is None or "" in leading else {p[0] for p in leading}
     for match in _NUMBER.finditer(text):
-        token = _SEPARATORS.sub("", match.group())
+        token = match.group(1)
+        if token is None:  # the text after the last number
+            continue
+        if firsts is not None and token.lstrip(_INSIGNIFICANT)[:1] not in firsts:
+            continue
+        token = _SEPARATORS.sub("", token)
         if leading is not None:
             digits = _NOT_DIGIT.sub("", token).lstrip("0")
             if not any(digits.startswith(prefix) for prefix in leading):

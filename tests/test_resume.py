@@ -188,6 +188,11 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
     assert _has_link_index(run_file)
 
 
+def _with_workers(run_dir: Path, workers: int) -> Settings:
+    crawl = CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=workers)
+    return _settings(run_dir).model_copy(update={"crawl": crawl})
+
+
 @pytest.mark.parametrize("queue_per_worker", [1000, 1])
 def test_extraction_in_worker_processes_gives_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, queue_per_worker: int
@@ -197,28 +202,18 @@ def test_extraction_in_worker_processes_gives_the_same_result(
     from seoaudit.crawl import engine
 
     pages = _site()
-    inline = run_audit(
-        _settings(tmp_path / "inline").model_copy(
-            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=0)}
-        ),
-        transport=transport(pages),
-    )
+    inline = run_audit(_with_workers(tmp_path / "inline", 0), transport=transport(pages))
     monkeypatch.setattr(engine, "POOL_AFTER", 5)  # worker processes early in this small crawl
     monkeypatch.setattr(engine, "QUEUE_PER_WORKER", queue_per_worker)
     in_crawler: list[str] = []  # pages the crawler process parsed itself (not forked copies)
     parse = engine.extract_digest
 
-    def counted(result: Any, *args: Any) -> Any:
+    def counted(result: Any, *args: Any, **kwargs: Any) -> Any:
         in_crawler.append(result.url)
-        return parse(result, *args)
+        return parse(result, *args, **kwargs)
 
     monkeypatch.setattr(engine, "extract_digest", counted)
-    pooled = run_audit(
-        _settings(tmp_path / "pooled").model_copy(
-            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=2)}
-        ),
-        transport=transport(pages),
-    )
+    pooled = run_audit(_with_workers(tmp_path / "pooled", 2), transport=transport(pages))
     assert _dump(pooled.store_path) == _dump(inline.store_path)
     parsed = pooled.stats.fetched
     if queue_per_worker == 1:  # both ways were taken after the pool started
@@ -235,33 +230,23 @@ def test_a_worker_that_dies_mid_crawl_loses_no_page(
     from seoaudit.crawl import engine
 
     pages = _site()
-    inline = run_audit(
-        _settings(tmp_path / "inline").model_copy(
-            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=0)}
-        ),
-        transport=transport(pages),
-    )
+    inline = run_audit(_with_workers(tmp_path / "inline", 0), transport=transport(pages))
     monkeypatch.setattr(engine, "POOL_AFTER", 5)
     crawler_pid, parse = os.getpid(), engine.extract_digest
     in_crawler: list[str] = []
 
-    def dying(result: Any, *args: Any) -> Any:
+    def dying(result: Any, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != crawler_pid:  # in the worker: die on its third page
             dying.jobs += 1  # type: ignore[attr-defined]
             if dying.jobs == 3:  # type: ignore[attr-defined]
                 os.kill(os.getpid(), signal.SIGKILL)
         else:
             in_crawler.append(result.url)
-        return parse(result, *args)
+        return parse(result, *args, **kwargs)
 
     dying.jobs = 0  # type: ignore[attr-defined]
     monkeypatch.setattr(engine, "extract_digest", dying)
-    pooled = run_audit(
-        _settings(tmp_path / "pooled").model_copy(
-            update={"crawl": CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=1)}
-        ),
-        transport=transport(pages),
-    )
+    pooled = run_audit(_with_workers(tmp_path / "pooled", 1), transport=transport(pages))
     assert _dump(pooled.store_path) == _dump(inline.store_path)
     assert pooled.stats.fetched - len(in_crawler) >= 2  # the worker parsed pages, then died
     assert len(in_crawler) > 5  # and the crawler took over
@@ -278,16 +263,13 @@ def test_a_page_that_breaks_extraction_is_an_internal_error_not_a_lost_page(
     monkeypatch.setattr(engine, "POOL_AFTER", 0)
     parse = engine.extract_digest
 
-    def breaking(result: Any, *args: Any) -> Any:
+    def breaking(result: Any, *args: Any, **kwargs: Any) -> Any:
         if result.url.endswith("/p/36"):
             raise ValueError("boom on p36")
-        return parse(result, *args)
+        return parse(result, *args, **kwargs)
 
     monkeypatch.setattr(engine, "extract_digest", breaking)
-    crawl = CrawlSettings(retries=0, concurrency=4, per_host=4, extract_workers=workers)
-    result = run_audit(
-        _settings(tmp_path).model_copy(update={"crawl": crawl}), transport=transport(_site())
-    )
+    result = run_audit(_with_workers(tmp_path, workers), transport=transport(_site()))
     pages = {p.url: p for p in Store(result.store_path).iter_pages()}
     broken = pages[ORIGIN + "/p/36"]
     assert (broken.error, broken.error_detail) == ("internal-error", "ValueError: boom on p36")

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from seoaudit.config import CrawlSettings, Settings
+from seoaudit.config import Settings
 from seoaudit.crawl.checks import CHECK_BODY_LIMIT, CheckQueue, CheckResult
 from seoaudit.crawl.digest import Digest, Link, extract_digest
 from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
@@ -443,7 +443,7 @@ class Crawler:
     async def _extraction_pool(self) -> Workers | None:
         if self._pool is None and self._workers > 0 and self.stats.fetched >= POOL_AFTER:
             job = functools.partial(
-                _digest_job, hosts=self._hosts, token=self.token, crawl=self.crawl
+                extract_digest, hosts=self._hosts, token=self.token, crawl=self.crawl
             )
             self._pool = Workers(self._workers, job)
             await self._pool.start()  # pages arriving meanwhile wait in Workers.run
@@ -521,18 +521,6 @@ def _extract_workers(setting: int) -> int:
         return setting
     cores = os.cpu_count() or 1
     return 0 if cores < 2 else max(1, min(cores - 1, 4))
-
-
-def _digest_job(
-    result: FetchResult,
-    verdict: RobotsVerdict | None,
-    *,
-    hosts: frozenset[str],
-    token: str,
-    crawl: CrawlSettings,
-) -> Digest:
-    """A worker's job. Looks ``extract_digest`` up when called, as the inline path does."""
-    return extract_digest(result, verdict, hosts, token, crawl)
 
 
 def _describe(exc: Exception) -> str:

@@ -39,7 +39,7 @@ from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.probe import Prober
 from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
-from seoaudit.crawl.workers import JobError, WorkerGone, Workers
+from seoaudit.crawl.workers import WorkerGone, Workers, describe
 from seoaudit.indexing import indexability
 from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
 from seoaudit.robots import RobotsFile, interpret_fetch
@@ -465,7 +465,7 @@ class Crawler:
             url=url,
             final_url=url,
             error="internal-error",
-            error_detail=_describe(exc)[:300],
+            error_detail=describe(exc)[:300],
             depth=depth,
             source=source,
         )
@@ -521,11 +521,6 @@ def _extract_workers(setting: int) -> int:
         return setting
     cores = os.cpu_count() or 1
     return 0 if cores < 2 else max(1, min(cores - 1, 4))
-
-
-def _describe(exc: Exception) -> str:
-    """``Type: message``; a worker's JobError carries the original's already."""
-    return str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
 
 
 _LINK_SOURCES: dict[int, Source] = {

@@ -51,6 +51,12 @@ class JobError(Exception):
 Job = Callable[..., Any]
 
 
+def describe(exc: BaseException) -> str:
+    """``Type: message``, as a page's internal error is recorded; a JobError carries its
+    original's already, so a page reads the same whichever process parsed it."""
+    return str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
+
+
 def _serve(sock: socket.socket, inherited: list[int], job: Job) -> None:
     """The worker process: answer jobs in order until the crawler closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawler's to handle
@@ -71,7 +77,7 @@ def _serve(sock: socket.socket, inherited: list[int], job: Job) -> None:
         try:
             answer = (ident, job(*args), None)
         except Exception as exc:  # the crawler records it as that page's internal error
-            answer = (ident, None, f"{type(exc).__name__}: {exc}")
+            answer = (ident, None, describe(exc))
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             sock.sendall(_HEAD.pack(len(data)) + data)
@@ -154,20 +160,18 @@ class Workers:
     async def _start(self) -> None:
         loop = asyncio.get_running_loop()
         context = multiprocessing.get_context("fork")
-        ours: list[socket.socket] = []
         for _ in range(self.count):
             mine, theirs = socket.socketpair()
             for sock in (mine, theirs):
                 for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
                     with contextlib.suppress(OSError):
                         sock.setsockopt(socket.SOL_SOCKET, option, _BUFFER)
-            inherited = [s.fileno() for s in (*ours, mine)]
+            inherited = [c.sock.fileno() for c in self._channels] + [mine.fileno()]
             process = context.Process(
                 target=_serve, args=(theirs, inherited, self.job), daemon=True
             )
             process.start()
             theirs.close()
-            ours.append(mine)
             self._processes.append(process)
             _, channel = await loop.create_connection(functools.partial(_Channel, mine), sock=mine)
             self._channels.append(channel)

@@ -33,7 +33,8 @@ MAX_VALUE = 300  # characters of a probed text value
 # a page's text). It is possessive and the number optional, so a long run without digits
 # is crossed once, never retried from each of its positions (which would be quadratic);
 # a match without group 1 is that trailing run.
-_NUMBER = re.compile(r"\D*+(\d(?:[\d.,'\u00a0\u202f ]*\d)?)?")
+_GROUPING = "'\u00a0\u202f "  # thousands separators that are not . or ,
+_NUMBER = re.compile(rf"\D*+(\d(?:[\d.,{_GROUPING}]*\d)?)?")
 
 
 def probe_key(kind: str, value: object) -> str:
@@ -100,11 +101,10 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-_SEPARATORS = re.compile(r"['\u00a0\u202f ]")
+_SEPARATORS = re.compile(f"[{_GROUPING}]")
 _NOT_DIGIT = re.compile(r"\D")
-_INSIGNIFICANT = (
-    "0.,'\u00a0\u202f "  # what a number token may start with before its first digit > 0
-)
+# What a number may start with before its first significant digit.
+_INSIGNIFICANT = "0.," + _GROUPING
 
 
 def numbers(text: str, leading: frozenset[str] | None = None) -> set[Decimal]:

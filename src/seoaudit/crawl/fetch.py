@@ -33,6 +33,7 @@ import httpx
 from seoaudit.config import BasicAuth, CrawlSettings
 from seoaudit.crawl.footprint import Footprint
 from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.transport import StatelessClient, pooled_transport
 from seoaudit.crawl.urls import host_of, resolve
 from seoaudit.models import FetchResult, Hop, Source
 
@@ -251,13 +252,13 @@ class Fetcher:
             max_connections=settings.concurrency,
             max_keepalive_connections=settings.concurrency,
         )
-        self.client = httpx.AsyncClient(
+        self.client = StatelessClient(
             follow_redirects=False,
             timeout=timeout,
             limits=limits,
             trust_env=False,  # no proxies or netrc credentials picked up behind the user's back
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            transport=transport,
+            transport=transport or pooled_transport(limits),
             event_hooks={"response": [_take_location]},
             auth=OriginAuth(settings.auth) if settings.auth is not None else None,
         )

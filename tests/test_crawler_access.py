@@ -25,6 +25,7 @@ from seoaudit.models import PageFacts, PageRow, Report, Resource
 from seoaudit.report import WRITERS
 from seoaudit.report.console import write as console_write
 from seoaudit.rules.indexing_directives import parse_date
+from seoaudit.site import Site
 from seoaudit.store import Store
 from tests.sites import ORIGIN, crawl, transport
 
@@ -411,3 +412,28 @@ def test_demo_crawl_blocks_and_traps(tmp_path: Path) -> None:
     crawl_block = next(i for i in report.issues if i.rule == "ROB008")
     assert crawl_block.count == 3 and "line 6" in (crawl_block.cause or "")
     assert not [e for e in report.rule_errors if e.rule.startswith(MY_FAMILIES)]
+
+
+# -- robots.txt of every origin the crawl fetches from -----------------------------------
+
+
+def test_an_origin_reached_by_redirect_has_its_own_robots_txt_obeyed(tmp_path: Path) -> None:
+    """http://site.test/ moves to https://site.test/ (the same host, so in scope): Google
+    reads https://site.test/robots.txt for the https pages (robots.txt applies per scheme,
+    host and port), so its Disallow holds although the crawl started on http."""
+    https = "https://site.test"
+    pages: dict[str, dict[str, Any]] = {
+        ORIGIN + "/": {"status": 301, "headers": {"Location": https + "/"}},
+        https + "/robots.txt": {"body": "User-agent: *\nDisallow: /private/\n"},
+        https + "/": {"body": '<title>home</title><a href="/private/a">a</a><a href="/b">b</a>'},
+        https + "/private/a": {"body": "<title>secret</title>"},
+        https + "/b": {"body": "<title>b</title>"},
+    }
+    result = crawl(pages, tmp_path)
+    site = Site(Store(result.store_path))
+    assert site.state(https + "/private/a") == "blocked"
+    assert site.state(https + "/b") == "done"
+    assert {r.origin for r in site.robots} == {ORIGIN, https}
+    page = next(p for p in site.pages() if p.url == https + "/private/a")
+    assert page.robots is not None and page.robots.allowed is False
+    assert page.status is None  # never requested

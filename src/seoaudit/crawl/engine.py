@@ -104,6 +104,7 @@ class Crawler:
             settings.start_urls, self.crawl.include, self.crawl.exclude
         )
         self.robots: dict[str, RobotsFile] = {}
+        self._robots_lock = asyncio.Lock()  # one fetch of each origin's robots.txt
         self.stats = CrawlStats()
         self._frontier: list[tuple[int, int, int, str, Source]] = []
         self._seq = 0
@@ -230,12 +231,26 @@ class Crawler:
         self.store.add_checks(results)
 
     async def _ensure_robots(self, fetcher: Fetcher, site_origin: str) -> RobotsFile:
+        """The robots.txt of ``site_origin``, fetched the first time it is needed: robots.txt
+        applies per scheme, host and port, so an origin the crawl reaches later (http that
+        moves to https, a redirect to another in-scope origin) is read before any of its
+        pages is fetched, as Google does."""
         robots = self.robots.get(site_origin)
-        if robots is None:
-            robots = await fetch_robots(fetcher, site_origin, self.store)
-            self.robots[site_origin] = robots
-            self._apply_crawl_delay(site_origin, robots)
+        if robots is not None:
+            return robots
+        async with self._robots_lock:  # workers asking at once cause one request
+            robots = self.robots.get(site_origin)
+            if robots is None:
+                robots = await fetch_robots(fetcher, site_origin, self.store)
+                self.robots[site_origin] = robots
+                self._apply_crawl_delay(site_origin, robots)
         return robots
+
+    async def _robots_verdict(self, fetcher: Fetcher, url: str) -> RobotsVerdict:
+        """The verdict on ``url`` of its origin's robots.txt, read first if need be."""
+        site_origin = origin(url)
+        robots = self.robots.get(site_origin) or await self._ensure_robots(fetcher, site_origin)
+        return robots.verdict(self.token, url)
 
     def _apply_crawl_delay(self, site_origin: str, robots: RobotsFile) -> None:
         """robots.txt crawl-delay, when the user asks for it: Google ignores the field, but
@@ -342,8 +357,8 @@ class Crawler:
     async def _visit(
         self, fetcher: Fetcher, url_id: int, url: str, depth: int, source: Source
     ) -> None:
-        verdict = self._verdict(url)
-        if verdict is not None and not verdict.allowed:
+        verdict = await self._robots_verdict(fetcher, url)
+        if not verdict.allowed:
             self.stats.blocked += 1
             if not self.crawl.ignore_robots:
                 facts = PageFacts(
@@ -358,12 +373,8 @@ class Crawler:
                 return "out-of-scope"
             if target in self.store.known_url_ids():
                 return "already-crawled"
-            target_verdict = self._verdict(target)
-            if (
-                target_verdict is not None
-                and not target_verdict.allowed
-                and not self.crawl.ignore_robots
-            ):
+            target_verdict = await self._robots_verdict(fetcher, target)
+            if not target_verdict.allowed and not self.crawl.ignore_robots:
                 return "blocked-by-robots"
             self.store.url_id(target, depth=depth, source="redirect", state=DONE)
             return None

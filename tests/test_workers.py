@@ -65,7 +65,7 @@ def _slow(n: int) -> int:
 
 
 def test_a_killed_worker_fails_its_jobs_with_worker_gone_and_takes_no_more() -> None:
-    async def body(workers: Workers) -> tuple[list[Any], bool]:
+    async def body(workers: Workers) -> tuple[list[Any], int]:
         pending = [asyncio.ensure_future(workers.run(n)) for n in range(3)]
         await asyncio.sleep(0.05)
         (process,) = workers._processes
@@ -74,11 +74,29 @@ def test_a_killed_worker_fails_its_jobs_with_worker_gone_and_takes_no_more() -> 
         done = await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), 10)
         with pytest.raises(WorkerGone):
             await workers.run(9)
-        return list(done), workers.alive()
+        return list(done), workers.live()
 
-    done, alive = _run(1, body, job=_slow)
+    done, live = _run(1, body, job=_slow)
     assert all(isinstance(d, WorkerGone) for d in done)
-    assert alive is False
+    assert live == 0
+
+
+def test_after_one_of_two_workers_dies_the_other_takes_every_job() -> None:
+    async def body(workers: Workers) -> tuple[int, int, set[int]]:
+        before = workers.live()
+        victim = workers._processes[0]
+        assert victim.pid is not None
+        os.kill(victim.pid, signal.SIGKILL)
+        for _ in range(100):  # the parent sees the socket close on a later loop turn
+            if workers.live() < before:
+                break
+            await asyncio.sleep(0.02)
+        answers = await asyncio.gather(*(workers.run(n) for n in range(6)))
+        return before, workers.live(), {a[2] for a in answers}
+
+    before, after, pids = _run(2, body)
+    assert (before, after) == (2, 1)
+    assert len(pids) == 1 and os.getpid() not in pids
 
 
 def test_close_ends_every_worker_even_with_jobs_in_flight() -> None:
@@ -105,9 +123,9 @@ def test_close_ends_every_worker_even_with_jobs_in_flight() -> None:
 
 
 def test_no_worker_means_worker_gone_not_a_hang() -> None:
-    async def body(workers: Workers) -> bool:
+    async def body(workers: Workers) -> int:
         with pytest.raises(WorkerGone):
             await workers.run(1)
-        return workers.alive()
+        return workers.live()
 
-    assert _run(0, body) is False
+    assert _run(0, body) == 0

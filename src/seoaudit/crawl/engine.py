@@ -441,12 +441,13 @@ class Crawler:
         parses this one itself. That keeps both cores busy without a third process
         competing for them (measured: a second worker on two cores made the crawl slower)."""
         pool = await self._extraction_pool()
-        if pool is not None and pool.busy() < QUEUE_PER_WORKER * self._workers:
+        # Counted over the live workers: after one of several dies, the others' share.
+        if pool is not None and pool.busy() < QUEUE_PER_WORKER * pool.live():
             try:
                 digest: Digest = await pool.run(result, verdict)
                 return digest
             except WorkerGone:
-                if not pool.alive():
+                if not pool.live():
                     log.warning("extraction workers stopped; extracting in the crawler process")
                     self._workers = 0
         return extract_digest(result, verdict, self._hosts, self.token, self.crawl)

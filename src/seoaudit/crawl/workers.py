@@ -180,8 +180,12 @@ class Workers:
         """Jobs sent and not answered yet, over all workers."""
         return sum(len(c.waiting) for c in self._channels)
 
-    def alive(self) -> bool:
-        return not self._ready.is_set() or any(c.open for c in self._channels)
+    def live(self) -> int:
+        """Workers that can take a job: all of them until they have started, then those
+        whose process has not gone."""
+        if not self._ready.is_set():
+            return self.count
+        return sum(1 for c in self._channels if c.open)
 
     async def run(self, *args: Any) -> Any:
         """The job's result from a worker. Raises WorkerGone when no worker can answer

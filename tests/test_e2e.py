@@ -245,6 +245,9 @@ def test_demo_runs_a_real_audit(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["run"]["pages_fetched"] >= 20
     assert len(report["issues"]) >= 5
+    # The demo runs with --fail-on never: no check ran, so no green PASS is printed.
+    assert "Gate: no checks (--fail-on never" in proc.stderr
+    assert "Gate: PASS" not in proc.stderr
 
 
 def test_page_value_file_from_the_config(basic_site: str, tmp_path: Path) -> None:

@@ -846,6 +846,10 @@ def _print_gate(result: GateResult, quiet: bool) -> None:
         err.print(Text(f"seoaudit: warning: {warning}", style="yellow"))
     if quiet and result.verdict == "pass":
         return
+    if result.verdict == "pass" and not result.checks:
+        # Nothing was checked: a green PASS would read as "the site is fine".
+        err.print(Text("Gate: no checks (--fail-on never, no budgets or KPIs)", style="dim"))
+        return
     style = {"pass": "bold green", "fail": "bold red"}.get(result.verdict, "bold yellow")
     line = Text(f"Gate: {result.verdict.upper()}", style=style)
     if result.baseline is not None:

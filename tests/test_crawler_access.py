@@ -146,6 +146,27 @@ def test_console_shows_the_access_table(tmp_path: Path) -> None:
     assert text.index("Top issues") < text.index("Crawler access by section")
 
 
+def test_a_section_the_probe_did_not_sample_says_so(tmp_path: Path) -> None:
+    """/files/ holds only a PDF: no HTML page answered 200 there, so the user-agent probe
+    had nothing to fetch. Its Server cell says "-" (explained in the legend), not blank."""
+    pages = {
+        **PAGES,
+        "/": {"body": HOME["body"] + '<a href="/files/a.pdf">pdf</a>'},
+        "/files/a.pdf": {"body": "%PDF-1.4", "content_type": "application/pdf"},
+    }
+    report = _audit(pages, tmp_path).report
+    assert report.access is not None
+    rows = {row.section: row for row in report.access.rows}
+    assert rows["/files/"].server == {} and rows["/shop/"].server
+    out = io.StringIO()
+    console_write(report, out, width=220)
+    lines = out.getvalue().splitlines()
+    files = next(line for line in lines if line.lstrip().startswith("/files/"))
+    shop = next(line for line in lines if line.lstrip().startswith("/shop/"))
+    assert files.split()[-1] == "-" and shop.split()[-1] == "ok"
+    assert "- = not probed" in " ".join(out.getvalue().split())
+
+
 def test_console_never_interprets_site_text_as_markup(tmp_path: Path) -> None:
     report = crawl(PAGES, tmp_path).report
     assert report.access is not None

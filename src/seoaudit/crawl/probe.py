@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from seoaudit.access import section_of
+from seoaudit.access import PROBED_SECTIONS, section_of
 from seoaudit.config import Settings
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.urls import origin
@@ -46,7 +46,7 @@ from seoaudit.robots import RobotsFile
 from seoaudit.store import Store
 
 PER_SECTION = 3  # URLs probed per section
-MAX_SECTIONS = 20  # sections probed
+MAX_SECTIONS = PROBED_SECTIONS  # sections probed (the access legend names the number)
 PROBE_DEADLINE = 120.0  # seconds for the whole probe, whatever the server does
 MAX_WORKERS = 4
 MAX_RESOURCE_ORIGINS_SEEN = 200  # distinct resource hosts counted (memory bound)

@@ -55,12 +55,13 @@ def render(report: Report) -> Table | None:
     for row in matrix.rows[:MAX_ROWS]:
         section = row.section if len(origins) == 1 else f"{row.origin}{row.section}"
         problems = [f"{name} {what}" for name, what in sorted(row.server.items()) if what != "ok"]
-        server = ", ".join(problems) if problems else ("ok" if row.server else "")
+        server = ", ".join(problems) if problems else ("ok" if row.server else "-")
+        style = "bold red" if problems else ("" if row.server else "dim")
         table.add_row(
             Text(_printable(section, 40)),
             str(row.urls),
             *(cell(row.crawlers[t]) if t in row.crawlers else Text("") for t in matrix.crawlers),
-            Text(_printable(server, 40), style="bold red" if problems else ""),
+            Text(_printable(server, 40), style=style),
         )
     if len(matrix.rows) > MAX_ROWS:
         table.caption = f"{len(matrix.rows) - MAX_ROWS} smaller sections in the JSON report"

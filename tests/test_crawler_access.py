@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from seoaudit.access import section_of
+from seoaudit.access import PROBED_SECTIONS, section_of
 from seoaudit.audit import AuditResult, run_audit
 from seoaudit.config import CrawlSettings, Settings
-from seoaudit.crawl.probe import MAX_RESOURCE_ORIGINS_SEEN, MAX_SECTIONS, Prober, offering
+from seoaudit.crawl.probe import MAX_RESOURCE_ORIGINS_SEEN, Prober, offering
 from seoaudit.devserver import Request, Response, SiteServer
 from seoaudit.models import PageFacts, PageRow, Report, Resource
 from seoaudit.report import WRITERS
@@ -313,7 +313,7 @@ def test_prober_samples_are_bounded(tmp_path: Path) -> None:
     settings = Settings(start_urls=[ORIGIN + "/"], run_dir=tmp_path)
     store = Store(tmp_path / "x.sqlite", create=True)
     prober = Prober(settings, store)
-    for section in range(MAX_SECTIONS + 10):
+    for section in range(PROBED_SECTIONS + 10):
         for i in range(10):
             url = f"{ORIGIN}/s{section}/p{i}"
             resources = [Resource(kind="script", src="x", url=f"http://cdn{i % 300}.test/a.js")]
@@ -322,7 +322,7 @@ def test_prober_samples_are_bounded(tmp_path: Path) -> None:
                     PageFacts(url=url, final_url=url, status=200, is_html=True, resources=resources)
                 )
             )
-    assert len(prober.sample) == MAX_SECTIONS
+    assert len(prober.sample) == PROBED_SECTIONS
     assert all(len(urls) == 3 for urls in prober.sample.values())
     assert len(prober.resource_origins) == 10
     store.close()

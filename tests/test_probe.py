@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from seoaudit.access import PROBED_SECTIONS
 from seoaudit.audit import run_audit
 from seoaudit.config import CrawlSettings, Settings
-from seoaudit.crawl.probe import MAX_SECTIONS, PER_SECTION, PROFILES
+from seoaudit.crawl.probe import PER_SECTION, PROFILES
 from seoaudit.devserver import Request, Response, SiteServer
 
 pytestmark = pytest.mark.e2e
@@ -113,7 +114,7 @@ def test_probe_is_bounded_and_skips_what_robots_txt_disallows(
     seen = server.requests[before:]
     agents = {p.name: p.user_agent for p in PROFILES}
     by_browser = [t for _, t, ua in seen if ua == agents["browser"]]
-    assert 0 < len(by_browser) <= PER_SECTION * MAX_SECTIONS
+    assert 0 < len(by_browser) <= PER_SECTION * PROBED_SECTIONS
     per_section: dict[str, int] = {}
     for target in by_browser:
         section = target.split("/")[1] if target.count("/") > 1 else ""

@@ -80,7 +80,7 @@ MATRIX_TOKENS: tuple[str, ...] = (
 SEARCH_ENGINES: tuple[str, ...] = ("googlebot", "bingbot")  # a block is an error (ROB007)
 
 MATRIX_SAMPLE = 200  # URLs per section whose verdicts are computed
-PROBED_SECTIONS = 20  # sections the user-agent probe samples (crawl/probe.py), largest first
+PROBED_SECTIONS = 20  # sections the user-agent probe samples (crawl/probe.py), first found
 MAX_ROWS = 40  # sections shown, largest first
 _KNOWN_STATES = ("done", "blocked", "not-crawled")
 
@@ -94,8 +94,7 @@ LEGEND = (
     "ok = allowed by robots.txt; block = disallowed; n/m = n of m sampled URLs "
     "disallowed; policy = blocked as declared (--intended-block); ? = robots.txt not read. "
     "Server: ok = every user agent got the browser's answer; - = not probed (the section had "
-    f"no HTML page answering 200, or was past the {PROBED_SECTIONS} sections the probe "
-    "samples)"
+    f"no HTML page answering 200, or the probe had its {PROBED_SECTIONS} sections already)"
 )
 
 

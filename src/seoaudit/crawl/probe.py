@@ -4,7 +4,7 @@ Two bounded steps run after the crawl, through the crawl's own politeness:
 
 - **User-agent probe.** While the crawl runs, ``take`` keeps the first few HTML pages
   that answered 200 in each site section (first path segment): at most ``PER_SECTION``
-  URLs in ``MAX_SECTIONS`` sections. Afterwards each is fetched again as a browser, as
+  URLs in ``PROBED_SECTIONS`` sections. Afterwards each is fetched again as a browser, as
   Googlebot, as Bingbot and as an AI crawler (GPTBot), and what each got is stored
   (status, redirects, noindex, canonical, content fingerprint, a challenge-page marker).
   Rules compare them (access.py). A profile whose token robots.txt disallows for the URL
@@ -46,7 +46,6 @@ from seoaudit.robots import RobotsFile
 from seoaudit.store import Store
 
 PER_SECTION = 3  # URLs probed per section
-MAX_SECTIONS = PROBED_SECTIONS  # sections probed (the access legend names the number)
 PROBE_DEADLINE = 120.0  # seconds for the whole probe, whatever the server does
 MAX_WORKERS = 4
 MAX_RESOURCE_ORIGINS_SEEN = 200  # distinct resource hosts counted (memory bound)
@@ -192,7 +191,7 @@ class Prober:
         if sampled:
             key = (page_origin, section_of(url))
             urls = self.sample.get(key)
-            if urls is None and len(self.sample) < MAX_SECTIONS:
+            if urls is None and len(self.sample) < PROBED_SECTIONS:
                 urls = self.sample[key] = []
             if urls is not None and len(urls) < PER_SECTION:
                 urls.append(url)

@@ -248,8 +248,7 @@ class Crawler:
 
     async def _robots_verdict(self, fetcher: Fetcher, url: str) -> RobotsVerdict:
         """The verdict on ``url`` of its origin's robots.txt, read first if need be."""
-        site_origin = origin(url)
-        robots = self.robots.get(site_origin) or await self._ensure_robots(fetcher, site_origin)
+        robots = await self._ensure_robots(fetcher, origin(url))
         return robots.verdict(self.token, url)
 
     def _apply_crawl_delay(self, site_origin: str, robots: RobotsFile) -> None:

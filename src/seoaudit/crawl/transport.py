@@ -83,11 +83,13 @@ class _NoCookies(httpx.Cookies):
 class StatelessClient(httpx.AsyncClient):
     """An ``httpx.AsyncClient`` without cookie state (see the module docstring)."""
 
-    _never: _NoCookies = _NoCookies()
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._cookies = _NoCookies()  # its own: no jar shared between clients
 
     @property
     def cookies(self) -> httpx.Cookies:
-        return self._never
+        return self._cookies
 
     @cookies.setter
     def cookies(self, cookies: object) -> None:

@@ -3,62 +3,172 @@
 Owns: turning a page's visible text into ``word_count``, ``fingerprint`` (exact duplicates)
 and ``simhash`` (near duplicates). Must not: parse HTML; the extractor hands over the text.
 
-Words are the whitespace-separated tokens of the text (so scripts without spaces between
-words, such as Chinese or Japanese, count as few "words": a known limitation, shared by most
-crawlers' word counts). Both hashes ignore case: words are lower-cased before hashing.
+Words are the whitespace-separated tokens of the text, as ``str.split()`` makes them (so
+scripts without spaces between words, such as Chinese or Japanese, count as few "words": a
+known limitation, shared by most crawlers' word counts). Both hashes ignore case: the text
+is lower-cased before hashing.
 
 Simhash (Charikar, "Similarity estimation techniques from rounding algorithms", 2002), as
 used for near-duplicate web pages by Manku, Jain and Das Sarma (WWW 2007):
 
 1. Features are the word 3-shingles of the lower-cased text (the whole text when it has
    fewer than three words).
-2. Each word gets a stable 64-bit hash H(w): BLAKE2b-64 of the lower-cased UTF-8 word,
-   read little-endian. A shingle's hash is H(w1) xor rotl(H(w2), 24) xor rotl(H(w3), 48):
-   the rotations make word order matter, and distinct shingles get pairwise-independent
-   uniform hashes.
+2. Each word gets a 64-bit hash H(w) of its UTF-8 bytes c_0 .. c_{n-1}: the polynomial
+   sum of (c_j + 1) * P**j modulo 2**64, passed through MurmurHash3's 64-bit finalizer
+   (``fmix64``), which spreads every input bit over every output bit. A shingle's hash is
+   H(w1) xor rotl(H(w2), 24) xor rotl(H(w3), 48): the rotations make word order matter.
 3. Bit i of the simhash is 1 when more than half of the shingle hashes have bit i set
    (every shingle weighs 1).
 
 Pages whose simhashes differ in at most 3 of 64 bits (``popcount(a ^ b) <= 3``) are near
-duplicates in Manku et al.'s evaluation. All per-shingle work runs in numpy (see ``simhash``),
-so a page of a few thousand words costs well under a millisecond.
+duplicates in Manku et al.'s evaluation.
+
+Why this word hash: it is computed for all the words of a page at once in numpy (prefix
+sums of the weighted bytes, differenced at the word boundaries), with no Python work per
+word. A page of a few thousand words costs a few hundred microseconds; hashing each word
+with a per-call hash function and a cache cost four times that, most of it in Python's
+per-word overhead. It is not a cryptographic hash and need not be: a forged collision only
+makes two pages of one's own site look alike.
 """
 
 from __future__ import annotations
 
+import re
 from hashlib import blake2b
 
 import numpy as np
+import numpy.typing as npt
 
-# Word hashes repeat across the pages of a site (navigation, footers), so they are cached
-# per process as 8 little-endian bytes, keyed by the word as written (the hash is of the
-# lower-cased word); the cache is dropped whole past this many words.
-_CACHE_LIMIT = 200_000
-_hashes: dict[str, bytes] = {}
-_24, _40, _48, _16 = (np.uint64(n) for n in (24, 40, 48, 16))  # rotation shifts
+U64 = npt.NDArray[np.uint64]
+MASK = (1 << 64) - 1
+P = 0x100000001B3 * 0x9E3779B97F4A7C15 & MASK | 1  # odd, so invertible modulo 2**64
+P_INVERSE = pow(P, -1, 1 << 64)
+FMIX = (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)  # MurmurHash3 fmix64 multipliers
+TABLE = 1 << 16  # bytes of text hashed per numpy pass (powers of P kept for that many)
+
+_1, _24, _40, _48, _16, _33 = (np.uint64(n) for n in (1, 24, 40, 48, 16, 33))
+_FMIX = tuple(np.uint64(m) for m in FMIX)
 _BLOCK = 255  # rows added in uint8 counters before they could overflow
+# ASCII whitespace as str.split() sees it; the non-ASCII whitespace it also splits on is
+# turned into spaces first (UTF-8 never uses bytes below 0x80 inside a character).
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_WIDE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+# Their UTF-8 forms' leading bytes: a text without any of these has no wide space.
+_WIDE_SPACE_UTF8 = (
+    b"\xc2\x85",
+    b"\xc2\xa0",
+    b"\xe1\x9a\x80",
+    b"\xe2\x80",
+    b"\xe2\x81\x9f",
+    b"\xe3\x80\x80",
+)
 
 
-def _hash(word: str) -> bytes:
-    return blake2b(word.lower().encode("utf-8", "replace"), digest_size=8).digest()
+def _powers(count: int, base: int) -> U64:
+    """base**0 .. base**(count - 1) modulo 2**64."""
+    powers = np.full(count, base, dtype=np.uint64)
+    powers[0] = 1
+    return np.cumprod(powers, out=powers)
 
 
-def _word_hashes(words: list[str]) -> bytes:
-    """H(w) of every word, concatenated (8 bytes each)."""
-    try:  # one C pass when every word is cached, the common case
-        return b"".join(map(_hashes.__getitem__, words))
-    except KeyError:
-        pass
-    if len(_hashes) + len(words) > _CACHE_LIMIT:
-        _hashes.clear()
-    for word in words:
-        if word not in _hashes:
-            _hashes[word] = _hash(word)
-    return b"".join(map(_hashes.__getitem__, words))
+_POWERS = _powers(TABLE, P)
+_INVERSES = _powers(TABLE, P_INVERSE)
 
 
-def simhash(hashes: bytes) -> int | None:
-    """64-bit simhash from concatenated word hashes (see the module docstring).
+def _fmix(x: U64) -> U64:
+    x ^= x >> _33
+    x *= _FMIX[0]
+    x ^= x >> _33
+    x *= _FMIX[1]
+    x ^= x >> _33
+    return x
+
+
+def _boundaries(data: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Start and end offsets of the runs of bytes that are not ASCII whitespace."""
+    space = data <= 32  # whitespace, unless the text has other control characters
+    if ((data < 9) | ((data > 13) & (data < 28))).any():
+        space = _SPACE.take(data)
+    inside = np.zeros(len(data) + 2, dtype=bool)
+    np.logical_not(space, out=inside[1:-1])
+    edges = np.flatnonzero(inside[1:] != inside[:-1])  # alternately a start and an end
+    return edges[0::2], edges[1::2]
+
+
+def _words(text: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The words of ``text`` as ``str.split()`` makes them, each lower-cased with
+    ``str.lower()``: their UTF-8 bytes (separated by whitespace) and the start and end
+    offsets of each word in them.
+
+    Lower-casing a whole text costs ~5 us per KB once it holds one non-ASCII character
+    (a © in the footer), so a text that is mostly ASCII is lower-cased as bytes (ASCII
+    letters only), and only its tokens with non-ASCII bytes are decoded, split on Unicode
+    whitespace and lower-cased as text. A text with many non-ASCII characters is
+    lower-cased whole (the same result: lower-casing never looks across whitespace)."""
+    raw = text.encode("utf-8", "replace")
+    if len(raw) - len(text) > len(text) // 16:  # many non-ASCII characters
+        whole = text.lower()
+        if any(mark in raw for mark in _WIDE_SPACE_UTF8):
+            whole = _WIDE_SPACE.sub(" ", whole)
+        data = np.frombuffer(whole.encode("utf-8", "replace"), dtype=np.uint8)
+        return (data, *_boundaries(data))
+    low = raw.lower()  # ASCII letters only
+    data = np.frombuffer(low, dtype=np.uint8)
+    starts, ends = _boundaries(data)
+    if raw.isascii():
+        return data, starts, ends
+    marked = np.zeros(len(starts), dtype=bool)
+    marked[np.searchsorted(starts, np.flatnonzero(data >= 0x80), side="right") - 1] = True
+    tokens = np.flatnonzero(marked)
+    pieces: list[bytes] = []
+    done, changed = 0, False
+    for token in tokens.tolist():
+        start, end = int(starts[token]), int(ends[token])
+        written = low[start:end]
+        words = written.decode("utf-8").split()
+        fixed = b" ".join(word.lower().encode("utf-8", "replace") for word in words)
+        if fixed != written:
+            pieces += (low[done:start], fixed)
+            done, changed = end, True
+    if not changed:
+        return data, starts, ends
+    pieces.append(low[done:])
+    data = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    return (data, *_boundaries(data))
+
+
+def _hashes(
+    data: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp]
+) -> U64:
+    """H(w) of every word, in numpy: per span of at most TABLE bytes that ends at a word's
+    end, (c_j + 1) * P**j is summed cumulatively, differenced at the word boundaries and
+    shifted back to each word's start by P**-start. A word longer than TABLE bytes is a
+    span of its own with its own powers."""
+    out = np.empty(len(starts), dtype=np.uint64)
+    first = 0
+    while first < len(starts):  # each pass takes at least one word
+        origin = int(starts[first])
+        last = int(np.searchsorted(ends, origin + TABLE, side="right"))
+        last = max(last, first + 1)
+        span = int(ends[last - 1]) - origin
+        if span <= TABLE:
+            powers, inverses = _POWERS[:span], _INVERSES[:span]
+        else:
+            powers, inverses = _powers(span, P), _powers(span, P_INVERSE)
+        weighted = data[origin : origin + span].astype(np.uint64)
+        weighted += _1
+        weighted *= powers
+        sums = np.zeros(span + 1, dtype=np.uint64)
+        np.cumsum(weighted, out=sums[1:])
+        left, right = starts[first:last] - origin, ends[first:last] - origin
+        out[first:last] = (sums[right] - sums[left]) * inverses[left]
+        first = last
+    return _fmix(out)
+
+
+def simhash(hashes: U64) -> int | None:
+    """64-bit simhash from the word hashes of a text, in order (see the module docstring).
 
     All per-shingle work runs in numpy: the shingle hashes are three shifted views of the
     word hashes xor-ed together; their 64 bits are unpacked into one byte each, so a row of
@@ -67,10 +177,10 @@ def simhash(hashes: bytes) -> int | None:
     255 (``reduceat``) and the blocks' counters summed wide. Bit i of the result is set
     when more than half of the shingles have it set.
     """
-    words = len(hashes) // 8
+    words = len(hashes)
     if words < 3:  # no shingle
         return None
-    word = np.frombuffer(hashes, dtype="<u8", count=words)
+    word = hashes.astype("<u8", copy=False)
     second, third = word[1:-1], word[2:]
     shingles = word[:-2] ^ (second << _24 | second >> _40) ^ (third << _48 | third >> _16)
     count = words - 2
@@ -83,15 +193,22 @@ def simhash(hashes: bytes) -> int | None:
 
 def text_metrics(text: str) -> tuple[int, str | None, int | None]:
     """(word_count, fingerprint, simhash) of visible text. The fingerprint (exact
-    duplicates, case-insensitive) is BLAKE2b-128 over the word hashes, which the simhash
-    needs anyway: cheaper than hashing the text again, and as exact in practice."""
-    words = text.split()
-    if not words:
+    duplicates, case-insensitive) is BLAKE2b-128 over the word hashes (8 bytes each,
+    little-endian), which the simhash needs anyway: cheaper than hashing the text again,
+    and as exact in practice."""
+    data, starts, ends = _words(text)
+    count = len(starts)
+    if not count:
         return 0, None, None
-    # Fewer than three words make one shingle of the whole text (two empty words added).
-    features = words if len(words) >= 3 else [" ".join(words), "", ""]
-    hashes = _word_hashes(features)
-    return len(words), blake2b(hashes, digest_size=16).hexdigest(), simhash(hashes)
+    if count >= 3:
+        hashes = _hashes(data, starts, ends)
+    else:  # one shingle: the words joined by single spaces, and two empty words
+        joined = b" ".join(data[s:e].tobytes() for s, e in zip(starts, ends, strict=True))
+        whole = np.frombuffer(joined, dtype=np.uint8)
+        one = _hashes(whole, np.array([0]), np.array([len(whole)]))
+        hashes = np.concatenate([one, np.zeros(2, dtype=np.uint64)])  # H("") = fmix64(0)
+    fingerprint = blake2b(hashes.astype("<u8", copy=False).tobytes(), digest_size=16)
+    return count, fingerprint.hexdigest(), simhash(hashes)
 
 
 def hamming(a: int, b: int) -> int:

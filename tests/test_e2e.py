@@ -270,3 +270,23 @@ def test_page_value_file_from_the_config(basic_site: str, tmp_path: Path) -> Non
     server_error = next(i for i in issues if i["rule"] == "HTTP002")
     assert server_error["score"]["value_source"].startswith("crawl+")
     assert server_error["score"]["user_metric_sum"] == 900
+
+
+def test_audit_freezes_the_heap_it_starts_with(
+    basic_site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Modules, schemas and settings live as long as the process: frozen before the crawl,
+    # full collections during the run skip them and forked workers share their pages.
+    import gc
+
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    gc.unfreeze()
+    result = CliRunner().invoke(app, ["audit", basic_site + "/", "-q", "--run-dir", "runs"])
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    assert result.exit_code == 1, result.output  # the fixture site has planted errors
+    assert frozen > 10_000

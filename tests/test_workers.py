@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import time
@@ -129,3 +130,16 @@ def test_no_worker_means_worker_gone_not_a_hang() -> None:
         return workers.live()
 
     assert _run(0, body) == 0
+
+
+def _frozen(_n: int) -> tuple[int, int]:
+    return gc.get_freeze_count(), len(gc.get_objects(generation=2))
+
+
+def test_a_worker_keeps_what_it_inherited_out_of_the_collectors_sight() -> None:
+    # The crawler's heap, copied at fork, is frozen in the worker: its full collections
+    # scan only the worker's own objects, and the shared pages are never written.
+    inherited = len(gc.get_objects())
+    frozen, scanned = _run(1, lambda workers: workers.run(0), job=_frozen)
+    assert frozen >= inherited // 2
+    assert scanned < frozen

@@ -11,6 +11,7 @@ Exit codes (the same whatever reports are written; gate.py decides 0, 1 and 3):
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sys
@@ -240,6 +241,10 @@ def _audit(
     page_values: UserValues | None = None,
     resume: Path | None = None,
 ) -> int:
+    # What exists now (modules, schemas, the vocabulary) lives as long as the process:
+    # out of the collector's sight, full collections during the run scan only the
+    # run's own objects, and forked extraction workers share these pages untouched.
+    gc.freeze()
     try:
         with _ProgressView(not quiet, settings.crawl.max_pages) as view:
             result = run_audit(

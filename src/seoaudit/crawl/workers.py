@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -60,6 +61,11 @@ def describe(exc: BaseException) -> str:
 def _serve(sock: socket.socket, inherited: list[int], job: Job) -> None:
     """The worker process: answer jobs in order until the crawler closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawler's to handle
+    # Everything inherited from the crawler stays alive as long as this process: out of
+    # the collector's sight, so a full collection scans only the worker's own objects
+    # (it scanned the crawler's whole heap, ~5% of a worker's CPU) and leaves the pages
+    # shared with the crawler untouched (no copy-on-write).
+    gc.freeze()
     for fd in inherited:  # other workers' crawler ends: keep their EOF theirs
         with contextlib.suppress(OSError):
             os.close(fd)

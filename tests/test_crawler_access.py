@@ -458,3 +458,65 @@ def test_an_origin_reached_by_redirect_has_its_own_robots_txt_obeyed(tmp_path: P
     page = next(p for p in site.pages() if p.url == https + "/private/a")
     assert page.robots is not None and page.robots.allowed is False
     assert page.status is None  # never requested
+
+
+def test_an_origin_reached_during_the_crawl_has_its_sitemaps_read(tmp_path: Path) -> None:
+    """The http start's robots.txt names no sitemap; the https origin the site moves to
+    does. Google reads the Sitemap lines of every robots.txt it fetches, so the https
+    sitemap is read and its unlinked page crawled; a sitemap file is read only once."""
+    https = "https://site.test"
+    sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{https}/only-in-sitemap</loc></url></urlset>"
+    )
+    pages = _Counted(
+        {
+            ORIGIN + "/robots.txt": {"body": "User-agent: *\nAllow: /\n"},
+            ORIGIN + "/": {"status": 301, "headers": {"Location": https + "/"}},
+            https + "/robots.txt": {
+                "body": f"User-agent: *\nAllow: /\nSitemap: {https}/sitemap.xml\n"
+                f"Sitemap: {https}/sitemap.xml\n"
+            },
+            https + "/sitemap.xml": {
+                "body": sitemap,
+                "headers": {"Content-Type": "application/xml"},
+            },
+            https + "/": {"body": "<title>home</title>"},
+            https + "/only-in-sitemap": {"body": "<title>found by the sitemap</title>"},
+        }
+    )
+    result = crawl(pages, tmp_path)
+    store = Store(result.store_path)
+    site = Site(store)
+    assert site.state(https + "/only-in-sitemap") == "done"
+    assert site.sitemaps_of(https + "/only-in-sitemap") == [https + "/sitemap.xml"]
+    assert {row["url"] for row in store.sitemap_rows()} == {
+        ORIGIN + "/sitemap.xml",
+        https + "/sitemap.xml",
+    }
+    assert pages.asked.count(https + "/sitemap.xml") == 1
+
+
+def test_no_sitemap_is_read_for_a_new_origin_with_sitemaps_off(tmp_path: Path) -> None:
+    https = "https://site.test"
+    pages: dict[str, dict[str, Any]] = {
+        ORIGIN + "/": {"status": 301, "headers": {"Location": https + "/"}},
+        https + "/robots.txt": {"body": f"Sitemap: {https}/sitemap.xml\n"},
+        https + "/": {"body": "<title>home</title>"},
+    }
+    result = crawl(pages, tmp_path, sitemaps=False)
+    store = Store(result.store_path)
+    assert store.sitemap_rows() == []
+    assert Site(store).state(https + "/") == "done"
+
+
+class _Counted(dict[str, dict[str, Any]]):
+    """Pages that remember which keys the test site was asked for."""
+
+    def __init__(self, pages: dict[str, dict[str, Any]]) -> None:
+        super().__init__(pages)
+        self.asked: list[str] = []
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.asked.append(key)
+        return super().get(key, default)

@@ -108,13 +108,15 @@ async def harvest_sitemaps(
     start: list[str],
     store: Store,
     on_urls: Callable[[str, list[str]], None],
+    seen: set[str] | None = None,
 ) -> SitemapHarvest:
     """Read every sitemap reachable from ``start`` (robots.txt Sitemap: lines, else
     /sitemap.xml), following index files one level deep. ``on_urls(sitemap, urls)`` is
-    called with the normalised page URLs of each sitemap file as soon as it is read."""
+    called with the normalised page URLs of each sitemap file as soon as it is read.
+    ``seen``: sitemap files already read (not read again), updated with these."""
     harvest = SitemapHarvest()
     queue: list[tuple[str, str | None, int]] = [(u, None, 0) for u in start]
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     while queue and harvest.files < MAX_SITEMAP_FILES:
         url, parent, level = queue.pop(0)
         if url in seen:

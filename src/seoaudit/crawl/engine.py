@@ -105,6 +105,10 @@ class Crawler:
         )
         self.robots: dict[str, RobotsFile] = {}
         self._robots_lock = asyncio.Lock()  # one fetch of each origin's robots.txt
+        # Sitemap files read so far; origins reached during the crawl (not at its start)
+        # have their own robots.txt Sitemap lines read while pages can still be queued.
+        self._sitemaps_seen: set[str] = set()
+        self._harvest_new_origins = False
         self.stats = CrawlStats()
         self._frontier: list[tuple[int, int, int, str, Source]] = []
         self._seq = 0
@@ -174,9 +178,13 @@ class Crawler:
             self._discover(url, depth=0, source="start")
         for site in sorted({origin(u) for u in self.settings.start_urls}):
             await self._ensure_robots(fetcher, site)
-        if self.crawl.sitemaps and not self._stop.is_set() and not resumed:
-            await self._read_sitemaps(fetcher)
+        if resumed:
+            self._sitemaps_seen.update(row["url"] for row in self.store.sitemap_rows())
+        elif self.crawl.sitemaps and not self._stop.is_set():
+            await self._read_sitemaps(fetcher, sorted(self.robots.items()))
+        self._harvest_new_origins = self.crawl.sitemaps
         await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
+        self._harvest_new_origins = False  # probes and checks queue no pages
         if self.stats.stopped_early in (None, "max-pages"):  # not after Ctrl-C or errors
             self.store.flush()
             await self.probe.run(
@@ -238,12 +246,18 @@ class Crawler:
         robots = self.robots.get(site_origin)
         if robots is not None:
             return robots
+        new = False
         async with self._robots_lock:  # workers asking at once cause one request
             robots = self.robots.get(site_origin)
             if robots is None:
                 robots = await fetch_robots(fetcher, site_origin, self.store)
                 self.robots[site_origin] = robots
                 self._apply_crawl_delay(site_origin, robots)
+                new = True
+        if new and self._harvest_new_origins and self.scope.is_internal(site_origin + "/"):
+            # Google reads the Sitemap lines of every robots.txt it fetches: an origin the
+            # crawl moved to (http -> https) brings its own sitemaps.
+            await self._read_sitemaps(fetcher, [(site_origin, robots)])
         return robots
 
     async def _robots_verdict(self, fetcher: Fetcher, url: str) -> RobotsVerdict:
@@ -280,16 +294,24 @@ class Crawler:
             stopped=self.stop_reason if stopped else None,
         )
 
-    async def _read_sitemaps(self, fetcher: Fetcher) -> None:
+    async def _read_sitemaps(
+        self, fetcher: Fetcher, origins: Iterable[tuple[str, RobotsFile]]
+    ) -> None:
+        """Read the sitemaps the robots.txt of ``origins`` name (else their /sitemap.xml),
+        once each over the whole crawl, and queue their URLs."""
         start: list[str] = []
-        for site, robots in sorted(self.robots.items()):
-            start.extend(u for u in sitemap_candidates(robots, site) if u not in start)
+        for site, robots in origins:
+            start.extend(
+                u
+                for u in sitemap_candidates(robots, site)
+                if u not in start and u not in self._sitemaps_seen
+            )
 
         def on_urls(sitemap: str, urls: list[str]) -> None:
             ids = [self._discover(u, depth=1, source="sitemap") for u in urls]
             self.store.add_sitemap_urls(sitemap, ids)
 
-        await harvest_sitemaps(fetcher, start, self.store, on_urls)
+        await harvest_sitemaps(fetcher, start, self.store, on_urls, self._sitemaps_seen)
 
     def _verdict(self, url: str) -> RobotsVerdict | None:
         robots = self.robots.get(origin(url))

@@ -148,7 +148,7 @@ def test_an_internal_crawl_error_keeps_what_was_stored(
     calls = {"n": 0}
     real = engine.Crawler._read_sitemaps
 
-    async def explode(self: engine.Crawler, fetcher: object) -> None:
+    async def explode(self: engine.Crawler, *args: object) -> None:
         calls["n"] += 1
         raise RuntimeError("simulated bug")
 

@@ -119,8 +119,9 @@ def test_words_are_str_split_of_the_lower_cased_text(text: str) -> None:
 
 
 def test_words_longer_than_one_hashing_pass() -> None:
-    # A word past TABLE bytes gets powers of its own; words after it hash as usual.
-    words = ["a", "x" * (text_module.TABLE + 5), "b", *("y" * 999 for _ in range(70)), "End"]
+    # A word past TABLE bytes is summed in chunks; words after it hash as usual.
+    long = "abcdefghij" * (2 * text_module.TABLE // 10 + 7)  # three chunks
+    words = ["a", long, "b", *("y" * 999 for _ in range(70)), "End"]
     assert sum(len(w) + 1 for w in words) > 2 * text_module.TABLE
     data, starts, ends = text_module._words(" ".join(words))
     hashes = text_module._hashes(data, starts, ends)

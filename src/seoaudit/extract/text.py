@@ -74,6 +74,7 @@ def _powers(count: int, base: int) -> U64:
 
 _POWERS = _powers(TABLE, P)
 _INVERSES = _powers(TABLE, P_INVERSE)
+_STEP = pow(P, TABLE, 1 << 64)
 
 
 def _fmix(x: U64) -> U64:
@@ -143,28 +144,40 @@ def _hashes(
 ) -> U64:
     """H(w) of every word, in numpy: per span of at most TABLE bytes that ends at a word's
     end, (c_j + 1) * P**j is summed cumulatively, differenced at the word boundaries and
-    shifted back to each word's start by P**-start. A word longer than TABLE bytes is a
-    span of its own with its own powers."""
+    shifted back to each word's start by P**-start. A word longer than TABLE bytes is
+    summed TABLE bytes at a time (memory stays bounded whatever the word's length)."""
     out = np.empty(len(starts), dtype=np.uint64)
     first = 0
     while first < len(starts):  # each pass takes at least one word
         origin = int(starts[first])
         last = int(np.searchsorted(ends, origin + TABLE, side="right"))
-        last = max(last, first + 1)
+        if last <= first:  # one word longer than TABLE
+            out[first] = _long_word(data[origin : int(ends[first])])
+            first += 1
+            continue
         span = int(ends[last - 1]) - origin
-        if span <= TABLE:
-            powers, inverses = _POWERS[:span], _INVERSES[:span]
-        else:
-            powers, inverses = _powers(span, P), _powers(span, P_INVERSE)
         weighted = data[origin : origin + span].astype(np.uint64)
         weighted += _1
-        weighted *= powers
+        weighted *= _POWERS[:span]
         sums = np.zeros(span + 1, dtype=np.uint64)
         np.cumsum(weighted, out=sums[1:])
         left, right = starts[first:last] - origin, ends[first:last] - origin
-        out[first:last] = (sums[right] - sums[left]) * inverses[left]
+        out[first:last] = (sums[right] - sums[left]) * _INVERSES[left]
         first = last
     return _fmix(out)
+
+
+def _long_word(data: npt.NDArray[np.uint8]) -> int:
+    """The polynomial of one word of more than TABLE bytes, a TABLE-byte chunk at a time:
+    chunk k adds its own polynomial times P**(k * TABLE)."""
+    value, scale = 0, 1
+    for offset in range(0, len(data), TABLE):  # bounded: len(data) / TABLE passes
+        chunk = data[offset : offset + TABLE].astype(np.uint64)
+        chunk += _1
+        chunk *= _POWERS[: len(chunk)]
+        value = (value + int(chunk.sum(dtype=np.uint64)) * scale) & MASK
+        scale = scale * _STEP & MASK
+    return value
 
 
 def simhash(hashes: U64) -> int | None:

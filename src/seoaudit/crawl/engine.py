@@ -297,15 +297,11 @@ class Crawler:
     async def _read_sitemaps(
         self, fetcher: Fetcher, origins: Iterable[tuple[str, RobotsFile]]
     ) -> None:
-        """Read the sitemaps the robots.txt of ``origins`` name (else their /sitemap.xml),
-        once each over the whole crawl, and queue their URLs."""
+        """Read the sitemaps the robots.txt of ``origins`` name (else their /sitemap.xml)
+        and queue their URLs; ``harvest_sitemaps`` skips files read earlier in the run."""
         start: list[str] = []
         for site, robots in origins:
-            start.extend(
-                u
-                for u in sitemap_candidates(robots, site)
-                if u not in start and u not in self._sitemaps_seen
-            )
+            start.extend(u for u in sitemap_candidates(robots, site) if u not in start)
 
         def on_urls(sitemap: str, urls: list[str]) -> None:
             ids = [self._discover(u, depth=1, source="sitemap") for u in urls]

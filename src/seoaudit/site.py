@@ -11,7 +11,7 @@ Rules read a Site; they never query the store themselves.
 
 from __future__ import annotations
 
-import itertools
+import heapq
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +33,17 @@ from seoaudit.summary import PageSummary, summarise, unpack
 IntArray = npt.NDArray[np.int64]
 # URL ids of link edges: int32 halves the largest arrays of a Site (ids stay below 2**31).
 EdgeArray = npt.NDArray[np.int32]
+
+
+def _distinct_pairs(keys: npt.NDArray[np.int64]) -> tuple[EdgeArray, EdgeArray]:
+    """Sorted, deduplicated (source << 32 | target) keys as (sources, targets)."""
+    keys.sort()
+    if len(keys):
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        keys = keys[first]
+    return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32)
 
 
 @dataclass
@@ -65,7 +76,6 @@ class Site:
         # during the crawl, where the setting would cost heap trimming on every page).
         allocator.keep_big_blocks_returnable()
         self.store = store
-        store.index_links()  # a run killed mid-crawl has its links unindexed
         self.run: RunInfo = store.load_run()
         self.scope = Scope.for_start_urls(self.run.start_urls)
         db = store.db
@@ -93,7 +103,10 @@ class Site:
             self._location[url_id] = location or 0
             if error:
                 self._error[url_id] = error
-        self._edges = self._load_edges(db, n)
+        self._edges = self._load_edges(store)
+        # Who links to a page: built now for <a> links (rules ask for nearly every run, and
+        # the rules' helper process inherits it), for the other kinds when first asked.
+        self._linkers = {LINK_A: self._by_target(self._edges[LINK_A], n)}
         self._sitemaps = self._load_sitemaps(db)
         self.inlinks: IntArray = self._count_inlinks(n)
         self.depth: IntArray = self._click_depths(n)
@@ -111,32 +124,32 @@ class Site:
     # -- loading ----------------------------------------------------------------------
 
     @staticmethod
-    def _load_edges(db: sqlite3.Connection, n: int) -> dict[int, tuple[EdgeArray, EdgeArray]]:
-        """Distinct edges of each kind, sorted by (source, target). Rows are streamed into
-        one preallocated array and deduplicated in numpy: a list of row tuples would cost
-        ~70 bytes per edge, and SQLite's DISTINCT builds a temporary B-tree as large."""
+    def _load_edges(store: Store) -> dict[int, tuple[EdgeArray, EdgeArray]]:
+        """Distinct edges of each kind (self-links left out), sorted by (source, target),
+        deduplicated in numpy with one sorted 64-bit key per edge (ids are far below
+        2**31): np.unique needs several times the array's size on top."""
+        sources, targets, flags = store.link_arrays()
+        kinds = flags >> 1
         edges: dict[int, tuple[EdgeArray, EdgeArray]] = {}
         for kind in (LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT):
-            where = "WHERE kind = ? AND src != dst"
-            (count,) = db.execute(f"SELECT count(*) FROM links {where}", (kind,)).fetchone()  # noqa: S608
-            rows = db.execute(f"SELECT src, dst FROM links {where}", (kind,))  # noqa: S608
-            flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * count)
-            # One key per edge (ids are far below 2**31), sorted in place and deduplicated
-            # with a mask: np.unique needs several times the array's size on top.
-            keys = (flat[0::2] << 32) | flat[1::2]
-            del flat
-            keys.sort()
-            if len(keys):
-                first = np.empty(len(keys), dtype=bool)
-                first[0] = True
-                np.not_equal(keys[1:], keys[:-1], out=first[1:])
-                keys = keys[first]
-            edges[kind] = (
-                (keys >> 32).astype(np.int32),
-                (keys & 0xFFFFFFFF).astype(np.int32),
-            )
-            del keys
+            keep = (kinds == kind) & (sources != targets)
+            keys = sources[keep].astype(np.int64) << 32
+            keys |= targets[keep]
+            del keep
+            edges[kind] = _distinct_pairs(keys)
         return edges
+
+    @staticmethod
+    def _by_target(edges: tuple[EdgeArray, EdgeArray], n: int) -> tuple[IntArray, EdgeArray]:
+        """The sources of one kind's edges grouped by target: those of target t are
+        ``sources[offsets[t]:offsets[t + 1]]``, ascending."""
+        src, dst = edges
+        keys = dst.astype(np.int64) << 32
+        keys |= src
+        keys.sort()
+        offsets = np.searchsorted(keys, np.arange(n + 1, dtype=np.int64) << 32)
+        keys &= 0xFFFFFFFF
+        return offsets, keys.astype(np.int32)
 
     @staticmethod
     def _load_sitemaps(db: sqlite3.Connection) -> dict[int, list[str]]:
@@ -234,27 +247,21 @@ class Site:
 
     def linking_pages(self, url: str, limit: int = 10) -> list[str]:
         """Pages that link to ``url`` with an <a href>, first ``limit`` by URL."""
-        url_id = self._ids.get(url)
-        if url_id is None:
-            return []
-        rows = self.store.db.execute(
-            "SELECT DISTINCT u.url FROM links l JOIN urls u ON u.id = l.src "
-            "WHERE l.dst = ? AND l.kind = ? AND l.src != l.dst ORDER BY u.url LIMIT ?",
-            (url_id, LINK_A, limit),
-        )
-        return [row[0] for row in rows]
+        return self._linking(url, LINK_A, limit)
 
     def referrers(self, url: str, kind: int) -> list[str]:
         """Pages pointing at ``url`` through a canonical, hreflang or redirect."""
+        return self._linking(url, kind, 50)
+
+    def _linking(self, url: str, kind: int, limit: int) -> list[str]:
         url_id = self._ids.get(url)
         if url_id is None:
             return []
-        rows = self.store.db.execute(
-            "SELECT DISTINCT u.url FROM links l JOIN urls u ON u.id = l.src "
-            "WHERE l.dst = ? AND l.kind = ? AND l.src != l.dst ORDER BY u.url LIMIT 50",
-            (url_id, kind),
-        )
-        return [row[0] for row in rows]
+        if kind not in self._linkers:
+            self._linkers[kind] = self._by_target(self._edges[kind], len(self._urls))
+        offsets, sources = self._linkers[kind]
+        ids = sources[offsets[url_id] : offsets[url_id + 1]].tolist()
+        return heapq.nsmallest(limit, (self._urls[i] for i in ids))
 
     def click_depth(self, url: str) -> int | None:
         url_id = self._ids.get(url)

@@ -56,6 +56,7 @@ from seoaudit.store import (
     QUEUED,
     SKIPPED,
     Store,
+    link_flag,
 )
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,6 @@ class Crawler:
         self._fetcher = Fetcher(
             self.crawl, politeness, transport=self.transport, footprint=self.footprint
         )
-        self.store.drop_link_index()
         with _signals(self.stop):
             try:
                 await self._run(self._fetcher)
@@ -162,7 +162,6 @@ class Crawler:
                     self._pool.close()
                 self._mark_rest_not_crawled()
                 self.store.flush()
-                self.store.index_links()
                 self.store.save_traps(
                     (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
                 )
@@ -428,7 +427,9 @@ class Crawler:
             location_id = None
             if hop.location is not None:
                 location_id = self._discover(hop.location, depth=result.depth, source="redirect")
-                self.store.add_links(hop_id, [(location_id, LINK_REDIRECT, False)])
+                self.store.add_links(
+                    hop_id, [location_id], bytes([link_flag(LINK_REDIRECT, False)])
+                )
             self._save(hop_id, facts, location_id)
             self.store.set_state(hop_id, DONE)
         if hops and (result.redirect_stop or result.error in _CHAIN_ERRORS):
@@ -480,12 +481,9 @@ class Crawler:
 
     def _record_links(self, page_id: int, links: list[Link], depth: int) -> None:
         discover, sources = self._discover, _LINK_SOURCES
-        edges = [
-            (discover(url, depth=depth + 1, source=sources[kind]), kind, nofollow)
-            for url, kind, nofollow in links
-        ]
-        if edges:
-            self.store.add_links(page_id, edges)
+        targets = [discover(url, depth=depth + 1, source=sources[kind]) for url, kind, _ in links]
+        flags = bytes(kind << 1 | nofollow for _, kind, nofollow in links)  # store.link_flag
+        self.store.add_links(page_id, targets, flags)
 
     def _record_error(
         self, url_id: int, url: str, depth: int, source: Source, exc: Exception

@@ -28,9 +28,8 @@ sums of the weighted bytes, differenced at the word boundaries), with no Python 
 word. On a page of 5,500 words the metrics cost about a third of hashing each word with
 BLAKE2b behind a cache (~620 -> ~320 us, then ~650 -> ~440 us on a slower day for the
 two-pass sums of ``_hashes``), whose cost was Python's per-word overhead (splitting,
-lookups). It is not a
-cryptographic hash and need not be: a forged collision only makes two pages of one's own
-site look alike.
+lookups). It is not a cryptographic hash and need not be: a forged collision only makes
+two pages of one's own site look alike.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ P_INVERSE = pow(P, -1, 1 << 64)
 FMIX = (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)  # MurmurHash3 fmix64 multipliers
 TABLE = 1 << 16  # bytes of text hashed per numpy pass (powers of P kept for that many)
 
-_1, _24, _40, _48, _16, _33 = (np.uint64(n) for n in (1, 24, 40, 48, 16, 33))
+_24, _40, _48, _16, _33 = (np.uint64(n) for n in (24, 40, 48, 16, 33))
 _FMIX = tuple(np.uint64(m) for m in FMIX)
 _BLOCK = 255  # rows added in uint8 counters before they could overflow
 # ASCII whitespace as str.split() sees it; the non-ASCII whitespace it also splits on is
@@ -151,8 +150,8 @@ def _hashes(
     words' sums of P**j (the "+ 1" of each byte, from a table) are added, and each is
     shifted back to its word's start by P**-start. Two passes over the span (a multiply
     into a 64-bit array, a cumulative sum in place) where there were five: ~300 -> ~150 us
-    for a generated page's ~5,300 words. A word longer than TABLE bytes is summed TABLE bytes at a
-    time (memory stays bounded whatever the word's length)."""
+    for a generated page's ~5,300 words. A word longer than TABLE bytes is summed TABLE
+    bytes at a time (memory stays bounded whatever the word's length)."""
     out = np.empty(len(starts), dtype=np.uint64)
     first = 0
     while first < len(starts):  # each pass takes at least one word
@@ -178,13 +177,13 @@ def _hashes(
 
 def _long_word(data: npt.NDArray[np.uint8]) -> int:
     """The polynomial of one word of more than TABLE bytes, a TABLE-byte chunk at a time:
-    chunk k adds its own polynomial times P**(k * TABLE)."""
+    chunk k adds its own polynomial (as in ``_hashes``) times P**(k * TABLE)."""
     value, scale = 0, 1
     for offset in range(0, len(data), TABLE):  # bounded: len(data) / TABLE passes
-        chunk = data[offset : offset + TABLE].astype(np.uint64)
-        chunk += _1
-        chunk *= _POWERS[: len(chunk)]
-        value = (value + int(chunk.sum(dtype=np.uint64)) * scale) & MASK
+        chunk = data[offset : offset + TABLE]
+        weighted = np.multiply(chunk, _POWERS[: len(chunk)], dtype=np.uint64)
+        polynomial = int(weighted.sum(dtype=np.uint64)) + int(_POWER_SUMS[len(chunk)])
+        value = (value + polynomial * scale) & MASK
         scale = scale * _STEP & MASK
     return value
 

@@ -13,6 +13,7 @@ import httpx
 
 from seoaudit.audit import AuditResult, run_audit
 from seoaudit.config import CrawlSettings, Settings
+from seoaudit.store import Store
 
 ORIGIN = "http://site.test"
 _ERRORS: dict[str, type[httpx.TransportError]] = {
@@ -84,3 +85,14 @@ def crawl(
         run_dir=tmp_path,
     )
     return run_audit(settings, transport=transport(pages))
+
+
+def stored_links(store: Store) -> list[tuple[str, str, int, int]]:
+    """Every link a run stored, as (source URL, target URL, kind, nofollow), sorted,
+    duplicates kept."""
+    urls = dict(store.db.execute("SELECT id, url FROM urls"))
+    sources, targets, flags = store.link_arrays()
+    return sorted(
+        (urls[s], urls[t], f >> 1, f & 1)
+        for s, t, f in zip(sources.tolist(), targets.tolist(), flags.tolist(), strict=True)
+    )

@@ -19,7 +19,7 @@ from seoaudit.audit import run_audit
 from seoaudit.config import CrawlSettings, Settings
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.store import Store
-from tests.sites import ORIGIN, transport
+from tests.sites import ORIGIN, stored_links, transport
 
 
 def _site() -> dict[str, dict[str, Any]]:
@@ -77,15 +77,10 @@ def _dump(path: Path) -> dict[str, Any]:
 
 
 def _links(path: Path) -> list[tuple[str, str, int, int]]:
-    """Every stored link (source URL, target URL, kind, nofollow), duplicates kept."""
     store = Store(path)
-    urls = dict(store.db.execute("SELECT id, url FROM urls"))
-    sources, targets, flags = store.link_arrays()
+    links = stored_links(store)
     store.close()
-    return sorted(
-        (urls[s], urls[t], f >> 1, f & 1)
-        for s, t, f in zip(sources.tolist(), targets.tolist(), flags.tolist(), strict=True)
-    )
+    return links
 
 
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:

@@ -12,9 +12,7 @@ import pytest
 from seoaudit import store as store_module
 from seoaudit.site import Site
 from seoaudit.store import LINK_A, LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT, Store
-from tests.sites import ORIGIN, crawl
-
-Link = tuple[str, str, int, int]
+from tests.sites import ORIGIN, crawl, stored_links
 
 
 def _pages() -> dict[str, dict[str, Any]]:
@@ -34,15 +32,6 @@ def _pages() -> dict[str, dict[str, Any]]:
     }
 
 
-def _links(store: Store) -> list[Link]:
-    urls = dict(store.db.execute("SELECT id, url FROM urls"))
-    sources, targets, flags = store.link_arrays()
-    return sorted(
-        (urls[s], urls[t], f >> 1, f & 1)
-        for s, t, f in zip(sources.tolist(), targets.tolist(), flags.tolist(), strict=True)
-    )
-
-
 @pytest.fixture
 def run_file(tmp_path: Path) -> Path:
     return crawl(_pages(), tmp_path).store_path
@@ -59,7 +48,7 @@ def test_links_are_stored_per_page_in_document_order_with_kind_and_nofollow(
     home_id = store.known_url_ids()[_u("/")]
     (data,) = store.db.execute("SELECT data FROM page_links WHERE src = ?", (home_id,)).fetchone()
     assert len(data) == 6 * 5  # six links, five bytes each, duplicates and self-link kept
-    links = _links(store)
+    links = stored_links(store)
     store.close()
     home = [link for link in links if link[0] == _u("/")]
     assert home == sorted(
@@ -112,11 +101,11 @@ def _to_older_format(path: Path) -> None:
 
 def test_an_older_run_file_with_a_row_per_link_reads_the_same(run_file: Path) -> None:
     store = Store(run_file)
-    before = _links(store)
+    before = stored_links(store)
     store.close()
     _to_older_format(run_file)
     store = Store(run_file)  # opening it adds the (empty) new table
-    assert _links(store) == before
+    assert stored_links(store) == before
     site = Site(store)
     assert site.linking_pages(_u("/b")) == [_u("/"), _u("/a")]
     assert site.referrers(_u("/a"), LINK_REDIRECT) == [_u("/old")]
@@ -127,7 +116,7 @@ def test_an_older_read_only_run_file_is_read_without_the_new_table(
     run_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store(run_file)
-    before = _links(store)
+    before = stored_links(store)
     store.close()
     _to_older_format(run_file)
 
@@ -136,7 +125,7 @@ def test_an_older_read_only_run_file_is_read_without_the_new_table(
 
     monkeypatch.setattr(store_module, "_connect", read_only)
     store = Store(run_file)
-    assert _links(store) == before
+    assert stored_links(store) == before
     assert Site(store).linking_pages(_u("/b")) == [_u("/"), _u("/a")]
     names = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master")}
     assert "page_links" not in names

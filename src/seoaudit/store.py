@@ -145,7 +145,8 @@ CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT
 """
 
 
-# Older run files get it when opened (they keep their ``links`` rows, also read).
+# Made whenever a run file is opened: new files, and older ones (whose ``links`` rows are
+# still read beside it).
 _PAGE_LINKS = "CREATE TABLE IF NOT EXISTS page_links (src INTEGER NOT NULL, data BLOB NOT NULL)"
 IdArray = npt.NDArray[np.int32]
 

@@ -26,6 +26,7 @@ This module reads and writes the baseline file; it never prints.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -59,9 +60,11 @@ def base_origin(run: RunInfo) -> str:
     return origin(run.start_urls[0]) if run.start_urls else ""
 
 
+@functools.lru_cache(maxsize=16)
 def _origin_pattern(base: str) -> re.Pattern[str] | None:
     # The origin followed by a path, query, fragment, whitespace or the end: never the
-    # prefix of a longer host or port.
+    # prefix of a longer host or port. Cached: every finding's fingerprint asks for it
+    # (re.escape on each call was ~1% of a 10,000-page audit).
     return re.compile(re.escape(base) + r"(?=[/?#\s]|$)") if base else None
 
 

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from seoaudit import baseline, gate, kpis, rundiff
@@ -207,7 +206,8 @@ def test_a_ttfb_percentile_not_kept_is_computed_by_the_kpi_definition(tmp_path: 
         s.ttfb for s in site.summaries() if s.status == 200 and s.is_html and s.ttfb is not None
     ]
     assert len(html_ttfbs) == 2 and "p95" not in result.report.summary["kpis"]["ttfb_ms"]
-    expected = round(float(np.percentile(html_ttfbs, 95)) * 1000, 1)
+    # Nearest rank: of two values, the 95th percentile is the larger one (a measured time).
+    expected = round(max(html_ttfbs) * 1000, 1)
     assert kpis.ttfb_ms(site, 95) == expected
     verdict = gate.evaluate(
         result.report,

@@ -10,7 +10,8 @@ runs:
   and is the page itself or an indexable URL.
 - ``structured_data_health``: HTML 200 pages without a structured-data error finding
   (None when no structured-data rule ran).
-- ``ttfb_ms``: server time to first byte over HTML 200 pages, percentiles p50/p90/p99.
+- ``ttfb_ms``: server time to first byte over HTML 200 pages, percentiles p50/p90/p99
+  (nearest rank, as every percentile the tool reports: stats.py).
 - ``error_rate``: fetched URLs answering 5xx or no usable response.
 
 The KPIs are kept in the run store (meta ``kpis``) so the HTML report can draw their
@@ -25,9 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import numpy as np
-
 from seoaudit.models import Finding
+from seoaudit.stats import nearest_rank, percentiles_ms, to_ms
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -51,16 +51,12 @@ TTFB_PERCENTILES = (50, 90, 99)  # the ones kept in ``ttfb_ms``
 
 
 def ttfb_ms(site: Site, q: float) -> float | None:
-    """The TTFB KPI at percentile ``q``: over HTML pages answering 200, numpy's linear
-    interpolation, in milliseconds. The gate asks here for percentiles not kept."""
+    """The TTFB KPI at percentile ``q``: over HTML pages answering 200, nearest rank (as
+    every percentile: stats.py), in milliseconds. The gate asks here for percentiles not kept."""
     values = [
         s.ttfb for s in site.summaries() if s.status == 200 and s.is_html and s.ttfb is not None
     ]
-    return _percentile_ms(np.array(values, dtype=np.float64), q)
-
-
-def _percentile_ms(values: np.ndarray[Any, np.dtype[np.float64]], q: float) -> float | None:
-    return round(float(np.percentile(values, q)) * 1000, 1) if len(values) else None
+    return to_ms(nearest_rank(sorted(values), q))
 
 
 def compute(site: Site, findings: list[Finding], sd_rules_ran: bool) -> dict[str, Any]:
@@ -87,8 +83,8 @@ def compute(site: Site, findings: list[Finding], sd_rules_ran: bool) -> dict[str
         if sd_rules_ran
         else None
     )
-    ttfbs = np.array([s.ttfb for s in html if s.ttfb is not None], dtype=np.float64)
-    ttfb = {f"p{q}": _percentile_ms(ttfbs, q) for q in TTFB_PERCENTILES} if len(ttfbs) else {}
+    ttfbs = [s.ttfb for s in html if s.ttfb is not None]
+    ttfb = percentiles_ms(ttfbs, TTFB_PERCENTILES) if ttfbs else {}
     statuses = site.summary().get("status_classes", {})
     fetched = sum(statuses.values())
     failing = int(statuses.get("5xx", 0)) + int(statuses.get("error", 0))

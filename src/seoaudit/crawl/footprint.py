@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from seoaudit.stats import percentiles_ms
+
 SAMPLES_PER_BUCKET = 50
 TIMELINE_POINTS = 60  # points of the timeline in the report, whatever the run's length
 
@@ -33,14 +35,6 @@ def _status_class(status: int | None, error: str | None) -> str:
     if status is None:
         return "error" if error else "none"
     return f"{status // 100}xx"
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Footprint:
@@ -92,7 +86,7 @@ class Footprint:
         step = max(1, math.ceil((last + 1) / TIMELINE_POINTS))
         for start in range(0, last + 1, step):
             window = [self._buckets[s] for s in range(start, start + step) if s in self._buckets]
-            samples = [t for b in window for t in b.ttfb]
+            samples = percentiles_ms((t for b in window for t in b.ttfb), (50, 95))
             count = sum(b.requests for b in window)
             span = min(step, max(duration - start, 1e-9))
             timeline.append(
@@ -100,8 +94,8 @@ class Footprint:
                     "t": start,
                     "requests_per_second": round(count / span, 2),
                     "max_in_flight": max((b.max_inflight for b in window), default=0),
-                    "ttfb_p50_ms": _ms(percentile(samples, 50)),
-                    "ttfb_p95_ms": _ms(percentile(samples, 95)),
+                    "ttfb_p50_ms": samples["p50"],
+                    "ttfb_p95_ms": samples["p95"],
                     "errors": sum(
                         b.statuses.get("5xx", 0) + b.statuses.get("error", 0) for b in window
                     ),
@@ -128,12 +122,8 @@ class Footprint:
             "max_in_flight": max((b.max_inflight for b in self._buckets.values()), default=0),
             "status_mix": dict(sorted(statuses.items())),
             "bytes": sum(b.bytes for b in self._buckets.values()),
-            "ttfb_ms": {f"p{p}": _ms(percentile(ttfbs, p)) for p in (50, 75, 95, 99)},
+            "ttfb_ms": percentiles_ms(ttfbs, (50, 75, 95, 99)),
             "backoffs": backoffs,
             "stopped_by_error_budget": stopped,
             "timeline": timeline,
         }
-
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000, 1)

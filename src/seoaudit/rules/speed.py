@@ -12,7 +12,6 @@ from that byte to the end of the body. Redirect hops are not pages and are not c
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from seoaudit.config import GOOGLEBOT_HTML_LIMIT
 from seoaudit.models import PageFacts, Resource, Severity
 from seoaudit.rules.common import limits, searchable
 from seoaudit.rules.registry import Hit, rule
+from seoaudit.stats import percentiles_ms
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -54,15 +54,10 @@ _SUMMARY: WeakKeyDictionary[Site, dict[str, Any]] = WeakKeyDictionary()
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
-    """p50/p75/p95/max in milliseconds by the nearest-rank method (deterministic)."""
-    if not values:
-        return {"p50": None, "p75": None, "p95": None, "max": None}
-    ordered = sorted(values)
-
-    def rank(q: float) -> float:
-        return round(ordered[max(math.ceil(q * len(ordered)) - 1, 0)] * 1000, 1)
-
-    return {"p50": rank(0.5), "p75": rank(0.75), "p95": rank(0.95), "max": rank(1.0)}
+    """p50/p75/p95/max in milliseconds (nearest rank, as every percentile: stats.py)."""
+    found = percentiles_ms(values, (50, 75, 95, 100))
+    found["max"] = found.pop("p100")
+    return found
 
 
 def _section(url: str) -> str:

@@ -373,13 +373,17 @@ def robots_server() -> Iterator[SiteServer]:
         yield server
 
 
-def _robots_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _robots_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEOAUDIT_")}
     return subprocess.run(
         [sys.executable, "-m", "seoaudit", "robots", *args],
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
+        cwd=cwd,
+        env={**clean, "NO_COLOR": "1", **(env or {})},
     )
 
 
@@ -394,6 +398,46 @@ def test_robots_command_names_the_deciding_line(robots_server: SiteServer) -> No
     assert allowed.returncode == 0 and allowed.stdout.startswith("allowed:")
     gpt = _robots_cli(base + "/blog/", "--as", "Mozilla/5.0 (compatible; GPTBot/1.2)")
     assert gpt.returncode == 1 and "for gptbot" in gpt.stdout and "line 5" in gpt.stdout
+
+
+STAGING_LOGIN = "Basic c2VvOnMzY3JldA=="  # seo:s3cret
+
+
+async def _staging_site(request: Request) -> Response:
+    """A protected staging site: everything answers 401 without the login; its robots.txt
+    shuts out every crawler but Bingbot, as staging sites should."""
+    if request.header("authorization") != STAGING_LOGIN:
+        return Response(401, [("WWW-Authenticate", 'Basic realm="staging"')], b"login")
+    if request.path == "/robots.txt":
+        body = b"User-agent: *\nDisallow: /\n\nUser-agent: bingbot\nAllow: /\n"
+        return Response(200, [("Content-Type", "text/plain")], body)
+    return Response.html("<title>x</title>")
+
+
+@pytest.mark.e2e
+def test_robots_command_reads_a_protected_site_with_the_audits_login_and_config(
+    tmp_path: Path,
+) -> None:
+    login = {"SEOAUDIT_AUTH_USER": "seo", "SEOAUDIT_AUTH_PASSWORD": "s3cret"}
+    with SiteServer(handler=_staging_site) as server:
+        page = server.base_url + "/products/"
+        # Without the login robots.txt is a 401, which Google reads as "allow everything".
+        anonymous = _robots_cli(page, cwd=tmp_path)
+        assert anonymous.returncode == 0 and anonymous.stdout.startswith("allowed:")
+        assert "401" in anonymous.stdout
+        # With it, the real file decides: staging is closed to Googlebot.
+        logged_in = _robots_cli(page, cwd=tmp_path, env=login)
+        assert logged_in.returncode == 1, logged_in.stdout + logged_in.stderr
+        assert "line 2: Disallow: /" in logged_in.stdout
+        assert "s3cret" not in logged_in.stdout + logged_in.stderr
+        # The config file's crawler is the default "--as"; the flag still wins.
+        (tmp_path / "seoaudit.toml").write_text('[crawl]\ncrawler = "bingbot"\n')
+        configured = _robots_cli(page, cwd=tmp_path, env=login)
+        assert configured.returncode == 0 and "for bingbot" in configured.stdout
+        flagged = _robots_cli(page, "--as", "googlebot", cwd=tmp_path, env=login)
+        assert flagged.returncode == 1 and "for googlebot" in flagged.stdout
+        isolated = _robots_cli(page, "--isolated", cwd=tmp_path, env=login)
+        assert isolated.returncode == 1 and "for googlebot" in isolated.stdout
 
 
 def test_findings_cite_the_robots_command(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from rich.text import Text
 
 from seoaudit import __version__, baseline, configfile, gate, pagevalue, rundiff
 from seoaudit.audit import AuditResult, exit_code, finish_killed_run, run_audit
-from seoaudit.config import CrawlSettings, Settings
+from seoaudit.config import Settings
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
@@ -574,10 +574,22 @@ def rules_explain(code: Annotated[str, typer.Argument(help="Rule code, e.g. HTTP
 def robots(
     url: Annotated[str, typer.Argument(help="URL to check.")],
     crawler: Annotated[
-        str, typer.Option("--as", help="robots.txt token, e.g. googlebot, bingbot, gptbot.")
-    ] = "googlebot",
+        str | None,
+        typer.Option(
+            "--as",
+            help="robots.txt token, e.g. googlebot, bingbot, gptbot. Default: the config "
+            "file's crawl.crawler, else googlebot.",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
 ) -> None:
-    """Is URL allowed for a crawler? Prints the deciding robots.txt line (exit 1: blocked)."""
+    """Is URL allowed for a crawler? Prints the deciding robots.txt line (exit 1: blocked).
+
+    robots.txt is fetched as the audit fetches it: the config file's user agent and
+    timeouts, and basic auth from SEOAUDIT_AUTH_USER / SEOAUDIT_AUTH_PASSWORD (sent only to
+    URL's origin). Without them, a protected staging site answers robots.txt with 401, which
+    Google reads as "no robots.txt: everything allowed"."""
     import asyncio
 
     from seoaudit.crawl.discovery import ROBOTS_MAX_REDIRECTS, ROBOTS_READ_LIMIT, interpret_robots
@@ -586,9 +598,13 @@ def robots(
     from seoaudit.robots import RobotsFile
 
     target = _start_url(url)
+    flags: dict[str, tuple[Any, str]] = {"start_urls": ([target], "URL")}  # auth's origin
+    if crawler is not None:
+        flags["crawl.crawler"] = (crawler, "--as")
+    settings = _load(config, isolated, flags).settings
 
     async def check() -> RobotsFile:
-        fetcher = Fetcher(CrawlSettings(retries=1))
+        fetcher = Fetcher(settings.crawl.model_copy(update={"retries": 1}))
         try:
             robots_url = origin(target) + "/robots.txt"
             result = await fetcher.fetch(
@@ -609,7 +625,7 @@ def robots(
     show = printable  # robots.txt lines come from the site: no control characters
 
     robots_file = asyncio.run(check())
-    verdict = robots_file.verdict(crawler, target)
+    verdict = robots_file.verdict(settings.crawl.crawler, target)
     word = "allowed" if verdict.allowed else "blocked"
     typer.echo(f"{word}: {target} for {verdict.agent}")
     if verdict.line is not None:

@@ -214,6 +214,25 @@ def test_product_page_content_facts() -> None:
     assert (again.fingerprint, again.simhash) == (facts.fingerprint, facts.simhash)
 
 
+def test_main_word_count_leaves_out_the_page_chrome() -> None:
+    facts = page(
+        "<title>T</title><body>"
+        "<header>Logo here <nav>one two three<script>var hidden = 1</script></nav></header>"
+        "<div role='navigation'>four five</div><div role='button'>Buy now</div>"
+        "<main><article><header>Article head</header><h1>Main words</h1><p>a b c</p>"
+        "<footer>article foot</footer></article>"
+        "<section><header>section head</header></section>"
+        "<aside>related one</aside></main>"
+        "<footer>Copyright two thousand</footer></body>"
+    )
+    # chrome: "Logo here one two three", "four five", "related one", "Copyright two thousand"
+    assert facts.word_count == 25
+    assert facts.main_word_count == 25 - 12
+    assert page("<title>T</title><p>just words</p>").main_word_count == 2
+    assert page("<title>T</title><nav>only a menu</nav>").main_word_count == 0
+    assert page(b"%PDF-1.4", ("content-type", "application/pdf")).main_word_count is None
+
+
 def test_head_ended_by_tag_manager_iframe() -> None:
     facts = sample("head_broken.html")
     assert facts.head_ended_by == "iframe"

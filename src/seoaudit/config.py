@@ -100,7 +100,7 @@ class Thresholds(BaseModel):
     title_max_chars: int = 60  # ~600 px at Google's SERP font (tool convention)
     description_min_chars: int = 70
     description_max_chars: int = 160
-    thin_content_words: int = 200  # visible words below which a page is thin
+    thin_content_words: int = 200  # words of main content (no nav/header/footer) below: thin
     slow_ttfb_ms: int = 800  # web.dev: TTFB good <= 0.8 s
     very_slow_ttfb_ms: int = 1800  # web.dev: TTFB poor > 1.8 s
     max_click_depth: int = 4  # pages deeper than this are hard to reach

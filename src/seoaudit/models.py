@@ -213,6 +213,9 @@ class PageFacts(_Model):
     head_ended_by: str | None = None  # element that implicitly closed <head>, if any
     markup_truncated: bool = False  # nesting too deep to parse: facts cover the start only
     word_count: int = 0
+    # Visible words outside the page chrome (navigation, header, footer, asides: see
+    # extract/html.py); None in facts stored before it was measured.
+    main_word_count: int | None = None
     fingerprint: str | None = None  # hash of the normalised visible text
     simhash: int | None = None  # 64-bit simhash of the visible text (near duplicates)
     skeleton: str | None = None  # hash of the body's tag/class structure (templates.py)

@@ -90,6 +90,55 @@ def _inside(node: LexborNode, tag: str, stop: frozenset[str]) -> LexborNode | No
     return None
 
 
+# Page chrome: what repeats on every page of a site around its main content. In HTML-AAM
+# terms the navigation, banner, contentinfo and complementary landmarks: <nav>, <aside>,
+# <header> and <footer> when not inside sectioning content (an article's own header is the
+# article's), and any element with one of those ARIA roles.
+_CHROME_SELECTOR = "nav, aside, header, footer, [role]"  # roles compared in Python: faster
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary"})
+_SECTIONING = frozenset({"article", "aside", "main", "nav", "section"})
+
+
+def _is_chrome(node: LexborNode) -> bool:
+    if (node.attributes.get("role") or "").strip().lower() in _CHROME_ROLES:
+        return True
+    tag = node.tag
+    if tag == "nav" or tag == "aside":
+        return True
+    if tag != "header" and tag != "footer":
+        return False  # another element with another role
+    parent = node.parent  # <header> or <footer>: a landmark unless in sectioning content
+    for _ in range(MAX_PARENT_WALK):
+        if parent is None or parent.tag == "body":
+            return True
+        if parent.tag in _SECTIONING:
+            return False
+        parent = parent.parent
+    return True
+
+
+def chrome_words(body: LexborNode | None) -> int:
+    """Visible words in the page chrome (outermost landmarks only: a <nav> inside the
+    <header> counts once), split as the text metrics split them. Call after the invisible
+    elements are stripped."""
+    if body is None:
+        return 0
+    chrome: set[int] = set()
+    words = 0
+    for node in body.css(_CHROME_SELECTOR):
+        if not _is_chrome(node):
+            continue
+        chrome.add(node.mem_id)
+        parent = node.parent
+        for _ in range(MAX_PARENT_WALK):
+            if parent is None or parent.mem_id in chrome:
+                break
+            parent = parent.parent
+        if parent is None or parent.mem_id not in chrome:  # outermost (or too deep to tell)
+            words += len(node.text(separator=" ").split())
+    return words
+
+
 def _in_noscript(node: LexborNode) -> bool:
     """Inside <noscript>: a browser that runs scripts never loads it, so it blocks nothing."""
     return _inside(node, "noscript", _HEAD_OR_BODY) is not None
@@ -327,5 +376,6 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     facts["skeleton"] = skeleton(body)  # before _visible_text strips elements
     text = _visible_text(tree)
     facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)
+    facts["main_word_count"] = max(0, facts["word_count"] - chrome_words(tree.body))
     probe_visible(facts["structured_data"], text)
     return facts

@@ -454,12 +454,16 @@ def image_without_alt(page: PageFacts, site: Site) -> Iterator[Hit]:
 
 @rule("ONP014", "thin-content", severity="notice", group="{count} pages have thin content")
 def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """An indexable page has very little text (a tool convention).
+    """An indexable page has very little main content (a tool convention).
 
     ## What it does
-    Counts the visible words of indexable HTML pages (navigation and footer included) and
-    flags pages below `thin_content_words` (default 200, configurable). Pages already
-    reported as soft 404s (HTTP005) are not repeated here.
+    Counts the visible words of indexable HTML pages outside the page chrome (the
+    navigation, header, footer and asides that repeat on every page: `<nav>`, `<aside>`,
+    `<header>`/`<footer>` not inside an article or section, and the same ARIA roles) and
+    flags pages below `thin_content_words` (default 200, configurable). A big menu does not
+    make a placeholder page look full. Pages already reported as soft 404s (HTTP005) are not
+    repeated here. Run files stored before the main-content count was measured are judged
+    on all visible words.
 
     ## Why it matters
     Word count is not a ranking factor, but pages with next to no content often end up
@@ -478,14 +482,22 @@ def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
     Central: "Troubleshoot Google Search crawling errors" (soft 404: no main content).
     """
     threshold = limits(site).thin_content_words
-    if page.word_count >= threshold or not searchable(page, site):
+    main = page.word_count if page.main_word_count is None else page.main_word_count
+    if main >= threshold or not searchable(page, site):
         return
     if page.url in soft_404s(site):
         return
+    if page.main_word_count is None:
+        message = f"{main} words of visible text (under {threshold})"
+    else:
+        message = (
+            f"{main} words of main content (under {threshold}); "
+            f"{page.word_count} with navigation, header and footer"
+        )
     yield Hit(
         page.url,
-        f"{page.word_count} words of visible text (under {threshold})",
-        {"words": page.word_count, "threshold": threshold},
+        message,
+        {"words": main, "visible_words": page.word_count, "threshold": threshold},
     )
 
 

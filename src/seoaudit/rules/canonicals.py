@@ -25,10 +25,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from seoaudit.indexing import canonical_target
+from seoaudit.indexing import canonical_target, effective_directives
 from seoaudit.models import Canonical, PageFacts, Severity
 from seoaudit.rules.duplicates import duplicate_index
 from seoaudit.rules.hreflang import Annotation, page_annotations
+from seoaudit.rules.indexing_directives import crawler_of, describe_directive, with_token
 from seoaudit.rules.lookups import lookups
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.rules.status_codes import NETWORK_ERRORS
@@ -1066,4 +1067,51 @@ def canonicalised_url_in_sitemap(page: PageFacts, site: Site) -> Iterator[Hit]:
         f"Listed in {sitemaps[0]} but canonicalises to {target}",
         _about(site, target) | {"sitemaps": sitemaps[:MAX_LISTED]},
         cause=f"sitemap {sitemaps[0]}",
+    )
+
+
+@rule(
+    "CAN021",
+    "noindex-with-canonical-elsewhere",
+    severity="warning",
+    group="{count} pages are noindex and canonicalise to another URL",
+)
+def noindex_with_canonical_elsewhere(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A page says noindex and also names another URL as its canonical.
+
+    ## What it does
+    Flags pages answering 200 that are noindex for the audited crawler (robots meta or
+    X-Robots-Tag, combined as Google combines them) and whose canonical (the one Google
+    reads: head or Link header) is another URL.
+
+    ## Why it matters
+    The two signals contradict each other: the canonical says "this is a copy, consolidate
+    it into that URL", the noindex says "drop this page". Google recommends the canonical,
+    not noindex, for choosing the canonical within a site; with both, the duplicate's
+    signals (links) may be dropped with it instead of passing to the canonical.
+
+    ## How to fix
+    For a duplicate or variant (filters, tracking parameters): remove the noindex and keep
+    the canonical. For a page that should not be indexed at all: keep the noindex and make
+    the canonical point at the page itself (or remove it).
+
+    ## How to verify
+    `curl -sI <url> | grep -i x-robots-tag` and the page's robots meta show no noindex, or
+    its `rel="canonical"` names the page itself.
+
+    ## Source
+    Google Search Central: "How to specify a canonical URL with rel=canonical and other
+    methods" (noindex is not a canonicalisation method within a site).
+    """
+    target = _target(page)
+    if target is None:
+        return
+    crawler = crawler_of(site)
+    if "noindex" not in effective_directives(page, crawler):
+        return
+    noindex = [describe_directive(d) for d in with_token(page, crawler, "noindex", "none")]
+    yield Hit(
+        page.url,
+        f"noindex for {crawler}, and a canonical to {target}",
+        {"directives": noindex[:MAX_LISTED], "canonical": target},
     )

@@ -53,7 +53,7 @@ _IGNORED_GOOGLE_NAMES = frozenset(
 _RESTRICTIVE = frozenset({"noindex", "nofollow", "none", "nosnippet", "noimageindex"})
 
 
-def _crawler(site: Site) -> str:
+def crawler_of(site: Site) -> str:
     return site.run.crawler_token or "googlebot"
 
 
@@ -62,7 +62,7 @@ def _applicable(page: PageFacts, crawler: str) -> list[Directive]:
     return [d for d in page.directives if d.agent in agents]
 
 
-def _describe(directive: Directive) -> str:
+def describe_directive(directive: Directive) -> str:
     if directive.source == "header":
         prefix = "" if directive.agent == "*" else f"{directive.agent}: "
         return f"X-Robots-Tag: {prefix}{directive.value}"
@@ -70,7 +70,8 @@ def _describe(directive: Directive) -> str:
     return f'<meta name="{name}" content="{directive.value}">'
 
 
-def _with_token(page: PageFacts, crawler: str, *tokens: str) -> list[Directive]:
+def with_token(page: PageFacts, crawler: str, *tokens: str) -> list[Directive]:
+    """The directives for ``crawler`` that carry one of ``tokens``."""
     return [d for d in _applicable(page, crawler) if any(t in d.tokens for t in tokens)]
 
 
@@ -133,19 +134,19 @@ def unintended_noindex(page: PageFacts, site: Site) -> Iterator[Hit]:
     data-nosnippet, and X-Robots-Tag specifications"; "Understand the JavaScript SEO
     basics" (noindex and rendering).
     """
-    crawler = _crawler(site)
+    crawler = crawler_of(site)
     if not _crawlable_200(page) or not is_noindex(page, crawler):
         return
     reasons, evidence = _importance(page, site)
     if not reasons:
         return
-    deciding = _with_token(page, crawler, "noindex", "none")
-    cause = "; ".join(sorted({_describe(d) for d in deciding}))[:300] or "noindex"
+    deciding = with_token(page, crawler, "noindex", "none")
+    cause = "; ".join(sorted({describe_directive(d) for d in deciding}))[:300] or "noindex"
     yield Hit(
         page.url,
         f"noindex for {crawler} on a page that is {', '.join(reasons)}",
         {
-            "directives": [_describe(d) for d in deciding],
+            "directives": [describe_directive(d) for d in deciding],
             "why_it_matters": reasons,
             **evidence,
             "verify": f"curl -sI {page.url}",
@@ -186,7 +187,7 @@ def noindex_on_disallowed_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     robots.txt).
     """
     verdict = page.robots
-    crawler = _crawler(site)
+    crawler = crawler_of(site)
     if verdict is None or verdict.allowed or page.status is None:
         return
     if not is_noindex(page, crawler):
@@ -197,7 +198,9 @@ def noindex_on_disallowed_url(page: PageFacts, site: Site) -> Iterator[Hit]:
         f"noindex that {crawler} can never read: robots.txt disallows the URL"
         + (f" (line {verdict.line}: {verdict.rule})" if verdict.line else ""),
         {
-            "directives": [_describe(d) for d in _with_token(page, crawler, "noindex", "none")],
+            "directives": [
+                describe_directive(d) for d in with_token(page, crawler, "noindex", "none")
+            ],
             "robots_url": verdict.robots_url,
             "line": verdict.line,
             "rule": verdict.rule,
@@ -246,7 +249,7 @@ def conflicting_robots_directives(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     if page.status != 200:
         return
-    directives = _applicable(page, _crawler(site))
+    directives = _applicable(page, crawler_of(site))
     tokens = {t for d in directives for t in d.tokens}
     pairs = [f"{a} + {b}" for a, b in _CONFLICTS if a in tokens and b in tokens]
     snippet = sorted(t for t in tokens if t.startswith("max-snippet:") and t != "max-snippet:0")
@@ -256,7 +259,7 @@ def conflicting_robots_directives(page: PageFacts, site: Site) -> Iterator[Hit]:
         yield Hit(
             page.url,
             f"Conflicting robots directives ({', '.join(pairs)}): the most restrictive wins",
-            {"conflicts": pairs, "directives": [_describe(d) for d in directives]},
+            {"conflicts": pairs, "directives": [describe_directive(d) for d in directives]},
         )
 
 
@@ -289,17 +292,17 @@ def nofollow_page(page: PageFacts, site: Site) -> Iterator[Hit]:
     Google Search Central: "Robots meta tag ... specifications"; "Qualify your outbound
     links to Google".
     """
-    crawler = _crawler(site)
+    crawler = crawler_of(site)
     if not _crawlable_200(page) or "nofollow" not in effective_directives(page, crawler):
         return
-    deciding = _with_token(page, crawler, "nofollow", "none")
-    cause = "; ".join(sorted({_describe(d) for d in deciding}))[:300] or "nofollow"
+    deciding = with_token(page, crawler, "nofollow", "none")
+    cause = "; ".join(sorted({describe_directive(d) for d in deciding}))[:300] or "nofollow"
     noindex = is_noindex(page, crawler)
     yield Hit(
         page.url,
         f"nofollow for {crawler}: links on this page are not followed"
         + (" (the page is also noindex)" if noindex else ""),
-        {"directives": [_describe(d) for d in deciding], "links": len(page.links)},
+        {"directives": [describe_directive(d) for d in deciding], "links": len(page.links)},
         cause=cause,
         severity="notice" if noindex else None,
     )
@@ -390,15 +393,15 @@ def invalid_robots_directive(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     if page.status != 200:
         return
-    for directive in _applicable(page, _crawler(site)):
+    for directive in _applicable(page, crawler_of(site)):
         for token in directive.tokens:
             why = _invalid(token)
             if why is not None:
                 yield Hit(
                     page.url,
-                    f"Invalid robots directive {token!r} in {_describe(directive)}: {why}; "
-                    "Google ignores it",
-                    {"token": token, "directive": _describe(directive), "why": why},
+                    f"Invalid robots directive {token!r} in {describe_directive(directive)}: "
+                    f"{why}; Google ignores it",
+                    {"token": token, "directive": describe_directive(directive), "why": why},
                     cause=token[:100],
                 )
 
@@ -432,7 +435,7 @@ def obsolete_robots_directive(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     if page.status != 200:
         return
-    tokens = {t for d in _applicable(page, _crawler(site)) for t in d.tokens}
+    tokens = {t for d in _applicable(page, crawler_of(site)) for t in d.tokens}
     for token in sorted(tokens & set(_OBSOLETE)):
         yield Hit(
             page.url,
@@ -480,7 +483,7 @@ def unavailable_after_past(page: PageFacts, site: Site) -> Iterator[Hit]:
     if not _crawlable_200(page):
         return
     crawled = _run_date(site)
-    for directive in _applicable(page, _crawler(site)):
+    for directive in _applicable(page, crawler_of(site)):
         for token in directive.tokens:
             if not token.startswith("unavailable_after:"):
                 continue
@@ -494,7 +497,7 @@ def unavailable_after_past(page: PageFacts, site: Site) -> Iterator[Hit]:
                 page.url,
                 f"unavailable_after {when.date().isoformat()} has passed: Google no longer "
                 "shows this page",
-                {"directive": _describe(directive), "date": when.isoformat()},
+                {"directive": describe_directive(directive), "date": when.isoformat()},
                 severity=None if meant_to_rank else "notice",
             )
             return
@@ -522,7 +525,7 @@ def indexifembedded_without_noindex(page: PageFacts, site: Site) -> Iterator[Hit
     ## Source
     Google Search Central: "Robots meta tag ... specifications" (indexifembedded).
     """
-    crawler = _crawler(site)
+    crawler = crawler_of(site)
     tokens = effective_directives(page, crawler)
     if page.status == 200 and "indexifembedded" in tokens and "noindex" not in tokens:
         yield Hit(page.url, "indexifembedded without noindex has no effect", {})
@@ -563,8 +566,8 @@ def ignored_crawler_meta_name(page: PageFacts, site: Site) -> Iterator[Hit]:
         if restrictive:
             yield Hit(
                 page.url,
-                f"{_describe(directive)} does nothing: Google reads robots meta tags only as "
-                "robots, googlebot or googlebot-news",
+                f"{describe_directive(directive)} does nothing: Google reads robots meta tags "
+                "only as robots, googlebot or googlebot-news",
                 {"meta_name": directive.agent, "rules": restrictive},
                 cause=f'<meta name="{directive.agent}">',
             )
@@ -593,11 +596,11 @@ def robots_meta_in_body(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     if page.status != 200:
         return
-    for directive in _applicable(page, _crawler(site)):
+    for directive in _applicable(page, crawler_of(site)):
         if directive.source == "meta" and directive.in_body:
             yield Hit(
                 page.url,
-                f"{_describe(directive)} is in the <body>",
-                {"directive": _describe(directive)},
+                f"{describe_directive(directive)} is in the <body>",
+                {"directive": describe_directive(directive)},
             )
             return

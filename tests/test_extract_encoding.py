@@ -128,3 +128,27 @@ def test_decode_never_raises_on_random_bytes() -> None:
 )
 def test_sniffs_as_html(body: bytes, expected: bool) -> None:
     assert sniffs_as_html(body) is expected
+
+
+@pytest.mark.parametrize(
+    ("body", "header", "declared"),
+    [
+        (b"<p>x</p>", "text/html", (None, None, None)),
+        (b"<p>x</p>", "text/html; charset=UTF-8", (None, "UTF-8", None)),
+        (b'<meta charset="latin1"><p>x</p>', "text/html", (None, None, "latin1")),
+        (b'<meta charset="utf-8">', "text/html; charset=iso-8859-1", (None, "iso-8859-1", "utf-8")),
+        (b"\xef\xbb\xbf<meta charset=koi8-r>", "text/html", ("utf-8", None, "koi8-r")),
+        (b"<p>" + b" " * 1100 + b"<meta charset=utf-8>", None, (None, None, None)),  # too late
+        (b"<meta charset=" + b"x" * 500 + b">", None, (None, None, "x" * 40)),  # bounded
+    ],
+)
+def test_where_the_encoding_is_declared(
+    body: bytes, header: str | None, declared: tuple[str | None, ...]
+) -> None:
+    assert decode(body, header).declared == declared
+
+
+def test_the_meta_declaration_still_decides_without_a_header() -> None:
+    decoded = decode('<meta charset="windows-1252"><p>caf\xe9</p>'.encode("cp1252"), None)
+    assert decoded.charset == "windows-1252" and "café" in decoded.text
+    assert decoded.declared == (None, None, "windows-1252")

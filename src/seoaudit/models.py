@@ -198,6 +198,10 @@ class PageFacts(_Model):
     # HTML facts (empty for non-HTML responses)
     is_html: bool = False
     charset: str | None = None
+    # Where the page declares its encoding, as written: "bom", "header" (Content-Type
+    # charset), "meta" (first 1024 bytes) -> label. Empty: declared nowhere; None: not
+    # HTML, or facts stored before it was recorded.
+    charset_declared: dict[str, str] | None = None
     lang: str | None = None
     titles: list[str] = Field(default_factory=list)
     meta_descriptions: list[str] = Field(default_factory=list)

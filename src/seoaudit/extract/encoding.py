@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+MAX_LABEL = 40  # characters of a declared charset label kept (a hostile page may write more)
 
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?\s*([^"';,\s]+)""", re.IGNORECASE)
 # <meta charset=x> and <meta http-equiv=content-type content="...; charset=x"> alike.
@@ -47,6 +48,9 @@ class Decoded:
     text: str  # the body as text, BOM removed
     utf8: bytes  # the same text as valid UTF-8, ready for the HTML parser
     charset: str  # the encoding used, e.g. "utf-8", "windows-1252", "utf-16-le"
+    # Where the page declares its encoding, as written (None: not declared there): a byte
+    # order mark, the Content-Type charset, a <meta> in the first 1024 bytes.
+    declared: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -92,11 +96,15 @@ def _display_name(codec: str) -> str:
     return codec
 
 
-def _prescan(body: bytes) -> str | None:
+def _meta_label(body: bytes) -> str | None:
     match = _META_CHARSET.search(body[:1024])
-    if not match:
+    return match.group(1).decode("ascii", "replace")[:MAX_LABEL] if match else None
+
+
+def _prescan(label: str | None) -> str | None:
+    if label is None:
         return None
-    codec = codec_for(match.group(1).decode("ascii", "replace"))
+    codec = codec_for(label)
     if codec is not None and codec.startswith("utf-16"):
         # A page that can declare its encoding in ASCII is not UTF-16 (WHATWG prescan).
         return "utf-8"
@@ -111,20 +119,22 @@ def decode(body: bytes, content_type: str | None) -> Decoded:
         if body.startswith(bom):
             body, codec = body[len(bom) :], name
             break
+    label = charset_param(content_type)
+    meta = _meta_label(body)
+    declared = (codec, label[:MAX_LABEL] if label else None, meta)
     if codec is None:
-        label = charset_param(content_type)
-        codec = (codec_for(label) if label else None) or _prescan(body) or "utf-8"
+        codec = (codec_for(label) if label else None) or _prescan(meta) or "utf-8"
     if codec == "utf-8":
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             text = body.decode("utf-8", "replace")
-            return Decoded(text, text.encode("utf-8"), "utf-8")
-        return Decoded(text, body, "utf-8")
+            return Decoded(text, text.encode("utf-8"), "utf-8", declared)
+        return Decoded(text, body, "utf-8", declared)
     try:
         text = body.decode(codec, "replace")
     except (LookupError, ValueError):  # a codec that still rejects the input: fall back
         codec = "utf-8"
         text = body.decode("utf-8", "replace")
     # "replace": should a codec ever yield a lone surrogate, it must not crash the encode.
-    return Decoded(text, text.encode("utf-8", "replace"), _display_name(codec))
+    return Decoded(text, text.encode("utf-8", "replace"), _display_name(codec), declared)

@@ -364,6 +364,11 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     page = _Page(tree, scan_head(decoded.text), final_url, hosts)
     facts = page.facts
     facts["charset"] = decoded.charset
+    facts["charset_declared"] = {
+        where: label
+        for where, label in zip(("bom", "header", "meta"), decoded.declared, strict=True)
+        if label is not None
+    }
     facts["markup_truncated"] = cut
     head, body = tree.head, tree.body
     page.walk(head.css(_SELECTOR) if head is not None else [], True)

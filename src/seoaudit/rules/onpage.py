@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from seoaudit.extract.encoding import codec_for
 from seoaudit.models import PageFacts, Resource
 from seoaudit.rules.common import (
     duplicate_cause,
@@ -499,6 +500,65 @@ def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
         message,
         {"words": main, "visible_words": page.word_count, "threshold": threshold},
     )
+
+
+@rule(
+    "ONP023",
+    "character-encoding-not-declared",
+    severity="notice",
+    group="{count} pages have {cause}",
+)
+def character_encoding(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The page does not declare its character encoding, or declares two different ones.
+
+    ## What it does
+    Reads where an indexable HTML page declares its encoding: a byte order mark, the
+    `charset` of the `Content-Type` header, a `<meta charset>` (or `http-equiv`) in the
+    first 1024 bytes. Flags pages with no usable declaration, and pages whose header and
+    `<meta>` name different encodings (aliases such as `latin1` and `windows-1252`, which
+    browsers treat as one, are the same). The evidence shows the encoding the page was
+    read with.
+
+    ## Why it matters
+    Without a declaration, browsers and Google guess; a wrong guess garbles every accented
+    character in titles, snippets and text ("CafÃ©"). With two declarations the header
+    wins, so the markup's one is wrong for whoever reads the file without the header (a
+    saved copy, a cache, a CDN that rewrites headers).
+
+    ## How to fix
+    Serve `Content-Type: text/html; charset=utf-8` and put `<meta charset="utf-8">` first
+    in `<head>`, with the file really saved as UTF-8.
+
+    ## How to verify
+    `curl -sI <url> | grep -i content-type` shows the charset and `curl -s <url> | head -c
+    1024 | grep -io '<meta[^>]*charset[^>]*>'` the same one.
+
+    ## Source
+    Google Search Central: "Meta tags and attributes that Google supports" (Content-Type
+    and charset); WHATWG HTML, "Specifying the document's character encoding".
+    """
+    declared = page.charset_declared
+    if declared is None or not page.is_html or not searchable(page, site):
+        return
+    bom, header, meta = declared.get("bom"), declared.get("header"), declared.get("meta")
+    header_codec = codec_for(header) if header else None
+    meta_codec = codec_for(meta) if meta else None
+    evidence = {"declared": declared, "read_as": page.charset}
+    if bom is None and header_codec is None and meta_codec is None:
+        unknown = f" (unknown: {', '.join(declared.values())})" if declared else ""
+        yield Hit(
+            page.url,
+            f"No character encoding declared{unknown}: read as {page.charset}, a guess",
+            evidence,
+            cause="no declared character encoding",
+        )
+    elif bom is None and header_codec and meta_codec and header_codec != meta_codec:
+        yield Hit(
+            page.url,
+            f"Content-Type says charset={header}, the <meta> says {meta}: the header wins",
+            evidence,
+            cause="conflicting character encodings",
+        )
 
 
 @rule(

@@ -24,6 +24,7 @@ from seoaudit.robots import (
     interpret_fetch,
     is_allowed,
     match_path,
+    path_matcher,
     product_token,
 )
 
@@ -569,3 +570,23 @@ def test_many_wildcard_rules_still_decide_by_weight() -> None:
     assert not robots.decide("x", "https://e.com/q/x0007").allowed
     assert robots.decide("x", "https://e.com/a/b/x2499").allowed  # 11 beats 7
     assert robots.decide("x", "https://e.com/q/y").allowed
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix"),
+    [("/shop/", "/shop/"), ("/*.pdf$", None), ("/a$", None), ("/café", "/caf%C3%A9")],
+)
+def test_path_matcher_matches_as_decide_does(pattern: str, prefix: str | None) -> None:
+    robots = RobotsTxt.parse(f"User-agent: *\nDisallow: {pattern}\n")
+    found_prefix, matches = path_matcher(pattern)
+    assert found_prefix == prefix
+    for url in (
+        "http://x/shop/tent",
+        "http://x/guide.pdf",
+        "http://x/a",
+        "http://x/ab",
+        "http://x/caf%C3%A9s",
+        "http://x/SHOP/",
+    ):
+        blocked = not robots.decide("googlebot", url).allowed
+        assert matches(match_path(url)) == blocked, url

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -314,6 +315,17 @@ def _matches(path: str, kind: int, first: str, middle: tuple[str, ...], last: st
     if kind == _GLOB_END:
         return len(path) - len(last) >= pos and path.endswith(last)
     return path.find(last, pos) >= 0
+
+
+def path_matcher(pattern: str) -> tuple[str | None, Callable[[str], bool]]:
+    """How ``decide`` matches a rule pattern, for rules that ask which paths (as
+    ``match_path`` gives them) a robots.txt line covers: (its literal prefix when the
+    pattern is a plain prefix, so a sorted list can be searched; else None, a matcher).
+    ``pattern`` is a value as written (``Rule.pattern``); Google's escaping is applied."""
+    kind, first, middle, last = _compile(_google_escape(pattern.encode("utf-8", "replace")))
+    return (first if kind == _PREFIX else None), lambda path: _matches(
+        path, kind, first, middle, last
+    )
 
 
 def _index_html_pattern(pattern: str) -> str | None:

@@ -8,14 +8,23 @@ Findings name the robots.txt URL and line, and ``seoaudit robots URL --as TOKEN`
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from seoaudit.access import SEARCH_ENGINES, crawler_policy, host_access, internal_robots, label
-from seoaudit.crawl.urls import normalize
+from seoaudit.crawl.urls import normalize, origin
 from seoaudit.models import PageFacts, Severity
-from seoaudit.robots import MAX_BODY_BYTES, MAX_REDIRECTS, LineProblem, RobotsFile
+from seoaudit.robots import (
+    MAX_BODY_BYTES,
+    MAX_REDIRECTS,
+    LineProblem,
+    RobotsFile,
+    match_path,
+    path_matcher,
+)
 from seoaudit.rules.common import found_signals
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT
@@ -647,6 +656,97 @@ def invalid_robots_line(site: Site) -> Iterator[Hit]:
                 },
                 cause=f"{row.url}: {kind}",
             )
+
+
+MAX_CASE_EXAMPLES = 5
+
+
+def _covered(
+    prefix: str | None, matches: Callable[[str], bool], paths: list[str], limit: int
+) -> list[str]:
+    """Up to ``limit`` of the sorted ``paths`` a rule pattern covers: found by binary
+    search when the pattern is a plain prefix, else by a scan that stops at ``limit``."""
+    found: list[str] = []
+    if prefix is not None:
+        for path in paths[bisect.bisect_left(paths, prefix) :]:
+            if not path.startswith(prefix) or len(found) >= limit:
+                break
+            found.append(path)
+        return found
+    for path in paths:
+        if matches(path):
+            found.append(path)
+            if len(found) >= limit:
+                break
+    return found
+
+
+@rule("ROB012", "case-mismatched-robots-rule", severity="notice", scope="site")
+def case_mismatched_rule(site: Site) -> Iterator[Hit]:
+    """A robots.txt rule matches no URL the crawl saw, but would if case did not matter.
+
+    ## What it does
+    For every `Allow`/`Disallow` line of the audited hosts' robots.txt (all groups), checks
+    the URLs the crawl fetched or found blocked on that host. A line that matches none of
+    them while the same path in other letter case matches some (`Disallow: /Admin/` on a
+    site whose URLs are `/admin/...`) is reported with those URLs.
+
+    ## Why it matters
+    robots.txt paths are case-sensitive: the line does nothing for the URLs it was
+    written for, which stay crawlable (a Disallow) or stay blocked (an Allow).
+
+    ## How to fix
+    Write the path exactly as the site's URLs spell it, or add a line for each spelling
+    the site really serves.
+
+    ## How to verify
+    `seoaudit robots <one of the listed URLs>` shows the corrected line deciding.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (the path
+    value is case-sensitive); RFC 9309 section 2.2.2.
+    """
+    paths_by_origin: dict[str, dict[str, str]] = defaultdict(dict)  # origin -> path -> URL
+    for url_id in range(1, len(site.inlinks)):
+        url = site.url(url_id)
+        if site.state(url) in ("done", "blocked"):
+            paths_by_origin[origin(url)].setdefault(match_path(url), url)
+    for row, robots_file in internal_robots(site):
+        robots = robots_file.robots
+        known = paths_by_origin.get(row.origin)
+        if robots is None or not known:
+            continue
+        paths = sorted(known)
+        lowered: dict[str, str] = {}
+        for path in paths:
+            lowered.setdefault(path.lower(), path)
+        lower_paths = sorted(lowered)
+        done: set[int] = set()
+        for agent in sorted(robots.agents()):
+            for line in robots.rules_for(agent):
+                if line.line in done or not line.pattern:
+                    continue
+                done.add(line.line)
+                if line.pattern.lower() == line.pattern.upper():
+                    continue  # no letters: case cannot matter
+                if _covered(*path_matcher(line.pattern), paths, 1):
+                    continue
+                folded = _covered(*path_matcher(line.pattern.lower()), lower_paths, 10**9)
+                if not folded:
+                    continue
+                urls = [known[lowered[p]] for p in folded[:MAX_CASE_EXAMPLES]]
+                yield Hit(
+                    row.url,
+                    f"Line {line.line} ({line.raw}) matches no URL of the site, but "
+                    f"{len(folded)} differ only in letter case, e.g. {urls[0]}",
+                    {
+                        "line": line.line,
+                        "rule": line.raw,
+                        "matching_in_other_case": len(folded),
+                        "examples": urls,
+                    },
+                    cause=f"{row.url} line {line.line}",
+                )
 
 
 @rule("ROB013", "invalid-sitemap-line", severity="warning", scope="site")

@@ -151,6 +151,64 @@ def price_format_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
         )
 
 
+def _zero_prices(analysis: Analysis, node: Node) -> Iterator[tuple[str, object]]:
+    """(path, value) of the prices of an Offer (its own or its priceSpecification's) that
+    are well-formed numbers equal to zero; malformed ones are SD008's."""
+    specs = [v for v in node.props.get("priceSpecification", ()) if isinstance(v, Node)]
+    for owner in (node, *specs):
+        for value in _scalars(owner, "price"):
+            if values.price_problem(value) is None and float(str(value).strip()) == 0:
+                yield analysis.path(owner, "price"), value
+
+
+@rule(
+    "SD009",
+    "merchant-listing-price-not-positive",
+    severity="error",
+    group="{count} pages offer a product for sale at a price of zero ({cause})",
+)
+def merchant_price_not_positive(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A product's Offer (a merchant listing) has a price of zero.
+
+    ## What it does
+    Checks the `Offer` of every `Product` (not an `AggregateOffer`: that is a product
+    snippet, which may show 0): a `price` (or `priceSpecification.price`) that is a
+    well-formed number equal to 0. Malformed and negative prices are SD008's.
+
+    ## Why it matters
+    Google's merchant listing experiences (Shopping tab, product knowledge panels) need a
+    price greater than zero: the offer is invalid for them, and a "0.00" usually means the
+    template printed the price before the shop system filled it in.
+
+    ## How to fix
+    Output the real selling price. For something really given away, describe it without a
+    merchant-listing `Offer` (product snippet markup with a review or rating instead).
+
+    ## How to verify
+    `curl -s <url>` shows `"price"` greater than 0; the Rich Results Test reports a valid
+    merchant listing.
+
+    ## Source
+    Google Search Central: "Merchant listing (Product, Offer) structured data" (`price`
+    must be greater than zero); schema.org `Offer`.
+    """
+    del site
+    analysis = analyse(page)
+    seen: set[tuple[str, str]] = set()
+    for node in _schema_nodes(analysis):
+        if not any(p.name == "ProductOffer" for p in analysis.profiles.get(id(node), ())):
+            continue
+        label = analysis.label(node)
+        for where, value in _zero_prices(analysis, node):
+            if _once(seen, label, where):
+                yield Hit(
+                    page.url,
+                    f"{label}: {where} is {value!r}; a merchant listing needs a price above 0",
+                    analysis.evidence(node, property=where, value=value),
+                    cause=cause(label, f"{where} is 0"),
+                )
+
+
 @rule(
     "SD010",
     "date-not-iso-8601",

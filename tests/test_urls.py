@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import random
+from urllib.parse import urlsplit
+
 import pytest
 
-from seoaudit.crawl.urls import Scope, normalize, resolve
+from seoaudit.crawl.urls import Scope, host_of, normalize, origin, resolve
 
 
 @pytest.mark.parametrize(
@@ -49,3 +52,34 @@ def test_scope_host_include_exclude() -> None:
     assert not scope.allows("https://a.com/blog/x?print=1")
     assert not scope.allows("https://b.com/blog/x")
     assert scope.is_internal("https://a.com/shop/x")
+
+
+def test_host_and_origin_read_urls_exactly_as_urlsplit_does() -> None:
+    # The fast path (a regex for plain http(s) URLs) must never disagree with urlsplit.
+    samples = [
+        "https://A.example:8080?q#f",
+        "http://u:p@h/",
+        "http://h",
+        "HTTP://h/x",
+        "http://[::1]:80/",
+        "http://h\t/x",
+        " http://h/",
+        "http://é.com/",
+        "http:///x",
+    ]
+    rng = random.Random(7)
+    alphabet = "hH:/?#@[]\t\n ./%éa1"
+    for _ in range(20_000):
+        start = rng.choice(["http://", "https://", "HTTP://", ""])
+        samples.append(start + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))))
+    for url in samples:
+        try:
+            split = urlsplit(url)
+            expected: object = (split.netloc.lower(), f"{split.scheme}://{split.netloc}")
+        except ValueError:
+            expected = ValueError
+        try:
+            got: object = (host_of(url), origin(url))
+        except ValueError:
+            got = ValueError
+        assert got == expected, repr(url)

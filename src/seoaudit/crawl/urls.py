@@ -80,14 +80,29 @@ def normalize(url: str) -> str | None:
     return urlunsplit((scheme, host, path, query, ""))
 
 
+# The scheme and authority of a plain http(s) URL, as urlsplit reads them. Anything else
+# (upper-case scheme, brackets, tabs or newlines that urlsplit drops, non-ASCII) takes
+# urlsplit itself. ~0.3 us instead of ~2 us: the crawler and the report ask per URL.
+_PLAIN_AUTHORITY = re.compile(r"(https?)://([^/?#\[\]\t\r\n]*)(?=[/?#]|\Z)")
+
+
+def _authority(url: str) -> tuple[str, str]:
+    """(scheme, netloc) of ``url``, exactly as ``urlsplit`` gives them."""
+    found = _PLAIN_AUTHORITY.match(url) if url.isascii() else None
+    if found is not None:
+        return found.group(1), found.group(2)
+    split = urlsplit(url)
+    return split.scheme, split.netloc
+
+
 def origin(url: str) -> str:
     """scheme://host[:port] of a normalised URL."""
-    split = urlsplit(url)
-    return f"{split.scheme}://{split.netloc}"
+    scheme, netloc = _authority(url)
+    return f"{scheme}://{netloc}"
 
 
 def host_of(url: str) -> str:
-    return urlsplit(url).netloc.lower()
+    return _authority(url)[1].lower()
 
 
 @lru_cache(maxsize=262144)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -45,15 +48,66 @@ def _key(finding: Finding) -> str:
     return finding.model_dump_json()
 
 
-def test_two_processes_find_exactly_what_one_finds(demo_run: Path) -> None:
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(helper, "CHUNK", 3)  # the demo's ~40 pages make ~14 chunks
+
+
+def test_two_processes_find_exactly_what_one_finds(demo_run: Path, small_chunks: None) -> None:
     one, one_errors = _judged(demo_run, 1)
     two, two_errors = _judged(demo_run, 2)
     assert len(one) > 50  # the demo site has plenty to find
     assert two == one
     assert two_errors == one_errors == []
-    # both halves had pages: the helper's part is not empty
+
+
+@pytest.fixture
+def slow_rule() -> Iterator[registry.RuleSpec]:
+    @rule("TST997", "takes-its-time", severity="notice")
+    def slow(page: PageFacts, site: Site) -> Iterator[Hit]:
+        """Test rule.
+
+        ## Why it matters
+        ## How to fix
+        ## How to verify
+        ## Source
+        """
+        time.sleep(0.01)
+        yield Hit(page.url, "seen")
+
+    try:
+        yield registry.REGISTRY["TST997"]
+    finally:
+        del registry.REGISTRY["TST997"]
+
+
+def test_both_processes_take_chunks_and_every_chunk_is_judged_once(
+    demo_run: Path, small_chunks: None, slow_rule: registry.RuleSpec
+) -> None:
     site = Site(Store(demo_run))
-    assert list(site.pages((2, 1))) and list(site.pages((2, 0)))
+    chunks = helper.chunks_of(site)
+    assert len(chunks) > 5
+    assert [p.url for c in chunks for p in site.pages(c)] == [p.url for p in site.pages()]
+    pages = len(list(site.pages()))
+    for _ in range(3):  # which process takes which chunk varies from run to run
+        # 10 ms per page: the parent cannot finish every chunk before the helper starts
+        worker = helper.Helper(site, [slow_rule])
+        records = list(worker.records())
+        assert len(records) == pages  # one hit per page
+        assert worker.done_here and worker.done_there  # both judged some
+        assert not worker.done_here & worker.done_there
+        assert worker.done_here | worker.done_there == set(range(len(chunks)))
+
+
+def test_pages_of_a_large_site_fit_the_claims_pipe(
+    demo_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = Site(Store(demo_run))
+    monkeypatch.setattr(helper, "CHUNK", 1)
+    monkeypatch.setattr(helper, "MAX_CHUNKS", 4)
+    chunks = helper.chunks_of(site)
+    assert len(chunks) <= 4
+    assert [p.url for c in chunks for p in site.pages(c)] == [p.url for p in site.pages()]
 
 
 @pytest.fixture
@@ -87,6 +141,32 @@ def test_rule_errors_from_the_helper_are_kept(
     # more pages failed than are shown: which ones are shown must not depend on the split
     assert len(one_errors) == registry.MAX_ERRORS_PER_RULE + 1
     assert "more errors not shown" in one_errors[-1].error
+
+
+def test_a_helper_killed_mid_way_costs_time_not_findings(
+    demo_run: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: None
+) -> None:
+    def one_chunk_then_killed(
+        site: Site,
+        rules: list[registry.RuleSpec],
+        chunks: list[tuple[int, int]],
+        claims: int,
+        out: IO[bytes],
+    ) -> None:
+        site.store.reconnect()
+        first = helper._claim(claims)
+        assert first is not None
+        data = pickle.dumps((first, list(helper.judge(site, rules, site.pages(chunks[first])))))
+        out.write(helper._FRAME.pack(len(data)) + data)
+        helper._claim(claims)  # a second chunk, half written when the OOM killer comes
+        out.write(helper._FRAME.pack(len(data)) + data[: len(data) // 2])
+        out.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    one, _ = _judged(demo_run, 1)
+    monkeypatch.setattr(helper, "_run_helper", one_chunk_then_killed)
+    two, errors = _judged(demo_run, 2)
+    assert two == one and errors == []
 
 
 def test_a_failed_helper_costs_time_not_findings(

@@ -306,9 +306,9 @@ class Site:
     def fetched_count(self) -> int:
         return int(self._fetched.sum())
 
-    def pages(self, part: tuple[int, int] | None = None) -> Iterator[PageFacts]:
-        """Every stored page's facts, or one part of them (``Store.iter_pages``)."""
-        return self.store.iter_pages(part)
+    def pages(self, ids: tuple[int, int] | None = None) -> Iterator[PageFacts]:
+        """Every stored page's facts, or those of a URL-id range (``Store.iter_pages``)."""
+        return self.store.iter_pages(ids)
 
     def robots_file(self, url: str) -> RobotsFile | None:
         """The robots.txt that governs ``url`` (its origin's), parsed once per host and then

@@ -399,17 +399,32 @@ class Store:
     def transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
-    def iter_pages(self, part: tuple[int, int] | None = None) -> Iterator[PageFacts]:
-        """Every page's facts in URL-id order; with ``part`` (parts, index) only the pages
-        whose URL id modulo ``parts`` is ``index``."""
-        if part is None:
+    def iter_pages(self, ids: tuple[int, int] | None = None) -> Iterator[PageFacts]:
+        """Every page's facts in URL-id order; with ``ids`` (low, high) only the pages
+        whose URL id is in ``low <= id < high``."""
+        if ids is None:
             rows = self.db.execute("SELECT facts FROM pages ORDER BY url_id")
         else:
             rows = self.db.execute(
-                "SELECT facts FROM pages WHERE url_id % ? = ? ORDER BY url_id", part
+                "SELECT facts FROM pages WHERE url_id >= ? AND url_id < ? ORDER BY url_id", ids
             )
         for (blob,) in rows:
             yield _unpack(blob)
+
+    def page_chunks(self, size: int) -> list[tuple[int, int]]:
+        """The pages cut into URL-id ranges (low, high) of ``size`` pages each (the last
+        may hold fewer), in order: pieces of work for ``iter_pages``."""
+        starts = [
+            url_id
+            for (url_id,) in self.db.execute(
+                "SELECT url_id FROM (SELECT url_id, row_number() OVER (ORDER BY url_id) - 1 AS n "
+                "FROM pages) WHERE n % ? = 0 ORDER BY url_id",
+                (size,),
+            )
+        ]
+        last = self.db.execute("SELECT max(url_id) FROM pages").fetchone()[0]
+        ends = [*starts[1:], (last or 0) + 1]
+        return list(zip(starts, ends, strict=True))
 
     def reconnect(self) -> None:
         """A connection of this process's own, for a forked child: SQLite connections must

@@ -19,7 +19,6 @@ CAN, SD, SMP, HTTP, HRF, ONP, PERF, ...), following the project's rules knowledg
 from __future__ import annotations
 
 import inspect
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -227,10 +226,12 @@ def iter_findings(
         position = {spec.code: i for i, spec in enumerate(specs)}
         first: dict[str, list[tuple[int, int, str, str]]] = {}
         try:
-            parts = [rule_helper.judge(site, specs, 0 if helper else None)]
-            if helper is not None:
-                parts.append(helper.records())
-            for code, url, hit, error in itertools.chain.from_iterable(parts):
+            records = (
+                helper.records()
+                if helper is not None
+                else rule_helper.judge(site, specs, site.pages())
+            )
+            for code, url, hit, error in records:
                 if hit is not None:
                     yield _finding(page_rules[code], hit)
                     continue

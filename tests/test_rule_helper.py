@@ -91,12 +91,12 @@ def test_both_processes_take_chunks_and_every_chunk_is_judged_once(
     pages = len(list(site.pages()))
     for _ in range(3):  # which process takes which chunk varies from run to run
         # 10 ms per page: the parent cannot finish every chunk before the helper starts
-        worker = helper.Helper(site, [slow_rule])
+        worker = helper.Helper(site, [slow_rule], [])
         records = list(worker.records())
         assert len(records) == pages  # one hit per page
         assert worker.done_here and worker.done_there  # both judged some
         assert not worker.done_here & worker.done_there
-        assert worker.done_here | worker.done_there == set(range(len(chunks)))
+        assert worker.done_here | worker.done_there == {helper.SITE_RULES, *range(len(chunks))}
 
 
 def test_pages_of_a_large_site_fit_the_claims_pipe(
@@ -141,6 +141,33 @@ def test_rule_errors_from_the_helper_are_kept(
     # more pages failed than are shown: which ones are shown must not depend on the split
     assert len(one_errors) == registry.MAX_ERRORS_PER_RULE + 1
     assert "more errors not shown" in one_errors[-1].error
+
+
+def test_site_rules_run_in_the_helper_with_their_findings_and_errors(
+    demo_run: Path, crashing_rule: registry.RuleSpec
+) -> None:
+    @rule("TST996", "site-rule-that-fails-late", severity="warning", scope="site")
+    def fails_late(site: Site) -> Iterator[Hit]:
+        """Test rule.
+
+        ## Why it matters
+        ## How to fix
+        ## How to verify
+        ## Source
+        """
+        yield Hit(site.start_urls[0], "found before failing")
+        raise RuntimeError("late")
+
+    try:
+        rules = selected()  # with TST996 and the crashing page rule TST998
+        assert crashing_rule in rules
+        one, one_errors = _judged(demo_run, 1, rules)
+        two, two_errors = _judged(demo_run, 2, rules)
+    finally:
+        del registry.REGISTRY["TST996"]
+    assert (two, two_errors) == (one, one_errors)
+    assert any('"rule":"TST996"' in f for f in two)  # its hit before the failure is kept
+    assert [e.rule for e in two_errors if "RuntimeError: late" in e.error] == ["TST996"]
 
 
 def test_a_helper_killed_mid_way_costs_time_not_findings(

@@ -48,8 +48,10 @@ _FRAME = struct.Struct("<Q")  # length of one chunk's pickled records
 _WAIT = 600.0  # seconds the parent waits for the helper after the last chunk
 
 # One record of the helper's file: (rule code, URL, hit, None) for a hit, or
-# (rule code, URL, None, error text) for a rule that raised on that page.
-Record = tuple[str, str, "Hit | None", str | None]
+# (rule code, URL, None, error text) for a rule that raised on that page (URL None: a
+# site rule that raised).
+Record = tuple[str, "str | None", "Hit | None", str | None]
+SITE_RULES = -1  # the frame of the site rules' records
 
 
 def wanted(site: Site) -> bool:
@@ -72,6 +74,16 @@ def judge(site: Site, rules: list[RuleSpec], pages: Iterable[PageFacts]) -> Iter
                 yield spec.code, page.url, None, describe(exc)
 
 
+def judge_site(site: Site, rules: list[RuleSpec]) -> Iterator[Record]:
+    """Every site rule, in order: hits, and an error (with no URL) for a rule that raised."""
+    for spec in rules:
+        try:  # what a rule found before it failed is kept
+            for hit in spec.func(site):
+                yield spec.code, hit.url, hit, None
+        except Exception as exc:
+            yield spec.code, None, None, describe(exc)
+
+
 def describe(exc: BaseException) -> str:
     """A rule error as the report shows it: the exception and where it was raised."""
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
@@ -86,16 +98,26 @@ def _claim(claims: int) -> int | None:
     return int.from_bytes(data, "little") if len(data) == 4 else None
 
 
+def _write_frame(out: IO[bytes], chunk: int, records: list[Record]) -> None:
+    data = pickle.dumps((chunk, records), pickle.HIGHEST_PROTOCOL)
+    out.write(_FRAME.pack(len(data)) + data)
+    out.flush()
+
+
 def _run_helper(
-    site: Site, rules: list[RuleSpec], chunks: list[tuple[int, int]], claims: int, out: IO[bytes]
+    site: Site,
+    rules: list[RuleSpec],
+    site_rules: list[RuleSpec],
+    chunks: list[tuple[int, int]],
+    claims: int,
+    out: IO[bytes],
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     site.store.reconnect()
+    # The site rules first, while the parent takes page chunks: no process waits for them.
+    _write_frame(out, SITE_RULES, list(judge_site(site, site_rules)))
     while (chunk := _claim(claims)) is not None:
-        records = list(judge(site, rules, site.pages(chunks[chunk])))
-        data = pickle.dumps((chunk, records), pickle.HIGHEST_PROTOCOL)
-        out.write(_FRAME.pack(len(data)) + data)
-        out.flush()
+        _write_frame(out, chunk, list(judge(site, rules, site.pages(chunks[chunk]))))
 
 
 def chunks_of(site: Site) -> list[tuple[int, int]]:
@@ -110,11 +132,11 @@ def chunks_of(site: Site) -> list[tuple[int, int]]:
 
 
 class Helper:
-    """The forked helper; ``records()`` judges the parent's chunks and yields every record
-    of both processes."""
+    """The forked helper, which runs the site rules and then takes page chunks;
+    ``records()`` judges the parent's chunks and yields every record of both processes."""
 
-    def __init__(self, site: Site, rules: list[RuleSpec]) -> None:
-        self.site, self.rules = site, rules
+    def __init__(self, site: Site, rules: list[RuleSpec], site_rules: list[RuleSpec]) -> None:
+        self.site, self.rules, self.site_rules = site, rules, site_rules
         self.chunks = chunks_of(site)
         read, write = os.pipe()
         try:
@@ -126,13 +148,13 @@ class Helper:
         self._path = Path(path)
         self._out = os.fdopen(fd, "wb")  # the helper's; the parent reads with its own offset
         self._in = self._path.open("rb")
-        self.done_there: set[int] = set()  # chunks the helper judged (records read back)
+        self.done_there: set[int] = set()  # chunks (and SITE_RULES) the helper judged
         self.done_here: set[int] = set()  # chunks the parent judged
         self._stopped = False
         context = multiprocessing.get_context("fork")
         self._process: Any = context.Process(
             target=_run_helper,
-            args=(site, rules, self.chunks, self._claims, self._out),
+            args=(site, rules, site_rules, self.chunks, self._claims, self._out),
             daemon=True,
         )
         try:
@@ -143,7 +165,8 @@ class Helper:
 
     def records(self) -> Iterator[Record]:
         """The parent's chunks, judged here, with the helper's records read in between;
-        then the helper's last ones, or, if it failed, every chunk it did not finish."""
+        then the helper's last ones, or, if it failed, every chunk it did not finish (and
+        the site rules, if it did not get to write their records)."""
         try:
             while (chunk := _claim(self._claims)) is not None:
                 self.done_here.add(chunk)
@@ -158,6 +181,8 @@ class Helper:
                     )
                     self._terminate()
             yield from self._read_frames()
+            if SITE_RULES not in self.done_there:
+                yield from judge_site(self.site, self.site_rules)
             for chunk in range(len(self.chunks)):
                 if chunk not in self.done_here and chunk not in self.done_there:
                     self.done_here.add(chunk)

@@ -19,6 +19,7 @@ CAN, SD, SMP, HTTP, HRF, ONP, PERF, ...), following the project's rules knowledg
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -216,43 +217,48 @@ def iter_findings(
         if error_counts[spec.code] <= MAX_ERRORS_PER_RULE:
             errors.append(_error(spec, url, error))
 
-    page_rules = {s.code: s for s in rules if s.scope == "page"}
-    if page_rules:
-        specs = list(page_rules.values())
-        split = processes == 2 or (processes is None and rule_helper.wanted(site))
-        helper = rule_helper.Helper(site, specs) if split else None
-        # The errors shown are the first of each rule in page order, then rule order,
-        # however the pages were split: (URL id, rule position, URL, error), a few per rule.
-        position = {spec.code: i for i, spec in enumerate(specs)}
-        first: dict[str, list[tuple[int, int, str, str]]] = {}
-        try:
-            records = (
-                helper.records()
-                if helper is not None
-                else rule_helper.judge(site, specs, site.pages())
+    specs = [s for s in rules if s.scope == "page"]
+    site_specs = [s for s in rules if s.scope == "site"]
+    by_code = {s.code: s for s in rules}
+    split = bool(specs) and (processes == 2 or (processes is None and rule_helper.wanted(site)))
+    helper = rule_helper.Helper(site, specs, site_specs) if split else None
+    # The page errors shown are the first of each rule in page order, then rule order,
+    # however the pages were split: (URL id, rule position, URL, error), a few per rule.
+    # Site rules' errors follow, in rule order, as they do in one process.
+    position = {spec.code: i for i, spec in enumerate(specs)}
+    first: dict[str, list[tuple[int, int, str, str]]] = {}
+    site_errors: list[tuple[RuleSpec, str]] = []
+    try:
+        records = (
+            itertools.chain(
+                rule_helper.judge(site, specs, site.pages()) if specs else (),
+                rule_helper.judge_site(site, site_specs),
             )
-            for code, url, hit, error in records:
-                if hit is not None:
-                    yield _finding(page_rules[code], hit)
-                    continue
+            if helper is None
+            else helper.records()
+        )
+        for code, url, hit, error in records:
+            spec = by_code[code]
+            if hit is not None:
+                yield _finding(spec, hit)
+            elif url is None:
+                site_errors.append((spec, error or ""))
+            else:
                 error_counts[code] = error_counts.get(code, 0) + 1
                 kept = first.setdefault(code, [])
                 kept.append((site.id(url) or 0, position[code], url, error or ""))
                 if len(kept) > 2 * MAX_ERRORS_PER_RULE:
                     kept.sort()
                     del kept[MAX_ERRORS_PER_RULE:]
-        finally:
-            if helper is not None:
-                helper.stop()
-        shown = (e for kept in first.values() for e in sorted(kept)[:MAX_ERRORS_PER_RULE])
-        for _, rule_position, url, error in sorted(shown):
-            errors.append(_error(specs[rule_position], url, error))
-    for spec in (s for s in rules if s.scope == "site"):
-        try:
-            for hit in spec.func(site):
-                yield _finding(spec, hit)
-        except Exception as exc:
-            record_error(spec, None, rule_helper.describe(exc))
+    finally:
+        if helper is not None:
+            helper.stop()
+    shown = (e for kept in first.values() for e in sorted(kept)[:MAX_ERRORS_PER_RULE])
+    for _, rule_position, url, error in sorted(shown):
+        errors.append(_error(specs[rule_position], url, error))
+    site_position = {spec.code: i for i, spec in enumerate(site_specs)}
+    for spec, error in sorted(site_errors, key=lambda e: site_position[e[0].code]):
+        record_error(spec, None, error)
     for code, count in sorted(error_counts.items()):
         if count > MAX_ERRORS_PER_RULE:
             errors.append(

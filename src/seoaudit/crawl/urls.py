@@ -114,6 +114,11 @@ def _resolve_cached(base: str, href: str) -> str | None:
     return normalize(joined)
 
 
+@lru_cache(maxsize=64)  # the links of a page resolve against one base, again and again
+def _root(base: str) -> str:
+    return origin(base) + "/"
+
+
 def resolve(base: str, href: str) -> str | None:
     """Resolve ``href`` as written on a page at ``base``; None for non-http(s) targets
     (javascript:, mailto:, tel:, data:), empty or malformed hrefs. The fragment is dropped."""
@@ -126,7 +131,7 @@ def resolve(base: str, href: str) -> str | None:
         return normalize(base)
     if first == "/" and not href.startswith("//"):
         # Root-relative: the result depends on the origin only, so cache per origin.
-        return _resolve_cached(origin(base) + "/", href)
+        return _resolve_cached(_root(base), href)
     if ":" in href[:12]:
         scheme = href.split(":", 1)[0].lower()
         if scheme in _DEFAULT_PORTS:

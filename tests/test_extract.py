@@ -233,6 +233,39 @@ def test_main_word_count_leaves_out_the_page_chrome() -> None:
     assert page(b"%PDF-1.4", ("content-type", "application/pdf")).main_word_count is None
 
 
+def test_navigation_google_cannot_follow_is_recorded() -> None:
+    facts = page(
+        "<title>T</title><body>"
+        "<a href=\"javascript:goTo('products')\">Products</a>"
+        '<a href="javascript:void(0)" onclick="openMenu()">Menu</a>'
+        '<a href=" JavaScript:void(0);" onclick="window.location.href=\'/sale/\'">Sale</a>'
+        '<a routerLink="/category/tents">Tents</a><a name="top"></a>'
+        '<a onclick="openModal()">Modal</a><span href="/about">About</span>'
+        "<div onclick=\"location = '/contact'\">Contact</div>"
+        "<button onclick=\"addToCart('/api/cart')\">Add</button>"
+        '<a href="/real" onclick="track(\'/real\')">Real</a>'
+        "<li onclick=\"window.open('https://example.com/x')\">Ext</li>"
+        "<script>location = '/not-an-element'</script></body>"
+    )
+    found = [(j.kind, j.tag, j.target, j.text) for j in facts.js_links]
+    assert found == [
+        ("javascript-href", "a", None, "Products"),
+        ("onclick", "a", "https://shop.example.com/sale/", "Sale"),
+        ("no-href", "a", "https://shop.example.com/category/tents", "Tents"),
+        ("href-on-non-link", "span", "https://shop.example.com/about", "About"),
+        ("onclick", "div", "https://shop.example.com/contact", "Contact"),
+        ("onclick", "li", "https://example.com/x", "Ext"),
+    ]
+    assert facts.js_link_count == 6
+
+
+def test_js_links_are_capped_but_counted() -> None:
+    body = "".join(f'<span href="/p{i}">p{i}</span>' for i in range(80))
+    facts = page("<title>T</title>" + body)
+    assert len(facts.js_links) == 50 and facts.js_link_count == 80
+    assert facts.js_links[0].target == "https://shop.example.com/p0"  # document order
+
+
 def test_head_ended_by_tag_manager_iframe() -> None:
     facts = sample("head_broken.html")
     assert facts.head_ended_by == "iframe"

@@ -139,6 +139,16 @@ class Link(_Model):
     internal: bool = False  # same host as the page
 
 
+class JsLink(_Model):
+    """Navigation Google cannot follow (extract/jslinks.py): no ``<a href>`` to crawl."""
+
+    kind: Literal["javascript-href", "no-href", "href-on-non-link", "onclick"]
+    tag: str
+    code: str  # the attribute as written, capped
+    target: str | None = None  # the URL the code names, when it names one
+    text: str = ""  # the element's text, whitespace collapsed, capped
+
+
 class Resource(_Model):
     kind: Literal["script", "stylesheet", "image", "iframe", "other"]
     src: str  # as written
@@ -210,6 +220,8 @@ class PageFacts(_Model):
     canonicals: list[Canonical] = Field(default_factory=list)
     hreflangs: list[Hreflang] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    js_links: list[JsLink] = Field(default_factory=list)  # the first 50 only
+    js_link_count: int = 0  # all of them
     resources: list[Resource] = Field(default_factory=list)
     structured_data: list[StructuredData] = Field(default_factory=list)
     meta_refresh: str | None = None  # content of <meta http-equiv=refresh>

@@ -24,6 +24,7 @@ from seoaudit.crawl.urls import normalize, resolve
 from seoaudit.extract.directives import is_robots_meta, meta_directive
 from seoaudit.extract.encoding import Decoded
 from seoaudit.extract.head import HeadScan, scan_head
+from seoaudit.extract.jslinks import js_links
 from seoaudit.extract.limits import bounded_markup
 from seoaudit.extract.skeleton import skeleton
 from seoaudit.extract.structured import json_ld, microdata, rdfa
@@ -382,5 +383,6 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     text = _visible_text(tree)
     facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)
     facts["main_word_count"] = max(0, facts["word_count"] - chrome_words(tree.body))
+    facts["js_links"], facts["js_link_count"] = js_links(tree.body, page.base)
     probe_visible(facts["structured_data"], text)
     return facts

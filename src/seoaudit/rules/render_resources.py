@@ -170,3 +170,68 @@ def image_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
             },
             cause=cause,
         )
+
+
+_JS_KINDS = {
+    "javascript-href": 'an <a href="javascript:...">',
+    "no-href": "an <a> without href",
+    "href-on-non-link": "an href on an element that is not a link",
+    "onclick": "an onclick that changes the page",
+}
+
+
+@rule(
+    "RES005",
+    "uncrawlable-navigation",
+    severity="warning",
+    group="{count} pages navigate with links Google cannot follow",
+)
+def uncrawlable_navigation(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Navigation written as JavaScript or as an href on an element that is not a link.
+
+    ## What it does
+    Finds, on HTML pages answering 200, elements that lead to another page without an
+    `<a href>` Google can crawl: `<a href="javascript:...">` that runs code (not the
+    `javascript:void(0)` of a button-like link), `<a>` without href that keep their target
+    in a framework attribute (`routerlink`, `ng-href`, `data-href`...), an `href` on a
+    `<span>`, `<div>` or `<button>`, and any element whose `onclick` assigns `location`,
+    calls `window.open` or a router's `navigate`. A warning when a target is not reached
+    through any crawlable link of the site (or the code does not name it), a notice when
+    every target is also linked normally.
+
+    ## Why it matters
+    Google follows only `<a>` elements with an `href`; it does not click. Pages reached
+    only this way are not discovered, and the links pass no signals to them.
+
+    ## How to fix
+    Make each one a real link: `<a href="/path">`. A framework router can keep handling
+    the click, as long as the rendered HTML has the href. Use plain paginated links
+    (`?page=2`) for "load more" buttons.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<a [^>]*href="/path"'` finds the link; the evidence lists
+    nothing for the page.
+
+    ## Source
+    Google Search Central: "Make your links crawlable" (Link best practices for Google);
+    "Pagination, incremental page loading, and their impact on Google Search".
+    """
+    if not page.js_link_count or page.status != 200 or not page.is_html:
+        return
+    targets = {j.target for j in page.js_links}
+    unreached = sorted(
+        t for t in targets if t is not None and t != page.url and not site.inlink_count(t)
+    )
+    severe = bool(unreached) or None in targets
+    first = page.js_links[0]
+    yield Hit(
+        page.url,
+        f"{page.js_link_count} element(s) navigate without a crawlable link, e.g. "
+        f"{_JS_KINDS[first.kind]}: <{first.tag} {first.code}>",
+        {
+            "count": page.js_link_count,
+            "elements": [j.model_dump() for j in page.js_links[:MAX_LISTED]],
+            "targets_without_crawlable_link": unreached[:MAX_LISTED],
+        },
+        severity=None if severe else "notice",
+    )

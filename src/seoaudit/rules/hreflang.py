@@ -682,3 +682,62 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
             },
             cause=f"cluster {cluster}",
         )
+
+
+_NOT_LANGUAGE_ATTRS = ("media", "type")  # make an alternate a mobile version or a feed
+
+
+@rule(
+    "HRF011",
+    "hreflang-with-other-alternate-attributes",
+    severity="warning",
+    group="{count} pages mix hreflang with {cause} on one link",
+)
+def hreflang_with_other_alternate_attributes(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An hreflang `<link>` (or Link header) also carries `media` or `type`.
+
+    ## What it does
+    Flags `rel="alternate"` links with `hreflang` that also have a `media` attribute (the
+    mark of a separate mobile URL) or a `type` (the mark of a feed or another format), in
+    the head or in a Link header.
+
+    ## Why it matters
+    One element then claims two things: "this is the German page" and "this is the
+    mobile page" (or "the RSS feed"). Google asks for one purpose per link element; the
+    language annotation may be read as something else, or not at all.
+
+    ## How to fix
+    One `<link rel="alternate" hreflang="..." href="...">` per language version, and
+    separate elements for mobile alternates (`media`) or feeds (`type`).
+
+    ## How to verify
+    `curl -s <url> | grep -i hreflang` shows no `media=` or `type=` on those links.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page";
+    "Consolidate duplicate URLs" (do not mix purposes in one link element).
+    """
+    del site
+    mixed = [
+        h
+        for h in page.hreflangs
+        if h.source in ("head", "header") and any(a in h.attrs for a in _NOT_LANGUAGE_ATTRS)
+    ]
+    if not mixed:
+        return
+    found = sorted({a for h in mixed for a in _NOT_LANGUAGE_ATTRS if a in h.attrs})
+    yield Hit(
+        page.url,
+        f"{len(mixed)} hreflang link(s) also carry {' and '.join(found)}",
+        {
+            "links": [
+                {
+                    "hreflang": h.lang[:MAX_VALUE],
+                    "href": h.href[:300],
+                    "attributes": {k[:40]: v[:200] for k, v in list(h.attrs.items())[:10]},
+                }
+                for h in mixed[:MAX_LISTED]
+            ]
+        },
+        cause=" and ".join(found),
+    )

@@ -356,3 +356,65 @@ def image_without_dimensions(page: PageFacts, site: Site) -> Iterator[Hit]:
             f"{len(missing)} images without width and height",
             {"count": len(missing), "images": sorted({r.src for r in missing})[:MAX_LISTED]},
         )
+
+
+LCP_MIN_WIDTH = 300  # declared px from which an early image is a likely LCP element
+LCP_MIN_HEIGHT = 200
+LCP_SEARCHED = 5  # the first images of the body looked at (the initial viewport)
+
+
+def _pixels(value: str | None) -> int:
+    text = (value or "").strip().removesuffix("px")
+    return int(text) if text.isdigit() and len(text) < 6 else 0
+
+
+@rule("PERF009", "lcp-image-lazy-loaded", severity="notice")
+def lcp_image_lazy_loaded(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The page's likely largest image at the top is `loading="lazy"` (a tool convention).
+
+    ## What it does
+    Looks at the first five images in the page's body, in document order, and takes the
+    first one declared large (`width` of 300 px or more, or `height` of 200 or more): the
+    hero or main product image, the likely Largest Contentful Paint element. Flags it when
+    it has `loading="lazy"`. Sizes set only in CSS cannot be seen without a browser.
+
+    ## Why it matters
+    A lazy image is requested only after layout, when the browser knows it is in view:
+    the largest element of the first screen paints late, and Largest Contentful Paint (a
+    Core Web Vital) suffers. Lazy loading is for images below the fold.
+
+    ## How to fix
+    Remove `loading="lazy"` from the hero image (optionally add `fetchpriority="high"`);
+    keep it on the images further down.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<img [^>]*>' | head -5` shows no `loading="lazy"` on the
+    large image; Lighthouse no longer reports "Largest Contentful Paint image was lazily
+    loaded".
+
+    ## Source
+    web.dev "Browser-level image lazy loading" and "Optimize Largest Contentful Paint";
+    Lighthouse "Largest Contentful Paint image was lazily loaded".
+    """
+    if not searchable(page, site):
+        return
+    images = [r for r in page.resources if r.kind == "image" and not r.in_head][:LCP_SEARCHED]
+    large = next(
+        (
+            r
+            for r in images
+            if _pixels(r.width) >= LCP_MIN_WIDTH or _pixels(r.height) >= LCP_MIN_HEIGHT
+        ),
+        None,
+    )
+    if large is not None and (large.loading or "").strip().lower() == "lazy":
+        size = f"{(large.width or '?')[:10]}x{(large.height or '?')[:10]}"
+        yield Hit(
+            page.url,
+            f'The likely LCP image {large.src[:200]} ({size}) is loading="lazy"',
+            {
+                "image": large.url or large.src[:300],
+                "size": size,
+                "position": images.index(large) + 1,
+            },
+        )

@@ -137,6 +137,8 @@ async def harvest_sitemaps(
             "error_counts": parsed.error_counts,
             "encoding": parsed.encoding,
             "lastmod": lastmod_summary(parsed.entries, datetime.now(UTC)),
+            "changefreq": parsed.changefreq_count,  # ignored by Google (SMP014)
+            "priority": parsed.priority_count,
         }
         kind = parsed.kind if status is not None and 200 <= status < 300 else None
         store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)

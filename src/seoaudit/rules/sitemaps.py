@@ -542,6 +542,52 @@ def sitemap_lastmod_problem(site: Site) -> Iterator[Hit]:
             )
 
 
+@rule(
+    "SMP014",
+    "changefreq-priority-present",
+    severity="notice",
+    scope="site",
+    group="{count} sitemaps use changefreq or priority, which Google ignores",
+)
+def changefreq_priority_present(site: Site) -> Iterator[Hit]:
+    """A sitemap uses `<changefreq>` or `<priority>`, which Google ignores.
+
+    ## What it does
+    Counts, per sitemap file read, the entries with `<changefreq>` and with `<priority>`.
+
+    ## Why it matters
+    Google ignores both values, so they do not steer crawling however they are set; a
+    team tuning them spends effort on nothing, and they make large files larger. (Bing
+    also relies on `lastmod` instead.) Harmless otherwise.
+
+    ## How to fix
+    Optional: drop them from the sitemap generator, and keep `<lastmod>` accurate instead.
+
+    ## How to verify
+    `curl -s <sitemap> | grep -c -E '<(changefreq|priority)>'` prints 0.
+
+    ## Source
+    Google Search Central: "Build and submit a sitemap" (Google ignores `<priority>` and
+    `<changefreq>` values).
+    """
+    for row in _rows(site):
+        if not _ok(row):
+            continue
+        changefreq = int(row["facts"].get("changefreq") or 0)
+        priority = int(row["facts"].get("priority") or 0)
+        if changefreq or priority:
+            used = [
+                f"{n} <{tag}>"
+                for n, tag in ((changefreq, "changefreq"), (priority, "priority"))
+                if n
+            ]
+            yield Hit(
+                row["url"],
+                f"{' and '.join(used)} values: Google ignores them",
+                {"changefreq": changefreq, "priority": priority},
+            )
+
+
 # -- the URLs against the crawl ----------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from seoaudit.crawl.urls import origin
 from seoaudit.models import AccessMatrix, AccessRow, AccessVerdict, Severity
 from seoaudit.robots import RobotsFile
 
@@ -110,11 +111,6 @@ def section_of(url: str) -> str:
     return f"/{parts[1]}/" if len(parts) > 2 and parts[1] else "/"
 
 
-def origin_of(url: str) -> str:
-    split = urlsplit(url)
-    return f"{split.scheme}://{split.netloc}"
-
-
 Policy = Literal["allow", "block"]
 
 
@@ -188,7 +184,7 @@ def _sections(site: Site, sample_size: int) -> list[Section]:
         url = site.url(url_id)
         if not url or site.state(url) not in _KNOWN_STATES or not site.is_internal(url):
             continue
-        key = (origin_of(url), section_of(url))
+        key = (origin(url), section_of(url))
         section = found.get(key)
         if section is None:
             section = found[key] = Section(*key)
@@ -366,7 +362,7 @@ def probe_differences(site: Site) -> list[ProbeDifference]:
             found.append(
                 ProbeDifference(
                     url=url,
-                    origin=origin_of(url),
+                    origin=origin(url),
                     section=str(seen.get("section") or section_of(url)),
                     profile=name,
                     token=str(seen.get("token") or name),
@@ -390,7 +386,7 @@ def server_outcomes(site: Site) -> dict[tuple[str, str], dict[str, str]]:
         for name, seen in profiles.items():
             if name == "browser":
                 continue
-            key = (origin_of(url), str(seen.get("section") or section_of(url)))
+            key = (origin(url), str(seen.get("section") or section_of(url)))
             if seen.get("skipped"):
                 outcome = "robots.txt"
             elif not base_ok:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from seoaudit.access import decide, origin_of
+from seoaudit.access import decide
+from seoaudit.crawl.urls import origin
 from seoaudit.models import PageFacts, Resource
 from seoaudit.robots import RobotsFile
 from seoaudit.rules.registry import Hit, rule
@@ -45,7 +46,7 @@ def _blocked_resources(
     for resource in page.resources:
         if resource.url is None or resource.kind not in kinds:
             continue
-        host = origin_of(resource.url)
+        host = origin(resource.url)
         if host not in files:
             files[host] = site.robots_file(resource.url)
         robots_file = files[host]

@@ -741,3 +741,70 @@ def hreflang_with_other_alternate_attributes(page: PageFacts, site: Site) -> Ite
         },
         cause=" and ".join(found),
     )
+
+
+@rule(
+    "HRF014",
+    "hreflang-differs-from-html-lang",
+    severity="notice",
+    scope="site",
+    group="{count} pages are annotated in one language but declare another ({cause})",
+)
+def hreflang_differs_from_html_lang(site: Site) -> Iterator[Hit]:
+    """Pages name a URL as their version in one language; the URL declares another.
+
+    ## What it does
+    Collects the hreflang annotations Google reads (head, Link header, sitemaps) that
+    point at each crawled HTML page, and compares their language (`de` of `de-AT`) with the
+    page's own `<html lang>`. When no annotation uses the page's declared language, it
+    is reported with the languages it is annotated as (`x-default` and invalid codes are
+    left out). The content itself is not language-detected: `<html lang>` stands for it.
+
+    ## Why it matters
+    Google detects a page's language from its content, not from hreflang or `lang`. A
+    URL annotated as the German version that declares English is usually a template or
+    mapping bug: the German slot points at an English page (or every locale serves the
+    English template), and the wrong page is shown to German searchers.
+
+    ## How to fix
+    Correct the mapping so each hreflang value points at the page in that language, or
+    fix the page's `<html lang>` (and content) if the page really is the translation.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<html[^>]*lang="[^"]*"'` matches the hreflang value that
+    other pages use for the URL.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (Google
+    uses the content to determine language, not hreflang or lang attributes).
+    """
+    summaries = site.summaries()
+    declared = {
+        s.url: s.lang for s in summaries if s.status == 200 and s.is_html and s.lang is not None
+    }
+    claimed: dict[str, dict[str, set[str]]] = {}  # target -> language -> annotating pages
+    for summary in summaries:
+        pairs: list[tuple[str, str | None]] = list(summary.hreflangs_read)
+        pairs += [(lang, normalize(href)) for lang, href, _ in site.sitemap_hreflangs(summary.url)]
+        for lang, url in pairs:
+            tag = _tag(lang)
+            if url in declared and tag.valid and tag.language not in (None, "x-default"):
+                claimed.setdefault(url, {}).setdefault(tag.language, set()).add(summary.url)
+    for url in sorted(claimed):
+        own = _tag(declared[url]).language
+        languages = claimed[url]
+        if own is None or own == "x-default" or own in languages:
+            continue
+        as_what = sorted(languages, key=lambda lang: (-len(languages[lang]), lang))
+        pages = sorted(languages[as_what[0]])
+        yield Hit(
+            url,
+            f'Annotated as hreflang "{as_what[0]}" (by {len(pages)} page(s)), but the page '
+            f'declares <html lang="{declared[url][:MAX_VALUE]}">',
+            {
+                "html_lang": declared[url][:MAX_VALUE],
+                "annotated_as": as_what[:MAX_LISTED],
+                "annotating_pages": pages[:MAX_LISTED],
+            },
+            cause=f"annotated {as_what[0]}, declares {own}",
+        )

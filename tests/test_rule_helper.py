@@ -171,21 +171,26 @@ def test_site_rules_run_in_the_helper_with_their_findings_and_errors(
 
 
 def test_a_helper_killed_mid_way_costs_time_not_findings(
-    demo_run: Path, monkeypatch: pytest.MonkeyPatch, small_chunks: None
+    demo_run: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    small_chunks: None,
+    slow_rule: registry.RuleSpec,
 ) -> None:
     def one_chunk_then_killed(
         site: Site,
         rules: list[registry.RuleSpec],
+        site_rules: list[registry.RuleSpec],
         chunks: list[tuple[int, int]],
         claims: int,
         out: IO[bytes],
     ) -> None:
+        # No site-rules frame, one chunk complete, one half written, then the OOM killer.
         site.store.reconnect()
         first = helper._claim(claims)
         assert first is not None
         data = pickle.dumps((first, list(helper.judge(site, rules, site.pages(chunks[first])))))
         out.write(helper._FRAME.pack(len(data)) + data)
-        helper._claim(claims)  # a second chunk, half written when the OOM killer comes
+        helper._claim(claims)
         out.write(helper._FRAME.pack(len(data)) + data[: len(data) // 2])
         out.flush()
         os.kill(os.getpid(), signal.SIGKILL)
@@ -194,6 +199,12 @@ def test_a_helper_killed_mid_way_costs_time_not_findings(
     monkeypatch.setattr(helper, "_run_helper", one_chunk_then_killed)
     two, errors = _judged(demo_run, 2)
     assert two == one and errors == []
+    # The parent used the complete frame and judged everything else itself.
+    site = Site(Store(demo_run))
+    worker = helper.Helper(site, [slow_rule], [])  # slow: the helper gets its chunk
+    list(worker.records())
+    assert len(worker.done_there) == 1 and helper.SITE_RULES not in worker.done_there
+    assert worker.done_here | worker.done_there == set(range(len(worker.chunks)))
 
 
 def test_a_failed_helper_costs_time_not_findings(

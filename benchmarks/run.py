@@ -6,9 +6,10 @@ For each size it starts the generated site (sitegen.py) in its own process, meas
 the server alone can deliver (loadgen.py), then runs ``seoaudit audit`` as a subprocess
 exactly as a user would and records wall time, pages fetched (``run.pages_fetched`` of the
 JSON report), pages per second, the peak RSS of the seoaudit process (VmHWM from /proc),
-the peak of the summed RSS of it and its extraction workers (sampled every 50 ms), and the
-size of the run store. Results are printed as a table and written to
-benchmarks/out/results.json. Every run has a timeout; everything talks to 127.0.0.1 only.
+the peak of the summed RSS and of the summed PSS of it and its child processes (RSS sampled
+every 50 ms, PSS every second; PSS does not count shared pages twice), and the size of the
+run store. Results are printed as a table and written to benchmarks/out/results.json. Every
+run has a timeout; everything talks to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Result:
     pages_per_s: float | None
     peak_rss_mb: float | None  # the seoaudit process (VmHWM)
     peak_rss_all_mb: float | None  # with its extraction workers (sampled sum, errs high)
+    peak_pss_all_mb: float | None  # the same as PSS: shared pages split, not counted twice
     store_mb: float
     server_rps: float
     server_mb_s: float
@@ -72,25 +74,31 @@ def _vm_hwm_kb(pid: int) -> int | None:
     return None
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and its children (the extraction workers) right now:
-    what the audit takes from the machine. Shared pages of forked workers count twice,
-    so this errs high."""
-    total = 0
+def _field_kb(path: Path, name: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(name):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree_memory_kb(pid: int, *, pss: bool = True) -> tuple[int, int]:
+    """(RSS, PSS) of a process and its children (the extraction worker, the page-rule
+    helper) right now. The RSS sum counts the pages a forked child shares with its parent
+    twice, so it errs high; PSS splits each shared page between the processes sharing it:
+    what the audit really takes from the machine."""
     pids = [pid]
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             pids += [int(c) for c in (task / "children").read_text().split()]
     except (OSError, ValueError):
         pass
-    for one in pids:
-        try:
-            for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except (OSError, ValueError):
-            continue
-    return total
+    rss = sum(_field_kb(Path(f"/proc/{one}/status"), "VmRSS:") for one in pids)
+    if not pss:
+        return rss, 0
+    return rss, sum(_field_kb(Path(f"/proc/{one}/smaps_rollup"), "Pss:") for one in pids)
 
 
 def _dir_size(path: Path) -> int:
@@ -117,7 +125,7 @@ def _audit(base_url: str, pages: int, work: Path, profile: bool, timeout: float)
     if profile:
         prefix += ["cProfile", "-o", str(work / "profile.prof"), "-m"]
     started = time.perf_counter()
-    peak_kb, error, tree_kb = None, None, 0
+    peak_kb, error, tree_kb, tree_pss_kb, samples = None, None, 0, 0, 0
     with (work / "stdout.txt").open("wb") as out, (work / "stderr.txt").open("wb") as err:
         process = subprocess.Popen(prefix + audit, stdout=out, stderr=err)
         deadline = started + timeout
@@ -125,7 +133,10 @@ def _audit(base_url: str, pages: int, work: Path, profile: bool, timeout: float)
             hwm = _vm_hwm_kb(process.pid)  # a high-water mark: the last read is the peak
             if hwm is not None:
                 peak_kb = max(peak_kb or 0, hwm)
-            tree_kb = max(tree_kb, _tree_rss_kb(process.pid))
+            samples += 1
+            # PSS every second only: smaps_rollup walks the page tables of the process.
+            rss, pss = _tree_memory_kb(process.pid, pss=samples % 20 == 0)
+            tree_kb, tree_pss_kb = max(tree_kb, rss), max(tree_pss_kb, pss)
             if time.perf_counter() > deadline:
                 process.kill()
                 error = f"timeout after {timeout:.0f} s"
@@ -147,6 +158,7 @@ def _audit(base_url: str, pages: int, work: Path, profile: bool, timeout: float)
         pages_per_s=round(fetched / wall, 1) if fetched else None,
         peak_rss_mb=round(peak_kb / 1024, 1) if peak_kb else None,
         peak_rss_all_mb=round(tree_kb / 1024, 1) if tree_kb else None,
+        peak_pss_all_mb=round(tree_pss_kb / 1024, 1) if tree_pss_kb else None,
         store_mb=round(store / 1e6, 2),
         server_rps=0.0,
         server_mb_s=0.0,
@@ -188,6 +200,7 @@ COLUMNS = [
     ("pages/s", "pages_per_s", "{:.1f}"),
     ("peak RSS MB", "peak_rss_mb", "{:.0f}"),
     ("+workers MB", "peak_rss_all_mb", "{:.0f}"),
+    ("+workers PSS MB", "peak_pss_all_mb", "{:.0f}"),
     ("store MB", "store_mb", "{:.1f}"),
     ("server req/s", "server_rps", "{:.0f}"),
     ("server MB/s", "server_mb_s", "{:.0f}"),

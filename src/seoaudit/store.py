@@ -411,9 +411,12 @@ class Store:
         for (blob,) in rows:
             yield _unpack(blob)
 
-    def page_chunks(self, size: int) -> list[tuple[int, int]]:
-        """The pages cut into URL-id ranges (low, high) of ``size`` pages each (the last
-        may hold fewer), in order: pieces of work for ``iter_pages``."""
+    def page_chunks(self, size: int, most: int) -> list[tuple[int, int]]:
+        """The pages cut into URL-id ranges (low, high) of ``size`` pages each, or of more
+        when that would make more than ``most`` ranges (the last may hold fewer), in
+        order: pieces of work for ``iter_pages``."""
+        (count,) = self.db.execute("SELECT count(*) FROM pages").fetchone()
+        size = max(size, -(-count // most))
         starts = [
             url_id
             for (url_id,) in self.db.execute(

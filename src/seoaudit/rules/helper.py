@@ -123,12 +123,7 @@ def _run_helper(
 def chunks_of(site: Site) -> list[tuple[int, int]]:
     """The URL-id ranges of ``CHUNK`` pages, or of more on a site so large that so many
     chunk numbers would not fit the pipe."""
-    size = max(CHUNK, -(-site.fetched_count() // MAX_CHUNKS))
-    chunks = site.store.page_chunks(size)
-    while len(chunks) > MAX_CHUNKS:
-        size *= 2
-        chunks = site.store.page_chunks(size)
-    return chunks
+    return site.store.page_chunks(CHUNK, most=MAX_CHUNKS)
 
 
 class Helper:

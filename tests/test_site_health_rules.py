@@ -18,10 +18,11 @@ from seoaudit.crawl.checks import scheme_twins
 from seoaudit.crawl.sitemaps import SitemapEntry, lastmod_summary
 from seoaudit.devserver import SiteServer
 from seoaudit.models import Finding, PageFacts
+from seoaudit.rules.canonicals import _page_number
 from seoaudit.rules.common import duplicate_cause, is_paginated, parse_refresh, refreshes_away
 from seoaudit.rules.onpage import _viewport_problem
 from seoaudit.rules.redirects import _normalisation
-from seoaudit.rules.speed import _percentiles, _section
+from seoaudit.rules.speed import _percentiles, _pixels, _section
 from tests.sites import ORIGIN, crawl
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,3 +252,11 @@ def test_scheme_twin_probe_skips_development_hosts() -> None:
     assert list(scheme_twins(start("https://a.test/"), settings)) == ["http://a.test/"]
     assert list(scheme_twins(start("http://127.0.0.1:8000/"), settings)) == []
     assert list(scheme_twins(start("http://localhost/"), settings)) == []
+
+
+def test_numbers_from_pages_are_ascii_digits_only() -> None:
+    # str.isdigit() accepts "²", which int() refuses: a page must not crash a rule with it.
+    assert _pixels("²") == 0 and _pixels("1200px") == 1200 and _pixels("١٢٠٠") == 0
+    assert _page_number("https://x.test/list?page=%C2%B2") is None
+    assert _page_number("https://x.test/list?page=" + "9" * 5000) is None
+    assert _page_number("https://x.test/list?page=3") == ("https://x.test/list?", 3)

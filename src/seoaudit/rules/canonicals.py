@@ -870,7 +870,8 @@ def _page_number(url: str) -> tuple[str, int] | None:
         return f"{split.scheme}://{split.netloc}{base.rstrip('/')}?{query}", int(match.group(1))
     pairs = parse_qsl(split.query, keep_blank_values=True)
     for i, (name, value) in enumerate(pairs):
-        if name.lower() in _PAGE_PARAMS and value.isdigit():
+        # ASCII digits, few: str.isdigit() also accepts "²", which int() refuses.
+        if name.lower() in _PAGE_PARAMS and value.isascii() and value.isdigit() and len(value) < 10:
             rest = "&".join(f"{k}={v}" for k, v in pairs[:i] + pairs[i + 1 :])
             base = split.path.rstrip("/")
             return f"{split.scheme}://{split.netloc}{base}?{rest}", int(value)

@@ -365,7 +365,8 @@ LCP_SEARCHED = 5  # the first images of the body looked at (the initial viewport
 
 def _pixels(value: str | None) -> int:
     text = (value or "").strip().removesuffix("px")
-    return int(text) if text.isdigit() and len(text) < 6 else 0
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 0
 
 
 @rule("PERF009", "lcp-image-lazy-loaded", severity="notice")

@@ -731,7 +731,8 @@ def case_mismatched_rule(site: Site) -> Iterator[Hit]:
                     continue  # no letters: case cannot matter
                 if _covered(*path_matcher(line.pattern), paths, 1):
                     continue
-                folded = _covered(*path_matcher(line.pattern.lower()), lower_paths, 10**9)
+                folded_matcher = path_matcher(line.pattern.lower())
+                folded = _covered(*folded_matcher, lower_paths, len(lower_paths))
                 if not folded:
                     continue
                 urls = [known[lowered[p]] for p in folded[:MAX_CASE_EXAMPLES]]

@@ -109,8 +109,8 @@ def test_json_report_is_versioned_and_ranked_with_score_inputs(basic_run: dict[s
     report = basic_run["report"]
     assert report["schema_version"] == 1
     assert report["run"]["state"] == "complete"
-    impacts = [issue["impact"] for issue in report["issues"]]
-    assert impacts == sorted(impacts, reverse=True)
+    ranks = [(issue["priority"], -issue["impact"]) for issue in report["issues"]]
+    assert ranks == sorted(ranks)  # by priority, then impact
     for issue in report["issues"]:
         score = issue["score"]
         assert issue["impact"] == pytest.approx(

@@ -219,6 +219,28 @@ def test_weights_are_configurable_and_shown_in_the_score(shop: Path) -> None:
     assert heavy.score.page_value_sum == default.score.page_value_sum
 
 
+def test_a_notice_never_outranks_an_error_of_a_higher_band(shop: Path) -> None:
+    site = _site(shop)
+    everywhere = [
+        _finding("TST001", p, "hygiene").model_copy(update={"severity": "notice"})
+        for p in ("/", "/about.html", *PRODUCTS)
+    ]
+    one = [_finding("TST002", "/about.html", "noindex")]
+    issues = build_issues(everywhere + one, site)
+    notice, error = (next(i for i in issues if i.rule == code) for code in ("TST001", "TST002"))
+    assert notice.impact > error.impact  # more pages: by impact alone it would lead
+    assert impact.priority(notice.impact) < notice.priority == "P3"
+    assert notice.score.priority_cap == "P3"  # the score says why it is not higher
+    assert error.score.priority_cap is None
+    assert [i.rule for i in issues] == ["TST002", "TST001"]  # ordered by band, then impact
+    uncapped = build_issues(
+        everywhere + one, site, weights=ImpactSettings(highest_priority={"notice": "P1"})
+    )
+    assert uncapped[0].rule == "TST001"
+    assert uncapped[0].priority == impact.priority(notice.impact)
+    assert uncapped[0].score.priority_cap is None
+
+
 def test_weights_come_from_the_run_settings(tmp_path: Path) -> None:
     settings = Settings(
         start_urls=[ORIGIN + "/"],
@@ -238,6 +260,8 @@ def test_weights_come_from_the_run_settings(tmp_path: Path) -> None:
         {"severity_weights": {"error": -1}},
         {"priority_bands": {"P1": 1, "P2": 5}},
         {"priority_bands": {"P5": 1}},
+        {"highest_priority": {"notice": "P5"}},
+        {"highest_priority": {"fatal": "P1"}},
         {"user_data_weight": 2},
     ],
 )

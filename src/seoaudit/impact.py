@@ -38,7 +38,13 @@ with severity weights error 10, warning 3, notice 1. Priority bands from impact:
     P3 >= 2
     P4 otherwise
 
-Weights and bands are settings (``[impact]`` in the configuration, ``ImpactSettings``
+and capped by severity: a notice ranks P3 at most, whatever its impact. A notice is
+hygiene, a tool convention or a policy for a human to confirm (the rules knowledge base's
+severity scale), so uncompressed responses on every page (impact 100) rank below a
+noindex on one well-linked page (P2), not above it. Issues are ordered by priority, then
+impact: a capped notice follows every issue of a higher band.
+
+Weights, bands and caps are settings (``[impact]`` in the configuration, ``ImpactSettings``
 below holds the defaults). Every issue carries the inputs of its score (``ScoreInputs``)
 so the order can be defended in a backlog meeting. Rules never score themselves.
 
@@ -73,6 +79,8 @@ FloatArray = npt.NDArray[np.float64]
 
 SEVERITY_WEIGHTS: dict[str, float] = {"error": 10.0, "warning": 3.0, "notice": 1.0}
 PRIORITY_BANDS: list[tuple[str, float]] = [("P1", 50.0), ("P2", 10.0), ("P3", 2.0)]
+PRIORITIES = ("P1", "P2", "P3", "P4")
+HIGHEST_PRIORITY: dict[str, str] = {"error": "P1", "warning": "P1", "notice": "P3"}
 UNREACHABLE_DEPTH_WEIGHT = 0.2
 SITEMAP_WEIGHT = 1.5
 USER_DATA_WEIGHT = 0.8
@@ -93,6 +101,8 @@ class ImpactSettings(BaseModel):
 
     severity_weights: dict[str, float] = Field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
     priority_bands: dict[str, float] = Field(default_factory=lambda: dict(PRIORITY_BANDS))
+    # The highest priority an issue of each severity may reach (see the module docstring).
+    highest_priority: dict[str, str] = Field(default_factory=lambda: dict(HIGHEST_PRIORITY))
     sitemap_weight: float = Field(default=SITEMAP_WEIGHT, ge=0)
     unreachable_depth_weight: float = Field(default=UNREACHABLE_DEPTH_WEIGHT, ge=0)
     user_data_weight: float = Field(default=USER_DATA_WEIGHT, ge=0, le=1)
@@ -122,6 +132,17 @@ class ImpactSettings(BaseModel):
         if not merged["P1"] >= merged["P2"] >= merged["P3"]:
             raise ValueError("priority bands must satisfy P1 >= P2 >= P3")
         return merged
+
+    @field_validator("highest_priority")
+    @classmethod
+    def _caps(cls, caps: dict[str, str]) -> dict[str, str]:
+        unknown = set(caps) - set(SEVERITY_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown severities: {', '.join(sorted(unknown))}")
+        wrong = sorted(v for v in caps.values() if v not in PRIORITIES)
+        if wrong:
+            raise ValueError(f"priorities are P1, P2, P3, P4; got {', '.join(wrong)}")
+        return {**HIGHEST_PRIORITY, **caps}
 
 
 def settings_of(site: Site | None) -> ImpactSettings:
@@ -230,11 +251,12 @@ def page_values(site: Site) -> FloatArray:
 # -- issues -----------------------------------------------------------------------------
 
 
-def priority(impact: float, bands: Mapping[str, float] | None = None) -> str:
+def priority(impact: float, bands: Mapping[str, float] | None = None, highest: str = "P1") -> str:
+    """The band ``impact`` reaches, never above ``highest`` (its severity's cap)."""
     thresholds = bands or dict(PRIORITY_BANDS)
     for band in ("P1", "P2", "P3"):
         if impact >= thresholds[band]:
-            return band
+            return max(band, highest)  # "P1" < "P2": the larger is the lower priority
     return "P4"
 
 
@@ -310,9 +332,9 @@ def build_issues(
     weights: ImpactSettings | None = None,
 ) -> list[Issue]:
     """Group findings by (rule, root cause), regrouping page-local ones by template, and
-    rank the groups by impact, highest first. ``titles`` maps a rule code to its group
-    title ("{count}", "{cause}"); ``specs`` (the rule registry) says which rules are
-    page-local. Sets ``Finding.issue`` on every finding to the id of its issue."""
+    rank the groups by priority, then impact, highest first. ``titles`` maps a rule code
+    to its group title ("{count}", "{cause}"); ``specs`` (the rule registry) says which
+    rules are page-local. Sets ``Finding.issue`` on every finding to the id of its issue."""
     findings = list(findings)
     specs = specs or {}
     titles = titles if titles is not None else {c: s.group for c, s in specs.items() if s.group}
@@ -336,7 +358,9 @@ def build_issues(
         for finding in members:
             finding.issue = issue.id
         issues.append(issue)
-    issues.sort(key=lambda i: (-i.impact, SEVERITY_ORDER[i.severity], i.rule, i.cause or ""))
+    issues.sort(
+        key=lambda i: (i.priority, -i.impact, SEVERITY_ORDER[i.severity], i.rule, i.cause or "")
+    )
     return issues
 
 
@@ -370,6 +394,10 @@ def _issue(
         inputs.user_metric = user.metric
         inputs.user_metric_sum = round(sum(known), 3)
         inputs.user_known = len(known)
+    highest = weights.highest_priority[severity]
+    band = priority(score, weights.priority_bands, highest)
+    if band != priority(score, weights.priority_bands):
+        inputs.priority_cap = highest
     return Issue(
         id=issue_id(rule, cause),
         rule=rule,
@@ -380,7 +408,7 @@ def _issue(
         count=len(urls),
         sample_urls=urls[:SAMPLE_SIZE],
         impact=round(score, 3),
-        priority=priority(score, weights.priority_bands),
+        priority=band,
         score=inputs,
         evidence=first.evidence,
         owner=owners.owner_for(rule, cause, first.evidence, template=template),

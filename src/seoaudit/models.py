@@ -289,6 +289,9 @@ class ScoreInputs(_Model):
     user_metric: str | None = None  # e.g. "clicks": the user's column the value came from
     user_metric_sum: float | None = None  # that metric summed over the affected URLs
     user_known: int | None = None  # affected URLs found in the user's file (others: unknown)
+    # The highest priority the issue's severity may reach, when it lowered the priority
+    # that the impact alone gives (impact.HIGHEST_PRIORITY: a notice is P3 at most).
+    priority_cap: str | None = None
 
 
 class Issue(_Model):

@@ -307,13 +307,13 @@ def _prose(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def _bands(report: Report) -> dict[str, float]:
-    """The priority bands the run was scored with (impact.py defaults otherwise)."""
+def _impact_settings(report: Report) -> ImpactSettings:
+    """The impact settings the run was scored with (impact.py defaults otherwise)."""
     data = report.run.settings.get("impact")
     try:
-        return ImpactSettings.model_validate(data or {}).priority_bands
+        return ImpactSettings.model_validate(data or {})
     except ValueError:
-        return ImpactSettings().priority_bands
+        return ImpactSettings()
 
 
 def _environment() -> jinja2.Environment:
@@ -356,7 +356,8 @@ def render(report: Report) -> str:
         issues=[_issue_view(i, report, REGISTRY) for i in report.issues],
         owners=sorted({i.owner for i in report.issues if i.owner}),
         priorities=list(PRIORITY_COLOURS),
-        bands=_bands(report),
+        bands=_impact_settings(report).priority_bands,
+        caps=_impact_settings(report).highest_priority,
         priority_colours=PRIORITY_COLOURS,
         terms=glossary.TERMS,
         trend_runs=len(trend or []),

@@ -97,6 +97,11 @@ def _impact_lines(issue: Issue) -> list[str]:
         f"The {score.affected} affected URLs hold {score.page_value_sum:g}% of the site's "
         f"page value (value source: {score.value_source}).",
     ]
+    if score.priority_cap is not None:
+        lines.append(
+            f"A {issue.severity} ranks {score.priority_cap} at most: the impact alone would "
+            "rank it higher."
+        )
     if score.user_metric is not None:
         lines.append(
             f"{score.user_metric} in {score.value_source.removeprefix('crawl+')}: "

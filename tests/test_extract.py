@@ -266,6 +266,38 @@ def test_js_links_are_capped_but_counted() -> None:
     assert facts.js_links[0].target == "https://shop.example.com/p0"  # document order
 
 
+def test_meta_keywords_first_tag_collapsed() -> None:
+    facts = page(
+        '<head><meta name="Keywords" content=" drill,\n cordless  drill ">'
+        '<meta name="keywords" content="second"><title>T</title></head>'
+    )
+    assert facts.meta_keywords == "drill, cordless drill"
+    assert page('<meta name="keywords" content=""><title>T</title>').meta_keywords == ""
+    # schema.org's keywords property is structured data, not the meta tag
+    assert page('<meta itemprop="keywords" content="x"><title>T</title>').meta_keywords is None
+    assert sample("product.html").meta_keywords is None
+
+
+def test_nosnippet_tags_distinct_in_document_order() -> None:
+    facts = page(
+        "<title>T</title><body><p data-nosnippet>a</p><span data-nosnippet>b</span>"
+        '<P DATA-NOSNIPPET="false">c</P><ul><li data-nosnippet="">d</li></ul>'
+        "<div data-snippet>not it</div><section data-nosnippet>e</section></body>"
+    )
+    assert facts.nosnippet_tags == ["p", "span", "li", "section"]
+    many = "".join(f"<x-tag{i} data-nosnippet>t</x-tag{i}>" for i in range(30))
+    assert len(page("<title>T</title>" + many).nosnippet_tags) == 20
+    assert sample("product.html").nosnippet_tags == []
+    pdf = page(b"%PDF-1.4 data-nosnippet", ("content-type", "application/pdf"))
+    assert (pdf.nosnippet_tags, pdf.meta_keywords) == ([], None)
+
+
+def test_facts_stored_before_keywords_and_nosnippet_still_load() -> None:
+    stored = '{"url": "https://a.com/", "final_url": "https://a.com/", "is_html": true}'
+    facts = PageFacts.model_validate_json(stored)
+    assert (facts.meta_keywords, facts.nosnippet_tags) == (None, [])
+
+
 def test_head_ended_by_tag_manager_iframe() -> None:
     facts = sample("head_broken.html")
     assert facts.head_ended_by == "iframe"

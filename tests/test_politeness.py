@@ -115,6 +115,20 @@ def test_footprint_summary_counts_every_request() -> None:
     assert [p["t"] for p in summary["timeline"]] == list(range(16))
 
 
+def test_footprint_counts_failures_per_origin_for_the_crawl_agent() -> None:
+    fp = Footprint(clock=Clock())
+    for status in (200, 200, 503, 429, 404):
+        fp.record(status, None, 0.01, 100, inflight=1, origin="https://a.test", agent="ua")
+    fp.record(None, "read-timeout", None, 0, inflight=1, origin="https://a.test", agent="ua")
+    fp.record(429, None, 0.01, 0, inflight=1, origin="https://a.test", agent="GPTBot")
+    fp.record(500, None, 0.01, 0, inflight=1, origin="https://b.test", agent="ua")
+    origins = fp.summary(user_agent="ua", limits={}, backoffs=[])["origins"]
+    assert origins == {  # the busiest first; another agent's requests (the probe) left out
+        "https://a.test": {"requests": 6, "failed": {"429": 1, "503": 1, "read-timeout": 1}},
+        "https://b.test": {"requests": 1, "failed": {"500": 1}},
+    }
+
+
 def test_footprint_peak_is_never_below_the_average() -> None:
     # what the demo showed: 61 requests in the first second, 47 in the last 0.69 s
     clock = Clock()

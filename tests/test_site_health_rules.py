@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from seoaudit.audit import run_audit
-from seoaudit.config import Settings
+from seoaudit.config import CrawlSettings, Settings, Thresholds
 from seoaudit.crawl.checks import scheme_twins
 from seoaudit.crawl.sitemaps import SitemapEntry, lastmod_summary
 from seoaudit.devserver import SiteServer
@@ -22,8 +22,8 @@ from seoaudit.rules.canonicals import _page_number
 from seoaudit.rules.common import duplicate_cause, is_paginated, parse_refresh, refreshes_away
 from seoaudit.rules.onpage import _viewport_problem
 from seoaudit.rules.redirects import _normalisation
-from seoaudit.rules.speed import _percentiles, _pixels, _section
-from tests.sites import ORIGIN, crawl
+from seoaudit.rules.speed import _imf_fixdate, _percentiles, _pixels, _section
+from tests.sites import ORIGIN, crawl, transport
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo"
@@ -138,6 +138,39 @@ def test_download_time_is_recorded_and_summarised(tmp_path: Path) -> None:
     assert set(speed["sections"]) == {"/"}
 
 
+def _shop_with_failures(failing: int, pages: int = 120) -> dict[str, dict[str, Any]]:
+    site: dict[str, dict[str, Any]] = {
+        "/": {"body": "".join(f'<a href="/p{i}">{i}</a>' for i in range(pages))}
+    }
+    site |= {f"/p{i}": {"body": f"<title>{i}</title>"} for i in range(pages)}
+    for i in range(failing):
+        site[f"/p{i * 7}"] = {"status": 503, "headers": {"Retry-After": "0"}}
+    return site
+
+
+def test_server_error_rate_from_one_percent_is_a_warning(tmp_path: Path) -> None:
+    # PERF001 reads the crawl footprint, which a TOML case cannot size: 3 of ~125 requests
+    hits = [f for f in _findings(_shop_with_failures(3), tmp_path) if f.rule == "PERF001"]
+    assert [(f.url, f.severity, f.cause) for f in hits] == [(ORIGIN + "/", "warning", "site.test")]
+    evidence = hits[0].evidence
+    assert evidence["failed_by_status_or_error"] == {"503": 3}
+    assert evidence["requests"] > 100 and 0.01 <= evidence["share"] < 0.05
+    assert "3 of " in hits[0].message and "warning threshold 1%" in hits[0].message
+
+
+def test_server_error_rate_counts_retries_and_follows_the_thresholds(tmp_path: Path) -> None:
+    settings = Settings(
+        start_urls=[ORIGIN + "/"],
+        crawl=CrawlSettings(retries=1),
+        run_dir=tmp_path,
+        thresholds=Thresholds(server_error_share=0.1, high_server_error_share=0.2),
+    )
+    result = run_audit(settings, transport=transport(_shop_with_failures(3)))
+    origins = result.report.summary["crawl_impact"]["origins"]
+    assert origins[ORIGIN]["failed"] == {"503": 6}  # each 503 and its retry
+    assert not [f for f in result.report.findings if f.rule == "PERF001"]
+
+
 # -- pure helpers --------------------------------------------------------------------------
 
 
@@ -233,6 +266,23 @@ def test_duplicate_cause_is_short_and_stable() -> None:
 )
 def test_viewport_problem(content: str | None, problem: tuple[str, bool] | None) -> None:
     assert _viewport_problem(content) == problem
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Wed, 01 May 2024 10:00:00 GMT", (True, "Wed, 01 May 2024 10:00:00 GMT")),
+        ("Thu, 01 May 2024 10:00:00 GMT", (False, "Wed, 01 May 2024 10:00:00 GMT")),  # weekday
+        ("Wed, 01 May 2024 10:00:00 +0000", (False, "Wed, 01 May 2024 10:00:00 GMT")),
+        ("Wed, 01 May 2024 12:00:00 +0200", (False, "Wed, 01 May 2024 10:00:00 GMT")),
+        ("Wed May  1 10:00:00 2024", (False, "Wed, 01 May 2024 10:00:00 GMT")),  # asctime
+        ("2024-05-01T10:00:00Z", (False, None)),
+        ("Wed, 31 Feb 2024 10:00:00 GMT", (False, None)),
+        ("", (False, None)),
+    ],
+)
+def test_imf_fixdate(value: str, expected: tuple[bool, str | None]) -> None:
+    assert _imf_fixdate(value) == expected
 
 
 def test_percentiles_and_sections() -> None:

@@ -100,6 +100,8 @@ class Thresholds(BaseModel):
     title_max_chars: int = 60  # ~600 px at Google's SERP font (tool convention)
     description_min_chars: int = 70
     description_max_chars: int = 160
+    alt_max_chars: int = 125  # longer alt text is a paragraph, not a label (tool convention)
+    stuffing_repeats: int = 3  # one word this often in a title or alt text: stuffing
     thin_content_words: int = 200  # words of main content (no nav/header/footer) below: thin
     slow_ttfb_ms: int = 800  # web.dev: TTFB good <= 0.8 s
     very_slow_ttfb_ms: int = 1800  # web.dev: TTFB poor > 1.8 s
@@ -110,6 +112,10 @@ class Thresholds(BaseModel):
     render_blocking_stylesheets: int = 2  # more blocking stylesheets in <head> are flagged
     sitemap_error_share: float = 0.1  # share of a sitemap's URLs failing that is an error
     soft_404_same_page: int = 3  # this many URLs answering one identical thin page
+    # Share of a host's requests answering 5xx, 429 or nothing (retries included): from
+    # this share a warning, from the second an error (tool convention, rules-kb PERF-001).
+    server_error_share: float = Field(default=0.01, ge=0, le=1)
+    high_server_error_share: float = Field(default=0.05, ge=0, le=1)
 
 
 # -- CI: budgets, KPIs, suppressions and the gate (applied by gate.py) ------------------

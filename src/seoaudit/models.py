@@ -226,6 +226,10 @@ class PageFacts(_Model):
     structured_data: list[StructuredData] = Field(default_factory=list)
     meta_refresh: str | None = None  # content of <meta http-equiv=refresh>
     viewport: str | None = None
+    meta_keywords: str | None = None  # content of the first <meta name="keywords">
+    # Distinct tag names, in document order, of <body> elements carrying data-nosnippet
+    # (the first 20).
+    nosnippet_tags: list[str] = Field(default_factory=list)
     head_ended_by: str | None = None  # element that implicitly closed <head>, if any
     markup_truncated: bool = False  # nesting too deep to parse: facts cover the start only
     word_count: int = 0

@@ -120,6 +120,7 @@ class Site:
         self._sitemap_hreflang: dict[str, list[tuple[str, str, str]]] | None = None
         self._robots_files: dict[str, RobotsFile | None] = {}
         self._probes: list[dict[str, Any]] | None = None
+        self._footprint: dict[str, Any] | None = None
 
     # -- loading ----------------------------------------------------------------------
 
@@ -336,6 +337,15 @@ class Site:
         if self._probes is None:
             self._probes = self.store.probe_rows()
         return self._probes
+
+    def footprint(self) -> dict[str, Any]:
+        """What the crawl did to the servers (crawl/footprint.py: requests, status mix,
+        failures per origin, back-offs), as stored at the end of the crawl; empty when the
+        run stored none. Loaded on first use."""
+        if self._footprint is None:
+            found = self.store.get_meta("footprint")
+            self._footprint = found if isinstance(found, dict) else {}
+        return self._footprint
 
     def check(self, url: str) -> CheckResult | None:
         """The outcome of the post-crawl check of ``url`` (crawl/checks.py), if it was checked."""

@@ -34,7 +34,7 @@ from seoaudit.config import BasicAuth, CrawlSettings
 from seoaudit.crawl.footprint import Footprint
 from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.transport import StatelessClient, pooled_transport
-from seoaudit.crawl.urls import host_of, resolve
+from seoaudit.crawl.urls import host_of, origin, resolve
 from seoaudit.models import FetchResult, Hop, Source
 
 try:  # brotli is optional; "br" is only advertised when it can be decoded under a cap.
@@ -307,6 +307,8 @@ class Fetcher:
             response.ttfb,
             response.wire_bytes,
             self.politeness.inflight,
+            origin=origin(response.url),
+            agent=self.settings.user_agent,
         )
         after = retry_after_seconds(response.header("retry-after"))
         self.politeness.observe(host, response.status, response.ttfb, after)

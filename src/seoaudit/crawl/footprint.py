@@ -6,6 +6,11 @@ agent and the limits used.
 The fetcher reports every request it makes here (pages, hops, robots.txt, sitemaps, checks,
 retries). Memory is bounded: one small bucket per second of crawl, and at most
 ``SAMPLES_PER_BUCKET`` response times kept per bucket for the percentiles.
+
+Per origin and user agent, it also counts requests and failures (``is_failure``: 5xx, 429,
+no response) by kind: the evidence of PERF001 (server error rate). The summary keeps
+those of the crawl's own user agent (the probe's other agents are another question, BOT
+rules), for the ``MAX_ORIGINS`` origins that received the most requests.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from seoaudit.crawl.politeness import is_failure
 from seoaudit.stats import percentiles_ms
 
 SAMPLES_PER_BUCKET = 50
 TIMELINE_POINTS = 60  # points of the timeline in the report, whatever the run's length
+MAX_ORIGINS = 20  # origins listed with their request and failure counts
 
 
 @dataclass
@@ -31,10 +38,20 @@ class _Bucket:
     max_inflight: int = 0
 
 
+@dataclass
+class _Tally:
+    requests: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # "503", "429", "read-timeout", ...
+
+
 def _status_class(status: int | None, error: str | None) -> str:
     if status is None:
         return "error" if error else "none"
     return f"{status // 100}xx"
+
+
+def _failure_kind(status: int | None, error: str | None) -> str:
+    return str(status) if status is not None else error or "no-response"
 
 
 class Footprint:
@@ -42,6 +59,7 @@ class Footprint:
         self._clock = clock
         self._start = clock()
         self._buckets: dict[int, _Bucket] = {}
+        self._tallies: dict[tuple[str, str], _Tally] = {}  # (origin, user agent)
 
     def record(
         self,
@@ -50,6 +68,9 @@ class Footprint:
         ttfb: float | None,
         wire_bytes: int,
         inflight: int,
+        *,
+        origin: str | None = None,
+        agent: str | None = None,
     ) -> None:
         second = int(self._clock() - self._start)
         bucket = self._buckets.get(second)
@@ -62,6 +83,23 @@ class Footprint:
         bucket.max_inflight = max(bucket.max_inflight, inflight)
         if ttfb is not None and len(bucket.ttfb) < SAMPLES_PER_BUCKET:
             bucket.ttfb.append(ttfb)
+        if origin is not None:
+            tally = self._tallies.get((origin, agent or ""))
+            if tally is None:
+                tally = self._tallies[(origin, agent or "")] = _Tally()
+            tally.requests += 1
+            if is_failure(status):
+                kind = _failure_kind(status, error)
+                tally.failed[kind] = tally.failed.get(kind, 0) + 1
+
+    def _origins(self, user_agent: str) -> dict[str, dict[str, Any]]:
+        """Requests and failures per origin for ``user_agent``, the busiest origins first."""
+        mine = [(o, t) for (o, agent), t in self._tallies.items() if agent == user_agent]
+        mine.sort(key=lambda item: (-item[1].requests, item[0]))
+        return {
+            o: {"requests": t.requests, "failed": dict(sorted(t.failed.items()))}
+            for o, t in mine[:MAX_ORIGINS]
+        }
 
     def summary(
         self,
@@ -121,6 +159,9 @@ class Footprint:
             ),
             "max_in_flight": max((b.max_inflight for b in self._buckets.values()), default=0),
             "status_mix": dict(sorted(statuses.items())),
+            # Per origin, the crawl's user agent only: requests and failures (5xx, 429, no
+            # response) by status or error kind, retries included (PERF001 judges them).
+            "origins": self._origins(user_agent),
             "bytes": sum(b.bytes for b in self._buckets.values()),
             "ttfb_ms": percentiles_ms(ttfbs, (50, 75, 95, 99)),
             "backoffs": backoffs,

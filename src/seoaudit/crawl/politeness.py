@@ -39,6 +39,13 @@ COOLDOWN_SECONDS = 10.0
 BUDGET_WINDOW = 100
 
 
+def is_failure(status: int | None) -> bool:
+    """A response that tells of a server in trouble: a 5xx, a 429 (rate limited) or no
+    usable response at all (timeout, reset, refused). The one definition the back-off, the
+    error budget and the footprint's per-origin tally (PERF001) share."""
+    return status is None or status >= 500 or status == 429
+
+
 @dataclass
 class Backoff:
     """One automatic back-off: when (seconds since the crawl started), which host, why,
@@ -144,7 +151,7 @@ class Politeness:
     ) -> None:
         """Feed one response back; may pause the host or lower its concurrency."""
         state = self._host(host)
-        failed = status is None or status >= 500 or status == 429
+        failed = is_failure(status)
         state.outcomes.append(failed)
         self._budget.append(failed)
         if not self.adaptive:

@@ -2,13 +2,15 @@
 
 Owns: the tree walk (lexbor via selectolax, the fastest correct HTML5 parser we have) that
 collects links, head metadata (titles, descriptions, robots meta, canonicals, hreflang,
-viewport, refresh), headings, resources, JSON-LD, and the visible text; and the placement of
-head metadata, which combines the tree with ``head.scan_head`` because the tree builder moves
-elements that end ``<head>`` early into the body.
+viewport, refresh, keywords), headings, resources, JSON-LD, the elements marked
+``data-nosnippet``, and the visible text; and the placement of head metadata, which combines
+the tree with ``head.scan_head`` because the tree builder moves elements that end ``<head>``
+early into the body.
 
 Must not: do I/O, decode bytes (``encoding`` does) or judge anything. It walks the tree once
-with one CSS query per section (head, body) and builds plain dicts that ``facts`` validates
-into models in one call: measured faster than constructing models one by one.
+with one CSS query per section (head, body), plus one query per attribute that no walked
+element carries (microdata, data-nosnippet), and builds plain dicts that ``facts``
+validates into models in one call: measured faster than constructing models one by one.
 
 Text values (titles, descriptions, anchors, headings) have whitespace collapsed, as a search
 result or a screen reader shows them; attribute values are kept as written otherwise.
@@ -34,6 +36,7 @@ from seoaudit.extract.visible import probe_visible
 MAX_ANCHOR = 200  # characters of anchor text kept
 MAX_TEXT = 1000  # characters of a title, heading or description kept
 MAX_PARENT_WALK = 32  # ancestors searched for the <a> around an <img>
+MAX_NOSNIPPET_TAGS = 20  # distinct tag names carrying data-nosnippet kept
 
 _SELECTOR = "a, area, link, meta, script, img, iframe, title, h1, h2, h3, h4, h5, h6"
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -138,6 +141,20 @@ def chrome_words(body: LexborNode | None) -> int:
         if parent is None or parent.mem_id not in chrome:  # outermost (or too deep to tell)
             words += len(node.text(separator=" ").split())
     return words
+
+
+def nosnippet_tags(body: LexborNode) -> list[str]:
+    """Distinct tag names of the elements carrying ``data-nosnippet``, in document order
+    (the first ``MAX_NOSNIPPET_TAGS``). One CSS query: about 14 µs on a 40 KB page without
+    any, measured; Google honours the attribute on span, div and section only."""
+    tags: list[str] = []
+    for node in body.css("[data-nosnippet]"):
+        tag = node.tag
+        if tag and tag not in tags:
+            tags.append(tag)
+            if len(tags) == MAX_NOSNIPPET_TAGS:
+                break
+    return tags
 
 
 def _in_noscript(node: LexborNode) -> bool:
@@ -320,6 +337,8 @@ class _Page:
             facts["meta_descriptions"].append(_collapse(content))
         elif name == "viewport":
             facts.setdefault("viewport", content)
+        elif name == "keywords":
+            facts.setdefault("meta_keywords", _collapse(content))
         elif name and is_robots_meta(name):
             facts["directives"].append(
                 meta_directive(name, content, in_body=not in_head_markup, after_head_end=after)
@@ -374,6 +393,8 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     head, body = tree.head, tree.body
     page.walk(head.css(_SELECTOR) if head is not None else [], True)
     page.walk(body.css(_SELECTOR) if body is not None else [], False)
+    if body is not None:
+        facts["nosnippet_tags"] = nosnippet_tags(body)
     root = tree.root
     if root is not None:
         facts["lang"] = root.attributes.get("lang")

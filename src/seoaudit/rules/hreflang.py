@@ -9,7 +9,8 @@ An annotation counts only when both pages name each other (return links), every 
 lists itself, codes are ISO 639-1 [+ ISO 15924 script] [+ ISO 3166-1 region] or
 ``x-default``, and targets are live, indexable, self-canonical URLs (Google Search
 Central, "Tell Google about localized versions of your page"). Cluster-wide problems
-(return links) are grouped per cluster: one issue per broken cluster, not per page pair.
+(return links, sets that differ between versions) are grouped per cluster: one issue per
+broken cluster, not per page pair.
 
 Targets outside the crawl scope are never fetched: rules say nothing about them rather
 than guess.
@@ -17,6 +18,7 @@ than guess.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +35,10 @@ if TYPE_CHECKING:
 
 _ABSOLUTE = ("http://", "https://")
 MAX_LISTED = 20  # URLs quoted in one finding's evidence
+# HRF009 compares every version's set with the others' only in clusters up to this size
+# (real ones have one page per language or region); a larger "cluster" is a mapping mixed
+# up across pages, which its conflicting codes already show.
+MAX_CLUSTER = 200
 
 
 MAX_VALUE = 80  # characters of an hreflang value quoted or cached (real ones are < 20)
@@ -614,6 +620,16 @@ class _Clusters:
             self.parent[max(ra, rb)] = min(ra, rb)  # the smallest URL names the cluster
 
 
+def _link_clusters(sets: dict[str, dict[str, set[str]]]) -> _Clusters:
+    """The clusters the pages' hreflang links form (``_site_sets``)."""
+    clusters = _Clusters()
+    for url, entry in sets.items():
+        for target, written in entry.items():
+            if target != url and any(_tag(c).language != "x-default" for c in written):
+                clusters.union(url, target)
+    return clusters
+
+
 @rule(
     "HRF003",
     "hreflang-missing-return-link",
@@ -649,11 +665,7 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
     pages don't both point to each other, the tags will be ignored").
     """
     sets = _site_sets(site)
-    clusters = _Clusters()
-    for url, entry in sets.items():
-        for target, written in entry.items():
-            if target != url and any(_tag(c).language != "x-default" for c in written):
-                clusters.union(url, target)
+    clusters = _link_clusters(sets)
     missing: dict[str, list[dict[str, object]]] = {}
     for a_url in sorted(sets):
         if not site.is_indexable(a_url):
@@ -682,6 +694,174 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
             },
             cause=f"cluster {cluster}",
         )
+
+
+def _mapping(entry: dict[str, set[str]], usable: set[str]) -> dict[str, str]:
+    """code (case-insensitive) -> URL of one page's set: valid codes naming ``usable``
+    URLs only, and no code that names two URLs on this page (HRF008 reports those)."""
+    by_code: dict[str, set[str]] = {}
+    for url, codes in entry.items():
+        for code in codes:
+            tag = _tag(code)
+            if tag.valid and url in usable:
+                by_code.setdefault(tag.key, set()).add(url)
+    return {code: min(urls) for code, urls in by_code.items() if len(urls) == 1}
+
+
+@dataclass(frozen=True, slots=True)
+class _Conflict:
+    """One code for which a page names another URL than other versions of its cluster."""
+
+    code: str
+    url: str  # what this page names
+    others: dict[str, int]  # what other versions name -> how many versions
+
+    def evidence(self) -> dict[str, object]:
+        return {"hreflang": self.code, "this_page_names": self.url, "other_pages_name": self.others}
+
+
+def _conflicts(mappings: dict[str, dict[str, str]]) -> dict[str, list[_Conflict]]:
+    """Per page, the codes for which it names another URL than the rest of the cluster:
+    a URL other than the one most pages name, or any URL when the most named tie."""
+    named: dict[str, Counter[str]] = {}
+    for mapping in mappings.values():
+        for code, url in mapping.items():
+            named.setdefault(code, Counter())[url] += 1
+    found: dict[str, list[_Conflict]] = {}
+    for code in sorted(c for c, urls in named.items() if len(urls) > 1):
+        ranked = named[code].most_common()
+        tie = ranked[0][1] == ranked[1][1]
+        for page, mapping in mappings.items():
+            named_here = mapping.get(code)
+            if named_here is None or (named_here == ranked[0][0] and not tie):
+                continue
+            others = {u: n for u, n in ranked[:MAX_LISTED] if u != named_here}
+            found.setdefault(page, []).append(_Conflict(code[:MAX_VALUE], named_here, others))
+    return found
+
+
+def _left_out(
+    members: list[str], sets: dict[str, dict[str, set[str]]], mappings: dict[str, dict[str, str]]
+) -> dict[str, list[dict[str, object]]]:
+    """Per page, the versions (members another member names) its set leaves out, when
+    that version does not name the page either: if it does, the page misses a return
+    link, which HRF003 reports."""
+    codes_of: dict[str, set[str]] = {}
+    for page, mapping in mappings.items():
+        for code, url in mapping.items():
+            if url != page and url in mappings:
+                codes_of.setdefault(url, set()).add(code)
+    found: dict[str, list[dict[str, object]]] = {}
+    for page in members:
+        lacking = codes_of.keys() - sets[page].keys() - {page}
+        listed: list[dict[str, object]] = [
+            {"url": m, "hreflang": sorted(codes_of[m])}
+            for m in sorted(lacking)
+            if page not in sets[m]
+        ]
+        if listed:
+            found[page] = listed
+    return found
+
+
+@rule(
+    "HRF009",
+    "hreflang-sets-differ-in-cluster",
+    severity="warning",
+    scope="site",
+    group="{count} pages list other hreflang versions than the rest of their cluster ({cause})",
+)
+def hreflang_sets_differ_in_cluster(site: Site) -> Iterator[Hit]:
+    """The language versions of one page list different hreflang sets.
+
+    ## What it does
+    Groups pages into clusters by their hreflang links (head, Link header and sitemaps
+    read alike; `x-default` links do not join clusters) and compares the sets of the
+    versions that answer 200 and are indexable. A page is flagged when it names another
+    URL for a code than the other versions do (`de` is `/de/` on most versions but
+    `/de-de/` on this one; on a tie, every version naming the code). In a cluster without
+    such conflicts, a page is also flagged when its set leaves out a version that the
+    others list and that does not list it either (when that version does list it, the
+    page misses a return link: HRF003). Targets that redirect, fail or cannot be indexed
+    are HRF006/HRF007's; a code naming two URLs on one page is HRF008's. One issue per
+    cluster.
+
+    ## Why it matters
+    Google uses only the pairs both pages confirm. When versions disagree, some pairs
+    drop out without notice: searchers may be shown the wrong language or region, and
+    which version appears becomes unpredictable.
+
+    ## How to fix
+    Generate the set once per cluster from one shared source (the list of translations
+    of the content) and output it unchanged on every version.
+
+    ## How to verify
+    `curl -s <url> | grep -i hreflang` prints the same lines on every version of the
+    page; a new audit reports no HRF009 for the cluster.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (each
+    version lists itself and all other versions).
+    """
+    sets = _site_sets(site)
+    clusters = _link_clusters(sets)
+    by_cluster: dict[str, list[str]] = {}
+    for url in sorted(sets):
+        if site.status(url) == 200 and site.is_indexable(url):
+            by_cluster.setdefault(clusters.find(url), []).append(url)
+    usable: set[str] = set()  # URLs compared: crawled, 200 and indexable, or not crawled
+    for entry in sets.values():
+        for url in entry.keys() - usable:
+            if site.indexability(url) is None or (
+                site.status(url) == 200 and site.is_indexable(url)
+            ):
+                usable.add(url)
+    for cluster, members in sorted(by_cluster.items()):
+        if len(members) < 2:
+            continue
+        mappings = {m: _mapping(sets[m], usable) for m in members}
+        conflicts = _conflicts(mappings)
+        left_out = (
+            _left_out(members, sets, mappings)
+            if not conflicts and len(members) <= MAX_CLUSTER
+            else {}
+        )
+        for page in sorted(conflicts.keys() | left_out.keys()):
+            yield _differing_set(
+                page, cluster, len(members), conflicts.get(page, []), left_out.get(page, [])
+            )
+
+
+def _differing_set(
+    page: str,
+    cluster: str,
+    size: int,
+    conflicts: list[_Conflict],
+    left_out: list[dict[str, object]],
+) -> Hit:
+    if conflicts:
+        first = conflicts[0]
+        message = (
+            f'hreflang "{first.code}" names {first.url} here, but '
+            f"{', '.join(first.others)} on other versions"
+        )
+        if len(conflicts) > 1:
+            message += f" ({len(conflicts) - 1} more code(s) differ)"
+    else:
+        names = ", ".join(str(m["url"]) for m in left_out[:3])
+        message = f"The hreflang set leaves out {len(left_out)} version(s) the others list: {names}"
+    return Hit(
+        page,
+        message,
+        {
+            "cluster": cluster,
+            "cluster_pages": size,
+            "different_urls": [c.evidence() for c in conflicts[:MAX_LISTED]],
+            "left_out": left_out[:MAX_LISTED],
+            "left_out_count": len(left_out),
+        },
+        cause=f"cluster {cluster}",
+    )
 
 
 _NOT_LANGUAGE_ATTRS = ("media", "type")  # make an alternate a mobile version or a feed

@@ -3,7 +3,8 @@
 Which directives apply to the audited crawler, and how they combine (most restrictive
 wins), is decided once in indexing.py (``effective_directives``, ``agents_for``); these
 rules only judge the result. Values are as Google documents them in "Robots meta tag,
-data-nosnippet, and X-Robots-Tag specifications" (Google Search Central).
+data-nosnippet, and X-Robots-Tag specifications" (Google Search Central). Article pages
+(IDX007) are recognised from their structured data items (``structured.analysis``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from seoaudit.models import Directive, PageFacts
 from seoaudit.rules.common import found_signals
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL
+from seoaudit.structured.analysis import analyse
+from seoaudit.structured.vocab import vocabulary
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -51,6 +54,8 @@ _IGNORED_GOOGLE_NAMES = frozenset(
     }
 )
 _RESTRICTIVE = frozenset({"noindex", "nofollow", "none", "nosnippet", "noimageindex"})
+# The only elements Google honours data-nosnippet on.
+_NOSNIPPET_ELEMENTS = frozenset({"span", "div", "section"})
 
 
 def crawler_of(site: Site) -> str:
@@ -63,9 +68,8 @@ def _applicable(page: PageFacts, crawler: str) -> list[Directive]:
 
 
 def describe_directive(directive: Directive) -> str:
-    if directive.source == "header":
-        prefix = "" if directive.agent == "*" else f"{directive.agent}: "
-        return f"X-Robots-Tag: {prefix}{directive.value}"
+    if directive.source == "header":  # the value as written keeps its "googlebot:" prefix
+        return f"X-Robots-Tag: {directive.value}"
     name = "robots" if directive.agent == "*" else directive.agent
     return f'<meta name="{name}" content="{directive.value}">'
 
@@ -445,6 +449,93 @@ def obsolete_robots_directive(page: PageFacts, site: Site) -> Iterator[Hit]:
         )
 
 
+def _hides_snippet(token: str) -> bool:
+    """``nosnippet``, or ``max-snippet:0`` (a snippet of no characters: the same thing)."""
+    if token == "nosnippet":
+        return True
+    name, _, value = token.partition(":")
+    return name == "max-snippet" and _NUMBER.fullmatch(value) is not None and int(value) == 0
+
+
+def _is_article(page: PageFacts) -> bool:
+    """The page's structured data has an item of type Article or a subtype (NewsArticle,
+    BlogPosting...): a top-level node or main entity, not a post nested in a listing."""
+    if not page.structured_data:
+        return False
+    vocab = vocabulary()
+    return any(vocab.is_a(name, "Article") for item in analyse(page).items for name in item.types)
+
+
+def _directives_cause(directives: list[Directive]) -> str:
+    return "; ".join(sorted({describe_directive(d) for d in directives}))[:300]
+
+
+@rule(
+    "IDX007",
+    "snippet-suppressed",
+    severity="warning",
+    group="{count} indexable pages hide their search result preview ({cause})",
+)
+def snippet_suppressed(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An indexable page forbids its text snippet, or an article its image preview.
+
+    ## What it does
+    Reads the robots directives that apply to the audited crawler (meta `robots` and
+    `googlebot`, `X-Robots-Tag` with and without an agent) on indexable pages answering
+    200, and flags `nosnippet` and `max-snippet:0` (the same thing). It also flags
+    `max-image-preview:none` on article pages: pages whose structured data has an
+    `Article` item (`NewsArticle`, `BlogPosting` and the other subtypes) as a top-level
+    node or main entity; a blog index listing `BlogPosting`s is not an article. Pages
+    sharing a directive form one issue (one template or one server header). Not judged:
+    image previews of pages without such markup (the crawl has no other reliable sign of
+    an article), and `data-nosnippet` wrapping most of the main content.
+
+    ## Why it matters
+    Google shows such a page with no text under its title, which earns fewer clicks, and
+    does not use its content as a direct source for AI Overviews and AI Mode. With
+    `max-image-preview:none` results and Discover show no large image, and Discover
+    favours articles with large images.
+
+    ## How to fix
+    Remove the directive from the template, CMS setting or server/CDN header named in the
+    finding. To keep only parts of a page out of snippets, wrap them in
+    `<span data-nosnippet>` (or a `div` or `section`); to shorten snippets use
+    `max-snippet:[n]`; for articles use `max-image-preview:large`.
+
+    ## How to verify
+    `curl -sI <url> | grep -i x-robots-tag` and
+    `curl -s <url> | grep -iE 'name="(robots|googlebot)"'` show neither nosnippet,
+    max-snippet:0 nor max-image-preview:none.
+
+    ## Source
+    Google Search Central: "Robots meta tag, data-nosnippet, and X-Robots-Tag
+    specifications" (nosnippet, max-snippet, max-image-preview); "Get on Discover" (large
+    images and max-image-preview:large).
+    """
+    if page.status != 200 or not site.is_indexable(page.url):
+        return
+    crawler = crawler_of(site)
+    directives = _applicable(page, crawler)
+    hiding = [d for d in directives if any(_hides_snippet(t) for t in d.tokens)]
+    if hiding:
+        yield Hit(
+            page.url,
+            "Search results show this page with no text under its title, and Google does "
+            f"not quote it in AI answers ({', '.join(describe_directive(d) for d in hiding)})",
+            {"directives": [describe_directive(d) for d in hiding], "crawler": crawler},
+            cause=_directives_cause(hiding),
+        )
+    no_image = [d for d in directives if "max-image-preview:none" in d.tokens]
+    if no_image and _is_article(page):
+        yield Hit(
+            page.url,
+            "Search results and Discover show no image preview for this article "
+            f"({', '.join(describe_directive(d) for d in no_image)})",
+            {"directives": [describe_directive(d) for d in no_image], "crawler": crawler},
+            cause=f"{_directives_cause(no_image)} on articles",
+        )
+
+
 def _run_date(site: Site) -> datetime:
     started = site.run.started_at
     if started:
@@ -571,6 +662,52 @@ def ignored_crawler_meta_name(page: PageFacts, site: Site) -> Iterator[Hit]:
                 {"meta_name": directive.agent, "rules": restrictive},
                 cause=f'<meta name="{directive.agent}">',
             )
+
+
+@rule(
+    "IDX012",
+    "data-nosnippet-on-unsupported-element",
+    severity="notice",
+    group="{count} pages put data-nosnippet on {cause}, where Google ignores it",
+)
+def data_nosnippet_on_unsupported_element(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """`data-nosnippet` on an element other than span, div or section: Google ignores it.
+
+    ## What it does
+    Looks at the elements of indexable pages answering 200 that carry a `data-nosnippet`
+    attribute and flags those that are not `<span>`, `<div>` or `<section>` (a `<p>`,
+    `<li>`, `<td>`, `<a>`...). Pages with the same unsupported elements form one issue.
+    Not detected: a supported element left unclosed by invalid HTML (the parser closes it
+    as browsers do, so the crawl cannot tell where the author meant it to end).
+
+    ## Why it matters
+    Google honours `data-nosnippet` only on those three elements. Anywhere else the text
+    meant to stay out of search result previews and AI Overviews (prices that change,
+    legal boilerplate, internal notes) can still appear there.
+
+    ## How to fix
+    Move the attribute to a `<span>`, `<div>` or `<section>` around the text, e.g.
+    `<p><span data-nosnippet>...</span></p>`, and close that element.
+
+    ## How to verify
+    `curl -s <url> | grep -oiE '<[a-z0-9-]+ [^>]*data-nosnippet'` shows only span, div
+    and section elements.
+
+    ## Source
+    Google Search Central: "Robots meta tag, data-nosnippet, and X-Robots-Tag
+    specifications" (the data-nosnippet HTML attribute).
+    """
+    unsupported = [t for t in page.nosnippet_tags if t not in _NOSNIPPET_ELEMENTS]
+    if not unsupported or page.status != 200 or not site.is_indexable(page.url):
+        return
+    elements = ", ".join(f"<{tag}>" for tag in unsupported)
+    yield Hit(
+        page.url,
+        f"data-nosnippet on {elements}: Google reads it only on <span>, <div> and <section>, "
+        "so that text can still appear in search results",
+        {"elements": unsupported, "supported": sorted(_NOSNIPPET_ELEMENTS)},
+        cause=elements,
+    )
 
 
 @rule("IDX013", "robots-meta-in-body", severity="notice")

@@ -1,18 +1,22 @@
 """On-page basics (ONP): titles, meta descriptions, headings, image alt text, language,
-viewport, thin content and mixed content, as an indexable page serves them.
+viewport, meta keywords, thin content and mixed content, as an indexable page serves them.
 
 Every page rule here starts from ``common.searchable`` (an indexable HTML page answering
 200), except mixed content, which breaks any https page. Lengths and word counts are tool
 conventions read from ``Thresholds``. Duplicate titles and descriptions are site rules over
-``site.summaries()``, grouped by ``common.duplicate_cause``.
+``site.summaries()``, grouped by ``common.duplicate_cause``. Stuffed titles (one word
+repeated) are counted without the site name: the domain's name, and the title part that
+many pages' titles share (``_title_branding``, built once per Site).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from seoaudit.extract.encoding import codec_for
 from seoaudit.models import PageFacts, Resource
@@ -41,6 +45,11 @@ _BLOCKABLE = frozenset({"script", "stylesheet", "iframe"})
 
 def _clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _count(number: int, noun: str) -> str:
+    """The number and the noun, in the plural unless one: 1 image, 3 images."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 # -- titles --------------------------------------------------------------------------------
@@ -222,6 +231,143 @@ def duplicate_title(site: Site) -> Iterator[Hit]:
     repeated titles); "Pagination, incremental page loading" (page series may share them).
     """
     yield from _duplicate_hits(site, "title", lambda s: s.title)
+
+
+# -- stuffing: one word repeated in a title or an alt text ---------------------------------
+
+# Function words that titles and alt texts repeat naturally ("Tables and chairs and
+# stools"), in English and the main European languages: never keywords.
+_STOP_WORDS = frozenset(
+    word
+    for words in (
+        "the and for with from your you our are was were this that these those its into onto"
+        " about all any but not can has have had how what when where which who why will more"
+        " most than then there their they them via per out off own also only just",  # en
+        "und der die das den dem des mit für von bei aus auf ein eine einen zum zur oder ist",
+        "les des une pour avec sur par dans aux est vos nos votre notre qui que",  # fr
+        "los las una para con por del sus más",  # es
+        "per con dei del della delle gli che",  # it
+        "het een van voor met",  # nl
+        "com uma dos das",  # pt ("com" is also the end of "example.com")
+    )
+    for word in words.split()
+)
+_WORD = re.compile(r"[^\W_]+")
+# Between the parts of a title: "Drills | Tools – Example Store", "Example: Drills".
+_TITLE_SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—~/]\s+|:\s+")
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"})
+_BRANDING: WeakKeyDictionary[Site, frozenset[str]] = WeakKeyDictionary()
+MIN_SHARED_TITLES = 3  # pages whose titles start or end alike: that part is the site name
+
+
+def _repeated_words(text: str, times: int, brand: str = "") -> dict[str, int]:
+    """Words of 3+ letters (case ignored; stop words, numbers and words contained in
+    ``brand`` left out) found at least ``times`` times in ``text``, most frequent first."""
+    counts = Counter(
+        word
+        for word in map(str.casefold, _WORD.findall(text))
+        if len(word) >= 3 and word not in _STOP_WORDS and not word.isdigit() and word not in brand
+    )
+    return {word: n for word, n in counts.most_common() if n >= times}
+
+
+def _site_name(url: str) -> str:
+    """The host label that usually names the brand: ``example`` for shop.example.co.uk (a
+    guess without the public suffix list, enough to leave the brand out of a count)."""
+    labels = (urlsplit(url).hostname or "").split(".")
+    if len(labels) > 1:
+        labels.pop()
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels.pop()
+    return labels[-1]
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _title_branding(site: Site) -> frozenset[str]:
+    """Title parts (before the first or after the last separator, case-folded) that at
+    least ``MIN_SHARED_TITLES`` indexable pages share: the site name ("... | Example Store").
+    Built once per Site, and only when a title repeats a word."""
+    found = _BRANDING.get(site)
+    if found is None:
+        counts: Counter[str] = Counter()
+        for summary in site.summaries():
+            if summary.title and summary.is_html and summary.indexability == "indexable":
+                parts = _TITLE_SEPARATOR.split(summary.title)
+                if len(parts) > 1:
+                    counts.update({_fold(parts[0]), _fold(parts[-1])})
+        found = frozenset(p for p, n in counts.items() if p and n >= MIN_SHARED_TITLES)
+        _BRANDING[site] = found
+    return found
+
+
+def _without_branding(title: str, site: Site) -> tuple[str, str | None]:
+    """The title without its site-name part, and that part (None when there is none)."""
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) > 1:
+        branding = _title_branding(site)
+        if _fold(parts[-1]) in branding:
+            return " ".join(parts[:-1]), parts[-1]
+        if _fold(parts[0]) in branding:
+            return " ".join(parts[1:]), parts[0]
+    return title, None
+
+
+def _times(repeated: dict[str, int]) -> str:
+    return ", ".join(f"{word!r} {n} times" for word, n in repeated.items())
+
+
+@rule(
+    "ONP005",
+    "keyword-stuffed-title",
+    severity="notice",
+    group="{count} pages repeat the same word in their title",
+)
+def keyword_stuffed_title(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A title repeats one word three times or more ("Cheap shoes, cheap boots, cheap bags").
+
+    ## What it does
+    Counts the words of the first title of indexable HTML pages (case ignored; words under
+    3 letters, numbers and common function words such as "and", "for", "und" left out)
+    and flags a title where one word appears `stuffing_repeats` times or more (default 3,
+    a tool convention). The site name is the usual false alarm, so it is left out first:
+    words contained in the domain's name (`example` for shop.example.com), and a first or
+    last part of the title (split at `|`, ` - `, `–`, `·`, `: `...) that the titles of at
+    least three indexable pages share ("... | Example Store"). Not checked: titles of a
+    template made mostly of shared boilerplate.
+
+    ## Why it matters
+    A title that repeats its keywords reads as spam to searchers and earns fewer clicks;
+    Google says repeating words in a title does not help and is likely to rewrite such a
+    title link with text of its own choosing.
+
+    ## How to fix
+    Write a short title that names the page's subject once, with the brand once at most:
+    change the template or CMS field that builds it (often a keyword list appended to
+    every title).
+
+    ## How to verify
+    `curl -s <url> | grep -io '<title>[^<]*'` shows no word three times.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results" (avoid
+    keyword stuffing; brand titles concisely).
+    """
+    title = " ".join((page.title or "").split())
+    times = limits(site).stuffing_repeats
+    brand = _site_name(page.url)
+    if not _repeated_words(title, times, brand) or not searchable(page, site):
+        return
+    counted, left_out = _without_branding(title, site)
+    repeated = _repeated_words(counted, times, brand)
+    if repeated:
+        yield Hit(
+            page.url,
+            f"Title repeats {_times(repeated)}: {_clip(title, 80)!r}",
+            {"title": title, "repeated": repeated, "site_name_left_out": left_out},
+        )
 
 
 # -- meta descriptions ---------------------------------------------------------------------
@@ -453,6 +599,87 @@ def image_without_alt(page: PageFacts, site: Site) -> Iterator[Hit]:
         )
 
 
+@rule(
+    "ONP012",
+    "alt-text-stuffing",
+    severity="notice",
+    group="{count} pages have image alt text {cause}",
+)
+def alt_text_stuffing(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Image alt text that is too long, or that repeats the same word three times or more.
+
+    ## What it does
+    Reads the `alt` of every `<img>` of indexable HTML pages (whitespace collapsed) and
+    flags alt texts longer than `alt_max_chars` (default 125 characters) and alt texts in
+    which one word appears `stuffing_repeats` times or more (default 3; case ignored, words
+    under 3 letters, numbers and common function words left out). Both are tool
+    conventions, configurable. One finding per page and kind of problem, listing the
+    images.
+
+    ## Why it matters
+    Google reads alt text to understand images and warns that filling it with keywords
+    is a poor experience that can get the site treated as spam. Screen readers read the
+    whole alt text aloud, with no way to skip part of it: a long one turns a label into a
+    paragraph in the middle of the page.
+
+    ## How to fix
+    Describe what the image shows in a short phrase, naming the product or subject once
+    ("Red 18V cordless drill with two batteries"). Put longer descriptions in the page
+    text or a caption, and fix the template that builds alt text from keyword lists.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<img [^>]*alt="[^"]*"'` shows short alt texts that do not
+    repeat words.
+
+    ## Source
+    Google Search Central: "Google image SEO best practices" (alt text: avoid keyword
+    stuffing). The 125-character limit is a common tool convention, not a Google rule.
+    """
+    images = [r for r in page.resources if r.kind == "image" and r.alt]
+    if not images or not searchable(page, site):
+        return
+    thresholds = limits(site)
+    long: list[tuple[str, str]] = []  # (src, alt)
+    stuffed: list[tuple[str, str, dict[str, int]]] = []  # (src, alt, repeated words)
+    for image in images:
+        alt = " ".join((image.alt or "").split())
+        if len(alt) > thresholds.alt_max_chars:
+            long.append((image.src, alt))
+        repeated = _repeated_words(alt, thresholds.stuffing_repeats)
+        if repeated:
+            stuffed.append((image.src, alt, repeated))
+    if long:
+        yield Hit(
+            page.url,
+            f"Alt text over {thresholds.alt_max_chars} characters on {_count(len(long), 'image')} "
+            f"(longest: {max(len(alt) for _src, alt in long)})",
+            {
+                "images": [
+                    {"src": src, "alt": _clip(alt, 200), "chars": len(alt)}
+                    for src, alt in long[:MAX_LISTED]
+                ],
+                "count": len(long),
+                "max_chars": thresholds.alt_max_chars,
+            },
+            cause=f"over {thresholds.alt_max_chars} characters",
+        )
+    if stuffed:
+        _src, alt, repeated = stuffed[0]
+        yield Hit(
+            page.url,
+            f"Alt text repeating a word on {_count(len(stuffed), 'image')}, e.g. "
+            f"{_clip(alt, 80)!r} ({_times(repeated)})",
+            {
+                "images": [
+                    {"src": src, "alt": _clip(alt, 200), "repeated": words}
+                    for src, alt, words in stuffed[:MAX_LISTED]
+                ],
+                "count": len(stuffed),
+            },
+            cause="repeating the same word",
+        )
+
+
 @rule("ONP014", "thin-content", severity="notice", group="{count} pages have thin content")
 def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
     """An indexable page has very little main content (a tool convention).
@@ -658,6 +885,47 @@ def viewport_problem(page: PageFacts, site: Site) -> Iterator[Hit]:
             {"viewport": page.viewport},
             cause=what,
             severity="notice" if accessibility else None,
+        )
+
+
+@rule(
+    "ONP020",
+    "meta-keywords-present",
+    severity="notice",
+    group="{count} pages still have a meta keywords tag",
+)
+def meta_keywords_present(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The page has a `<meta name="keywords">` tag: Google ignores it.
+
+    ## What it does
+    Flags indexable HTML pages with a non-empty `<meta name="keywords">` (the first one is
+    read). An empty one reveals nothing and is left alone; schema.org `keywords`
+    properties (`itemprop="keywords"`, JSON-LD) are structured data, not this tag.
+
+    ## Why it matters
+    Google has not used the keywords meta tag for ranking for many years, so keeping it
+    up to date is wasted work; and it shows competitors exactly which searches the page
+    targets. Harmless otherwise, hence a notice.
+
+    ## How to fix
+    Remove the tag from the template or turn off the CMS or SEO plugin field that writes
+    it.
+
+    ## How to verify
+    `curl -s <url> | grep -io '<meta name="keywords"[^>]*'` prints nothing.
+
+    ## Source
+    Google Search Central: "Meta tags and attributes that Google supports" (unsupported
+    tags: keywords).
+    """
+    keywords = " ".join((page.meta_keywords or "").split())
+    if keywords and searchable(page, site):
+        count = len([k for k in keywords.split(",") if k.strip()])
+        yield Hit(
+            page.url,
+            f'<meta name="keywords"> lists {_count(count, "keyword")}: Google ignores '
+            "it, and competitors can read it",
+            {"keywords": _clip(keywords, 300), "count": count},
         )
 
 

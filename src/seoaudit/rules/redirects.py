@@ -1,5 +1,6 @@
 """Redirects (HTTP): chains, loops, temporary redirects for permanent moves, meta refresh,
-HTTPS downgrades, redirects without a usable Location and redirects that end in an error.
+HTTPS downgrades, redirects without a usable Location, redirects that end in an error and
+many URLs sent to one unrelated page.
 
 Each redirect is stored hop by hop (one page record per URL of a chain); a chain is
 reported once, at the URL it is entered from (``_is_chain_entry``), while problems of one
@@ -8,6 +9,7 @@ hop (its status code, its Location) are reported at that hop.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -21,6 +23,14 @@ if TYPE_CHECKING:
     from seoaudit.site import RedirectChain, Site
 
 TEMPORARY = frozenset({302, 303, 307})
+# HTTP012: how many distinct URLs sent to one page make "many" (tool convention, rules-kb
+# HTTP-012): more than MANY_TO_ONE, or more than MANY_TO_ONE_SHARE of the site's
+# redirecting URLs when that is at least MANY_TO_ONE_MIN (a small site's few redirects).
+MANY_TO_ONE = 20
+MANY_TO_ONE_SHARE = 0.05
+MANY_TO_ONE_MIN = 10
+_WORD = re.compile(r"[a-z0-9]{3,}")
+_EXTENSION = re.compile(r"\.(?:html?|php|aspx?|jsp)$")
 
 
 def _is_chain_entry(page: PageFacts, site: Site) -> bool:
@@ -228,6 +238,109 @@ def temporary_redirect(page: PageFacts, site: Site) -> Iterator[Hit]:
             cause="other moves",
             severity="notice",
         )
+
+
+def _page_key(url: str) -> tuple[str, str, str]:
+    """One page whatever its http/https, www or trailing-slash variant."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return host, parts.path.rstrip("/").lower(), parts.query
+
+
+def _words(url: str) -> set[str]:
+    """Words of the last path segment ("/boots-red.html" -> {"boots", "red"})."""
+    last = urlsplit(url).path.rstrip("/").rpartition("/")[2].lower()
+    return set(_WORD.findall(_EXTENSION.sub("", last)))
+
+
+def _is_home(url: str, site: Site) -> bool:
+    parts = urlsplit(url)
+    path = _EXTENSION.sub("", parts.path).removesuffix("/index")
+    return (path in ("", "/") and not parts.query) or url in site.start_urls
+
+
+@rule(
+    "HTTP012",
+    "many-to-one-redirect",
+    severity="warning",
+    scope="site",
+    group="{count} URLs redirect to one unrelated page ({cause})",
+)
+def many_to_one_redirect(site: Site) -> Iterator[Hit]:
+    """Many different URLs redirect to the home page or to one single page.
+
+    ## What it does
+    Follows every internal redirect to its final page (answering 200) and counts, per
+    final page, the distinct URLs sent there. It flags the URLs when there are more than
+    20 of them, or more than 5 % of all redirecting URLs and at least 10. Variants of the
+    final page itself (http and https, www and not, trailing slash, letter case,
+    index.html) count as that page, not as other URLs; a URL whose last path segment
+    shares a word with the final page's (`/boots-red` to `/boots`) is taken as a version
+    of that page and not counted. One issue per final page.
+
+    ## Why it matters
+    When removed pages all redirect to the home page or a generic page, Google usually
+    treats those redirects as soft 404s: the old URLs drop out as if they answered 404, and
+    whatever links pointed at them are not credited to the target. Visitors following an
+    old link land on a page that is not what they were looking for.
+
+    ## How to fix
+    Redirect each old URL to its closest replacement (the same product in a new URL, the
+    successor model, the exact category); let URLs without a replacement answer 404 or
+    410. If the listed URLs really are the same content as the target, nothing needs to
+    change.
+
+    ## How to verify
+    `curl -sIL <old url> | grep -i '^location'` ends at the replacement page, or
+    `curl -sI <old url>` answers 404 or 410; a new audit no longer groups the URLs.
+
+    ## Source
+    Google Search Central: "Troubleshoot Google Search crawling errors" (soft 404s,
+    including redirects to unrelated pages); Google's office-hours statements on
+    redirecting many URLs to the home page (rules-kb HTTP-012, secondary).
+    """
+    by_target: dict[str, dict[tuple[str, str, str], str]] = {}
+    redirecting: set[tuple[str, str, str]] = set()
+    for summary in site.summaries():
+        url = summary.url
+        if summary.status is None or not 300 <= summary.status < 400:
+            continue
+        if not site.is_internal(url):
+            continue
+        chain = site.redirect_chain(url)
+        final = chain.final_url
+        if final is None or chain.loop or chain.final_status != 200:
+            continue  # loops and redirects to errors: HTTP008, HTTP018
+        key = _page_key(url)
+        if key == _page_key(final) or _normalisation(url, final) is not None:
+            continue  # the same page under another form: a normalising redirect
+        redirecting.add(key)
+        if _words(url) & _words(final):
+            continue  # a version of the target (/boots-red to /boots)
+        sources = by_target.setdefault(final, {})
+        if key not in sources or url < sources[key]:
+            sources[key] = url
+    total = len(redirecting)
+    for final, sources in sorted(by_target.items()):
+        count = len(sources)
+        share = count / total
+        if count <= MANY_TO_ONE and not (share > MANY_TO_ONE_SHARE and count >= MANY_TO_ONE_MIN):
+            continue
+        home = _is_home(final, site)
+        what = f"the home page {final}" if home else final
+        for url in sorted(sources.values()):
+            yield Hit(
+                url,
+                f"Redirects to {what}, as {count - 1} other URLs do",
+                {
+                    **_chain_evidence(site.redirect_chain(url)),
+                    "target_is_home_page": home,
+                    "urls_redirected_there": count,
+                    "redirecting_urls": total,
+                    "share_of_redirects": round(share, 4),
+                },
+                cause=f"to {what}",
+            )
 
 
 @rule(

@@ -2,8 +2,10 @@
 
 Owns the speed KPI (``speed_summary``: time to first byte and download time, p50/p75/p95,
 overall and per section) and the rules built on the same measurements: slow responses,
-heavy HTML, uncompressed responses, render-blocking resources in the head and images
-without dimensions. Field metrics (LCP, INP, CLS) need real browsers and are not guessed.
+heavy HTML, uncompressed responses, responses without validators for conditional
+requests, render-blocking resources in the head and images without dimensions, and the
+server's error rate over every request of the crawl (from the crawl footprint). Field
+metrics (LCP, INP, CLS) need real browsers and are not guessed.
 
 Timings come from the fetcher: ``ttfb`` is the time to the final response's first byte
 (connection set-up included, queueing for politeness excluded) and ``download`` the time
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
     from seoaudit.summary import PageSummary
 
 COMPRESS_MIN_BYTES = 1024  # smaller responses gain little from compression
+# PERF001: fewer failed requests than this to one origin are chance, not a rate (a single
+# timeout in a crawl of 50 requests would otherwise be "2 %").
+MIN_FAILED_REQUESTS = 3
 MAX_SECTIONS = 20  # sections listed in the speed KPI, largest first
 MAX_LISTED = 20
 # Text formats worth compressing (binary formats such as images are compressed already).
@@ -170,6 +177,118 @@ def slow_response(page: PageFacts, site: Site) -> Iterator[Hit]:
     )
 
 
+def _percent(share: float) -> str:
+    return f"{share * 100:.3g}%"
+
+
+def _request_tallies(site: Site) -> dict[str, tuple[str, int, dict[str, int]]]:
+    """The footprint's per-origin tallies summed per internal host (http and https of one
+    host are one server): host -> (busiest origin, requests, failures by kind)."""
+    found: dict[str, tuple[str, int, dict[str, int]]] = {}
+    origins = site.footprint().get("origins", {})
+    for origin in sorted(origins, key=lambda o: (-int(origins[o].get("requests", 0)), o)):
+        if not site.is_internal(origin + "/"):
+            continue
+        host = urlsplit(origin).netloc.lower()
+        busiest, requests, failed = found.get(host, (origin, 0, {}))
+        for kind, count in origins[origin].get("failed", {}).items():
+            failed[kind] = failed.get(kind, 0) + int(count)
+        found[host] = (busiest, requests + int(origins[origin].get("requests", 0)), failed)
+    return found
+
+
+@rule(
+    "PERF001",
+    "server-error-rate",
+    severity="warning",
+    scope="site",
+    group="{count} hosts failed too many of the crawl's requests ({cause})",
+)
+def server_error_rate(site: Site) -> Iterator[Hit]:
+    """A host answered too many of the crawl's requests with 5xx, 429 or nothing at all.
+
+    ## What it does
+    Counts, per crawled host (http and https together), every request the crawl sent with
+    its own user agent: pages, redirect hops, robots.txt, sitemaps, post-crawl checks and
+    every retry, as the crawl recorded them (the crawl-impact part of the report).
+    Requests answered with a 5xx status, with 429 (rate limited) or with no usable
+    response (timeout, connection refused or reset) are failures. From
+    `server_error_share` of the requests (default 1 %) it is a warning, from
+    `high_server_error_share` (default 5 %) an error; both are tool conventions. It is an
+    error too when the crawl stopped early because more than `max_error_rate` of its
+    last 100 requests failed. Hosts with fewer than 3 failed requests are not judged.
+    The evidence gives the counts by status or error, the share, the threshold and the
+    crawler's automatic back-offs. Requests the post-crawl probe sent as other crawlers
+    (BOT rules) are not counted.
+
+    Pages that still fail at the end are HTTP002 (5xx) and HTTP003 (429); this rule also
+    sees the failures a retry hid, and the rate behind them.
+
+    ## Why it matters
+    Google lowers how fast it crawls a whole host when the server answers 5xx or 429 or
+    times out, so new and changed pages are picked up later; URLs that keep failing are
+    dropped from the index. The rate is what a server team can compare with its own logs
+    and monitoring.
+
+    ## How to fix
+    Find the cause in the server's logs for the crawl's time window (the crawl-impact
+    part of the report gives the user agent, the request rate and when errors occurred):
+    add capacity or caching, fix the failing backend calls, and give verified search
+    engine crawlers their own rate limits instead of the ones meant for abuse.
+
+    ## How to verify
+    Audit again at the same crawl rate: the host no longer appears, and the report's
+    crawl-impact status mix shows no 5xx and no errors; the server's logs show no 5xx or
+    429 for the crawler's user agent.
+
+    ## Source
+    Google Search Central: "Optimize your crawl budget" (crawl capacity follows server
+    health); "Reduce the Google crawl rate" (500, 503 and 429 slow Googlebot down);
+    "How HTTP status codes, and network and DNS errors affect Google Search". The 1 % and
+    5 % thresholds are tool conventions.
+    """
+    footprint = site.footprint()
+    thresholds = limits(site)
+    stopped = footprint.get("stopped_by_error_budget")
+    backoffs = [b for b in footprint.get("backoffs", []) if isinstance(b, dict)]
+    for host, (origin, requests, by_kind) in sorted(_request_tallies(site).items()):
+        failed = sum(by_kind.values())
+        if not requests or failed < MIN_FAILED_REQUESTS:
+            continue
+        share = failed / requests
+        if share < thresholds.server_error_share and not stopped:
+            continue
+        high = share >= thresholds.high_server_error_share
+        threshold = thresholds.high_server_error_share if high else thresholds.server_error_share
+        kinds = sorted(by_kind.items(), key=lambda item: (-item[1], item[0]))
+        message = (
+            f"{failed} of {requests} requests to {host} failed ({_percent(share)}, "
+            f"{'error' if high else 'warning'} threshold {_percent(threshold)}): "
+            + ", ".join(f"{count} × {kind}" for kind, count in kinds)
+        )
+        if stopped:
+            message += "; the crawl stopped early: too many of its recent requests failed"
+        yield Hit(
+            origin + "/",
+            message,
+            {
+                "host": host,
+                "requests": requests,
+                "failed": failed,
+                "failed_by_status_or_error": dict(kinds),
+                "share": round(share, 4),
+                "warning_share": thresholds.server_error_share,
+                "error_share": thresholds.high_server_error_share,
+                "crawl_stopped": stopped,
+                "backoffs": [b for b in backoffs if b.get("host") == host][:MAX_LISTED],
+                "user_agent": footprint.get("user_agent"),
+                "crawl_duration_s": footprint.get("duration_s"),
+            },
+            cause=host,
+            severity="error" if high or stopped else None,
+        )
+
+
 @rule(
     "PERF004",
     "uncompressed-response",
@@ -215,6 +334,88 @@ def uncompressed_response(page: PageFacts, site: Site) -> Iterator[Hit]:
         {"bytes": page.size, "content_type": page.content_type},
         cause=host,
     )
+
+
+def _imf_fixdate(value: str) -> tuple[bool, str | None]:
+    """(is an IMF-fixdate, the date in that form or None when it is no date at all).
+    email.utils reads every HTTP-date form (and more); only the exact IMF-fixdate form
+    (RFC 9110 5.6.7, "Sun, 06 Nov 1994 08:49:37 GMT") writes back unchanged."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False, None
+    if when.tzinfo is None:  # asctime form or "-0000": read as UTC (RFC 9110 5.6.7)
+        when = when.replace(tzinfo=UTC)
+    fixdate = format_datetime(when.astimezone(UTC), usegmt=True)
+    return fixdate == value.strip(), fixdate
+
+
+@rule(
+    "PERF005",
+    "no-conditional-request-support",
+    severity="notice",
+    group="{count} pages cannot be revalidated cheaply ({cause})",
+)
+def no_conditional_request_support(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """HTML pages sent without `ETag` or `Last-Modified`, or with an unreadable `Last-Modified`.
+
+    ## What it does
+    Looks at the response headers of internal HTML pages answering 200 and flags pages
+    with neither an `ETag` nor a `Last-Modified` header, and pages whose `Last-Modified`
+    is not an HTTP date in the standard form (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994
+    08:49:37 GMT`; the evidence gives the value in that form when it can be read). One
+    issue per host and cause: it is a server or framework setting. Whether the server
+    answers a conditional request (`If-None-Match`, `If-Modified-Since`) with 304 is not
+    checked: the crawl requests each page once.
+
+    ## Why it matters
+    Google's crawlers send conditional requests when they can: with a validator, an
+    unchanged page costs the server a short 304 instead of the whole page, and the crawl
+    capacity saved goes to new and changed pages. Without one, every visit downloads and
+    renders the page again.
+
+    ## How to fix
+    Send an `ETag` (Google's preference) and/or a correct `Last-Modified` for HTML pages:
+    most web servers, CDNs and frameworks can add them (for generated pages, from a hash
+    of the content or the content's last change), and answer 304 when the validator still
+    matches. Write `Last-Modified` in the IMF-fixdate form, in GMT.
+
+    ## How to verify
+    `curl -sI <url> | grep -iE '^(etag|last-modified)'` prints a validator; then
+    `curl -sI -H 'If-None-Match: <etag>' <url>` (or `-H 'If-Modified-Since: <date>'`)
+    answers `304 Not Modified`.
+
+    ## Source
+    Google crawling docs: "Overview of Google crawlers and fetchers" (HTTP caching: ETag
+    and Last-Modified, ETag preferred); RFC 9110 sections 8.8 (validators), 13.1
+    (conditional requests) and 5.6.7 (date format).
+    """
+    if page.status != 200 or not page.is_html or not site.is_internal(page.url):
+        return
+    etag = (page.header("etag") or "").strip()
+    modified = (page.header("last-modified") or "").strip()
+    host = urlsplit(page.url).netloc
+    if not etag and not modified:
+        yield Hit(
+            page.url,
+            "No ETag and no Last-Modified header: every crawl downloads the whole page again",
+            {"etag": None, "last_modified": None},
+            cause=f"{host}: no ETag or Last-Modified",
+        )
+        return
+    if not modified:
+        return
+    standard, fixdate = _imf_fixdate(modified)
+    if standard:
+        return
+    evidence = {"etag": etag[:200] or None, "last_modified": modified[:200], "should_be": fixdate}
+    if fixdate is None:
+        message = f"Last-Modified {modified[:100]!r} is not an HTTP date"
+        cause = f"{host}: Last-Modified not a date"
+    else:
+        message = f"Last-Modified {modified[:100]!r} is not in the standard form ({fixdate})"
+        cause = f"{host}: Last-Modified not in the standard date form"
+    yield Hit(page.url, message, evidence, cause=cause)
 
 
 @rule("PERF006", "heavy-html", severity="notice", group="{count} pages have heavy HTML ({cause})")

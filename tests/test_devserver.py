@@ -172,6 +172,23 @@ def test_files_map_to_paths(
     assert response.content.startswith(body)
 
 
+def test_files_carry_an_etag_and_answer_if_none_match_with_304(site: SiteServer) -> None:
+    first = httpx.get(site.base_url + "/style.css")
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and tag.endswith('"') and len(tag) == 18
+    assert httpx.get(site.base_url + "/style.css").headers["etag"] == tag  # stable
+    assert httpx.get(site.base_url + "/app.js").headers["etag"] != tag  # per content
+    again = httpx.get(site.base_url + "/style.css", headers={"If-None-Match": f'"x", W/{tag}'})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == tag
+    changed = httpx.get(site.base_url + "/style.css", headers={"If-None-Match": '"other"'})
+    assert changed.status_code == 200
+    assert changed.content == first.content
+    missing = httpx.get(site.base_url + "/missing.html")
+    assert "etag" not in missing.headers  # a 404 page is not a validated file
+
+
 @pytest.mark.parametrize(
     "target",
     [

@@ -2,7 +2,8 @@
 
 It owns: reading HTTP/1.1 requests (keep-alive, HEAD, bounded request line, headers and
 bodies), writing responses (Content-Length or chunked), serving a *fixture site directory*
-(files by path, ``_404.html``, overrides from ``_site.toml``) and running all of that in a
+(files by path with an ETag and 304 for ``If-None-Match``, ``_404.html``, overrides from
+``_site.toml``) and running all of that in a
 background thread (:class:`SiteServer`) or in the foreground (:func:`serve_forever`).
 
 It must not: talk to anything but its own clients, serve a file outside its root or any
@@ -39,6 +40,7 @@ import asyncio
 import contextlib
 import email.utils
 import gzip
+import hashlib
 import http
 import logging
 import re
@@ -533,7 +535,8 @@ class StaticSite:
         found = self.locate(request.path)
         if found is None:
             return self._not_found(request)
-        return self._ok(200, found.read_bytes(), content_type_for(found.name), request)
+        response = self._ok(200, found.read_bytes(), content_type_for(found.name), request)
+        return _validated(response, request)
 
     def _ok(self, status: int, body: bytes, ctype: str, request: Request) -> Response:
         if ctype.startswith(_TEXT_TYPES) and PLACEHOLDER in body:
@@ -571,6 +574,17 @@ class StaticSite:
         response.headers += headers
         response.delay = route.delay
         return response
+
+
+def _validated(response: Response, request: Request) -> Response:
+    """A file as static web servers send it: with a strong ETag (a hash of the bytes
+    served), answering ``If-None-Match`` with that tag by 304 Not Modified, no body."""
+    tag = f'"{hashlib.blake2b(response.body, digest_size=8).hexdigest()}"'
+    response.headers.append(("ETag", tag))
+    wanted = request.header("if-none-match") or ""
+    if wanted.strip() == "*" or tag in (t.strip().removeprefix("W/") for t in wanted.split(",")):
+        return Response(304, [("ETag", tag)])
+    return response
 
 
 def _set_type(response: Response, ctype: str | None) -> None:

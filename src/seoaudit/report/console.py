@@ -94,7 +94,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
     if not report.issues:
         console.print(Text("No issues found.", style="bold green"))
     else:
-        table = Table(title=f"Top issues ({len(report.issues)} in all, ranked by impact)")
+        table = Table(title=f"Top issues ({len(report.issues)} in all, by priority and impact)")
         table.add_column("Prio")
         table.add_column("Severity")
         table.add_column("Rule")

@@ -2,8 +2,8 @@
 
 What it shows: a KPI scorecard both sides share (kpis.py), the trend of those KPIs across
 the runs stored beside this one, charts (issues by priority and by owner, status codes,
-server speed), every issue ranked by impact with the inputs of its score, its evidence,
-its fix and a command that verifies it, and the glossary (glossary.py).
+server speed), every issue ranked by priority and impact with the inputs of its score, its
+evidence, its fix and a command that verifies it, and the glossary (glossary.py).
 
 Safety: everything taken from crawled pages (titles, URLs, messages, evidence) is
 escaped by Jinja2's autoescape; links are made only for http(s) URLs. The page makes no

@@ -100,7 +100,7 @@ def _issues(report: Report) -> list[str]:
     if not report.issues:
         return []
     lines = [
-        f"### Top issues ({len(report.issues)} in all, ranked by impact)",
+        f"### Top issues ({len(report.issues)} in all, by priority and impact)",
         "",
         "| Prio | Severity | Rule | Issue | URLs | Impact | Owner (hint) |",
         "|---|---|---|---|---|---|---|",

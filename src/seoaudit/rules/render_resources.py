@@ -1,5 +1,5 @@
 """Rendering resources (RES): CSS, JavaScript and images a page needs but Google may not
-fetch.
+fetch, or that fail when fetched.
 
 Each resource is judged by the robots.txt of its own host (``Site.robots_file``): the
 site's, or a resource host's that the crawl read after the crawl (crawl/probe.py reads the
@@ -9,6 +9,7 @@ not judged. One robots.txt line blocking resources on many pages is one issue.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -170,6 +171,89 @@ def image_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
                 "verify": f"seoaudit robots {first.url} --as {token}",
             },
             cause=cause,
+        )
+
+
+def _load_failure(site: Site, url: str) -> str | None:
+    """How fetching a stylesheet or script went wrong ("404", "503", "read-timeout"), from
+    its post-crawl check, or from the crawl itself when it fetched the URL as a page; None
+    when it loaded, was not fetched, or robots.txt keeps Google from fetching it anyway
+    (RES001 reports those)."""
+    check = site.check(url)
+    if check is not None:
+        if check.robots_allowed is False:
+            return None
+        status, error = check.status, check.error
+    elif site.state(url) == "done":
+        chain = site.redirect_chain(url)
+        status, error = chain.final_status, chain.error
+    else:
+        return None
+    if status is None:
+        return error or "no response"
+    return str(status) if status >= 400 else None
+
+
+@rule(
+    "RES003",
+    "render-resource-error",
+    severity="warning",
+    group="{count} pages load a stylesheet or script that fails ({cause})",
+)
+def render_resource_error(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A stylesheet or script the page needs answers 4xx or 5xx, or does not answer.
+
+    ## What it does
+    Looks at the post-crawl check of every stylesheet and script of a crawlable 200 HTML
+    page (each file is fetched once, redirects followed) and flags the files that end in
+    a 4xx or 5xx status, a timeout or another network failure. One failing file is one
+    issue, however many pages load it. It is an error when a script fails on a page whose
+    raw HTML has almost no text (under 50 words): the page then depends on it to show
+    anything. Files that robots.txt disallows are RES001's.
+
+    ## Why it matters
+    Google renders pages like a browser. A missing stylesheet makes the page look broken
+    to its layout and mobile checks; a missing script leaves out whatever it would have
+    shown, and a page that renders empty can be treated as a soft 404. After a deploy,
+    old pages cached elsewhere may still ask for the previous bundle names.
+
+    ## How to fix
+    Fix the asset path or the deploy step that removed the file; keep the previous
+    hashed bundles available for a while after each release; make the asset server
+    answer 200 for the files the HTML references.
+
+    ## How to verify
+    `curl -sI <file URL>` answers `200`, and the page's HTML references only files that
+    do.
+
+    ## Source
+    Google Search Central: "Troubleshoot Google Search crawling errors" (soft 404s: a
+    missing script or stylesheet); "Understand the JavaScript SEO basics".
+    """
+    if not _renders(page):
+        return
+    seen: set[str] = set()
+    for resource in page.resources:
+        url = resource.url
+        if url is None or resource.kind not in ("stylesheet", "script") or url in seen:
+            continue
+        seen.add(url)
+        failure = _load_failure(site, url)
+        if failure is None:
+            continue
+        needs_script = resource.kind == "script" and page.word_count < CLIENT_RENDERED_WORDS
+        yield Hit(
+            page.url,
+            f"The {resource.kind} {url} fails ({failure}): the page renders without it",
+            {
+                "kind": resource.kind,
+                "url": url,
+                "failure": failure,
+                "raw_html_words": page.word_count,
+                "verify": f"curl -sI {shlex.quote(url)}",
+            },
+            cause=f"{url} fails ({failure})",
+            severity="error" if needs_script else None,
         )
 
 

@@ -383,3 +383,56 @@ def test_json_ld_page() -> None:
     assert blocks[2].types == ["WebSite", "WebPage"]  # type matched without case or params
     assert blocks[3].error is not None and blocks[3].data is None  # NaN
     assert (blocks[4].error is not None, blocks[4].raw) == (True, "  ")
+    assert facts.script_json_ld == []  # {"@type": ...} without a schema.org @context
+
+
+def test_json_ld_in_other_script_types() -> None:
+    """Schema.org JSON-LD in a script of another type is kept for SD002: recognised by its
+    start, else by a top-level @context once parsed; other JSON and JavaScript are not."""
+    facts = page(
+        '<head><script type="application/json">{"@context": "https://schema.org",'
+        ' "@type": "Product", "offers": {"@type": "Offer"}}</script>'
+        '<script type="text/ld+json">[{"@type": "Organization",'
+        ' "@context": {"@vocab": "https://schema.org/"}}]</script></head><body>'
+        '<script>\n {"@context": "http://schema.org", "@type": "WebSite",}</script>'
+        '<script id="__NEXT_DATA__" type="application/json">{"props": {"seo":'
+        ' {"@context": "https://schema.org", "@type": "Product"}}}</script>'
+        '<script type="importmap">{"imports": {"a": "/a.js"}}</script>'
+        '<script type="application/json">{"@context": "https://example.org/vocab"}</script>'
+        '<script>var ld = {"@context": "https://schema.org"};</script>'
+        '<script type="application/json" src="/ld.json"></script>'
+        '<script type="application/ld+json">{"@context": "https://schema.org",'
+        ' "@type": "Thing"}</script></body>'
+    )
+    found = [(s.type, s.types, s.error is not None) for s in facts.script_json_ld]
+    assert found == [
+        ("application/json", ["Product", "Offer"], False),
+        ("text/ld+json", ["Organization"], False),  # @context not first: parsed to tell
+        (None, [], True),  # no type; does not parse, but starts as JSON-LD does
+    ]
+    assert facts.script_json_ld[2].raw.startswith('{"@context": "http://schema.org"')
+    assert [b.types for b in facts.structured_data] == [["Thing"]]
+
+
+def test_json_ld_in_other_script_types_is_capped() -> None:
+    script = '<script type="application/json">{"@context": "https://schema.org"}</script>'
+    assert len(page(script * 30).script_json_ld) == 10
+
+
+def test_pagination_link_elements() -> None:
+    """The first rel=next and rel=prev (or "previous") targets, resolved against <base>;
+    in the body too; hrefs that resolve to nothing are skipped."""
+    facts = page(
+        '<head><base href="https://shop.example.com/blog/">'
+        '<link rel="next" href="javascript:void(0)"><link rel="Next" href="?page=3">'
+        '<link rel="previous" href="./"><link rel="next" href="?page=9"></head>'
+        '<body><link rel="prev" href="/elsewhere"><a rel="next" href="/a-link">n</a></body>'
+    )
+    assert facts.pagination == {
+        "next": "https://shop.example.com/blog/?page=3",
+        "prev": "https://shop.example.com/blog/",
+    }
+    assert page('<link rel="prefetch next" href="/p2">').pagination == {
+        "next": "https://shop.example.com/p2"
+    }
+    assert page('<link rel="nextpage" href="/p2"><a href="/p2">2</a>').pagination == {}

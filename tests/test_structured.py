@@ -77,6 +77,27 @@ def test_date_time_and_offset_are_told_apart() -> None:
     assert values.parse_date("2024-03-01T09:00:00Z") == values.DateValue(True, True)
 
 
+@pytest.mark.parametrize(
+    ("value", "latest"),
+    [
+        # A date runs to the end of its day (month, year) in the last time zone, UTC-12.
+        ("2024-03-01", "2024-03-02T12:00:00+00:00"),
+        ("2024-12", "2025-01-01T12:00:00+00:00"),
+        ("2024", "2025-01-01T12:00:00+00:00"),
+        ("2024-03-01T10:00", "2024-03-01T22:00:00+00:00"),
+        ("2024-03-01T10:00:00+02:00", "2024-03-01T08:00:00+00:00"),
+        ("2024-03-01T10:00:00-0530", "2024-03-01T15:30:00+00:00"),
+        ("2024-03-01T24:00Z", "2024-03-02T00:00:00+00:00"),
+        ("9999-12-31", "9999-12-31T23:59:59.999999+00:00"),
+        ("March 3, 2024", None),
+        (20240301, None),
+    ],
+)
+def test_latest_instant_of_a_date(value: object, latest: str | None) -> None:
+    found = values.latest_instant(value)
+    assert (found.isoformat() if found else None) == latest
+
+
 @pytest.mark.parametrize("value", ["PT30M", "PT1H5M", "PT00H30M5S", "P1DT2H", "P2W", "PT1.5S"])
 def test_iso_durations(value: str) -> None:
     assert values.duration_problem(value) is None

@@ -175,6 +175,17 @@ class StructuredData(_Model):
     visible: dict[str, bool] = Field(default_factory=dict)
 
 
+class ScriptJsonLd(_Model):
+    """Schema.org JSON-LD written in a ``<script>`` whose type is not
+    ``application/ld+json`` (``text/ld+json``, ``application/json``, none): no search
+    engine reads it as structured data (SD002)."""
+
+    type: str | None = None  # the type attribute as written; None when absent
+    raw: str = ""  # the first characters of the script, as written
+    types: list[str] = Field(default_factory=list)  # every @type, when it parses
+    error: str | None = None  # strict JSON parse error, when it does not parse
+
+
 class Heading(_Model):
     level: int
     text: str
@@ -224,6 +235,11 @@ class PageFacts(_Model):
     js_link_count: int = 0  # all of them
     resources: list[Resource] = Field(default_factory=list)
     structured_data: list[StructuredData] = Field(default_factory=list)
+    # JSON-LD in scripts of another type, which search engines ignore (the first 10).
+    script_json_ld: list[ScriptJsonLd] = Field(default_factory=list)
+    # <link rel="next"> and rel="prev" (or "previous"): "next"/"prev" -> resolved URL of the
+    # first of each. Google no longer uses them (ONP021 compares them with the <a> links).
+    pagination: dict[str, str] = Field(default_factory=dict)
     meta_refresh: str | None = None  # content of <meta http-equiv=refresh>
     viewport: str | None = None
     meta_keywords: str | None = None  # content of the first <meta name="keywords">

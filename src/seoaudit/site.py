@@ -15,6 +15,8 @@ import heapq
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -211,6 +213,17 @@ class Site:
     @property
     def start_urls(self) -> list[str]:
         return self.run.start_urls
+
+    @cached_property
+    def started(self) -> datetime | None:
+        """When the run started, in UTC: the "now" of rules that ask whether a date has
+        passed, so that their verdicts do not change when a stored run's rules are re-run
+        later. None for a run that does not record it (rules then judge no date)."""
+        try:
+            when = datetime.fromisoformat(self.run.started_at or "")
+        except ValueError:
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
 
     def id(self, url: str) -> int | None:
         return self._ids.get(url)

@@ -2,8 +2,9 @@
 
 Owns: the tree walk (lexbor via selectolax, the fastest correct HTML5 parser we have) that
 collects links, head metadata (titles, descriptions, robots meta, canonicals, hreflang,
-viewport, refresh, keywords), headings, resources, JSON-LD, the elements marked
-``data-nosnippet``, and the visible text; and the placement of head metadata, which combines
+rel=next/prev, viewport, refresh, keywords), headings, resources, JSON-LD (and JSON-LD
+written in scripts of another type), the elements marked ``data-nosnippet``, and the
+visible text; and the placement of head metadata, which combines
 the tree with ``head.scan_head`` because the tree builder moves elements that end ``<head>``
 early into the body.
 
@@ -18,6 +19,7 @@ result or a screen reader shows them; attribute values are kept as written other
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, LexborNode
@@ -29,7 +31,7 @@ from seoaudit.extract.head import HeadScan, scan_head
 from seoaudit.extract.jslinks import js_links
 from seoaudit.extract.limits import bounded_markup
 from seoaudit.extract.skeleton import skeleton
-from seoaudit.extract.structured import json_ld, microdata, rdfa
+from seoaudit.extract.structured import json_ld, microdata, rdfa, script_json_ld
 from seoaudit.extract.text import text_metrics
 from seoaudit.extract.visible import probe_visible
 
@@ -37,6 +39,7 @@ MAX_ANCHOR = 200  # characters of anchor text kept
 MAX_TEXT = 1000  # characters of a title, heading or description kept
 MAX_PARENT_WALK = 32  # ancestors searched for the <a> around an <img>
 MAX_NOSNIPPET_TAGS = 20  # distinct tag names carrying data-nosnippet kept
+MAX_SCRIPT_JSON_LD = 10  # JSON-LD blocks in other script types kept
 
 _SELECTOR = "a, area, link, meta, script, img, iframe, title, h1, h2, h3, h4, h5, h6"
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -66,6 +69,11 @@ _JS_TYPES = frozenset(
     }
 )
 _NON_BLOCKING_MEDIA = frozenset({"print", "speech", "not all"})
+# An inline script that may hold JSON: its text starts with "{" or "[" (a match, not a
+# strip, so a long script is not copied again).
+_JSON_START = re.compile(r"\s*[\[{]")
+# rel values of a paginated series (HTML "link types"; "previous" is a common synonym).
+_PAGINATION = {"next": "next", "prev": "prev", "previous": "prev"}
 _HEAD_OR_BODY = frozenset({"head", "body"})
 
 Attrs = dict[str, str | None]
@@ -288,6 +296,21 @@ class _Page:
                 and not _in_noscript(node)
             )
             self.resource("script", attrs.get("src"), in_head, render_blocking=blocking)
+        else:
+            self.inline_script(node, attrs.get("type"))
+
+    def inline_script(self, node: LexborNode, script_type: str | None) -> None:
+        """Keep schema.org JSON-LD written in a script of another type (SD-002). Only text
+        that starts like JSON and names "@context" is looked at further: two C-speed scans,
+        so inline JavaScript costs next to nothing."""
+        text = node.text()
+        if _JSON_START.match(text) is None or '"@context"' not in text:
+            return
+        found = self.facts.setdefault("script_json_ld", [])
+        if len(found) < MAX_SCRIPT_JSON_LD:
+            block = script_json_ld(text, script_type)
+            if block is not None:
+                found.append(block)
 
     def link_element(self, node: LexborNode, in_head: bool) -> None:
         attrs = node.attributes
@@ -327,6 +350,11 @@ class _Page:
                 and not _in_noscript(node)
             )
             self.resource("stylesheet", href, in_head, render_blocking=blocking)
+        if url is not None and not _PAGINATION.keys().isdisjoint(rels):
+            pagination = self.facts.setdefault("pagination", {})
+            for rel in rels:
+                if rel in _PAGINATION:
+                    pagination.setdefault(_PAGINATION[rel], url)
 
     def meta(self, attrs: Attrs, in_head: bool) -> None:
         name = (attrs.get("name") or "").strip().lower()

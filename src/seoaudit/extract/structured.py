@@ -2,7 +2,8 @@
 
 Owns: parsing each ``<script type="application/ld+json">`` with strict JSON (the error's
 line and column are kept for SD-001), collecting every ``@type`` found at any depth, turning
-Microdata ``itemscope`` trees into nested dicts, and detecting RDFa with its types.
+Microdata ``itemscope`` trees into nested dicts, detecting RDFa with its types, and
+recognising schema.org JSON-LD written in a script of another type (SD-002).
 
 Must not: judge the data (required properties, schema.org vocabulary): rules do that. Every
 block is adversarial: parsing is bounded in depth and size and never raises.
@@ -11,17 +12,21 @@ block is adversarial: parsing is bounded in depth and size and never raises.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from selectolax.lexbor import LexborNode
 
 from seoaudit.crawl.urls import resolve
-from seoaudit.models import StructuredData
+from seoaudit.models import ScriptJsonLd, StructuredData
 
 MAX_RAW = 20_000  # characters of a block kept as written
 MAX_JSON = 2_000_000  # larger JSON-LD blocks are not parsed
 MAX_ITEMS = 20_000  # microdata elements visited per page
 MAX_DEPTH = 64  # microdata nesting followed
+MAX_SNIFF = 50_000  # other scripts larger than this are JSON-LD only if they start as such
+MAX_SCRIPT_RAW = 200  # characters kept of JSON-LD in another script type
+MAX_SCRIPT_ITEMS = 20  # top-level objects inspected, @types kept
 
 # Elements whose microdata value is a URL attribute (HTML "Microdata" section 5.4).
 _URL_PROPERTY = {
@@ -76,6 +81,40 @@ def json_ld(text: str) -> StructuredData:
         return block
     block.types = json_types(block.data)
     return block
+
+
+# JSON-LD as generators write it: "@context" (schema.org) is the first key of the first
+# object. Checked on the start of the text only; other orders are confirmed by parsing.
+_JSON_LD_START = re.compile(r'\s*\[?\s*\{\s*"@context"\s*:\s*"[^"]{0,40}schema\.org', re.I)
+
+
+def _schema_context(data: Any) -> bool:
+    """Does parsed JSON carry a schema.org ``@context`` at its top level (one object, or
+    an array of objects)?"""
+    for item in (data if isinstance(data, list) else [data])[:MAX_SCRIPT_ITEMS]:
+        if isinstance(item, dict) and "schema.org" in str(item.get("@context", "")).lower():
+            return True
+    return False
+
+
+def script_json_ld(text: str, script_type: str | None) -> ScriptJsonLd | None:
+    """Schema.org JSON-LD in a script that is not ``application/ld+json`` (SD-002), or None
+    when ``text`` is something else (``__NEXT_DATA__``, an import map, a template). The
+    caller passes only scripts starting with ``{`` or ``[`` and containing ``"@context"``.
+    JSON-LD is recognised by its start, else by parsing (blocks up to ``MAX_SNIFF``
+    characters): a schema.org ``@context`` at the top level, not nested in other data."""
+    start = _JSON_LD_START.match(text) is not None
+    if not start and len(text) > MAX_SNIFF:
+        return None
+    block = json_ld(text)
+    if not start and (block.error is not None or not _schema_context(block.data)):
+        return None
+    return ScriptJsonLd(
+        type=script_type,
+        raw=text[: 2 * MAX_SCRIPT_RAW].strip()[:MAX_SCRIPT_RAW],
+        types=block.types[:MAX_SCRIPT_ITEMS],
+        error=block.error,
+    )
 
 
 def type_name(iri: str) -> str:

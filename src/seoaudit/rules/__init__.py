@@ -19,6 +19,7 @@ from seoaudit.rules import (
     speed,
     status_codes,
     structured_data,
+    structured_eligibility,
     structured_values,
 )
 from seoaudit.rules.registry import (
@@ -56,5 +57,6 @@ __all__ = [
     "speed",
     "status_codes",
     "structured_data",
+    "structured_eligibility",
     "structured_values",
 ]

@@ -1,8 +1,10 @@
 """On-page basics (ONP): titles, meta descriptions, headings, image alt text, language,
-viewport, meta keywords, thin content and mixed content, as an indexable page serves them.
+viewport, meta keywords, thin content, mixed content and rel=next/prev pagination, as an
+indexable page serves them.
 
 Every page rule here starts from ``common.searchable`` (an indexable HTML page answering
-200), except mixed content, which breaks any https page. Lengths and word counts are tool
+200), except mixed content, which breaks any https page, and pagination, whose links are
+followed from any page. Lengths and word counts are tool
 conventions read from ``Thresholds``. Duplicate titles and descriptions are site rules over
 ``site.summaries()``, grouped by ``common.duplicate_cause``. Stuffed titles (one word
 repeated) are counted without the site name: the domain's name, and the title part that
@@ -927,6 +929,75 @@ def meta_keywords_present(page: PageFacts, site: Site) -> Iterator[Hit]:
             "it, and competitors can read it",
             {"keywords": _clip(keywords, 300), "count": count},
         )
+
+
+_REL_CAUSE = {
+    ("next",): "the rel=next page has no <a href> link",
+    ("prev",): "the rel=prev page has no <a href> link",
+    ("next", "prev"): "the rel=next and rel=prev pages have no <a href> link",
+}
+
+
+@rule(
+    "ONP021",
+    "pagination-relies-on-rel-next-prev",
+    severity="warning",
+    group="{count} paginated pages: {cause}",
+)
+def pagination_relies_on_rel_next_prev(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """`<link rel="next">` or `rel="prev"` names a page that no `<a href>` on the page links to.
+
+    ## What it does
+    Compares the targets of `<link rel="next">` and `<link rel="prev">` (or `previous`) of
+    HTML pages answering 200 with the page's own `<a href>` links, and flags each target
+    none of them points at (a target that is the page itself, or a fragment of it, is
+    ignored). A warning when no `<a href>` anywhere on the crawled site reaches the target:
+    the series goes on only through the link element. A notice when other pages link to
+    it: it is found, but readers and crawlers cannot walk the series from this page.
+
+    ## Why it matters
+    Google stopped using rel=next/prev in 2019 and discovers pages only through `<a href>`
+    links. Page 2 and beyond of a category or blog listed only in link elements (typically
+    behind a "Load more" button or infinite scroll) are not crawled, and the products or
+    articles found only there lose their path from the site.
+
+    ## How to fix
+    Render plain pagination links in the HTML: `<a href="?page=2">2</a>`, a "Next" link to
+    the next page and a link back to page 1, with the same URLs as the link elements. A
+    "Load more" button can keep working on top of them. The link elements may stay (other
+    search engines and browsers read them) but are not needed.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<a [^>]*href="[^"]*page=2[^"]*"'` finds the link to the URL
+    of `<link rel="next">`; the next crawl no longer lists the page.
+
+    ## Source
+    Google Search Central: "Pagination, incremental page loading, and their impact on
+    Google Search"; "Meta tags and attributes that Google supports" (rel=next/prev not
+    used).
+    """
+    if not page.pagination or page.status != 200 or not page.is_html:
+        return
+    known = {page.url, page.final_url} | {link.url for link in page.links}
+    missing = [
+        (rel, url, site.inlink_count(url))
+        for rel, url in sorted(page.pagination.items())
+        if url not in known
+    ]
+    if not missing:
+        return
+    parts = [
+        f'<link rel="{rel}"> names {url}, which no <a href> on this page links to '
+        f"(linked from {_count(inlinks, 'other page') if inlinks else 'no page of the site'})"
+        for rel, url, inlinks in missing
+    ]
+    yield Hit(
+        page.url,
+        "; ".join(parts),
+        {"targets": [{"rel": rel, "url": url, "inlinks": n} for rel, url, n in missing]},
+        cause=_REL_CAUSE[tuple(rel for rel, _url, _n in missing)],
+        severity=None if any(not inlinks for _rel, _url, inlinks in missing) else "notice",
+    )
 
 
 @rule(

@@ -137,9 +137,11 @@ def unparsable_json_ld(page: PageFacts, site: Site) -> Iterator[Hit]:
     ## What it does
     Flags every `<script type="application/ld+json">` whose content fails strict JSON
     parsing (trailing comma, missing comma or bracket, single quotes, comments, `NaN`,
-    HTML entities, two objects without an array), with the line and column inside the
-    block and an excerpt around the error. An empty block is a warning: there is nothing
-    to read, which usually means a template variable rendered empty.
+    two objects without an array), with the line and column inside the block and an
+    excerpt around the error. An empty block is a warning: there is nothing to read, which
+    usually means a template variable rendered empty. A block that fails at an HTML
+    character reference (`&quot;` where a quote belongs: the template HTML-escaped it) is
+    reported by SD002 instead, the more specific finding.
 
     ## Why it matters
     A block that does not parse is discarded whole: none of its items can earn a rich
@@ -166,8 +168,8 @@ def unparsable_json_ld(page: PageFacts, site: Site) -> Iterator[Hit]:
         if block.format != "json-ld":
             continue
         block_number += 1
-        if block.error is None:
-            continue
+        if block.error is None or _escaped_entity(block.raw, block.line, block.column):
+            continue  # parses, or HTML-escaped: SD002 reports it
         evidence: dict[str, object] = {
             "item": f"{index}:$",
             "type": "JSON-LD",
@@ -860,3 +862,137 @@ def marked_up_content_not_visible(page: PageFacts, site: Site) -> Iterator[Hit]:
                 analysis.evidence(item, property="offers.price", value=str(prices[0])),
                 cause=cause(label, "offers.price not in the visible text"),
             )
+
+
+# ---------------------------------------------------------------------------------------
+# JSON-LD that is not read at all: wrong script type, HTML-escaped (SD002)
+# ---------------------------------------------------------------------------------------
+
+
+def _escaped_entity(raw: str, line: int | None, column: int | None) -> str | None:
+    """The HTML character reference (``&quot;``, ``&#34;``, ``&amp;``) at which strict JSON
+    parsing of a block failed: the block was HTML-escaped. None when the parser stopped at
+    anything else, or beyond the kept excerpt. ``line``/``column`` are ``json``'s: 1-based,
+    lines split at ``\\n`` only."""
+    if line is None or column is None:
+        return None
+    start = -1  # the newline ending the line before the error's
+    for _ in range(line - 1):
+        start = raw.find("\n", start + 1)
+        if start < 0:
+            return None
+    offset = start + column
+    end = raw.find(";", offset, offset + 12)
+    if end < 0 or raw[offset : offset + 1] != "&":
+        return None
+    name = raw[offset + 1 : end]
+    number = name[1:].removeprefix("x").removeprefix("X") if name[:1] == "#" else ""
+    if (number and number.isalnum()) or (not number and name.isalnum()):
+        return raw[offset : end + 1]
+    return None
+
+
+def _script_label(script_type: str | None) -> str:
+    return f'<script type="{script_type}">' if script_type is not None else "<script> without type"
+
+
+@rule(
+    "SD002",
+    "json-ld-wrong-type-or-escaped",
+    severity="error",
+    group="{count} pages have JSON-LD that search engines do not read ({cause})",
+)
+def json_ld_wrong_type_or_escaped(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """JSON-LD in a `<script>` that is not `type="application/ld+json"`, or HTML-escaped.
+
+    ## What it does
+    Flags two ways a page's JSON-LD is never read as structured data:
+
+    - a script of another type, or with none, holding schema.org JSON-LD (a top-level
+      `@context` naming schema.org): `text/ld+json`, `application/json`,
+      `application/ld-json`, `<script>`. An error; a notice when a valid
+      `application/ld+json` block of the page already carries the same `@type`s (the
+      other copy is then data for the page's own scripts).
+    - an `application/ld+json` block that is HTML-escaped: strict parsing fails at a
+      character reference such as `&quot;` where a quote belongs. SD001 reports every
+      other unparsable block; an escaped one is reported here only, as the more specific
+      cause.
+
+    ## Why it matters
+    Search engines read JSON-LD only from `<script type="application/ld+json">`, and only
+    as raw JSON: the content of a script is never entity-decoded, so `&quot;` stays six
+    characters and the block does not parse. Either way none of the block's items can earn
+    a rich result. A wrong type fails silently (Search Console does not list the markup at
+    all); an escaped block shows under "Unparsable structured data".
+
+    ## How to fix
+    Write `type="application/ld+json"` exactly. Output the JSON raw inside the script: in
+    templates, mark the serialised JSON as safe instead of letting the engine HTML-escape
+    it (`{{ data|tojson }}` in Jinja, `JSON.stringify` inside `dangerouslySetInnerHTML` in
+    React), escaping only `</` as `<\\/`.
+
+    ## How to verify
+    `curl -s <url> | grep -o '<script[^>]*ld+json[^>]*>.\\{0,40\\}'` shows the right type
+    followed by `{"@context"`, not `{&quot;`; Google's Rich Results Test detects the items.
+    JSON-LD that the page's JavaScript copies into a real `application/ld+json` script
+    shows there too, but is read only after rendering.
+
+    ## Source
+    Google Search Central: "Introduction to structured data markup in Google Search"
+    (JSON-LD in a `<script type="application/ld+json">`); W3C JSON-LD 1.1, "Embedding
+    JSON-LD in HTML Documents"; HTML standard, the script element (raw text).
+    """
+    del site
+    real = {t for b in page.structured_data if b.format == "json-ld" for t in b.types}
+    for script in page.script_json_ld:
+        label = _script_label(script.type)
+        types = ", ".join(script.types[:5]) or "no @type"
+        evidence: dict[str, object] = {
+            "script_type": script.type,
+            "types": script.types,
+            "excerpt": script.raw,
+            "error": script.error,
+        }
+        kind = (script.type or "").split(";", 1)[0].strip().lower()
+        where = f'in <script type="{kind}">' if kind else "in <script> without type"
+        if script.types and set(script.types) <= real:
+            yield Hit(
+                page.url,
+                f"JSON-LD ({types}) in {label} repeats the types of the page's "
+                "application/ld+json markup: this copy is ignored",
+                evidence,
+                cause=cause("JSON-LD", f"a copy {where}"),
+                severity="notice",
+            )
+            continue
+        broken = f"; it does not parse either ({script.error})" if script.error else ""
+        yield Hit(
+            page.url,
+            f"JSON-LD ({types}) in {label}: search engines read JSON-LD only from "
+            f'<script type="application/ld+json">{broken}',
+            evidence,
+            cause=cause("JSON-LD", where),
+        )
+    block_number = 0
+    for index, block in enumerate(page.structured_data):
+        if block.format != "json-ld":
+            continue
+        block_number += 1
+        entity = _escaped_entity(block.raw, block.line, block.column) if block.error else None
+        if entity is None:
+            continue
+        yield Hit(
+            page.url,
+            f"JSON-LD block {block_number} is HTML-escaped ({entity} at line {block.line}, "
+            f"column {block.column}): it does not parse, so the whole block is ignored",
+            {
+                "item": f"{index}:$",
+                "type": "JSON-LD",
+                "block": block_number,
+                "entity": entity,
+                "line": block.line,
+                "column": block.column,
+                "excerpt": _excerpt(block.raw, block.line, block.column),
+            },
+            cause=cause("JSON-LD", f"HTML-escaped ({entity})"),
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 # ISO 8601 calendar date (extended or basic) with an optional time and offset. Reduced
@@ -61,6 +61,50 @@ def parse_date(value: object) -> DateValue | None:
     if match["time"] and day is None:
         return None  # a time needs a full date
     return DateValue(has_time=bool(match["time"]), has_offset=bool(match["tz"]))
+
+
+# The last time zone to reach a given wall-clock time (UTC-12): a date or time written
+# without an offset has passed everywhere once it has passed there.
+_LAST_ZONE = timedelta(hours=12)
+
+
+def latest_instant(value: object) -> datetime | None:
+    """The latest moment (UTC) an ISO 8601 date or date-time can stand for, or None when
+    ``value`` is not one. A date runs to the end of its day (of its month or year when
+    reduced: ``2024-03``, ``2024``); a time without offset is read in the last time zone
+    (UTC-12). So ``latest_instant(v) < now`` means "over, wherever the reader is"."""
+    if parse_date(value) is None or not isinstance(value, str):
+        return None
+    match = _DATE.match(value.strip())
+    if match is None:
+        return None
+    year = int(match["y"])
+    month = int(match["m"] or match["bm"] or 0)
+    day = int(match["d"] or match["bd"] or 0)
+    try:
+        if match["time"]:
+            digits = re.sub(r"\D", "", match["time"].split(".")[0].split(",")[0])
+            clock = timedelta(
+                hours=int(digits[:2]), minutes=int(digits[2:4] or 0), seconds=int(digits[4:6] or 0)
+            )
+            local = datetime(year, month, day, tzinfo=UTC) + clock
+            zone = match["tz"]
+            if zone is None:
+                return local + _LAST_ZONE
+            if zone == "Z":
+                return local
+            hours, minutes = int(zone[1:3]), int(zone[3:].lstrip(":") or 0)
+            offset = timedelta(hours=hours, minutes=minutes)
+            return local - offset if zone[0] == "+" else local + offset
+        if day:
+            end = date(year, month, day) + timedelta(days=1)
+        elif month:
+            end = date(year + month // 12, month % 12 + 1, 1)
+        else:
+            end = date(year + 1, 1, 1)
+        return datetime(end.year, end.month, end.day, tzinfo=UTC) + _LAST_ZONE
+    except (ValueError, OverflowError):  # beyond year 9999: never in the past
+        return datetime.max.replace(tzinfo=UTC) if year >= 9999 else None
 
 
 def date_problem(value: object) -> str | None:

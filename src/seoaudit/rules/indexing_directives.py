@@ -536,17 +536,6 @@ def snippet_suppressed(page: PageFacts, site: Site) -> Iterator[Hit]:
         )
 
 
-def _run_date(site: Site) -> datetime:
-    started = site.run.started_at
-    if started:
-        try:
-            when = datetime.fromisoformat(started)
-            return when if when.tzinfo else when.replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    return datetime.now(UTC)
-
-
 @rule("IDX008", "unavailable-after-past", severity="error")
 def unavailable_after_past(page: PageFacts, site: Site) -> Iterator[Hit]:
     """unavailable_after names a date that has passed: Google stops showing the page.
@@ -573,7 +562,9 @@ def unavailable_after_past(page: PageFacts, site: Site) -> Iterator[Hit]:
     """
     if not _crawlable_200(page):
         return
-    crawled = _run_date(site)
+    crawled = site.started
+    if crawled is None:
+        return  # a run that did not record its start: no date is judged
     for directive in _applicable(page, crawler_of(site)):
         for token in directive.tokens:
             if not token.startswith("unavailable_after:"):

@@ -94,6 +94,12 @@ _VALUED_STATES = ("done", "blocked")
 _LINK_A, _LINK_REDIRECT = 0, 3  # store.LINK_A, store.LINK_REDIRECT (no import: a cycle)
 
 
+def _known_severities(keys: Iterable[str]) -> None:
+    unknown = set(keys) - set(SEVERITY_WEIGHTS)
+    if unknown:
+        raise ValueError(f"unknown severities: {', '.join(sorted(unknown))}")
+
+
 class ImpactSettings(BaseModel):
     """The configurable weights of the formulas above (defaults: the module constants)."""
 
@@ -115,9 +121,7 @@ class ImpactSettings(BaseModel):
     @field_validator("severity_weights")
     @classmethod
     def _all_severities(cls, weights: dict[str, float]) -> dict[str, float]:
-        unknown = set(weights) - set(SEVERITY_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown severities: {', '.join(sorted(unknown))}")
+        _known_severities(weights)
         if any(w < 0 for w in weights.values()):
             raise ValueError("severity weights must not be negative")
         return {**SEVERITY_WEIGHTS, **weights}
@@ -136,9 +140,7 @@ class ImpactSettings(BaseModel):
     @field_validator("highest_priority")
     @classmethod
     def _caps(cls, caps: dict[str, str]) -> dict[str, str]:
-        unknown = set(caps) - set(SEVERITY_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown severities: {', '.join(sorted(unknown))}")
+        _known_severities(caps)
         wrong = sorted(v for v in caps.values() if v not in PRIORITIES)
         if wrong:
             raise ValueError(f"priorities are P1, P2, P3, P4; got {', '.join(wrong)}")

@@ -50,6 +50,12 @@ def _strings(graph: Graph, node: Node, prop: str) -> list[str]:
     return [v.strip() for v in graph.values(node, prop) if isinstance(v, str) and v.strip()]
 
 
+def _named(graph: Graph, node: Node) -> str:
+    """`` 'Alpine Tent'``: the node's first name, quoted after a space, for a message."""
+    name = next(iter(_strings(graph, node, "name")), "")
+    return f" {name!r}" if name else ""
+
+
 # ---------------------------------------------------------------------------------------
 # SD021: dates that have passed
 # ---------------------------------------------------------------------------------------
@@ -333,8 +339,7 @@ def offers_in_several_currencies(page: PageFacts, site: Site) -> Iterator[Hit]:
         if len(codes) < 2:
             continue
         label = analysis.label(node)
-        name = next(iter(_strings(graph, node, "name")), "")
-        named = f" {name!r}" if name else ""
+        named = _named(graph, node)
         yield Hit(
             page.url,
             f"{label}{named}: offers are priced in {' and '.join(codes)} on one URL; Google "
@@ -623,8 +628,7 @@ def self_serving_reviews(page: PageFacts, site: Site) -> Iterator[Hit]:
         if why is None or (node.id or node.key) in seen:
             continue
         seen.add(node.id or node.key)
-        name = next(iter(_strings(graph, node, "name")), "")
-        named = f" {name!r}" if name else ""
+        named = _named(graph, node)
         yield Hit(
             page.url,
             f"{node.label}{named} is the site's own business ({why}) and {what}: Google "

@@ -204,3 +204,62 @@ def test_a_killed_run_keeps_what_it_stored(slow_site: str, tmp_path: Path) -> No
     assert report["run"]["state"] == "interrupted"
     assert report["run"]["pages_fetched"] >= 3
     assert "killed" in report["run"]["message"]
+
+
+def test_crawled_text_of_any_length_keeps_findings_readable(tmp_path: Path) -> None:
+    # Names, dates, tag names and script types come from the page and may be any length:
+    # every rule must bound what it quotes (a finding is read in a terminal and a ticket).
+    huge = "x" * 50_000
+    product = {"@context": "https://schema.org", "@type": "Product", "name": huge, "sku": "A"}
+    other = {"@context": "https://schema.org", "@type": "Product", "name": "y" * 50_000}
+    offer = {
+        "@type": "Offer",
+        "price": "1",
+        "priceCurrency": "EUR",
+        "priceValidUntil": "2001-01-01",
+    }
+    recipe = {
+        "@context": "https://schema.org",
+        "@type": "Recipe",
+        "name": huge,
+        "nutrition": {"@type": "NutritionInformation", "calories": huge},
+    }
+    body = (
+        f'<title>{huge}</title><script type="application/ld+json">{json.dumps(product | {"offers": offer})}</script>'
+        f'<script type="application/ld+json">{json.dumps(other)}</script>'
+        f'<script type="application/ld+json">{json.dumps(recipe)}</script>'
+        f'<script type="{"t" * 50_000}">{json.dumps(product)}</script>'
+        f"<x-{'n' * 50_000} data-nosnippet>hidden</x-{'n' * 50_000}>"
+        f'<img src="/a.png" alt="{"word " * 20_000}">'
+    )
+    result = crawl({"/": {"body": body}}, tmp_path)
+    findings = result.report.findings
+    fired = {f.rule for f in findings}
+    assert {"SD002", "SD020", "SD021", "SD024", "IDX012", "ONP012"} <= fired
+    assert not result.report.rule_errors
+    too_long = [
+        (f.rule, len(f.message), len(f.cause or ""), len(json.dumps(f.evidence)))
+        for f in findings
+        if len(f.message) >= 1_000
+        or len(f.cause or "") >= 500
+        or len(json.dumps(f.evidence)) >= 20_000
+    ]
+    assert too_long == [], str(too_long)
+
+
+def test_findings_are_bounded_whatever_a_rule_quotes() -> None:
+    spec = registry.REGISTRY["ONP001"]
+    hit = Hit(
+        "http://site.test/",
+        "m" * 100_000,
+        {"title": "t" * 100_000, "nested": [[[[[[["deep" * 1_000]]]]]]], "n": 3},
+        cause="c" * 100_000,
+    )
+    finding = registry._finding(spec, hit)
+    assert len(finding.message) == registry.MAX_MESSAGE and finding.message.endswith("…")
+    assert finding.cause is not None and len(finding.cause) == registry.MAX_CAUSE
+    assert len(finding.evidence["title"]) == registry.MAX_EVIDENCE_TEXT
+    assert finding.evidence["n"] == 3
+    assert len(json.dumps(finding.evidence)) < 3 * registry.MAX_EVIDENCE_TEXT
+    short = Hit("http://site.test/", "fine", {"a": ["b", {"c": 1}]}, cause="x")
+    assert registry._finding(spec, short).evidence == {"a": ["b", {"c": 1}]}

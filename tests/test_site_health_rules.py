@@ -22,7 +22,9 @@ from seoaudit.rules.canonicals import _page_number
 from seoaudit.rules.common import duplicate_cause, is_paginated, parse_refresh, refreshes_away
 from seoaudit.rules.onpage import _viewport_problem
 from seoaudit.rules.redirects import _normalisation
-from seoaudit.rules.speed import _imf_fixdate, _percentiles, _pixels, _section
+from seoaudit.rules.speed import _imf_fixdate, _percentiles, _pixels, _section, server_error_rate
+from seoaudit.site import Site
+from seoaudit.store import Store
 from tests.sites import ORIGIN, crawl, transport
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +173,24 @@ def test_server_error_rate_counts_retries_and_follows_the_thresholds(tmp_path: P
     assert not [f for f in result.report.findings if f.rule == "PERF001"]
 
 
+def test_a_crawl_stopped_by_the_error_budget_raises_only_hosts_over_the_threshold(
+    tmp_path: Path,
+) -> None:
+    # The budget counts the whole crawl: it may run out on another host. A host under the
+    # warning share stays unreported; one over it becomes an error.
+    result = crawl(_shop_with_failures(3), tmp_path)
+    store = Store(result.store_path)
+    footprint = store.get_meta("footprint")
+    footprint["stopped_by_error_budget"] = True
+    store.set_meta("footprint", footprint)
+    hits = list(server_error_rate(Site(store)))
+    assert [(h.url, h.severity) for h in hits] == [(ORIGIN + "/", "error")]
+    assert "the crawl stopped early" in hits[0].message
+    footprint["origins"][ORIGIN]["requests"] = 3000  # 3 failed of 3,000: 0.1%
+    store.set_meta("footprint", footprint)
+    assert list(server_error_rate(Site(store))) == []
+
+
 # -- pure helpers --------------------------------------------------------------------------
 
 
@@ -279,6 +299,8 @@ def test_viewport_problem(content: str | None, problem: tuple[str, bool] | None)
         ("2024-05-01T10:00:00Z", (False, None)),
         ("Wed, 31 Feb 2024 10:00:00 GMT", (False, None)),
         ("", (False, None)),
+        ("Fri, 31 Dec 9999 23:59:59 -0100", (False, None)),  # past the end of datetime
+        ("Fri, 31 Dec 9999 23:59:59 -2359", (False, None)),
     ],
 )
 def test_imf_fixdate(value: str, expected: tuple[bool, str | None]) -> None:

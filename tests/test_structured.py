@@ -65,6 +65,7 @@ def test_iso_dates_are_accepted(value: str) -> None:
         "2024-03T10:00",
         "",
         20240301,
+        "٢٠٠١-٠١-٠١",  # Arabic-Indic digits: no date to Google
     ],
 )
 def test_non_iso_dates_are_rejected(value: object) -> None:
@@ -91,6 +92,7 @@ def test_date_time_and_offset_are_told_apart() -> None:
         ("9999-12-31", "9999-12-31T23:59:59.999999+00:00"),
         ("March 3, 2024", None),
         (20240301, None),
+        ("٢٠٠١-٠١-٠١", None),
     ],
 )
 def test_latest_instant_of_a_date(value: object, latest: str | None) -> None:
@@ -103,7 +105,7 @@ def test_iso_durations(value: str) -> None:
     assert values.duration_problem(value) is None
 
 
-@pytest.mark.parametrize("value", ["30 min", "1:30", "P", "PT", "PT1H5", "P1H", 30])
+@pytest.mark.parametrize("value", ["30 min", "1:30", "P", "PT", "PT1H5", "P1H", 30, "PT٣٠M"])
 def test_non_iso_durations(value: object) -> None:
     assert values.duration_problem(value) is not None
 
@@ -120,6 +122,7 @@ def test_plain_prices(value: object) -> None:
         ("1,299.00", "thousands separator"),
         ("12,50", "comma as decimal"),
         ("Free", "not a number"),
+        ("١٢", "not a number"),  # Arabic-Indic digits
         ("10-20", "more than a number"),
         (-1, "negative"),
         (True, "not a price"),

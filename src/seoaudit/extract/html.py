@@ -39,6 +39,7 @@ MAX_ANCHOR = 200  # characters of anchor text kept
 MAX_TEXT = 1000  # characters of a title, heading or description kept
 MAX_PARENT_WALK = 32  # ancestors searched for the <a> around an <img>
 MAX_NOSNIPPET_TAGS = 20  # distinct tag names carrying data-nosnippet kept
+MAX_TAG = 40  # characters of a tag name kept (custom elements: any length)
 MAX_SCRIPT_JSON_LD = 10  # JSON-LD blocks in other script types kept
 
 _SELECTOR = "a, area, link, meta, script, img, iframe, title, h1, h2, h3, h4, h5, h6"
@@ -157,7 +158,7 @@ def nosnippet_tags(body: LexborNode) -> list[str]:
     any, measured; Google honours the attribute on span, div and section only."""
     tags: list[str] = []
     for node in body.css("[data-nosnippet]"):
-        tag = node.tag
+        tag = (node.tag or "")[:MAX_TAG]  # a custom element's name is as long as written
         if tag and tag not in tags:
             tags.append(tag)
             if len(tags) == MAX_NOSNIPPET_TAGS:

@@ -27,6 +27,7 @@ MAX_DEPTH = 64  # microdata nesting followed
 MAX_SNIFF = 50_000  # other scripts larger than this are JSON-LD only if they start as such
 MAX_SCRIPT_RAW = 200  # characters kept of JSON-LD in another script type
 MAX_SCRIPT_ITEMS = 20  # top-level objects inspected, @types kept
+MAX_LABEL = 60  # characters kept of a script type or an @type named in a message
 
 # Elements whose microdata value is a URL attribute (HTML "Microdata" section 5.4).
 _URL_PROPERTY = {
@@ -50,19 +51,19 @@ def _reject_constant(name: str) -> Any:
 
 def json_types(data: Any) -> list[str]:
     """Every ``@type`` value in parsed JSON-LD, in document order, without repeats."""
-    types: list[str] = []
+    types: dict[str, None] = {}  # ordered and O(1) to test: 30,000 types took 5 s as a list
     stack = [data]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             found = node.get("@type")
             for value in found if isinstance(found, list) else [found]:
-                if isinstance(value, str) and value not in types:
-                    types.append(value)
+                if isinstance(value, str):
+                    types.setdefault(value)
             stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
             stack.extend(reversed(node))
-    return types
+    return list(types)
 
 
 def json_ld(text: str) -> StructuredData:
@@ -110,9 +111,9 @@ def script_json_ld(text: str, script_type: str | None) -> ScriptJsonLd | None:
     if not start and (block.error is not None or not _schema_context(block.data)):
         return None
     return ScriptJsonLd(
-        type=script_type,
+        type=None if script_type is None else script_type[:MAX_LABEL],
         raw=text[: 2 * MAX_SCRIPT_RAW].strip()[:MAX_SCRIPT_RAW],
-        types=block.types[:MAX_SCRIPT_ITEMS],
+        types=[t[:MAX_LABEL] for t in block.types[:MAX_SCRIPT_ITEMS]],
         error=block.error,
     )
 

@@ -39,6 +39,12 @@ _REFRESH = re.compile(
 )
 
 
+def clip(text: str, limit: int = 120) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis: crawled text (names, dates,
+    titles) is as long as a page makes it, and messages must stay readable."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def limits(site: Site) -> Thresholds:
     """The run's thresholds, validated once per Site (page rules ask for every page)."""
     found = _LIMITS.get(site)

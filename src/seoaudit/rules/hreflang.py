@@ -620,12 +620,16 @@ class _Clusters:
             self.parent[max(ra, rb)] = min(ra, rb)  # the smallest URL names the cluster
 
 
-def _link_clusters(sets: dict[str, dict[str, set[str]]]) -> _Clusters:
-    """The clusters the pages' hreflang links form (``_site_sets``)."""
+def _link_clusters(sets: dict[str, dict[str, set[str]]], confirmed: bool = False) -> _Clusters:
+    """The clusters the pages' hreflang links form (``_site_sets``); with ``confirmed``,
+    only pairs whose pages name each other join (the pairs Google uses): a fallback
+    every page names (`de` -> /de/ on untranslated pages) does not merge them."""
     clusters = _Clusters()
     for url, entry in sets.items():
         for target, written in entry.items():
-            if target != url and any(_tag(c).language != "x-default" for c in written):
+            if target == url or not any(_tag(c).language != "x-default" for c in written):
+                continue
+            if not confirmed or url in sets.get(target, ()):
                 clusters.union(url, target)
     return clusters
 
@@ -733,7 +737,9 @@ def _conflicts(mappings: dict[str, dict[str, str]]) -> dict[str, list[_Conflict]
         tie = ranked[0][1] == ranked[1][1]
         for page, mapping in mappings.items():
             named_here = mapping.get(code)
-            if named_here is None or (named_here == ranked[0][0] and not tie):
+            if named_here is None or named_here == page:
+                continue  # naming itself for its own code is every version's right
+            if named_here == ranked[0][0] and not tie:
                 continue
             others = {u: n for u, n in ranked[:MAX_LISTED] if u != named_here}
             found.setdefault(page, []).append(_Conflict(code[:MAX_VALUE], named_here, others))
@@ -775,10 +781,11 @@ def hreflang_sets_differ_in_cluster(site: Site) -> Iterator[Hit]:
     """The language versions of one page list different hreflang sets.
 
     ## What it does
-    Groups pages into clusters by their hreflang links (head, Link header and sitemaps
-    read alike; `x-default` links do not join clusters) and compares the sets of the
-    versions that answer 200 and are indexable. A page is flagged when it names another
-    URL for a code than the other versions do (`de` is `/de/` on most versions but
+    Groups pages into clusters by their confirmed hreflang pairs (two pages that name
+    each other, in the head, Link header or sitemaps alike; `x-default` links do not join
+    clusters) and compares the sets of the versions that answer 200 and are indexable. A
+    page is flagged when it names another URL for a code than the other versions do (a
+    page naming itself for its own code never is) (`de` is `/de/` on most versions but
     `/de-de/` on this one; on a tie, every version naming the code). In a cluster without
     such conflicts, a page is also flagged when its set leaves out a version that the
     others list and that does not list it either (when that version does list it, the
@@ -804,7 +811,7 @@ def hreflang_sets_differ_in_cluster(site: Site) -> Iterator[Hit]:
     version lists itself and all other versions).
     """
     sets = _site_sets(site)
-    clusters = _link_clusters(sets)
+    clusters = _link_clusters(sets, confirmed=True)
     by_cluster: dict[str, list[str]] = {}
     for url in sorted(sets):
         if site.status(url) == 200 and site.is_indexable(url):

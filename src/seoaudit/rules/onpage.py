@@ -23,6 +23,7 @@ from weakref import WeakKeyDictionary
 from seoaudit.extract.encoding import codec_for
 from seoaudit.models import PageFacts, Resource
 from seoaudit.rules.common import (
+    clip,
     duplicate_cause,
     is_paginated,
     limits,
@@ -43,10 +44,6 @@ _LANG = re.compile(r"^(?:[A-Za-z]{2,3}|[A-Za-z]{5,8}|[iIxX])(?:-[A-Za-z0-9]{1,8}
 _PIXEL = frozenset({"0", "1", "0px", "1px"})  # tracking pixels need no alt text
 # Mixed content a browser blocks (scripts, styles, frames); images are upgraded or shown.
 _BLOCKABLE = frozenset({"script", "stylesheet", "iframe"})
-
-
-def _clip(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _count(number: int, noun: str) -> str:
@@ -113,7 +110,7 @@ def multiple_titles(page: PageFacts, site: Site) -> Iterator[Hit]:
         yield Hit(
             page.url,
             f"{len(page.titles)} <title> elements",
-            {"titles": [_clip(t) for t in page.titles[:5]]},
+            {"titles": [clip(t) for t in page.titles[:5]]},
         )
 
 
@@ -193,7 +190,7 @@ def _duplicate_hits(
             others = [u for u in urls if u != url]
             yield Hit(
                 url,
-                f"Same {kind} as {len(others)} other pages: {_clip(value, 80)!r}",
+                f"Same {kind} as {len(others)} other pages: {clip(value, 80)!r}",
                 {kind: value, "shared_with": others[:MAX_LISTED], "pages": len(urls)},
                 cause=cause,
             )
@@ -367,7 +364,7 @@ def keyword_stuffed_title(page: PageFacts, site: Site) -> Iterator[Hit]:
     if repeated:
         yield Hit(
             page.url,
-            f"Title repeats {_times(repeated)}: {_clip(title, 80)!r}",
+            f"Title repeats {_times(repeated)}: {clip(title, 80)!r}",
             {"title": title, "repeated": repeated, "site_name_left_out": left_out},
         )
 
@@ -550,7 +547,7 @@ def multiple_h1(page: PageFacts, site: Site) -> Iterator[Hit]:
     h1 = [h.text for h in page.headings if h.level == 1 and h.text.strip()]
     distinct = {" ".join(text.split()).casefold() for text in h1}
     if len(distinct) > 1 and searchable(page, site):
-        yield Hit(page.url, f"{len(h1)} different H1 headings", {"h1": [_clip(t) for t in h1[:10]]})
+        yield Hit(page.url, f"{len(h1)} different H1 headings", {"h1": [clip(t) for t in h1[:10]]})
 
 
 # -- images, language, viewport, content ---------------------------------------------------
@@ -657,7 +654,7 @@ def alt_text_stuffing(page: PageFacts, site: Site) -> Iterator[Hit]:
             f"(longest: {max(len(alt) for _src, alt in long)})",
             {
                 "images": [
-                    {"src": src, "alt": _clip(alt, 200), "chars": len(alt)}
+                    {"src": clip(src, 300), "alt": clip(alt, 200), "chars": len(alt)}
                     for src, alt in long[:MAX_LISTED]
                 ],
                 "count": len(long),
@@ -670,10 +667,10 @@ def alt_text_stuffing(page: PageFacts, site: Site) -> Iterator[Hit]:
         yield Hit(
             page.url,
             f"Alt text repeating a word on {_count(len(stuffed), 'image')}, e.g. "
-            f"{_clip(alt, 80)!r} ({_times(repeated)})",
+            f"{clip(alt, 80)!r} ({_times(repeated)})",
             {
                 "images": [
-                    {"src": src, "alt": _clip(alt, 200), "repeated": words}
+                    {"src": clip(src, 300), "alt": clip(alt, 200), "repeated": words}
                     for src, alt, words in stuffed[:MAX_LISTED]
                 ],
                 "count": len(stuffed),
@@ -827,7 +824,7 @@ def missing_html_lang(page: PageFacts, site: Site) -> Iterator[Hit]:
     elif not _LANG.match(lang):
         yield Hit(
             page.url,
-            f"lang={_clip(lang, 40)!r} is not a language tag",
+            f"lang={clip(lang, 40)!r} is not a language tag",
             {"lang": lang},
             cause="an invalid lang",
         )
@@ -927,7 +924,7 @@ def meta_keywords_present(page: PageFacts, site: Site) -> Iterator[Hit]:
             page.url,
             f'<meta name="keywords"> lists {_count(count, "keyword")}: Google ignores '
             "it, and competitors can read it",
-            {"keywords": _clip(keywords, 300), "count": count},
+            {"keywords": clip(keywords, 300), "count": count},
         )
 
 

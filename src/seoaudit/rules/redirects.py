@@ -29,6 +29,7 @@ TEMPORARY = frozenset({302, 303, 307})
 MANY_TO_ONE = 20
 MANY_TO_ONE_SHARE = 0.05
 MANY_TO_ONE_MIN = 10
+PERMANENT = frozenset({301, 308})  # the statuses that move a page for good (RFC 9110)
 _WORD = re.compile(r"[a-z0-9]{3,}")
 _EXTENSION = re.compile(r"\.(?:html?|php|aspx?|jsp)$")
 
@@ -270,11 +271,13 @@ def many_to_one_redirect(site: Site) -> Iterator[Hit]:
     """Many different URLs redirect to the home page or to one single page.
 
     ## What it does
-    Follows every internal redirect to its final page (answering 200) and counts, per
-    final page, the distinct URLs sent there. It flags the URLs when there are more than
-    20 of them, or more than 5 % of all redirecting URLs and at least 10. Variants of the
-    final page itself (http and https, www and not, trailing slash, letter case,
-    index.html) count as that page, not as other URLs; a URL whose last path segment
+    Follows every internal permanent redirect (301 or 308: how a removed page is sent
+    elsewhere; a 302 to a login or cart page is an action, not a removal) to its final page
+    (answering 200) and counts, per final page, the distinct URLs sent there. It flags the
+    URLs when there are more than 20 of them, or more than 5 % of all redirecting URLs and
+    at least 10. Variants of the final page itself (http and https, www and not, trailing
+    slash, letter case, index.html, the same path with other parameters) count as that
+    page, not as other URLs; a URL whose last path segment
     shares a word with the final page's (`/boots-red` to `/boots`) is taken as a version
     of that page and not counted. One issue per final page.
 
@@ -303,8 +306,8 @@ def many_to_one_redirect(site: Site) -> Iterator[Hit]:
     redirecting: set[tuple[str, str, str]] = set()
     for summary in site.summaries():
         url = summary.url
-        if summary.status is None or not 300 <= summary.status < 400:
-            continue
+        if summary.status not in PERMANENT:
+            continue  # a 302 to a login or cart page is an action, not a removed page
         if not site.is_internal(url):
             continue
         chain = site.redirect_chain(url)
@@ -312,8 +315,8 @@ def many_to_one_redirect(site: Site) -> Iterator[Hit]:
         if final is None or chain.loop or chain.final_status != 200:
             continue  # loops and redirects to errors: HTTP008, HTTP018
         key = _page_key(url)
-        if key == _page_key(final) or _normalisation(url, final) is not None:
-            continue  # the same page under another form: a normalising redirect
+        if key[:2] == _page_key(final)[:2] or _normalisation(url, final) is not None:
+            continue  # the same page under another form, or without its parameters
         redirecting.add(key)
         if _words(url) & _words(final):
             continue  # a version of the target (/boots-red to /boots)

@@ -164,15 +164,43 @@ def selected(select: list[str] | None = None, ignore: list[str] | None = None) -
     return chosen
 
 
+# A finding quotes crawled text (names, titles, dates, tag names) that a page makes as long
+# as it likes. Rules clip what they quote; these bounds are the net under them, so one
+# page cannot make a terminal line, a ticket title or an issue key 50,000 characters long.
+MAX_MESSAGE = 600
+MAX_CAUSE = 300
+MAX_EVIDENCE_TEXT = 2000  # characters of one string in the evidence
+MAX_EVIDENCE_DEPTH = 6
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bounded(value: Any, depth: int = 0) -> Any:
+    """``value`` with every string clipped to MAX_EVIDENCE_TEXT and nesting cut at
+    MAX_EVIDENCE_DEPTH; unchanged (the same object) when nothing is too long."""
+    if isinstance(value, str):
+        return _clip(value, MAX_EVIDENCE_TEXT)
+    if depth >= MAX_EVIDENCE_DEPTH and isinstance(value, (dict, list)):
+        return _clip(repr(value), MAX_EVIDENCE_TEXT)
+    if isinstance(value, dict):
+        return {_clip(str(k), 200): _bounded(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bounded(v, depth + 1) for v in value]
+    return value
+
+
 def _finding(spec: RuleSpec, hit: Hit) -> Finding:
+    cause = hit.cause
     return Finding(
         rule=spec.code,
         name=spec.name,
         severity=hit.severity or spec.severity,
         url=hit.url,
-        message=hit.message,
-        evidence=hit.evidence,
-        cause=hit.cause,
+        message=_clip(hit.message, MAX_MESSAGE),
+        evidence=_bounded(hit.evidence),
+        cause=None if cause is None else _clip(cause, MAX_CAUSE),
     )
 
 

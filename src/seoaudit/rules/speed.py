@@ -214,12 +214,12 @@ def server_error_rate(site: Site) -> Iterator[Hit]:
     Requests answered with a 5xx status, with 429 (rate limited) or with no usable
     response (timeout, connection refused or reset) are failures. From
     `server_error_share` of the requests (default 1 %) it is a warning, from
-    `high_server_error_share` (default 5 %) an error; both are tool conventions. It is an
-    error too when the crawl stopped early because more than `max_error_rate` of its
-    last 100 requests failed. Hosts with fewer than 3 failed requests are not judged.
-    The evidence gives the counts by status or error, the share, the threshold and the
-    crawler's automatic back-offs. Requests the post-crawl probe sent as other crawlers
-    (BOT rules) are not counted.
+    `high_server_error_share` (default 5 %) an error; both are tool conventions. A host
+    over the warning share is an error too when the crawl stopped early because more than
+    `max_error_rate` of its last 100 requests failed. Hosts with fewer than 3 failed
+    requests are not judged. The evidence gives the counts by status or error, the share,
+    the threshold and the crawler's automatic back-offs. Requests the post-crawl probe
+    sent as other crawlers (BOT rules) are not counted.
 
     Pages that still fail at the end are HTTP002 (5xx) and HTTP003 (429); this rule also
     sees the failures a retry hid, and the rate behind them.
@@ -256,8 +256,8 @@ def server_error_rate(site: Site) -> Iterator[Hit]:
         if not requests or failed < MIN_FAILED_REQUESTS:
             continue
         share = failed / requests
-        if share < thresholds.server_error_share and not stopped:
-            continue
+        if share < thresholds.server_error_share:
+            continue  # the crawl's error budget may have run out on another host
         high = share >= thresholds.high_server_error_share
         threshold = thresholds.high_server_error_share if high else thresholds.server_error_share
         kinds = sorted(by_kind.items(), key=lambda item: (-item[1], item[0]))
@@ -342,11 +342,11 @@ def _imf_fixdate(value: str) -> tuple[bool, str | None]:
     (RFC 9110 5.6.7, "Sun, 06 Nov 1994 08:49:37 GMT") writes back unchanged."""
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
+        if when.tzinfo is None:  # asctime form or "-0000": read as UTC (RFC 9110 5.6.7)
+            when = when.replace(tzinfo=UTC)
+        fixdate = format_datetime(when.astimezone(UTC), usegmt=True)  # year 9999 -0100: past
+    except (TypeError, ValueError, IndexError, OverflowError):  # the end of datetime
         return False, None
-    if when.tzinfo is None:  # asctime form or "-0000": read as UTC (RFC 9110 5.6.7)
-        when = when.replace(tzinfo=UTC)
-    fixdate = format_datetime(when.astimezone(UTC), usegmt=True)
     return fixdate == value.strip(), fixdate
 
 

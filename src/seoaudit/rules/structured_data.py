@@ -17,6 +17,7 @@ from seoaudit.config import CrawlSettings
 from seoaudit.crawl.checks import collector
 from seoaudit.extract.visible import MAX_VALUE, probe_key
 from seoaudit.models import PageFacts, Severity
+from seoaudit.rules.common import clip
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.structured.analysis import analyse, cause
 from seoaudit.structured.graph import Node
@@ -841,8 +842,9 @@ def marked_up_content_not_visible(page: PageFacts, site: Site) -> Iterator[Hit]:
             if isinstance(value, str) and visible.get(probe_key("t", value[:MAX_VALUE])) is False:
                 yield Hit(
                     page.url,
-                    f"{label}: {prop} {value!r} does not appear in the page's visible text",
-                    analysis.evidence(item, property=prop, value=value),
+                    f"{label}: {prop} {clip(value, 80)!r} does not appear in the page's "
+                    "visible text",
+                    analysis.evidence(item, property=prop, value=clip(value, MAX_VALUE)),
                     cause=cause(label, f"{prop} not in the visible text"),
                 )
         if kind != "Product":
@@ -858,8 +860,9 @@ def marked_up_content_not_visible(page: PageFacts, site: Site) -> Iterator[Hit]:
         if prices and all(k is False for k in known):
             yield Hit(
                 page.url,
-                f"{label}: price {prices[0]!r} does not appear in the page's visible text",
-                analysis.evidence(item, property="offers.price", value=str(prices[0])),
+                f"{label}: price {clip(str(prices[0]), 40)!r} does not appear in the page's "
+                "visible text",
+                analysis.evidence(item, property="offers.price", value=clip(str(prices[0]), 80)),
                 cause=cause(label, "offers.price not in the visible text"),
             )
 

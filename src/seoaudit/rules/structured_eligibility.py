@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from seoaudit.models import PageFacts, Severity
-from seoaudit.rules.common import found_signals, searchable
+from seoaudit.rules.common import clip, found_signals, searchable
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.structured import values
 from seoaudit.structured.analysis import Analysis, analyse, cause
@@ -53,7 +53,7 @@ def _strings(graph: Graph, node: Node, prop: str) -> list[str]:
 def _named(graph: Graph, node: Node) -> str:
     """`` 'Alpine Tent'``: the node's first name, quoted after a space, for a message."""
     name = next(iter(_strings(graph, node, "name")), "")
-    return f" {name!r}" if name else ""
+    return f" {clip(name, 80)!r}" if name else ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -195,8 +195,9 @@ def stale_time_bound_data(page: PageFacts, site: Site) -> Iterator[Hit]:
                 what = f"the job has expired, yet the site still presents it ({', '.join(reasons)})"
         yield Hit(
             page.url,
-            f"{label}: {where} {value!r} is before the crawl ({now.date().isoformat()}): {what}",
-            analysis.evidence(node, property=where, value=value, crawled=now.isoformat()),
+            f"{label}: {where} {clip(value, 60)!r} is before the crawl "
+            f"({now.date().isoformat()}): {what}",
+            analysis.evidence(node, property=where, value=clip(value), crawled=now.isoformat()),
             cause=cause(label, f"{where} in the past"),
             severity=severity,
         )
@@ -256,7 +257,7 @@ def recipe_calories_without_yield(page: PageFacts, site: Site) -> Iterator[Hit]:
         seen.add((label, where))
         calories = next(
             (
-                v
+                clip(str(v), 60)
                 for n in graph.children(node, "nutrition")
                 for v in graph.values(n, "calories")
                 if isinstance(v, (str, int, float))
@@ -388,7 +389,10 @@ def _keys(graph: Graph, node: Node, own: set[str]) -> list[str]:
     if node.id is not None:
         keys.append(f"id {node.id}")
     for url in _strings(graph, node, "url"):
-        resolved = urljoin(graph.base, url).split("#", 1)[0]
+        try:
+            resolved = urljoin(graph.base, url).split("#", 1)[0]
+        except ValueError:  # "http://[oops/": no URL (SD032 reports bad URLs)
+            continue
         if resolved not in own:
             keys.append(f"url {resolved}")
     keys.extend(f"{p} {v}" for p in _IDENTIFIERS for v in _strings(graph, node, p))
@@ -496,7 +500,7 @@ def several_products_on_one_page(page: PageFacts, site: Site) -> Iterator[Hit]:
     for node, _from_list in listed:
         family = families.find(f"node {id(node)}")
         if family not in products:
-            products[family] = next(iter(_strings(graph, node, "name")), node.key)
+            products[family] = clip(next(iter(_strings(graph, node, "name")), node.key), 80)
     if len(products) < 2:
         return
     in_list = any(from_list for _node, from_list in listed)

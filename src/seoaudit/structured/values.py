@@ -18,16 +18,18 @@ from decimal import Decimal, InvalidOperation
 _DATE = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?|(?P<bm>\d{2})(?P<bd>\d{2}))?"
     r"(?:T(?P<time>\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)"
-    r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+    r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?$",
+    re.ASCII,  # "٢٠٠١-٠١-٠١" is no date to Google: digits are 0-9
 )
 _DURATION = re.compile(
     r"^P(?!$)(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?W)?"
     r"(?:\d+(?:[.,]\d+)?D)?(?:T(?=\d)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?"
-    r"(?:\d+(?:[.,]\d+)?S)?)?$"
+    r"(?:\d+(?:[.,]\d+)?S)?)?$",
+    re.ASCII,
 )
-_PRICE = re.compile(r"^\d+(?:\.\d+)?$")
-_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
-_FRACTION = re.compile(r"^(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)$")
+_PRICE = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)\s*%$", re.ASCII)
+_FRACTION = re.compile(r"^(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)$", re.ASCII)
 
 
 @dataclass(frozen=True)

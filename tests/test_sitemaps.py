@@ -578,3 +578,131 @@ PLUS_2 = timezone(timedelta(hours=2))
 )
 def test_parse_lastmod(value: str, expected: datetime | None) -> None:
     assert parse_lastmod(value) == expected
+
+
+# -- image, video and news extensions (SMP017-SMP019) ------------------------------------
+
+MEDIA_HEAD = (
+    f'<urlset xmlns="{NS}" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"'
+    ' xmlns:video="http://www.google.com/schemas/sitemap-video/1.1"'
+    ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
+).encode()
+NOW = datetime(2026, 7, 8, 12, 0, tzinfo=UTC)
+
+
+def news(
+    date: str, publication: str = "<news:name>N</news:name><news:language>en</news:language>"
+) -> str:
+    return (
+        f"<news:news><news:publication>{publication}</news:publication>"
+        f"<news:publication_date>{date}</news:publication_date>"
+        "<news:title>T</news:title></news:news>"
+    )
+
+
+def problems(result: ParsedSitemap) -> dict[str, int]:
+    return {k: v["count"] for k, v in result.media.get("problems", {}).items()}
+
+
+def test_media_problems_are_tallied_per_file() -> None:
+    body = (
+        "<url><loc>https://www.example.com/a</loc>"
+        "<image:image><image:loc>https://www.example.com/a.jpg</image:loc>"
+        "<image:caption>c</image:caption><image:license>l</image:license></image:image>"
+        "<image:image><image:title>no loc</image:title></image:image></url>\n"
+        "<url><loc>https://www.example.com/v</loc><video:video>"
+        "<video:title>t</video:title><video:description> </video:description>"
+        "<video:content_loc>https://www.example.com/v.mp4</video:content_loc>"
+        "</video:video></url>\n"
+        f"<url><loc>https://www.example.com/n</loc>{news('2026-07-01', '')}"
+        f"{news('yesterday')}</url>\n"
+    )
+    result = parse_sitemap(SITEMAP, MEDIA_HEAD + body.encode() + b"</urlset>", now=NOW)
+    assert result.media["counts"] == {"image": 2, "video": 1, "news": 2}
+    assert problems(result) == {
+        "image:deprecated:caption": 1,
+        "image:deprecated:license": 1,
+        "image:no-loc": 1,
+        "image:deprecated:title": 1,
+        "video:no-thumbnail_loc": 1,
+        "video:no-description": 1,  # blank counts as missing
+        "news:no-name": 1,
+        "news:no-language": 1,
+        "news:stale": 1,
+        "news:bad-publication_date": 1,
+        "news:several": 1,
+    }
+    example = result.media["problems"]["news:stale"]["examples"][0]
+    assert example == {
+        "loc": "https://www.example.com/n",
+        "line": 4,
+        "count": 1,
+        "value": "2026-07-01",
+    }
+    assert result.errors == []
+
+
+def test_valid_media_has_no_problems_and_fresh_news_is_judged_against_now() -> None:
+    body = (
+        "<url><loc>https://www.example.com/a</loc>"
+        "<image:image><image:loc>https://www.example.com/a.jpg</image:loc></image:image>"
+        "<video:video><video:thumbnail_loc>https://www.example.com/t.jpg</video:thumbnail_loc>"
+        "<video:title>t</video:title><video:description>d</video:description>"
+        "<video:player_loc>https://www.example.com/p</video:player_loc></video:video>"
+        f"{news('2026-07-06T13:00:00+00:00')}</url>"
+    )
+    data = MEDIA_HEAD + body.encode() + b"</urlset>"
+    assert problems(parse_sitemap(SITEMAP, data, now=NOW)) == {}
+    later = parse_sitemap(SITEMAP, data, now=NOW + timedelta(hours=2))
+    assert problems(later) == {"news:stale": 1}
+
+
+def test_media_tags_count_only_in_a_url_of_a_urlset() -> None:
+    image = "<image:image><image:title>t</image:title></image:image>"
+    stray = MEDIA_HEAD + f"{image}<url><loc>https://www.example.com/</loc></url>".encode()
+    assert parse_sitemap(SITEMAP, stray + b"</urlset>").media == {}
+    index = MEDIA_HEAD.replace(b"<urlset", b"<sitemapindex")
+    index += f"<sitemap><loc>https://www.example.com/s.xml</loc>{image}</sitemap>".encode()
+    assert parse_sitemap(SITEMAP, index + b"</sitemapindex>").media == {}
+    # Same local names in another namespace are not Google's tags.
+    other = b'<urlset xmlns="' + NS.encode() + b'" xmlns:image="https://example.com/img">'
+    other += f"<url><loc>https://www.example.com/</loc>{image}</url></urlset>".encode()
+    assert parse_sitemap(SITEMAP, other).media == {}
+
+
+def test_news_per_file_are_counted() -> None:
+    body = "".join(
+        f"<url><loc>https://www.example.com/n/{i}</loc>{news('2026-07-08')}</url>\n"
+        for i in range(1001)
+    )
+    result = parse_sitemap(SITEMAP, MEDIA_HEAD + body.encode() + b"</urlset>", now=NOW)
+    assert result.media["counts"] == {"news": 1001}
+    assert problems(result) == {}
+
+
+def test_hundred_thousand_images_in_one_url_stay_bounded() -> None:
+    # Over _MAX_KEPT children: images are tallied as the open entry is pruned, and the
+    # tally holds counts and a few examples, not one record per image.
+    images = b"<image:image><image:caption>c</image:caption></image:image>" * 100_000
+    entry = b"<url><loc>https://www.example.com/x</loc>" + images + b"</url>"
+    data = MEDIA_HEAD + entry + b"<url><loc>https://www.example.com/y</loc></url></urlset>"
+    tracemalloc.start()
+    result = feed_in_chunks(data, 65_536)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [e.url for e in result.entries] == [
+        "https://www.example.com/x",
+        "https://www.example.com/y",
+    ]
+    assert result.media["counts"] == {"image": 100_000}
+    assert problems(result) == {
+        "image:no-loc": 100_000,
+        "image:deprecated:caption": 100_000,
+        "image:too-many": 1,
+    }
+    too_many = result.media["problems"]["image:too-many"]["examples"]
+    assert too_many == [
+        {"loc": "https://www.example.com/x", "line": 2, "count": 1, "value": "100000"}
+    ]
+    assert len(repr(result.media)) < 2000
+    assert peak < 20_000_000  # the file is 6 MB; the tree is pruned as it is read

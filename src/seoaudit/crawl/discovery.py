@@ -88,9 +88,12 @@ class SitemapHarvest:
     files: int = 0
 
 
-async def read_sitemap(fetcher: Fetcher, url: str) -> tuple[ParsedSitemap, int | None, str | None]:
-    """Download one sitemap as a stream into the parser; stops as soon as a cap is hit."""
-    parser = SitemapParser(url)
+async def read_sitemap(
+    fetcher: Fetcher, url: str, now: datetime | None = None
+) -> tuple[ParsedSitemap, int | None, str | None]:
+    """Download one sitemap as a stream into the parser; stops as soon as a cap is hit.
+    ``now``: the time dates in the file are judged against (stale news, SMP019)."""
+    parser = SitemapParser(url, now=now)
 
     def sink(chunk: bytes) -> bool:
         parser.feed(chunk)
@@ -123,7 +126,8 @@ async def harvest_sitemaps(
             continue
         seen.add(url)
         harvest.files += 1
-        parsed, status, error = await read_sitemap(fetcher, url)
+        now = datetime.now(UTC)
+        parsed, status, error = await read_sitemap(fetcher, url, now)
         facts = {
             "errors": [
                 {"kind": e.kind, "message": e.message, "line": e.line} for e in parsed.errors
@@ -136,9 +140,10 @@ async def harvest_sitemaps(
             # read by the SMP rules: every error by kind, and lastmod as a whole
             "error_counts": parsed.error_counts,
             "encoding": parsed.encoding,
-            "lastmod": lastmod_summary(parsed.entries, datetime.now(UTC)),
+            "lastmod": lastmod_summary(parsed.entries, now),
             "changefreq": parsed.changefreq_count,  # ignored by Google (SMP014)
             "priority": parsed.priority_count,
+            "media": parsed.media,  # image, video and news tags (SMP017-SMP019)
         }
         kind = parsed.kind if status is not None and 200 <= status < 300 else None
         store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)

@@ -2,8 +2,9 @@
 
 Owns: turning the bytes of one sitemap file, fed chunk by chunk as they arrive, into a
 ``ParsedSitemap``: its kind (urlset, sitemap index, text), its entries (``loc`` as written
-and normalised, ``lastmod``, hreflang alternates) and every protocol violation found, as
-records. It also owns the one definition of a valid ``<lastmod>`` (``parse_lastmod``).
+and normalised, ``lastmod``, hreflang alternates), a tally of its image, video and news
+tags (sitemap_media.py) and every protocol violation found, as records. It also owns the
+one definition of a valid ``<lastmod>`` (``parse_lastmod``).
 
 Must not: do I/O (the crawl downloads and feeds bytes; the caller follows index entries),
 judge entries against the crawl (scope, status, canonicals: rules do that), or raise on
@@ -32,6 +33,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from seoaudit.crawl.sitemap_media import MEDIA_TAGS, EntryMedia, MediaReader
 from seoaudit.crawl.urls import MAX_URL_LENGTH, normalize
 
 MAX_SITEMAP_BYTES = 52_428_800  # 50 MB uncompressed: the protocol limit (sitemaps.org)
@@ -120,6 +122,8 @@ class ParsedSitemap:
     encoding: str | None = None  # XML: declared (lower-cased), else "utf-8"; text: "utf-8"
     changefreq_count: int = 0  # <changefreq>/<priority> are ignored by Google (SMP-014)
     priority_count: int = 0
+    # Image, video and news extension tags: counts and problems (MediaReader.summary).
+    media: dict[str, Any] = field(default_factory=dict)
 
     @property
     def urls(self) -> list[str]:
@@ -188,8 +192,9 @@ def lastmod_summary(entries: list[SitemapEntry], now: datetime) -> dict[str, Any
 class _Collector:
     """Entries and errors as they are found; validates each entry once."""
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, now: datetime) -> None:
         self.max_entries = max_entries
+        self.media = MediaReader(now, parse_lastmod)
         self.entries: list[SitemapEntry] = []
         self.errors: list[SitemapError] = []
         self.counts: dict[str, int] = {}
@@ -307,6 +312,7 @@ class _Fields:
     loc: str | None = None
     lastmod: str | None = None
     alternates: list[tuple[str, str]] = field(default_factory=list)
+    media: EntryMedia = field(default_factory=EntryMedia)
 
 
 class _XmlReader:
@@ -480,6 +486,8 @@ class _XmlReader:
         self._roles = {prefix + role: role for prefix in spaces for role in _ROLES}
         self._roles[f"{{{XHTML_NS}}}link"] = "link"
         self._roles["xhtml:link"] = "link"  # prefix not declared (reported at the end)
+        if entry == "url":  # image, video and news tags belong in a <url> only
+            self._roles.update(MEDIA_TAGS)
         return True
 
     def _entry(self, el: etree._Element) -> None:
@@ -490,7 +498,10 @@ class _XmlReader:
             fields = self._partial[1]
             self._partial = None
         self._read(el, fields)
-        self._sink.entry(fields.loc, fields.lastmod, self._lineno(el), fields.alternates)
+        line = self._lineno(el)
+        self._sink.entry(fields.loc, fields.lastmod, line, fields.alternates)
+        if fields.media.counts:
+            self._sink.media.finish((fields.loc or "").strip(), line, fields.media)
 
     def _rescue(self, entry: etree._Element) -> None:
         """Read the finished children of an oversized open entry before they are dropped."""
@@ -513,6 +524,8 @@ class _XmlReader:
                 self._sink.changefreq += 1
             elif role == "priority":
                 self._sink.priority += 1
+            elif role in ("image", "video", "news"):
+                self._sink.media.read(role, child, fields.media)
             elif child.get("rel", "").strip().lower() == "alternate":
                 lang, href = child.get("hreflang"), child.get("href")
                 if lang and href:
@@ -580,10 +593,12 @@ class SitemapParser:
         *,
         max_bytes: int = MAX_SITEMAP_BYTES,
         max_entries: int = MAX_SITEMAP_URLS * 2,
+        now: datetime | None = None,
     ) -> None:
+        """``now``: when the file is read (news older than two days by then is stale)."""
         self.url = url
         self._max_bytes = max_bytes
-        self._sink = _Collector(max_entries)
+        self._sink = _Collector(max_entries, now or datetime.now(UTC))
         self._head = b""  # the first bytes, until gzip or not is decided
         self._decided = False
         self._gunzip: _Gunzip | None = None
@@ -750,6 +765,7 @@ class SitemapParser:
             encoding=xml.encoding if xml is not None else ("utf-8" if reader else None),
             changefreq_count=sink.changefreq,
             priority_count=sink.priority,
+            media=sink.media.summary(),
         )
 
 
@@ -759,8 +775,9 @@ def parse_sitemap(
     *,
     max_bytes: int = MAX_SITEMAP_BYTES,
     max_entries: int = MAX_SITEMAP_URLS * 2,
+    now: datetime | None = None,
 ) -> ParsedSitemap:
     """Parse a whole sitemap file held in memory (see SitemapParser)."""
-    parser = SitemapParser(url, max_bytes=max_bytes, max_entries=max_entries)
+    parser = SitemapParser(url, max_bytes=max_bytes, max_entries=max_entries, now=now)
     parser.feed(data)
     return parser.close()

@@ -1,12 +1,12 @@
 """Sitemaps (SMP): each sitemap file against the protocol, and its URLs against the crawl.
 
 Owns two kinds of rules. Protocol rules read what discovery recorded for each file read
-(``site.store.sitemap_rows()``: status, kind, the parser's errors, lastmod summary) and
-report once per file and problem, with counts. Crawl rules walk each file's URLs
-(``site.sitemap_entries()``) and compare them with what the crawl found (status,
-indexability, soft 404s, click depth); they report each URL with the sitemap file as its
-cause, so one file's problem is one issue. (A listed URL canonicalised elsewhere is
-CAN022's, in canonicals.py.)
+(``site.store.sitemap_rows()``: status, kind, the parser's errors, lastmod summary, the
+image/video/news tally) and report once per file and problem, with counts. Crawl rules
+walk each file's URLs (``site.sitemap_entries()``) and compare them with what the crawl
+found (status, indexability, soft 404s, click depth); they report each URL with the
+sitemap file as its cause, so one file's problem is one issue. (A listed URL
+canonicalised elsewhere is CAN022's, in canonicals.py.)
 
 Must not: parse sitemap bytes (crawl/sitemaps.py does) or decide indexability.
 """
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from seoaudit.crawl.sitemap_media import MAX_IMAGES_PER_URL, MAX_NEWS_PER_FILE
 from seoaudit.crawl.urls import normalize
 from seoaudit.models import Severity
 from seoaudit.rules.common import is_paginated, limits, refreshes_away
@@ -585,6 +586,265 @@ def changefreq_priority_present(site: Site) -> Iterator[Hit]:
                 row["url"],
                 f"{' and '.join(used)} values: Google ignores them",
                 {"changefreq": changefreq, "priority": priority},
+            )
+
+
+def _media_problems(row: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:
+    """The media problems (crawl/sitemap_media.py) of one extension recorded for a file:
+    ``prefix`` "image:" gives {"no-loc": {"count": 2, "examples": [...]}, ...}."""
+    media: dict[str, Any] = row["facts"].get("media") or {}
+    problems: dict[str, dict[str, Any]] = media.get("problems") or {}
+    return {k.removeprefix(prefix): v for k, v in problems.items() if k.startswith(prefix)}
+
+
+def _media_hit(
+    url: str,
+    message: str,
+    problem: str,
+    found: dict[str, Any],
+    what: str,
+    severity: Severity | None = None,
+) -> Hit:
+    return Hit(
+        url,
+        message,
+        {"problem": problem, "count": found["count"], "examples": found["examples"]},
+        cause=f"{url}: {what}",
+        severity=severity,
+    )
+
+
+@rule(
+    "SMP017",
+    "image-sitemap-error",
+    severity="error",
+    scope="site",
+    group="{count} image sitemap problems: {cause}",
+)
+def image_sitemap_error(site: Site) -> Iterator[Hit]:
+    """A sitemap's `image:image` tags break Google's image extension.
+
+    ## What it does
+    Per sitemap file, with counts and examples: `<url>` entries with more than 1,000
+    `image:image` tags and `image:image` without an `image:loc` are errors; the tags
+    Google removed in 2022 (`image:caption`, `image:title`, `image:geo_location`,
+    `image:license`) are a notice. Tags in the namespace
+    `http://www.google.com/schemas/sitemap-image/1.1` are read, in a `<url>` only.
+
+    ## Why it matters
+    Google reads at most 1,000 images per page and cannot use an image without its URL,
+    so those images are not submitted. The deprecated tags are ignored: harmless, but
+    whatever they were meant to say (captions, licences) reaches no one.
+
+    ## How to fix
+    Give every `image:image` one `image:loc` with the image's absolute URL, list at most
+    1,000 images per page (the important ones), and drop the deprecated tags (use
+    structured data or on-page text for captions and licences).
+
+    ## How to verify
+    `curl -s <sitemap> | grep -c '<image:image>'` equals
+    `curl -s <sitemap> | grep -c '<image:loc>'`, and
+    `grep -cE '<image:(caption|title|geo_location|license)>'` prints 0.
+
+    ## Source
+    Google Search Central: "Image sitemaps" (required tags, limit, deprecated tags).
+    """
+    for row in _rows(site):
+        if not _ok(row):
+            continue
+        url = row["url"]
+        problems = _media_problems(row, "image:")
+        if found := problems.get("too-many"):
+            first = found["examples"][0]
+            yield _media_hit(
+                url,
+                f"{found['count']} URLs list more than {MAX_IMAGES_PER_URL:,} images "
+                f"(first: {first['loc']} with {first.get('value')} images)",
+                "too-many",
+                found,
+                "over 1,000 images in a <url>",
+            )
+        if found := problems.get("no-loc"):
+            yield _media_hit(
+                url,
+                f"{found['count']} image:image without image:loc "
+                f"(first in {found['examples'][0]['loc']})",
+                "no-loc",
+                found,
+                "image:image without image:loc",
+            )
+        deprecated = {
+            k.removeprefix("deprecated:"): v
+            for k, v in problems.items()
+            if k.startswith("deprecated:")
+        }
+        if deprecated:
+            used = ", ".join(f"{v['count']} image:{k}" for k, v in sorted(deprecated.items()))
+            yield Hit(
+                url,
+                f"Deprecated image tags that Google ignores: {used}",
+                {"problem": "deprecated", "tags": deprecated},
+                cause=f"{url}: deprecated image tags",
+                severity="notice",
+            )
+
+
+VIDEO_MISSING = {
+    "no-thumbnail_loc": "video:thumbnail_loc",
+    "no-title": "video:title",
+    "no-description": "video:description",
+    "no-content_loc-or-player_loc": "both video:content_loc and video:player_loc",
+}
+
+
+@rule(
+    "SMP018",
+    "video-sitemap-error",
+    severity="error",
+    scope="site",
+    group="{count} video sitemap problems: {cause}",
+)
+def video_sitemap_error(site: Site) -> Iterator[Hit]:
+    """A sitemap's `video:video` entries lack tags Google requires.
+
+    ## What it does
+    Per sitemap file and missing tag, with counts and examples: `video:video` elements
+    without `video:thumbnail_loc`, `video:title` or `video:description` (missing or
+    empty), or with neither `video:content_loc` nor `video:player_loc`. Tags in the
+    namespace `http://www.google.com/schemas/sitemap-video/1.1` are read, in a `<url>` only.
+
+    ## Why it matters
+    Google cannot use a video entry that lacks a required tag: the video is not indexed
+    from the sitemap and cannot appear in video results from it.
+
+    ## How to fix
+    For each video give a thumbnail URL, a title, a description (up to 2,048
+    characters) and the URL of the media file (`video:content_loc`) or of its player
+    (`video:player_loc`), all crawlable.
+
+    ## How to verify
+    `curl -s <sitemap> | grep -c '<video:video>'` equals the count of
+    `<video:thumbnail_loc>`, `<video:title>` and `<video:description>` each.
+
+    ## Source
+    Google Search Central: "Video sitemaps and alternatives" (required tags).
+    """
+    for row in _rows(site):
+        if not _ok(row):
+            continue
+        url = row["url"]
+        problems = _media_problems(row, "video:")
+        for problem, tag in VIDEO_MISSING.items():
+            if found := problems.get(problem):
+                yield _media_hit(
+                    url,
+                    f"{found['count']} video:video without {tag} "
+                    f"(first in {found['examples'][0]['loc']})",
+                    problem,
+                    found,
+                    f"video:video without {tag}",
+                )
+
+
+NEWS_MISSING = {
+    "no-name": "news:publication/news:name",
+    "no-language": "news:publication/news:language",
+    "no-publication_date": "news:publication_date",
+    "no-title": "news:title",
+}
+
+
+@rule(
+    "SMP019",
+    "news-sitemap-error",
+    severity="error",
+    scope="site",
+    group="{count} news sitemap problems: {cause}",
+)
+def news_sitemap_error(site: Site) -> Iterator[Hit]:
+    """A news sitemap is over its limit, lacks required tags, or lists old articles.
+
+    ## What it does
+    Per sitemap file, with counts and examples. Errors: more than 1,000 `news:news` in
+    the file; `news:news` without `news:publication/news:name`,
+    `news:publication/news:language`, `news:publication_date` or `news:title`; a
+    `news:publication_date` that is not W3C Datetime; more than one `news:news` in a
+    `<url>`. Warning: articles published more than two days before the crawl. Tags in
+    the namespace `http://www.google.com/schemas/sitemap-news/0.9` are read, in a `<url>`
+    only.
+
+    ## Why it matters
+    Google News reads at most 1,000 articles per news sitemap and skips entries without
+    the required tags. It wants only articles from the last two days: older ones are
+    not picked up from the sitemap and make a large file to read on every fetch.
+
+    ## How to fix
+    Keep one news sitemap updated in place with the articles of the last 48 hours (not
+    a new file per update), each with the publication name and ISO 639 language
+    (`zh-cn`/`zh-tw` for Chinese), a W3C publication date and the title; split larger
+    volumes across several sitemaps.
+
+    ## How to verify
+    `curl -s <sitemap> | grep -c '<news:news>'` is at most 1,000 and
+    `grep -o '<news:publication_date>[^<]*'` shows only the last two days.
+
+    ## Source
+    Google Search Central: "Create a news sitemap" (required tags, 1,000 limit, two
+    days).
+    """
+    for row in _rows(site):
+        if not _ok(row):
+            continue
+        url = row["url"]
+        media: dict[str, Any] = row["facts"].get("media") or {}
+        articles = int((media.get("counts") or {}).get("news") or 0)
+        if articles > MAX_NEWS_PER_FILE:
+            yield Hit(
+                url,
+                f"{articles:,} news:news in one sitemap; the limit is {MAX_NEWS_PER_FILE:,}",
+                {"problem": "too-many", "count": articles},
+                cause=f"{url}: over 1,000 news:news",
+            )
+        problems = _media_problems(row, "news:")
+        for problem, tag in NEWS_MISSING.items():
+            if found := problems.get(problem):
+                yield _media_hit(
+                    url,
+                    f"{found['count']} news:news without {tag} "
+                    f"(first in {found['examples'][0]['loc']})",
+                    problem,
+                    found,
+                    f"news:news without {tag}",
+                )
+        if found := problems.get("bad-publication_date"):
+            first = found["examples"][0]
+            yield _media_hit(
+                url,
+                f"{found['count']} news:publication_date values are not W3C Datetime "
+                f"(first: {first.get('value')!r} in {first['loc']})",
+                "bad-publication_date",
+                found,
+                "invalid news:publication_date",
+            )
+        if found := problems.get("several"):
+            yield _media_hit(
+                url,
+                f"{found['count']} URLs carry more than one news:news "
+                f"(first: {found['examples'][0]['loc']})",
+                "several",
+                found,
+                "several news:news in a <url>",
+            )
+        if found := problems.get("stale"):
+            first = found["examples"][0]
+            yield _media_hit(
+                url,
+                f"{found['count']} articles are older than two days "
+                f"(first: {first['loc']}, published {first.get('value')})",
+                "stale",
+                found,
+                "articles older than two days",
+                severity="warning",
             )
 
 

@@ -664,15 +664,7 @@ def image_sitemap_error(site: Site) -> Iterator[Hit]:
                 found,
                 "over 1,000 images in a <url>",
             )
-        if found := problems.get("no-loc"):
-            yield _media_hit(
-                url,
-                f"{found['count']} image:image without image:loc "
-                f"(first in {found['examples'][0]['loc']})",
-                "no-loc",
-                found,
-                "image:image without image:loc",
-            )
+        yield from _missing_tags(url, problems, "image:image", {"no-loc": "image:loc"})
         deprecated = {
             k.removeprefix("deprecated:"): v
             for k, v in problems.items()
@@ -733,17 +725,23 @@ def video_sitemap_error(site: Site) -> Iterator[Hit]:
         if not _ok(row):
             continue
         url = row["url"]
-        problems = _media_problems(row, "video:")
-        for problem, tag in VIDEO_MISSING.items():
-            if found := problems.get(problem):
-                yield _media_hit(
-                    url,
-                    f"{found['count']} video:video without {tag} "
-                    f"(first in {found['examples'][0]['loc']})",
-                    problem,
-                    found,
-                    f"video:video without {tag}",
-                )
+        yield from _missing_tags(url, _media_problems(row, "video:"), "video:video", VIDEO_MISSING)
+
+
+def _missing_tags(
+    url: str, problems: dict[str, Any], element: str, missing: dict[str, str]
+) -> Iterator[Hit]:
+    """One hit per required tag that ``element`` entries of the sitemap at ``url`` lack."""
+    for problem, tag in missing.items():
+        if found := problems.get(problem):
+            yield _media_hit(
+                url,
+                f"{found['count']} {element} without {tag} "
+                f"(first in {found['examples'][0]['loc']})",
+                problem,
+                found,
+                f"{element} without {tag}",
+            )
 
 
 NEWS_MISSING = {
@@ -806,16 +804,7 @@ def news_sitemap_error(site: Site) -> Iterator[Hit]:
                 cause=f"{url}: over 1,000 news:news",
             )
         problems = _media_problems(row, "news:")
-        for problem, tag in NEWS_MISSING.items():
-            if found := problems.get(problem):
-                yield _media_hit(
-                    url,
-                    f"{found['count']} news:news without {tag} "
-                    f"(first in {found['examples'][0]['loc']})",
-                    problem,
-                    found,
-                    f"news:news without {tag}",
-                )
+        yield from _missing_tags(url, problems, "news:news", NEWS_MISSING)
         if found := problems.get("bad-publication_date"):
             first = found["examples"][0]
             yield _media_hit(

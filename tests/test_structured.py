@@ -526,3 +526,23 @@ def test_health_counts_items_by_worst_finding() -> None:
     assert health["types"]["BreadcrumbList"] == {"items": 1, "valid": 1, "warnings": 0, "errors": 0}
     assert health["types"]["Product"] == {"items": 1, "valid": 0, "warnings": 0, "errors": 1}
     assert health["types"][UNPARSABLE]["errors"] == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "compared"),
+    [
+        ("10.00", "10"),
+        (10, "10"),
+        ("12.50", "12.5"),
+        ("  Alpine   Tent ", "alpine tent"),
+        ("1e999999999", "1e999999999"),  # no number to expand (or overflow) here
+        ("NaN", "nan"),
+        ("\uff11\uff12", "\uff11\uff12"),  # full-width digits are text to Google
+        (True, None),
+        ({"@value": "3"}, None),
+    ],
+)
+def test_values_compared_across_markup(value: object, compared: str | None) -> None:
+    from seoaudit.rules.structured_eligibility import _comparable
+
+    assert _comparable(value) == compared

@@ -10,8 +10,10 @@ they run on every page of large sites.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -640,3 +642,383 @@ def self_serving_reviews(page: PageFacts, site: Site) -> Iterator[Hit]:
             analysis.evidence(node, business=node.label, properties=rated, reason=why),
             cause=cause(node.label, "reviews of the site's own business"),
         )
+
+
+# ---------------------------------------------------------------------------------------
+# SD023: events Google does not show
+# ---------------------------------------------------------------------------------------
+
+
+def _virtual_only(graph: Graph, event: Node) -> list[str] | None:
+    """What the event's ``location`` gives (``VirtualLocation``, a URL) when none of it is
+    a physical place; None when a location is a Place, an address or text (not judged),
+    is an unresolved reference, or is missing (SD005)."""
+    found: list[str] = []
+    for value in graph.values(event, "location"):
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.lower().startswith(("http://", "https://")):
+                return None  # free text may be an address: not judged
+            found.append(f"URL {clip(text, 60)!r}")
+            continue
+        nodes = graph.resolve(value)
+        if not nodes or not _is(graph, nodes[0], "VirtualLocation"):
+            return None
+        found.append("VirtualLocation")
+    return found or None
+
+
+def _event_keys(graph: Graph, node: Node, own: set[str]) -> list[str]:
+    """What names one event: its node, ``@id``, URL (other than the page's own), and its
+    name with its start date (the same event written in JSON-LD and Microdata)."""
+    keys = [f"node {id(node)}"]
+    if node.id is not None:
+        keys.append(f"id {node.id}")
+    for url in _strings(graph, node, "url"):
+        try:
+            resolved = urljoin(graph.base, url).split("#", 1)[0]
+        except ValueError:  # not a URL (SD032 reports bad URLs)
+            continue
+        if resolved not in own:
+            keys.append(f"url {resolved}")
+    starts = _strings(graph, node, "startDate")
+    keys.extend(
+        f"name {name.casefold()} {start}"
+        for name in _strings(graph, node, "name")
+        for start in starts
+    )
+    return keys
+
+
+@rule(
+    "SD023",
+    "event-not-eligible",
+    severity="warning",
+    group="{count} pages mark up events Google does not show as events ({cause})",
+)
+def event_not_eligible(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An Event held only online, or several different events marked up on one page.
+
+    ## What it does
+    Checks two parts of the trigger, for events that are items of their own or entries of
+    a list (sub-events and events nested in another item are left alone):
+
+    - an Event whose every `location` is a `VirtualLocation` (or a bare URL): no physical
+      place at all. A `location` that is a Place, a PostalAddress or free text is not
+      judged here; a missing `location` or a Place without `address` is SD005's.
+    - two or more different events on one URL (an events listing or calendar page).
+      Treated as one event: nodes sharing an `@id`, a `url` (other than the page's own),
+      or a name and start date (one event in JSON-LD and Microdata).
+
+    Not checked here: a cancelled or postponed event that dropped its `startDate`
+    (`startDate` is required, so SD005 reports it).
+
+    ## Why it matters
+    Google's event experience is for events held at a physical place, each described on
+    a page of its own: an event with only a virtual location, or events marked up
+    together on a listing page, are not eligible, so the markup earns nothing.
+
+    ## How to fix
+    Give each physical event its own URL with one Event whose `location` is a `Place`
+    with a full `address`; link listing pages to those URLs instead of marking up every
+    event there. When an event is cancelled or moved, keep its dates and set
+    `eventStatus` (`EventCancelled`, `EventPostponed`, `EventRescheduled`).
+
+    ## How to verify
+    `curl -s <url>` shows one Event with a Place `location`;
+    `seoaudit audit <url> --max-pages 1 --select SD023` reports nothing.
+
+    ## Source
+    Google Search Central: "Event structured data" (guidelines: one event per page,
+    Place location with address; online events).
+    """
+    del site
+    if not _has_type(page, "Event"):
+        return
+    analysis = analyse(page)
+    graph = analysis.graph
+    events = [n for n in graph.nodes if _is(graph, n, "Event") and _listed_event(analysis, n)]
+    seen: set[str] = set()
+    for node in events:
+        where = _virtual_only(graph, node)
+        if where is None or (node.id or node.key) in seen:
+            continue
+        seen.add(node.id or node.key)
+        label = analysis.label(node)
+        path = analysis.path(node, "location")
+        yield Hit(
+            page.url,
+            f"{label}{_named(graph, node)}: {path} is only {' and '.join(where)}, no "
+            "physical place: Google's event results are for events held at a place",
+            analysis.evidence(node, property=path, location=where),
+            cause=cause(label, "online-only location"),
+        )
+    if len(events) < 2:
+        return
+    own = {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+    families = _Families()
+    for node in events:
+        families.join(_event_keys(graph, node, own))
+    different: dict[str, str] = {}  # family -> a name
+    for node in events:
+        family = families.find(f"node {id(node)}")
+        if family not in different:
+            different[family] = clip(next(iter(_strings(graph, node, "name")), node.key), 80)
+    if len(different) < 2:
+        return
+    names = list(different.values())
+    shown = ", ".join(repr(n) for n in names[:MAX_NAMED]) + (
+        ", ..." if len(names) > MAX_NAMED else ""
+    )
+    yield Hit(
+        page.url,
+        f"{len(names)} different events are marked up on one page ({shown}): Google reads "
+        "events from pages about one event; link to each event's own page instead",
+        analysis.evidence(events[0], events=len(names), names=names[:MAX_NAMED]),
+        cause=cause("Event", "several events on one page"),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# SD026: Dataset description length, Course lists too small
+# ---------------------------------------------------------------------------------------
+
+DESCRIPTION_RANGE = (50, 5000)  # Dataset.description, characters (Google's limits)
+MIN_COURSES = 3  # Course list: courses in the carousel ItemList
+
+
+def _list_courses(graph: Graph, node: Node) -> tuple[int, int]:
+    """(Course entries, all entries) of an ItemList: an entry is a Course itself or a
+    ListItem whose ``item`` is one; entries that are URLs only count as entries."""
+    courses = entries = 0
+    for value in graph.values(node, "itemListElement"):
+        entries += 1
+        for element in graph.resolve(value)[:1]:
+            targets = [element, *graph.children(element, "item")]
+            courses += any(_is(graph, t, "Course") for t in targets)
+    return courses, entries
+
+
+@rule(
+    "SD026",
+    "dataset-description-or-course-list-ineligible",
+    severity="error",
+    group="{count} pages break Google's limits for datasets or course lists ({cause})",
+)
+def dataset_or_course_list_limits(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """A Dataset `description` outside 50-5,000 characters, or a Course list with fewer
+    than 3 courses.
+
+    ## What it does
+    Flags every Dataset (an item, or nested, e.g. in a DataCatalog) whose `description`
+    is shorter than 50 or longer than 5,000 characters (spaces at the ends not counted;
+    a missing description is SD005's). Flags every ItemList that lists Courses (entries
+    that are a Course, or a ListItem whose `item` is one) with fewer than 3 Course
+    entries. A list of URLs only is not judged (the courses are on other pages), nor is
+    a course page without any ItemList (a course detail page).
+
+    ## Why it matters
+    Both are documented eligibility limits: Dataset Search needs a description of 50 to
+    5,000 characters, and the Course list rich result needs at least three courses in
+    its ItemList. Outside them the markup is invalid and earns no result.
+
+    ## How to fix
+    Write a dataset description of at least 50 characters that says what the data is
+    (cut it below 5,000; link to the full documentation). For course lists, list at
+    least three courses in the ItemList, or drop the list markup on pages with fewer.
+
+    ## How to verify
+    `curl -s <url>` shows a description of 50-5,000 characters and ItemLists of three
+    or more Courses; `seoaudit audit <url> --max-pages 1 --select SD026` reports nothing.
+
+    ## Source
+    Google Search Central: "Dataset structured data" (`description`: between 50 and
+    5000 characters); "Course list structured data" (at least three courses).
+    """
+    del site
+    if not _has_type(page, "Dataset", "Course"):
+        return
+    analysis = analyse(page)
+    graph = analysis.graph
+    low, high = DESCRIPTION_RANGE
+    seen: set[str] = set()
+    for node in graph.nodes:
+        if not node.schema or (node.id or node.key) in seen:
+            continue
+        if _is(graph, node, "Dataset"):
+            described = _strings(graph, node, "description")
+            if not described:
+                continue
+            seen.add(node.id or node.key)
+            text = max(described, key=len)
+            if low <= len(text) <= high:
+                continue
+            label = analysis.label(node)
+            where = analysis.path(node, "description")
+            side = "short" if len(text) < low else "long"
+            yield Hit(
+                page.url,
+                f"{label}{_named(graph, node)}: {where} is {len(text)} characters "
+                f"({clip(text, 60)!r}); Google needs {low} to {high}",
+                analysis.evidence(node, property=where, length=len(text), value=clip(text)),
+                cause=cause(label, f"{where} too {side}"),
+            )
+        elif _is(graph, node, "ItemList"):
+            courses, entries = _list_courses(graph, node)
+            if courses == 0 or courses >= MIN_COURSES:
+                continue
+            seen.add(node.id or node.key)
+            label = analysis.label(node)
+            yield Hit(
+                page.url,
+                f"{label}: lists {courses} Course{'s' if courses > 1 else ''} "
+                f"({entries} entries); a Course list needs at least {MIN_COURSES} courses",
+                analysis.evidence(node, courses=courses, entries=entries),
+                cause=cause("Course list", f"fewer than {MIN_COURSES} courses"),
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# SD027: one entity, conflicting values in JSON-LD and Microdata
+# ---------------------------------------------------------------------------------------
+
+_COMPARED = (
+    "name",
+    "offers.price",
+    "offers.priceCurrency",
+    "aggregateRating.ratingValue",
+    "aggregateRating.reviewCount",
+)
+_SAME = ("url", *_IDENTIFIERS)  # with @id: what makes two nodes one entity
+
+
+def _identity(graph: Graph, node: Node, own: set[str]) -> set[str]:
+    """The node's ``@id``, ``url`` (other than the page's own) and product identifiers,
+    from its own definition: the keys that make a JSON-LD and a Microdata node one entity."""
+    keys = {f"id {node.id}"} if node.id is not None else set()
+    for prop in _SAME:
+        for value in node.props.get(prop, []):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            text = value.strip()
+            if prop == "url":
+                try:
+                    text = urljoin(graph.base, text).split("#", 1)[0]
+                except ValueError:
+                    continue
+                if text in own:
+                    continue
+            keys.add(f"{prop} {text}")
+    return keys
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?", re.ASCII)
+
+
+def _comparable(value: object) -> str | None:
+    """A value as compared: numbers by value (``10.00`` is ``10``), text casefolded with
+    runs of spaces as one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = " ".join(str(value).split()).casefold()
+    if _PLAIN_NUMBER.fullmatch(text) is None:  # not "1e999999999", "NaN" or "１２"
+        return text or None
+    try:
+        return format(Decimal(text).normalize(), "f")
+    except ArithmeticError:  # decimal.InvalidOperation, Overflow
+        return text
+
+
+def _written(graph: Graph, node: Node, path: str) -> dict[str, str]:
+    """Comparable value -> value as written, of a dotted path; the first step reads the
+    node's own definition (two definitions of one ``@id`` are merged by the graph)."""
+    head, _, rest = path.partition(".")
+    found: dict[str, str] = {}
+    for value in node.props.get(head, []):
+        if rest:
+            for child in graph.resolve(value):
+                found.update(_written(graph, child, rest))
+            continue
+        key = _comparable(value)
+        if key is not None:
+            found.setdefault(key, str(value))
+    return found
+
+
+@rule(
+    "SD027",
+    "inconsistent-duplicate-markup",
+    severity="warning",
+    group="{count} pages describe one entity in JSON-LD and Microdata with different "
+    "values ({cause})",
+)
+def inconsistent_duplicate_markup(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """One entity marked up in JSON-LD and in Microdata with values that disagree.
+
+    ## What it does
+    Pairs a JSON-LD node with a Microdata node of a common type that are, conservatively,
+    the same entity: they share an `@id` (Microdata `itemid`), a `url` other than the
+    page's own, or a product identifier (`sku`, `mpn`, `gtin*`, `productID`). A shared
+    name alone does not pair them. For each pair it compares `name`, `offers.price`,
+    `offers.priceCurrency`, `aggregateRating.ratingValue` and
+    `aggregateRating.reviewCount`, and flags a property that both give with no value in
+    common (numbers by value, so `10.00` equals `10`; text ignoring case and spacing).
+
+    Not checked: RDFa (not read into the page's graph), and two JSON-LD blocks for one
+    product with different offers.
+
+    ## Why it matters
+    Google merges what it reads about one entity; when the formats disagree it may pick
+    either value, so the price or rating in the result can differ from the one on the
+    page (a mismatch with visible content is against the structured-data guidelines).
+    It usually means two templates or plugins emit markup from different sources.
+
+    ## How to fix
+    Keep one source of truth per entity: remove one of the two markups (usually the
+    Microdata left in an old template), or generate both from the same fields.
+
+    ## How to verify
+    `curl -s <url>` shows the entity once, or the same values in both formats;
+    `seoaudit audit <url> --max-pages 1 --select SD027` reports nothing.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (markup must match the
+    visible content; multiple items on a page).
+    """
+    del site
+    formats = {block.format for block in page.structured_data if block.error is None}
+    if not {"json-ld", "microdata"} <= formats:
+        return
+    analysis = analyse(page)
+    graph = analysis.graph
+    own = {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+    keyed = [(n, _identity(graph, n, own)) for n in graph.nodes if n.schema and n.types]
+    micro = [(n, k) for n, k in keyed if k and n.format == "microdata"]
+    if not micro:
+        return
+    seen: set[tuple[str, str]] = set()
+    for node, keys in keyed:
+        if node.format != "json-ld" or not keys:
+            continue
+        for other, other_keys in micro:
+            if not keys & other_keys or not set(node.types) & set(other.types):
+                continue
+            for path in _COMPARED:
+                mine, theirs = _written(graph, node, path), _written(graph, other, path)
+                if not mine or not theirs or mine.keys() & theirs.keys():
+                    continue
+                label = analysis.label(node)
+                where = analysis.path(node, path)
+                if (label, where) in seen:
+                    continue
+                seen.add((label, where))
+                shown = [clip(v, 60) for v in mine.values()][:MAX_NAMED]
+                other_shown = [clip(v, 60) for v in theirs.values()][:MAX_NAMED]
+                yield Hit(
+                    page.url,
+                    f"{label}{_named(graph, node)}: {where} is {', '.join(map(repr, shown))} "
+                    f"in JSON-LD but {', '.join(map(repr, other_shown))} in Microdata for the "
+                    "same entity: Google may show either",
+                    analysis.evidence(node, property=where, json_ld=shown, microdata=other_shown),
+                    cause=cause(label, f"{where} differs between JSON-LD and Microdata"),
+                )

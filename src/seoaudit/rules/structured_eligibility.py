@@ -52,6 +52,39 @@ def _strings(graph: Graph, node: Node, prop: str) -> list[str]:
     return [v.strip() for v in graph.values(node, prop) if isinstance(v, str) and v.strip()]
 
 
+def _own_urls(page: PageFacts) -> set[str]:
+    """The page's own URLs (as requested and as answered), without fragment: a node whose
+    ``url`` is one of them names the page, not a thing of its own."""
+    return {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+
+
+def _entity_urls(
+    graph: Graph, node: Node, own: set[str], graph_values: bool = True
+) -> Iterator[str]:
+    """The node's ``url`` values resolved against the page (fragment dropped), other than
+    the page's own; values that are no URL ("http://[oops/") are skipped (SD032's).
+    ``graph_values=False`` reads the node's own definition only."""
+    written = (
+        _strings(graph, node, "url")
+        if graph_values
+        else [v.strip() for v in node.props.get("url", []) if isinstance(v, str) and v.strip()]
+    )
+    for url in written:
+        try:
+            resolved = urljoin(graph.base, url).split("#", 1)[0]
+        except ValueError:
+            continue
+        if resolved not in own:
+            yield resolved
+
+
+def _listing(names: list[str]) -> str:
+    """The first MAX_NAMED names quoted, then "..." when there are more."""
+    return ", ".join(repr(n) for n in names[:MAX_NAMED]) + (
+        ", ..." if len(names) > MAX_NAMED else ""
+    )
+
+
 def _named(graph: Graph, node: Node) -> str:
     """`` 'Alpine Tent'``: the node's first name, quoted after a space, for a message."""
     name = next(iter(_strings(graph, node, "name")), "")
@@ -390,13 +423,7 @@ def _keys(graph: Graph, node: Node, own: set[str]) -> list[str]:
     keys = [f"node {id(node)}"]
     if node.id is not None:
         keys.append(f"id {node.id}")
-    for url in _strings(graph, node, "url"):
-        try:
-            resolved = urljoin(graph.base, url).split("#", 1)[0]
-        except ValueError:  # "http://[oops/": no URL (SD032 reports bad URLs)
-            continue
-        if resolved not in own:
-            keys.append(f"url {resolved}")
+    keys.extend(f"url {url}" for url in _entity_urls(graph, node, own))
     keys.extend(f"{p} {v}" for p in _IDENTIFIERS for v in _strings(graph, node, p))
     keys.extend(f"name {v.casefold()}" for v in _strings(graph, node, "name"))
     for prop in ("productGroupID", "inProductGroupWithID"):
@@ -493,7 +520,7 @@ def several_products_on_one_page(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     order = {id(node): i for i, node in enumerate(graph.nodes)}
     listed.sort(key=lambda pair: order[id(pair[0])])
-    own = {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+    own = _own_urls(page)
     families = _Families()
     for node in graph.nodes:
         if _is(graph, node, "Product"):
@@ -507,9 +534,7 @@ def several_products_on_one_page(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     in_list = any(from_list for _node, from_list in listed)
     names = list(products.values())
-    shown = ", ".join(repr(n) for n in names[:MAX_NAMED]) + (
-        ", ..." if len(names) > MAX_NAMED else ""
-    )
+    shown = _listing(names)
     where = "in an ItemList" if in_list else "on one page"
     hint = ": list them by URL (ListItem.url) instead" if in_list else ""
     first = listed[0][0]
@@ -674,13 +699,7 @@ def _event_keys(graph: Graph, node: Node, own: set[str]) -> list[str]:
     keys = [f"node {id(node)}"]
     if node.id is not None:
         keys.append(f"id {node.id}")
-    for url in _strings(graph, node, "url"):
-        try:
-            resolved = urljoin(graph.base, url).split("#", 1)[0]
-        except ValueError:  # not a URL (SD032 reports bad URLs)
-            continue
-        if resolved not in own:
-            keys.append(f"url {resolved}")
+    keys.extend(f"url {url}" for url in _entity_urls(graph, node, own))
     starts = _strings(graph, node, "startDate")
     keys.extend(
         f"name {name.casefold()} {start}"
@@ -755,7 +774,7 @@ def event_not_eligible(page: PageFacts, site: Site) -> Iterator[Hit]:
         )
     if len(events) < 2:
         return
-    own = {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+    own = _own_urls(page)
     families = _Families()
     for node in events:
         families.join(_event_keys(graph, node, own))
@@ -767,9 +786,7 @@ def event_not_eligible(page: PageFacts, site: Site) -> Iterator[Hit]:
     if len(different) < 2:
         return
     names = list(different.values())
-    shown = ", ".join(repr(n) for n in names[:MAX_NAMED]) + (
-        ", ..." if len(names) > MAX_NAMED else ""
-    )
+    shown = _listing(names)
     yield Hit(
         page.url,
         f"{len(names)} different events are marked up on one page ({shown}): Google reads "
@@ -896,19 +913,13 @@ def _identity(graph: Graph, node: Node, own: set[str]) -> set[str]:
     """The node's ``@id``, ``url`` (other than the page's own) and product identifiers,
     from its own definition: the keys that make a JSON-LD and a Microdata node one entity."""
     keys = {f"id {node.id}"} if node.id is not None else set()
+    keys.update(f"url {url}" for url in _entity_urls(graph, node, own, graph_values=False))
     for prop in _SAME:
+        if prop == "url":
+            continue
         for value in node.props.get(prop, []):
-            if not isinstance(value, str) or not value.strip():
-                continue
-            text = value.strip()
-            if prop == "url":
-                try:
-                    text = urljoin(graph.base, text).split("#", 1)[0]
-                except ValueError:
-                    continue
-                if text in own:
-                    continue
-            keys.add(f"{prop} {text}")
+            if isinstance(value, str) and value.strip():
+                keys.add(f"{prop} {value.strip()}")
     return keys
 
 
@@ -991,7 +1002,7 @@ def inconsistent_duplicate_markup(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     analysis = analyse(page)
     graph = analysis.graph
-    own = {page.url.split("#", 1)[0], page.final_url.split("#", 1)[0]}
+    own = _own_urls(page)
     keyed = [(n, _identity(graph, n, own)) for n in graph.nodes if n.schema and n.types]
     micro = [(n, k) for n, k in keyed if k and n.format == "microdata"]
     if not micro:

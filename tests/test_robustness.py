@@ -263,3 +263,36 @@ def test_findings_are_bounded_whatever_a_rule_quotes() -> None:
     assert len(json.dumps(finding.evidence)) < 3 * registry.MAX_EVIDENCE_TEXT
     short = Hit("http://site.test/", "fine", {"a": ["b", {"c": 1}]}, cause="x")
     assert registry._finding(spec, short).evidence == {"a": ["b", {"c": 1}]}
+
+
+def test_odd_structured_data_values_never_cost_the_page(tmp_path: Path) -> None:
+    # Values of every JSON type where strings are expected, numbers too large to write out
+    # ("1e999999999" made the visibility probe's Decimal.normalize overflow, and the whole
+    # page became an internal error), signalling NaNs, URLs that are no URLs.
+    blocks = [
+        {"@type": "Event", "name": ["a", {"x": 1}], "location": [None, 5, "text"]},
+        {
+            "@type": "Event",
+            "name": {"@value": "b"},
+            "location": {"@id": "#x"},
+            "url": "http://[bad/",
+        },
+        {"@type": "Dataset", "description": ["x" * 10, 7, None]},
+        {"@type": "ItemList", "itemListElement": [{"@type": "Course"}, "str", None]},
+        {"@type": "Product", "@id": "#p", "name": "A", "offers": {"price": "1e999999999"}},
+        {"@type": "Product", "name": "C", "offers": {"price": "sNaN", "priceCurrency": ["EUR", 3]}},
+    ]
+    body = "".join(
+        f'<script type="application/ld+json">{json.dumps({"@context": "https://schema.org", **b})}</script>'
+        for b in blocks
+    )
+    body += (
+        '<div itemscope itemtype="https://schema.org/Product" itemid="#p"><span itemprop="name">B'
+        '</span><div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        '<meta itemprop="price" content="NaN"></div></div><p>Price 12.50</p>'
+    )
+    result = crawl({"/": {"body": body}}, tmp_path)
+    (page,) = Site(Store(result.store_path)).pages()
+    assert page.status == 200 and page.error is None and len(page.structured_data) == 7
+    assert not result.report.rule_errors
+    assert {"SD023", "SD026", "SD027"} <= {f.rule for f in result.report.findings}

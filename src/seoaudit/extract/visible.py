@@ -94,11 +94,20 @@ def normalise(text: str) -> str:
     return " " + b" ".join(_words(text).split()).decode("utf-8", "surrogatepass") + " "
 
 
+MAX_EXPONENT = 40  # a value 10**40 or more (or below 10**-40) is shown by no page's text
+
+
 def _decimal(text: str) -> Decimal | None:
+    """The number ``text`` writes, or None: not a number, NaN or infinite (a signalling
+    NaN cannot even be hashed), or so large or small ("1e999999999") that normalising or
+    writing it out would overflow or take a million digits."""
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         return None
+    if not number.is_finite() or (number and abs(number.adjusted()) > MAX_EXPONENT):
+        return None
+    return number
 
 
 _SEPARATORS = re.compile(f"[{_GROUPING}]")

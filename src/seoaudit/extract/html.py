@@ -37,7 +37,7 @@ from seoaudit.extract.visible import probe_visible
 
 MAX_ANCHOR = 200  # characters of anchor text kept
 MAX_TEXT = 1000  # characters of a title, heading or description kept
-MAX_PARENT_WALK = 32  # ancestors searched for the <a> around an <img>
+MAX_PARENT_WALK = 32  # ancestors searched (the <a> around an <img>, a header's sectioning)
 MAX_NOSNIPPET_TAGS = 20  # distinct tag names carrying data-nosnippet kept
 MAX_TAG = 40  # characters of a tag name kept (custom elements: any length)
 MAX_SCRIPT_JSON_LD = 10  # JSON-LD blocks in other script types kept
@@ -76,6 +76,7 @@ _JSON_START = re.compile(r"\s*[\[{]")
 # rel values of a paginated series (HTML "link types"; "previous" is a common synonym).
 _PAGINATION = {"next": "next", "prev": "prev", "previous": "prev"}
 _HEAD_OR_BODY = frozenset({"head", "body"})
+_BODY, _NOSCRIPT, _SVG, _A = (frozenset({tag}) for tag in ("body", "noscript", "svg", "a"))
 
 Attrs = dict[str, str | None]
 
@@ -88,14 +89,15 @@ def _type_essence(attrs: Attrs) -> str:
     return (attrs.get("type") or "").split(";", 1)[0].strip().lower()
 
 
-def _inside(node: LexborNode, tag: str, stop: frozenset[str]) -> LexborNode | None:
-    """The nearest ancestor ``tag`` of ``node``, not searching past ``stop`` elements."""
+def _inside(node: LexborNode, tags: frozenset[str], stop: frozenset[str]) -> LexborNode | None:
+    """The nearest ancestor of ``node`` that is one of ``tags``, not searching past ``stop``
+    elements (nor more than MAX_PARENT_WALK levels up)."""
     parent = node.parent
     for _ in range(MAX_PARENT_WALK):
         if parent is None:
             return None
         name = parent.tag
-        if name == tag:
+        if name in tags:
             return parent
         if name in stop:
             return None
@@ -120,14 +122,8 @@ def _is_chrome(node: LexborNode) -> bool:
         return True
     if tag != "header" and tag != "footer":
         return False  # another element with another role
-    parent = node.parent  # <header> or <footer>: a landmark unless in sectioning content
-    for _ in range(MAX_PARENT_WALK):
-        if parent is None or parent.tag == "body":
-            return True
-        if parent.tag in _SECTIONING:
-            return False
-        parent = parent.parent
-    return True
+    # <header> or <footer>: a landmark unless in sectioning content
+    return _inside(node, _SECTIONING, _BODY) is None
 
 
 def chrome_words(body: LexborNode | None) -> int:
@@ -168,7 +164,7 @@ def nosnippet_tags(body: LexborNode) -> list[str]:
 
 def _in_noscript(node: LexborNode) -> bool:
     """Inside <noscript>: a browser that runs scripts never loads it, so it blocks nothing."""
-    return _inside(node, "noscript", _HEAD_OR_BODY) is not None
+    return _inside(node, _NOSCRIPT, _HEAD_OR_BODY) is not None
 
 
 class _Page:
@@ -225,7 +221,7 @@ class _Page:
                 text = _collapse(node.text())
                 self.facts["headings"].append({"level": _HEADINGS[tag], "text": text})
             elif tag == "title":
-                if _inside(node, "svg", _HEAD_OR_BODY) is None:
+                if _inside(node, _SVG, _HEAD_OR_BODY) is None:
                     self.facts["titles"].append(_collapse(node.text()))
             elif tag == "iframe":
                 self.resource("iframe", node.attributes.get("src"), in_head)
@@ -278,7 +274,7 @@ class _Page:
             or (attrs.get("aria-hidden") or "").strip().lower() == "true",
         )
         if alt is not None and self.anchors:
-            anchor = _inside(node, "a", frozenset({"body"}))
+            anchor = _inside(node, _A, _BODY)
             link = None if anchor is None else self.anchors.get(anchor.mem_id)
             if link is not None and link.get("image_alt") is None:
                 link["image_alt"] = _collapse(alt, MAX_ANCHOR)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from seoaudit.crawl.urls import normalize
 from seoaudit.langtags import LangTag, parse_hreflang
@@ -581,10 +582,21 @@ def hreflang_methods_disagree(page: PageFacts, site: Site) -> Iterator[Hit]:
 # -- return links: a site rule over every page's set -------------------------------------
 
 
+_SETS: WeakKeyDictionary[Site, dict[str, dict[str, set[str]]]] = WeakKeyDictionary()
+
+
 def _site_sets(site: Site) -> dict[str, dict[str, set[str]]]:
     """Every stored page's annotation set read alike from head, header and sitemaps:
     url -> {target url -> codes as written}, invalid codes included (a link with an
-    invalid code is HRF001/HRF002's finding, not also a missing return link)."""
+    invalid code is HRF001/HRF002's finding, not also a missing return link). Built once
+    per Site for the site rules that read it (HRF003, HRF009, HRF014); read-only."""
+    found = _SETS.get(site)
+    if found is None:
+        found = _SETS[site] = _build_sets(site)
+    return found
+
+
+def _build_sets(site: Site) -> dict[str, dict[str, set[str]]]:
     sets: dict[str, dict[str, set[str]]] = {}
     for summary in site.summaries():
         pairs = list(summary.hreflangs_read)
@@ -965,18 +977,20 @@ def hreflang_differs_from_html_lang(site: Site) -> Iterator[Hit]:
     Google Search Central: "Tell Google about localized versions of your page" (Google
     uses the content to determine language, not hreflang or lang attributes).
     """
-    summaries = site.summaries()
     declared = {
-        s.url: s.lang for s in summaries if s.status == 200 and s.is_html and s.lang is not None
+        s.url: s.lang
+        for s in site.summaries()
+        if s.status == 200 and s.is_html and s.lang is not None
     }
     claimed: dict[str, dict[str, set[str]]] = {}  # target -> language -> annotating pages
-    for summary in summaries:
-        pairs: list[tuple[str, str | None]] = list(summary.hreflangs_read)
-        pairs += [(lang, normalize(href)) for lang, href, _ in site.sitemap_hreflangs(summary.url)]
-        for lang, url in pairs:
-            tag = _tag(lang)
-            if url in declared and tag.valid and tag.language not in (None, "x-default"):
-                claimed.setdefault(url, {}).setdefault(tag.language, set()).add(summary.url)
+    for source, entry in _site_sets(site).items():
+        for url, codes in entry.items():
+            if url not in declared:
+                continue
+            for lang in codes:
+                tag = _tag(lang)
+                if tag.valid and tag.language not in (None, "x-default"):
+                    claimed.setdefault(url, {}).setdefault(tag.language, set()).add(source)
     for url in sorted(claimed):
         own = _tag(declared[url]).language
         languages = claimed[url]

@@ -74,6 +74,11 @@ def describe_directive(directive: Directive) -> str:
     return f'<meta name="{name}" content="{directive.value}">'
 
 
+def _directives_cause(directives: list[Directive]) -> str:
+    """The directives as written, one root cause for the pages that share them."""
+    return "; ".join(sorted({describe_directive(d) for d in directives}))[:300]
+
+
 def with_token(page: PageFacts, crawler: str, *tokens: str) -> list[Directive]:
     """The directives for ``crawler`` that carry one of ``tokens``."""
     return [d for d in _applicable(page, crawler) if any(t in d.tokens for t in tokens)]
@@ -145,7 +150,7 @@ def unintended_noindex(page: PageFacts, site: Site) -> Iterator[Hit]:
     if not reasons:
         return
     deciding = with_token(page, crawler, "noindex", "none")
-    cause = "; ".join(sorted({describe_directive(d) for d in deciding}))[:300] or "noindex"
+    cause = _directives_cause(deciding) or "noindex"
     yield Hit(
         page.url,
         f"noindex for {crawler} on a page that is {', '.join(reasons)}",
@@ -300,7 +305,7 @@ def nofollow_page(page: PageFacts, site: Site) -> Iterator[Hit]:
     if not _crawlable_200(page) or "nofollow" not in effective_directives(page, crawler):
         return
     deciding = with_token(page, crawler, "nofollow", "none")
-    cause = "; ".join(sorted({describe_directive(d) for d in deciding}))[:300] or "nofollow"
+    cause = _directives_cause(deciding) or "nofollow"
     noindex = is_noindex(page, crawler)
     yield Hit(
         page.url,
@@ -464,10 +469,6 @@ def _is_article(page: PageFacts) -> bool:
         return False
     vocab = vocabulary()
     return any(vocab.is_a(name, "Article") for item in analyse(page).items for name in item.types)
-
-
-def _directives_cause(directives: list[Directive]) -> str:
-    return "; ".join(sorted({describe_directive(d) for d in directives}))[:300]
 
 
 @rule(

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from seoaudit.models import Finding, PageFacts, RuleError, Scope, Severity
 from seoaudit.rules import helper as rule_helper
+from seoaudit.rules.common import clip
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -173,19 +174,15 @@ MAX_EVIDENCE_TEXT = 2000  # characters of one string in the evidence
 MAX_EVIDENCE_DEPTH = 6
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _bounded(value: Any, depth: int = 0) -> Any:
-    """``value`` with every string clipped to MAX_EVIDENCE_TEXT and nesting cut at
-    MAX_EVIDENCE_DEPTH; unchanged (the same object) when nothing is too long."""
+    """A copy of ``value`` with every string clipped to MAX_EVIDENCE_TEXT and nesting cut
+    at MAX_EVIDENCE_DEPTH (equal to ``value`` when nothing is too long)."""
     if isinstance(value, str):
-        return _clip(value, MAX_EVIDENCE_TEXT)
+        return clip(value, MAX_EVIDENCE_TEXT)
     if depth >= MAX_EVIDENCE_DEPTH and isinstance(value, (dict, list)):
-        return _clip(repr(value), MAX_EVIDENCE_TEXT)
+        return clip(repr(value), MAX_EVIDENCE_TEXT)
     if isinstance(value, dict):
-        return {_clip(str(k), 200): _bounded(v, depth + 1) for k, v in value.items()}
+        return {clip(str(k), 200): _bounded(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [_bounded(v, depth + 1) for v in value]
     return value
@@ -198,9 +195,9 @@ def _finding(spec: RuleSpec, hit: Hit) -> Finding:
         name=spec.name,
         severity=hit.severity or spec.severity,
         url=hit.url,
-        message=_clip(hit.message, MAX_MESSAGE),
+        message=clip(hit.message, MAX_MESSAGE),
         evidence=_bounded(hit.evidence),
-        cause=None if cause is None else _clip(cause, MAX_CAUSE),
+        cause=None if cause is None else clip(cause, MAX_CAUSE),
     )
 
 

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from seoaudit.config import GOOGLEBOT_HTML_LIMIT
+from seoaudit.crawl.urls import host_of
 from seoaudit.models import PageFacts, Resource, Severity
 from seoaudit.rules.common import limits, searchable
 from seoaudit.rules.registry import Hit, rule
@@ -189,7 +190,7 @@ def _request_tallies(site: Site) -> dict[str, tuple[str, int, dict[str, int]]]:
     for origin in sorted(origins, key=lambda o: (-int(origins[o].get("requests", 0)), o)):
         if not site.is_internal(origin + "/"):
             continue
-        host = urlsplit(origin).netloc.lower()
+        host = host_of(origin)
         busiest, requests, failed = found.get(host, (origin, 0, {}))
         for kind, count in origins[origin].get("failed", {}).items():
             failed[kind] = failed.get(kind, 0) + int(count)
@@ -327,7 +328,7 @@ def uncompressed_response(page: PageFacts, site: Site) -> Iterator[Hit]:
     encoding = (page.content_encoding or "").strip().lower()
     if encoding and encoding != "identity":
         return
-    host = urlsplit(page.url).netloc
+    host = host_of(page.url)
     yield Hit(
         page.url,
         f"{page.size:,} bytes of {page.content_type} sent uncompressed",
@@ -394,7 +395,7 @@ def no_conditional_request_support(page: PageFacts, site: Site) -> Iterator[Hit]
         return
     etag = (page.header("etag") or "").strip()
     modified = (page.header("last-modified") or "").strip()
-    host = urlsplit(page.url).netloc
+    host = host_of(page.url)
     if not etag and not modified:
         yield Hit(
             page.url,

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from seoaudit.models import PageFacts, Severity
 from seoaudit.rules.common import clip, found_signals, searchable
 from seoaudit.rules.registry import Hit, rule
+from seoaudit.rules.structured_values import once
 from seoaudit.structured import values
 from seoaudit.structured.analysis import Analysis, analyse, cause
 from seoaudit.structured.graph import Graph, Node, Ref, local_name
@@ -218,9 +219,8 @@ def stale_time_bound_data(page: PageFacts, site: Site) -> Iterator[Hit]:
             continue
         label = analysis.label(node)
         where = analysis.path(node, prop)
-        if (label, where) in seen:
+        if not once(seen, label, where):
             continue
-        seen.add((label, where))
         severity: Severity | None = None
         what = _WHAT[kind]
         if kind == "job":
@@ -287,9 +287,8 @@ def recipe_calories_without_yield(page: PageFacts, site: Site) -> Iterator[Hit]:
             continue
         label = analysis.label(node)
         where = analysis.path(node, "recipeYield")
-        if (label, where) in seen:
+        if not once(seen, label, where):
             continue
-        seen.add((label, where))
         calories = next(
             (
                 clip(str(v), 60)
@@ -1020,9 +1019,8 @@ def inconsistent_duplicate_markup(page: PageFacts, site: Site) -> Iterator[Hit]:
                     continue
                 label = analysis.label(node)
                 where = analysis.path(node, path)
-                if (label, where) in seen:
+                if not once(seen, label, where):
                     continue
-                seen.add((label, where))
                 shown = [clip(v, 60) for v in mine.values()][:MAX_NAMED]
                 other_shown = [clip(v, 60) for v in theirs.values()][:MAX_NAMED]
                 yield Hit(

@@ -59,7 +59,9 @@ def _scalars(node: Node, prop: str) -> list[object]:
     return [v for v in found if isinstance(v, (str, int, float, bool))]
 
 
-def _once(seen: set[tuple[str, str]], label: str, where: str) -> bool:
+def once(seen: set[tuple[str, str]], label: str, where: str) -> bool:
+    """True the first time (item label, property path) comes up on a page, and records it:
+    one finding per property of an item, however often the value repeats."""
     if (label, where) in seen:
         return False
     seen.add((label, where))
@@ -88,7 +90,7 @@ def _unreadable(
             for value in _scalars(node, prop):
                 problem = check(value)
                 where = analysis.path(node, prop)
-                if problem and _once(seen, label, where):
+                if problem and once(seen, label, where):
                     yield node, label, prop, where, value, problem
 
 
@@ -200,7 +202,7 @@ def merchant_price_not_positive(page: PageFacts, site: Site) -> Iterator[Hit]:
             continue
         label = analysis.label(node)
         for where, value in _zero_prices(analysis, node):
-            if _once(seen, label, where):
+            if once(seen, label, where):
                 yield Hit(
                     page.url,
                     f"{label}: {where} is {value!r}; a merchant listing needs a price above 0",
@@ -302,7 +304,7 @@ def datetime_without_timezone(page: PageFacts, site: Site) -> Iterator[Hit]:
                 if parsed is None or not parsed.has_time or parsed.has_offset:
                     continue
                 label = analysis.label(node)
-                if not _once(seen, label, prop):
+                if not once(seen, label, prop):
                     continue
                 event_start = prop == "startDate" and any(vocab.is_a(t, "Event") for t in types)
                 yield Hit(
@@ -403,7 +405,7 @@ def rating_value_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
         for value in _scalars(node, "ratingValue")[:1]:
             found = values.rating_problem(value, best, worst)
             where = analysis.path(node, "ratingValue")
-            if found and _once(seen, label, where):
+            if found and once(seen, label, where):
                 reason, serious = found
                 yield Hit(
                     page.url,
@@ -416,7 +418,7 @@ def rating_value_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
             for value in _scalars(node, prop)[:1]:
                 problem = values.count_problem(value)
                 where = analysis.path(node, prop)
-                if problem and _once(seen, label, where):
+                if problem and once(seen, label, where):
                     yield Hit(
                         page.url,
                         f"{label}: {where} {problem}",
@@ -488,7 +490,7 @@ def breadcrumb_structure_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
         if any(not graph.present(crumbs[i], "item") for i in order[:-1]):
             problems.append(("item missing", "a crumb other than the last has no item URL", None))
         for key, detail, severity in problems:
-            if _once(seen, "BreadcrumbList", key):
+            if once(seen, "BreadcrumbList", key):
                 yield Hit(
                     page.url,
                     f"BreadcrumbList: {detail}",

@@ -110,6 +110,9 @@ class Thresholds(BaseModel):
     many_inlinks: int = 3  # a URL linked from this many pages counts as "heavily linked"
     heavy_html_kb: int = 1024  # uncompressed HTML above this is heavy (2 MB: Googlebot cuts)
     render_blocking_stylesheets: int = 2  # more blocking stylesheets in <head> are flagged
+    # One CSS/JS/image file referenced with this many generated query values (timestamps,
+    # random tokens) that differ between pages: per-page URLs (PERF011, tool convention).
+    asset_url_variants: int = Field(default=3, ge=2)
     sitemap_error_share: float = 0.1  # share of a sitemap's URLs failing that is an error
     soft_404_same_page: int = 3  # this many URLs answering one identical thin page
     # Share of a host's requests answering 5xx, 429 or nothing (retries included): from

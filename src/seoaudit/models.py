@@ -237,6 +237,10 @@ class PageFacts(_Model):
     structured_data: list[StructuredData] = Field(default_factory=list)
     # JSON-LD in scripts of another type, which search engines ignore (the first 10).
     script_json_ld: list[ScriptJsonLd] = Field(default_factory=list)
+    # Microdata/RDFa attributes that attach to no item or name no schema.org type (SD028):
+    # kind (extract/structured.py) -> (elements found, the first 3 distinct ones reduced to
+    # tag and attribute as written, e.g. '<span itemprop="name">'). Empty: none found.
+    microdata_rdfa_problems: dict[str, tuple[int, list[str]]] = Field(default_factory=dict)
     # <link rel="next"> and rel="prev" (or "previous"): "next"/"prev" -> resolved URL of the
     # first of each. Google no longer uses them (ONP021 compares them with the <a> links).
     pagination: dict[str, str] = Field(default_factory=dict)

@@ -31,7 +31,7 @@ from seoaudit.extract.head import HeadScan, scan_head
 from seoaudit.extract.jslinks import js_links
 from seoaudit.extract.limits import bounded_markup
 from seoaudit.extract.skeleton import skeleton
-from seoaudit.extract.structured import json_ld, microdata, rdfa, script_json_ld
+from seoaudit.extract.structured import json_ld, microdata_and_rdfa, script_json_ld
 from seoaudit.extract.text import text_metrics
 from seoaudit.extract.visible import probe_visible
 
@@ -423,8 +423,13 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     root = tree.root
     if root is not None:
         facts["lang"] = root.attributes.get("lang")
-        if root.css_first("[itemscope], [typeof], [vocab]") is not None:
-            facts["structured_data"].extend(microdata(root, page.base) + rdfa(root))
+        # [itemprop] too, so that a stray itemprop on a page without any item is found
+        # (SD028): about 10 µs more on a 40 KB page, measured, for the one query.
+        if root.css_first("[itemscope], [itemprop], [typeof], [vocab]") is not None:
+            blocks, problems = microdata_and_rdfa(root, page.base)
+            facts["structured_data"].extend(blocks)
+            if problems:
+                facts["microdata_rdfa_problems"] = problems
     facts["skeleton"] = skeleton(body)  # before _visible_text strips elements
     text = _visible_text(tree)
     facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)

@@ -15,17 +15,28 @@ from typing import TYPE_CHECKING
 
 from seoaudit.config import CrawlSettings
 from seoaudit.crawl.checks import collector
+from seoaudit.extract.structured import (
+    ITEMPROP_OUTSIDE_ITEM,
+    ITEMSCOPE_WITHOUT_ITEMTYPE,
+    ITEMTYPE_NOT_SCHEMA_ORG,
+    ITEMTYPE_WITHOUT_ITEMSCOPE,
+    RDFA_PROPERTY_OUTSIDE_TYPEOF,
+    RDFA_TERM_WITHOUT_VOCAB,
+)
 from seoaudit.extract.visible import MAX_VALUE, probe_key
 from seoaudit.models import PageFacts, Severity
 from seoaudit.rules.common import clip
+from seoaudit.rules.lookups import lookups
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.structured.analysis import analyse, cause
 from seoaudit.structured.graph import Node
+from seoaudit.structured.health import UNPARSABLE
 from seoaudit.structured.requirements import Missing, requirements
 from seoaudit.structured.vocab import vocabulary
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
+    from seoaudit.summary import PageSummary
 
 IMAGE_PROPERTIES = ("image", "logo", "thumbnailUrl")
 MAX_IMAGES = 10  # structured-data image URLs checked per page
@@ -998,4 +1009,201 @@ def json_ld_wrong_type_or_escaped(page: PageFacts, site: Site) -> Iterator[Hit]:
                 "excerpt": _excerpt(block.raw, block.line, block.column),
             },
             cause=cause("JSON-LD", f"HTML-escaped ({entity})"),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Microdata and RDFa that attach to no item (SD028)
+# ---------------------------------------------------------------------------------------
+
+# Each kind of structural problem (extract/structured.py), as a message names it; also the
+# order in which a finding lists them.
+STRUCTURE_PROBLEMS = {
+    ITEMPROP_OUTSIDE_ITEM: "itemprop outside any itemscope",
+    ITEMSCOPE_WITHOUT_ITEMTYPE: "itemscope without itemtype",
+    ITEMTYPE_WITHOUT_ITEMSCOPE: "itemtype without itemscope",
+    ITEMTYPE_NOT_SCHEMA_ORG: "itemtype not a schema.org type URL",
+    RDFA_TERM_WITHOUT_VOCAB: "RDFa term without vocab",
+    RDFA_PROPERTY_OUTSIDE_TYPEOF: "RDFa property outside any typeof",
+}
+MAX_EXAMPLE = 100  # characters of an element example shown (extraction keeps fewer)
+
+
+@rule(
+    "SD028",
+    "microdata-rdfa-structure-error",
+    severity="warning",
+    group="{count} pages have Microdata or RDFa attributes that attach to no item ({cause})",
+)
+def microdata_rdfa_structure_error(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Microdata or RDFa attributes attach to no item, or name no schema.org type.
+
+    ## What it does
+    Checks the Microdata and RDFa attributes of the page as served and reports, in one
+    finding per page, each kind of problem with how often it occurs and up to three
+    elements as written:
+
+    - `itemprop` on an element with no `itemscope` element around it (and not pulled in
+      by an `itemref`): the property belongs to no item.
+    - `itemscope` without `itemtype` on a top-level item: valid HTML, but an item of no
+      type, which Google cannot use for anything. An item nested as the value of an
+      `itemprop` may go without a type (what a property's value needs is SD006's
+      business).
+    - `itemtype` without `itemscope`: the type is ignored, and the itemprops inside belong
+      to the item around it, or to none.
+    - `itemtype` that is not a schema.org type URL: a bare name (`Product`), no scheme
+      (`schema.org/Product`), no type (`https://schema.org/`), a misspelt host
+      (`shema.org`), or `data-vocabulary.org`, which Google stopped reading in 2020.
+      `http://` and `https://schema.org/<Type>` are both fine. The URL of another
+      vocabulary (microformats, your own) is valid Microdata and is not reported: it is
+      not broken, only not meant for Google, and the other SD rules leave it alone too.
+    - RDFa `property` or `typeof` terms without a prefix and with no `vocab` on the
+      element or around it: the term resolves to nothing.
+    - RDFa schema.org properties with no `typeof` (or `about`, `resource`) around them:
+      they describe the page URL itself, as a thing of no type.
+
+    RDFa is checked on pages that use it (a `vocab` or `typeof` somewhere): a `property`
+    attribute alone is also Open Graph's, and prefixed terms such as `og:title` are fine.
+
+    ## Why it matters
+    Google builds rich results from typed schema.org items only. A property outside any
+    item, or an item without a schema.org type, is dropped, usually without any error in
+    Search Console: the review stars, prices or breadcrumbs that markup was written for
+    never show. These problems usually appear when a template change removes or moves the
+    wrapping element.
+
+    ## How to fix
+    Put `itemscope itemtype="https://schema.org/<Type>"` on the element that wraps all of
+    the item's properties, and check the template still wraps them after layout changes.
+    For RDFa, put `vocab="https://schema.org/"` and a `typeof` on the wrapping element.
+    JSON-LD avoids the problem altogether: it does not depend on how the HTML is nested.
+
+    ## How to verify
+    `curl -s <url> | grep -oE '<[^>]+item(scope|prop|type)[^>]*>'` shows every itemprop
+    after an opening itemscope element with a schema.org itemtype; Google's Rich Results
+    Test lists the item with all its properties.
+
+    ## Source
+    HTML Living Standard, "Microdata" (itemscope, itemtype, itemprop, itemref); W3C RDFa
+    Core 1.1 and RDFa Lite 1.1 (vocab, typeof, property); Google Search Central:
+    "Introduction to structured data markup" (supported formats) and "Sunsetting support
+    for data-vocabulary" (2020).
+    """
+    del site
+    found = page.microdata_rdfa_problems
+    if not found:
+        return
+    known = [k for k in STRUCTURE_PROBLEMS if k in found]
+    kinds = known + sorted(k for k in found if k not in STRUCTURE_PROBLEMS)
+    problems: list[dict[str, object]] = []
+    parts: list[str] = []
+    for kind in kinds:
+        count, examples = found[kind]
+        label = STRUCTURE_PROBLEMS.get(kind, kind)
+        shown = [clip(e, MAX_EXAMPLE) for e in examples[:3]]
+        problems.append({"kind": kind, "problem": label, "count": count, "examples": shown})
+        parts.append(f"{label} ×{count}" + (f" ({shown[0]})" if shown else ""))
+    yield Hit(
+        page.url,
+        "Microdata/RDFa that attaches to no item or names no schema.org type: " + "; ".join(parts),
+        {"problems": problems, "count": sum(found[k][0] for k in kinds)},
+        cause=", ".join(STRUCTURE_PROBLEMS.get(k, k) for k in kinds),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Duplicates whose structured data differs from their canonical's (SD031)
+# ---------------------------------------------------------------------------------------
+
+MAX_TYPES = 10  # types listed per side in evidence
+MAX_NAMED = 3  # types named in a message or cause
+
+
+def _item_types(summary: PageSummary) -> frozenset[str]:
+    """The types of the page's structured-data items (RDFa counts as the one kind "RDFa":
+    its types are not read). An unparsable JSON-LD block carries no type."""
+    return frozenset(label for _key, label in summary.structured_items if label != UNPARSABLE)
+
+
+def _types(types: list[str]) -> str:
+    named = ", ".join(clip(t, 60) for t in types[:MAX_NAMED])
+    return named + (f" and {len(types) - MAX_NAMED} more" if len(types) > MAX_NAMED else "")
+
+
+@rule(
+    "SD031",
+    "structured-data-differs-from-canonical",
+    severity="notice",
+    scope="site",
+    group="{count} duplicate pages differ from their canonical in structured data ({cause})",
+    by_template=True,
+)
+def structured_data_differs_from_canonical(site: Site) -> Iterator[Hit]:
+    """A duplicate page lacks structured data its canonical has, or has data it lacks.
+
+    ## What it does
+    Compares each duplicate (an HTML page answering 200 whose canonical is another crawled
+    HTML page answering 200) with its canonical: the types of their top-level
+    structured-data items (JSON-LD and Microdata items such as `Product` or
+    `BreadcrumbList`, not the `Offer` inside; RDFa counts as one kind, "RDFa"). Flags the
+    duplicate when its canonical has an item type the duplicate lacks, or the duplicate
+    has one the canonical lacks. Pages whose canonical is themselves, or points at a URL
+    that was not crawled or does not answer 200, are not compared. An unparsable JSON-LD
+    block counts as no type (SD001 reports the block). Duplicates of one template that
+    differ the same way form one issue.
+
+    ## Why it matters
+    Google picks the canonical of a cluster itself and may choose a duplicate (a mobile,
+    parameter or print variant) over the URL you declared: if that variant has no markup,
+    the rich result goes with it. Google's guidelines ask for the same structured data on
+    all duplicates of a page. Markup only on a duplicate is also wasted while the canonical
+    is the page shown.
+
+    ## How to fix
+    Render the same structured data on every variant of a page, from the same template
+    partial or component, whatever the URL parameters or device.
+
+    ## How to verify
+    `curl -s <duplicate-url>` and `curl -s <canonical-url>` show the same
+    `application/ld+json` blocks (or Microdata items) with the same `@type`s.
+
+    ## Source
+    Google Search Central: "General structured data guidelines" (location: duplicate pages
+    should have the same structured data as the canonical); "What is URL canonicalization".
+    """
+    found = lookups(site)
+    canonical_types: dict[str, frozenset[str]] = {}
+    for url, target in found.canonical.items():
+        duplicate = found.summary.get(url)
+        canonical = found.summary.get(target)
+        if duplicate is None or not duplicate.is_html:
+            continue
+        if canonical is None or canonical.status != 200 or not canonical.is_html:
+            continue
+        wanted = canonical_types.get(target)
+        if wanted is None:
+            wanted = canonical_types[target] = _item_types(canonical)
+        present = _item_types(duplicate)
+        missing, extra = sorted(wanted - present), sorted(present - wanted)
+        if not missing and not extra:
+            continue
+        said: list[str] = []
+        causes: list[str] = []
+        if missing:
+            said.append(f"lacks {_types(missing)} structured data that its canonical has")
+            causes.append(f"duplicates lack {_types(missing)}")
+        if extra:
+            said.append(f"has {_types(extra)} structured data that its canonical lacks")
+            causes.append(f"canonicals lack {_types(extra)}")
+        yield Hit(
+            url,
+            f"This duplicate of {clip(target, 200)} " + " and ".join(said),
+            {
+                "canonical": target,
+                "canonical_types": sorted(wanted)[:MAX_TYPES],
+                "duplicate_types": sorted(present)[:MAX_TYPES],
+                "missing": missing[:MAX_TYPES],
+                "extra": extra[:MAX_TYPES],
+            },
+            cause="; ".join(causes),
         )

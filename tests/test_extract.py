@@ -292,10 +292,79 @@ def test_nosnippet_tags_distinct_in_document_order() -> None:
     assert (pdf.nosnippet_tags, pdf.meta_keywords) == ([], None)
 
 
+CRA_SHELL = (
+    '<!doctype html><html><head><title>Shop</title><script defer src="/static/main.js">'
+    "</script></head><body><noscript>You need to enable <b>JavaScript</b> to run this app."
+    '</noscript><div id="root"></div></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "shell"),
+    [
+        (
+            CRA_SHELL,
+            '<div id="root"> and <noscript> "You need to enable JavaScript to run this app."',
+        ),
+        ('<title>T</title><div id="__next"></div>', '<div id="__next">'),
+        ('<title>T</title><main id="app" class="x">Loading…</main>', '<main id="app">'),
+        ('<html ng-app="shop"><title>T</title><body><div ng-view></div>', "<html ng-app>"),
+        ("<title>T</title><app-root></app-root>", "<app-root>"),
+        ("<title>T</title><div data-reactroot>Hi</div>", "<div data-reactroot>"),
+        # A message in another language, in upper-case markup, nested in other markup.
+        (
+            "<title>T</title><NOSCRIPT><p>Включите <b>JavaScript</b>, чтобы продолжить</p>"
+            "</NOSCRIPT>",
+            '<noscript> "Включите JavaScript , чтобы продолжить"',
+        ),
+        # A tag manager's tracking frame is not a message asking for JavaScript.
+        (
+            '<title>T</title><noscript><iframe src="https://www.googletagmanager.com/ns.html'
+            '?id=GTM-X&js=1"></iframe></noscript><p>Short page</p>',
+            None,
+        ),
+        ('<title>T</title><div id="rooted"></div><p>Nothing here</p>', None),
+        # A page with text is not looked at: a server-rendered app keeps its root.
+        ('<title>T</title><div id="root">' + "word " * 120 + "</div>", None),
+    ],
+)
+def test_app_shell_is_recorded_on_pages_with_few_words(html: str, shell: str | None) -> None:
+    assert page(html).app_shell == shell
+
+
+def test_app_shell_scan_is_bounded_on_hostile_markup() -> None:
+    # "<noscript" without ">" and unclosed noscripts: the scan must stay linear.
+    hostile = "<title>T</title><div id=app></div>" + "<noscript" * 200_000
+    facts = page(hostile)
+    assert facts.app_shell == '<div id="app">'
+    # Only the first MAX_NOSCRIPTS <noscript> elements are read.
+    pixel, message = '<noscript><img src="/p.gif"></noscript>', "<noscript>Enable JS</noscript>"
+    assert page("<title>T</title>" + pixel * 5 + message).app_shell is None
+    assert page("<title>T</title>" + pixel * 4 + message).app_shell == '<noscript> "Enable JS"'
+    long_message = "<title>T</title><body><noscript>Please enable JavaScript " + "now " * 500
+    shell = page(long_message + "</noscript>").app_shell
+    assert shell is not None and len(shell) <= 120 and shell.startswith("<noscript>")
+
+
+def test_text_script_is_the_visible_texts() -> None:
+    russian = "<p>" + "Мы продаём походные ботинки и палатки для гор. " * 3 + "</p>"
+    # Scripts, styles and the title are not visible text.
+    facts = page(
+        "<title>Hiking boots for mountains</title><style>body { font-family: serif }</style>"
+        "<script>var englishWordsInsideAScriptThatIsNotShown = 'lots of latin letters';"
+        "</script>" + russian
+    )
+    assert facts.text_script == "Cyrillic"
+    assert page("<title>T</title><p>Too short</p>").text_script is None
+    assert sample("product.html").text_script == "Latin"
+    assert page(b"%PDF-1.4", ("content-type", "application/pdf")).text_script is None
+
+
 def test_facts_stored_before_keywords_and_nosnippet_still_load() -> None:
     stored = '{"url": "https://a.com/", "final_url": "https://a.com/", "is_html": true}'
     facts = PageFacts.model_validate_json(stored)
     assert (facts.meta_keywords, facts.nosnippet_tags) == (None, [])
+    assert (facts.text_script, facts.app_shell) == (None, None)
 
 
 def test_head_ended_by_tag_manager_iframe() -> None:

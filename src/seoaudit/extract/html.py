@@ -3,8 +3,9 @@
 Owns: the tree walk (lexbor via selectolax, the fastest correct HTML5 parser we have) that
 collects links, head metadata (titles, descriptions, robots meta, canonicals, hreflang,
 rel=next/prev, viewport, refresh, keywords), headings, resources, JSON-LD (and JSON-LD
-written in scripts of another type), the elements marked ``data-nosnippet``, and the
-visible text; and the placement of head metadata, which combines
+written in scripts of another type), the elements marked ``data-nosnippet``, the
+visible text and its writing system, the signs of a JavaScript app shell on pages with few
+words (``app_shell``); and the placement of head metadata, which combines
 the tree with ``head.scan_head`` because the tree builder moves elements that end ``<head>``
 early into the body.
 
@@ -20,6 +21,7 @@ result or a screen reader shows them; attribute values are kept as written other
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, LexborNode
@@ -32,7 +34,7 @@ from seoaudit.extract.jslinks import js_links
 from seoaudit.extract.limits import bounded_markup
 from seoaudit.extract.skeleton import skeleton
 from seoaudit.extract.structured import json_ld, microdata_and_rdfa, script_json_ld
-from seoaudit.extract.text import text_metrics
+from seoaudit.extract.text import text_metrics, text_script
 from seoaudit.extract.visible import probe_visible
 
 MAX_ANCHOR = 200  # characters of anchor text kept
@@ -41,6 +43,9 @@ MAX_PARENT_WALK = 32  # ancestors searched (the <a> around an <img>, a header's 
 MAX_NOSNIPPET_TAGS = 20  # distinct tag names carrying data-nosnippet kept
 MAX_TAG = 40  # characters of a tag name kept (custom elements: any length)
 MAX_SCRIPT_JSON_LD = 10  # JSON-LD blocks in other script types kept
+APP_SHELL_WORDS = 100  # pages with fewer visible words are looked at for an app shell
+MAX_NOSCRIPTS = 5  # <noscript> elements read for a "turn on JavaScript" message
+MAX_NOSCRIPT_TEXT = 100  # characters of that message kept
 
 _SELECTOR = "a, area, link, meta, script, img, iframe, title, h1, h2, h3, h4, h5, h6"
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -165,6 +170,50 @@ def nosnippet_tags(body: LexborNode) -> list[str]:
 def _in_noscript(node: LexborNode) -> bool:
     """Inside <noscript>: a browser that runs scripts never loads it, so it blocks nothing."""
     return _inside(node, _NOSCRIPT, _HEAD_OR_BODY) is not None
+
+
+# Elements that JavaScript frameworks render an application into: the mount points of
+# create-react-app, Vite, Vue CLI, Next.js, Nuxt, Gatsby, SvelteKit, Quasar and Angular
+# (<app-root>, ng-app), and React's server-render marker.
+_APP_ROOT_IDS = ("root", "app", "__next", "__nuxt", "___gatsby", "svelte", "q-app")
+_APP_ROOT_ATTRS = ("ng-app", "data-ng-app", "data-reactroot", "data-v-app")
+_APP_ROOT_SELECTOR = ", ".join(
+    [f"#{name}" for name in _APP_ROOT_IDS] + ["app-root"] + [f"[{a}]" for a in _APP_ROOT_ATTRS]
+)
+_NOSCRIPT_OPEN = re.compile(r"<noscript\b", re.IGNORECASE)
+MAX_START_TAG = 500  # characters searched for the ">" that ends a <noscript> start tag
+_MARKUP_TAG = re.compile(r"<[^>]{0,500}>")
+_ASKS_FOR_JS = re.compile(r"javascript|\bjs\b", re.IGNORECASE)
+
+
+def app_shell(tree: LexborHTMLParser, html: str) -> str | None:
+    """What marks a page as the empty shell of a JavaScript application: the element its
+    framework renders into (``<div id="root">``, ``<app-root>``, ``<html ng-app>``) and a
+    ``<noscript>`` asking to turn JavaScript on (quoted, capped); None when neither is
+    there. ``html`` is the markup as written: the tree has lost its <noscript> elements by
+    the time the words are counted, and this is only called on pages with few words."""
+    signs: list[str] = []
+    node = tree.css_first(_APP_ROOT_SELECTOR)
+    if node is not None:
+        attrs = node.attributes
+        tag = (node.tag or "")[:MAX_TAG]
+        found = attrs.get("id")
+        if found in _APP_ROOT_IDS:
+            signs.append(f'<{tag} id="{found}">')
+        else:
+            named = [a for a in _APP_ROOT_ATTRS if a in attrs]
+            signs.append(f"<{tag} {named[0]}>" if named else f"<{tag}>")
+    for opening in islice(_NOSCRIPT_OPEN.finditer(html), MAX_NOSCRIPTS):
+        start = html.find(">", opening.end(), opening.end() + MAX_START_TAG) + 1
+        if not start:
+            continue
+        content = html[start : start + 20 * MAX_NOSCRIPT_TEXT]
+        end = content.lower().find("</noscript")
+        text = _collapse(_MARKUP_TAG.sub(" ", content if end < 0 else content[:end]))
+        if _ASKS_FOR_JS.search(text):
+            signs.append(f'<noscript> "{_collapse(text, MAX_NOSCRIPT_TEXT)}"')
+            break
+    return " and ".join(signs) or None
 
 
 class _Page:
@@ -434,6 +483,9 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     text = _visible_text(tree)
     facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)
     facts["main_word_count"] = max(0, facts["word_count"] - chrome_words(tree.body))
+    facts["text_script"] = text_script(text)
+    if facts["word_count"] < APP_SHELL_WORDS:  # few pages: the cost stays off the others
+        facts["app_shell"] = app_shell(tree, decoded.text)
     facts["js_links"], facts["js_link_count"] = js_links(tree.body, page.base)
     probe_visible(facts["structured_data"], text)
     return facts

@@ -5,11 +5,18 @@ Each resource is judged by the robots.txt of its own host (``Site.robots_file``)
 site's, or a resource host's that the crawl read after the crawl (crawl/probe.py reads the
 few hosts serving most CSS/JS). A resource on a host whose robots.txt was not read is
 not judged. One robots.txt line blocking resources on many pages is one issue.
+
+Two rules judge what the raw HTML says rather than the resources: links that address
+content by URL fragment only (RES006, from the hrefs as written) and pages whose raw HTML
+shows almost nothing without JavaScript (RES008, from the word count, the scripts and the
+app-shell signs extraction records). Both judge only pages ``common.searchable`` accepts.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -18,13 +25,17 @@ from seoaudit.access import decide
 from seoaudit.crawl.urls import origin
 from seoaudit.models import PageFacts, Resource
 from seoaudit.robots import RobotsFile
+from seoaudit.rules.common import clip, searchable
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
 
 CLIENT_RENDERED_WORDS = 50  # raw HTML with fewer words depends on its scripts to show content
+NEARLY_EMPTY_WORDS = 10  # raw HTML with fewer words shows next to nothing without scripts
 MAX_LISTED = 20
+MAX_EXAMPLES = 5  # fragment links quoted per page
+MAX_FRAGMENT = 200  # characters of a fragment looked at and quoted
 
 
 @lru_cache(maxsize=65536)
@@ -319,4 +330,190 @@ def uncrawlable_navigation(page: PageFacts, site: Site) -> Iterator[Hit]:
             "targets_without_crawlable_link": unreached[:MAX_LISTED],
         },
         severity=None if severe else "notice",
+    )
+
+
+# -- content addressed by fragment -----------------------------------------------------------
+
+# Pagination written into the fragment: #page=2, #!p=3, #/list?offset=20 (key=number pairs,
+# as in a query string; the keys of ``common.is_paginated``).
+_FRAGMENT_PAGE = re.compile(
+    r"(?:^|[&;?!/])(?:page|p|pg|paged|pagina|seite|start|offset)=\d+", re.IGNORECASE
+)
+_FRAGMENT_KINDS = {
+    "hash-bang": "hash-bang URLs (#!)",
+    "hash-route": "hash-router URLs (#/)",
+    "pagination": "pagination in the fragment (#page=N)",
+}
+
+
+def fragment_kind(href: str) -> str | None:
+    """How a link addresses content by its fragment: "hash-bang" (``#!/shoes``),
+    "hash-route" (``#/shoes``), "pagination" (``#page=2``); None for a plain anchor
+    (``#top``, ``#section-2``), a bare ``#``, ``#!`` or ``#/`` (placeholders for links a
+    script handles), a PDF page (``file.pdf#page=2``, which the PDF viewer reads) and a
+    page number the query already gives (``?page=2#page=2``)."""
+    hash_at = href.find("#")
+    if hash_at < 0:
+        return None
+    fragment = href[hash_at + 1 : hash_at + 1 + MAX_FRAGMENT].strip()
+    if fragment.startswith("!"):
+        return "hash-bang" if fragment[1:].strip("/") else None
+    if fragment.startswith("/"):
+        return "hash-route" if fragment.strip("/") else None
+    if _FRAGMENT_PAGE.search(fragment) is None:
+        return None
+    path, _, query = href[:hash_at].partition("?")
+    if path.rstrip().lower().endswith(".pdf") or _FRAGMENT_PAGE.search(f"?{query}"):
+        return None  # a PDF viewer's page, or the query already addresses the page
+    return "pagination"
+
+
+@rule(
+    "RES006",
+    "content-addressed-by-fragment",
+    severity="warning",
+    group="{count} pages link to content Google cannot address: {cause}",
+)
+def content_addressed_by_fragment(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """Links lead to content that only a URL fragment (`#!/...`, `#/...`, `#page=2`) names.
+
+    ## What it does
+    Reads the `<a href>` of internal links as written in the raw HTML of indexable pages
+    answering 200, and counts those whose fragment addresses content of its own: a
+    hash-bang route (`#!/products/shoes`), a hash-router route (`#/products/shoes`), or a
+    page number (`#page=2`, `#!p=3`). Plain in-page anchors (`#top`, `#section-2`), bare
+    `#`, `#!` or `#/` placeholders and PDF pages (`file.pdf#page=2`) are fine. One finding
+    per page, with the count and a few examples; pages that use the same kind of fragment
+    form one issue.
+
+    ## Why it matters
+    Google ignores everything after `#`: `/app#!/shoes` and `/app#!/boots` are one URL,
+    `/app`, so the content behind each route cannot be indexed, ranked or linked to on
+    its own, and page 2 of a list written as `#page=2` is never crawled. Google stopped
+    supporting the old `#!` "AJAX crawling scheme" (`_escaped_fragment_`) in 2015.
+
+    ## How to fix
+    Give each view a real URL: switch the router to the History API (`BrowserRouter` in
+    React Router, `createWebHistory` in Vue Router, `PathLocationStrategy` in Angular) and
+    make the server answer those paths, or use query parameters (`?page=2`) for pages of
+    a list. Keep `#` only for jumping within one page.
+
+    ## How to verify
+    `curl -s <url> | grep -o 'href="[^"]*#[!/][^"]*"'` finds nothing, and each former
+    route answers 200 with its own content at its own path.
+
+    ## Source
+    Google Search Central: "Pagination, incremental page loading, and their impact on
+    Google Search" (do not use URL fragments for page numbers); "How to specify a
+    canonical URL" (fragments are not supported); "Understand the JavaScript SEO basics"
+    (use the History API instead of fragments).
+    """
+    if not page.links or not searchable(page, site):
+        return
+    kinds: Counter[str] = Counter()
+    examples: list[str] = []
+    first_url: str | None = None
+    for link in page.links:
+        if not link.internal or "#" not in link.href:
+            continue
+        kind = fragment_kind(link.href)
+        if kind is None:
+            continue
+        kinds[kind] += 1
+        if first_url is None:
+            first_url = link.url
+        href = clip(link.href.strip(), MAX_FRAGMENT)
+        if len(examples) < MAX_EXAMPLES and href not in examples:
+            examples.append(href)
+    if not kinds:
+        return
+    count = sum(kinds.values())
+    kind = kinds.most_common(1)[0][0]
+    yield Hit(
+        page.url,
+        f"{count} link(s) address content by URL fragment only; Google drops the "
+        f"fragment, so {examples[0]} is just {first_url} to it",
+        {
+            "count": count,
+            "kinds": dict(kinds.most_common()),
+            "examples": examples,
+            "google_sees": first_url,
+        },
+        cause=_FRAGMENT_KINDS[kind],
+    )
+
+
+# -- content only JavaScript shows ----------------------------------------------------------
+
+
+@rule(
+    "RES008",
+    "client-side-only-content",
+    severity="warning",
+    group="{count} pages show almost no content without JavaScript ({cause})",
+)
+def client_side_only_content(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The raw HTML shows almost no text: the page's content exists only after JavaScript runs.
+
+    ## What it does
+    Flags indexable HTML pages answering 200 whose raw HTML (as the server sends it,
+    before any script runs) has fewer than 50 visible words, and that either are the
+    shell of a JavaScript application (an element a framework renders into, such as
+    `<div id="root">`, `<div id="__next">`, `<div id="__nuxt">`, `<app-root>` or
+    `ng-app`, or a `<noscript>` asking to turn JavaScript on) or load scripts. A warning
+    for an app shell or a page under 10 words; a notice for a page with 10 to 49 words
+    and scripts but no app shell, which may just be short. Pages cut at the download size
+    limit are not judged. Comparing the title, canonical and meta tags before and after
+    rendering needs a browser, which this crawl does not run.
+
+    ## Why it matters
+    Google renders such pages in a second wave, queued after the crawl; it usually
+    succeeds, but late, and a script that fails, times out or is blocked leaves Google an
+    empty page (a soft 404). Many other crawlers never run JavaScript: AI crawlers such
+    as Common Crawl's CCBot (whose archive trains many AI models), OpenAI's GPTBot and
+    Anthropic's ClaudeBot read only the raw HTML, so to them the page is empty and AI
+    answers cannot quote it. Link previews in chat apps and social networks see the same.
+
+    ## How to fix
+    Render the primary content, links, title, canonical and structured data on the
+    server: server-side rendering or static generation (Next.js, Nuxt, SvelteKit,
+    Angular SSR), or pre-render the public pages at build time. Client-side code can take
+    over after load (hydration).
+
+    ## How to verify
+    `curl -s <url> | sed 's/<[^>]*>/ /g' | wc -w` counts the page's words without
+    JavaScript (scripts included, so more than the visible words); view the source, not
+    the inspector, and find the main text in it.
+
+    ## Source
+    Google Search Central: "Understand the JavaScript SEO basics" (rendering queue;
+    server-side or pre-rendering is still a good idea); Common Crawl FAQ (CCBot does not
+    execute JavaScript); Vercel and MERJ, "The rise of the AI crawler" (2024: GPTBot and
+    ClaudeBot fetch JavaScript files but do not execute them).
+    """
+    words = page.word_count
+    if words >= CLIENT_RENDERED_WORDS or page.truncated or page.markup_truncated:
+        return
+    scripts = [r for r in page.resources if r.kind == "script"]
+    shell = page.app_shell
+    if (shell is None and not scripts) or not searchable(page, site):
+        return
+    if shell is not None:
+        message = f"it is the shell of a JavaScript app: {shell}"
+    else:
+        message = f"its content may exist only once its {len(scripts)} script(s) run"
+    yield Hit(
+        page.url,
+        f"Without JavaScript the page shows {words} word(s): {message}",
+        {
+            "raw_html_words": words,
+            "main_words": page.main_word_count,
+            "app_shell": shell,
+            "script_count": len(scripts),
+            "scripts": [clip(r.url or r.src) for r in scripts[:MAX_EXAMPLES]],
+            "verify": f"curl -s {shlex.quote(page.url)} | sed 's/<[^>]*>/ /g' | wc -w",
+        },
+        cause=f"app shell {shell}" if shell is not None else None,
+        severity=None if shell is not None or words < NEARLY_EMPTY_WORDS else "notice",
     )

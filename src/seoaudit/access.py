@@ -13,7 +13,6 @@ so a verdict shown in the matrix and one quoted in a finding come from the same 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 from seoaudit.crawl.urls import origin
 from seoaudit.models import AccessMatrix, AccessRow, AccessVerdict, Severity
+from seoaudit.persite import per_site
 from seoaudit.robots import RobotsFile
 
 if TYPE_CHECKING:
@@ -114,16 +114,11 @@ def section_of(url: str) -> str:
 Policy = Literal["allow", "block"]
 
 
-_POLICIES: weakref.WeakKeyDictionary[Site, dict[str, Policy]] = weakref.WeakKeyDictionary()
-
-
+@per_site
 def crawler_policy(site: Site) -> dict[str, Policy]:
     """token -> "allow" | "block", as the user declared it (read once per Site: page
     rules ask for every blocked URL)."""
-    policy = _POLICIES.get(site)
-    if policy is None:
-        policy = _POLICIES[site] = dict(site.settings.crawler_policy)
-    return policy
+    return dict(site.settings.crawler_policy)
 
 
 def internal_robots(site: Site) -> list[tuple[RobotsOutcome, RobotsFile]]:
@@ -161,15 +156,18 @@ class Section:
     sample: list[str] = field(default_factory=list)
 
 
-# Sections are asked for by several rules and the report: computed once per Site.
-_SECTIONS: weakref.WeakKeyDictionary[Site, dict[int, list[Section]]] = weakref.WeakKeyDictionary()
+@per_site
+def _sections_by_size(site: Site) -> dict[int, list[Section]]:
+    """Sections are asked for by several rules and the report: computed once per Site and
+    sample size, kept here."""
+    return {}
 
 
 def sections(site: Site, sample_size: int = MATRIX_SAMPLE) -> list[Section]:
     """Known internal URLs grouped by origin and section, with the first ``sample_size``
     (in discovery order) kept as the sample. Every audited origin has a "/" section
     holding its home page. Cached per Site."""
-    cached = _SECTIONS.setdefault(site, {})
+    cached = _sections_by_size(site)
     if sample_size not in cached:
         cached[sample_size] = _sections(site, sample_size)
     return cached[sample_size]

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from seoaudit.config import Thresholds
 from seoaudit.crawl.urls import resolve
 from seoaudit.models import PageFacts
+from seoaudit.persite import per_site
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
 
-_LIMITS: WeakKeyDictionary[Site, Thresholds] = WeakKeyDictionary()
 # Page 2+ of a series: /page/3/, /p/3, ?page=3, ?p=3, ?pg=3, ?paged=3, and offsets.
 _PAGE_NUMBER = re.compile(
     r"/(?:page|p|seite|pagina)/(?P<n>\d+)/?$"
@@ -45,12 +44,10 @@ def clip(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@per_site
 def limits(site: Site) -> Thresholds:
     """The run's thresholds, validated once per Site (page rules ask for every page)."""
-    found = _LIMITS.get(site)
-    if found is None:
-        found = _LIMITS[site] = site.thresholds
-    return found
+    return site.thresholds
 
 
 def searchable(page: PageFacts, site: Site) -> bool:

@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
-from weakref import WeakKeyDictionary
 
 import numpy as np
 import numpy.typing as npt
 
+from seoaudit.persite import per_site
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.rules.status_codes import soft_404s
 
@@ -110,16 +110,10 @@ class DuplicateIndex:
     skipped_buckets: int = 0  # near-duplicate buckets left out by MAX_COMPARISONS
 
 
-_CACHE: WeakKeyDictionary[Site, DuplicateIndex] = WeakKeyDictionary()
-
-
+@per_site
 def duplicate_index(site: Site) -> DuplicateIndex:
     """Exact, near and URL-variant duplicates among the run's indexable HTML pages."""
-    found = _CACHE.get(site)
-    if found is None:
-        found = _build(site)
-        _CACHE[site] = found
-    return found
+    return _build(site)
 
 
 def _comparable(s: PageSummary) -> bool:

@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from seoaudit.crawl.urls import normalize
 from seoaudit.langtags import LangTag, parse_hreflang
 from seoaudit.models import PageFacts
+from seoaudit.persite import per_site
 from seoaudit.rules.lookups import lookups
 from seoaudit.rules.registry import Hit, rule
 
@@ -582,21 +582,12 @@ def hreflang_methods_disagree(page: PageFacts, site: Site) -> Iterator[Hit]:
 # -- return links: a site rule over every page's set -------------------------------------
 
 
-_SETS: WeakKeyDictionary[Site, dict[str, dict[str, set[str]]]] = WeakKeyDictionary()
-
-
+@per_site
 def _site_sets(site: Site) -> dict[str, dict[str, set[str]]]:
     """Every stored page's annotation set read alike from head, header and sitemaps:
     url -> {target url -> codes as written}, invalid codes included (a link with an
     invalid code is HRF001/HRF002's finding, not also a missing return link). Built once
     per Site for the site rules that read it (HRF003, HRF009, HRF014); read-only."""
-    found = _SETS.get(site)
-    if found is None:
-        found = _SETS[site] = _build_sets(site)
-    return found
-
-
-def _build_sets(site: Site) -> dict[str, dict[str, set[str]]]:
     sets: dict[str, dict[str, set[str]]] = {}
     for summary in site.summaries():
         pairs = list(summary.hreflangs_read)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
+
+from seoaudit.persite import per_site
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -25,20 +26,14 @@ class Lookups:
     canonical: dict[str, str]  # url of a 200 page -> the other URL it canonicalises to
 
 
-_CACHE: WeakKeyDictionary[Site, Lookups] = WeakKeyDictionary()
-
-
+@per_site
 def lookups(site: Site) -> Lookups:
-    found = _CACHE.get(site)
-    if found is None:
-        summaries = site.summaries()
-        found = Lookups(
-            summary={s.url: s for s in summaries},
-            canonical={
-                s.url: s.canonical
-                for s in summaries
-                if s.status == 200 and s.canonical is not None and s.canonical != s.url
-            },
-        )
-        _CACHE[site] = found
-    return found
+    summaries = site.summaries()
+    return Lookups(
+        summary={s.url: s for s in summaries},
+        canonical={
+            s.url: s.canonical
+            for s in summaries
+            if s.status == 200 and s.canonical is not None and s.canonical != s.url
+        },
+    )

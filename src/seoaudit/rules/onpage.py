@@ -18,11 +18,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
 
 from seoaudit.extract.encoding import codec_for
 from seoaudit.extract.text import script_letters
 from seoaudit.models import PageFacts, Resource
+from seoaudit.persite import per_site
 from seoaudit.rules.common import (
     clip,
     duplicate_cause,
@@ -256,7 +256,6 @@ _WORD = re.compile(r"[^\W_]+")
 # Between the parts of a title: "Drills | Tools – Example Store", "Example: Drills".
 _TITLE_SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—~/]\s+|:\s+")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"})
-_BRANDING: WeakKeyDictionary[Site, frozenset[str]] = WeakKeyDictionary()
 MIN_SHARED_TITLES = 3  # pages whose titles start or end alike: that part is the site name
 
 
@@ -286,21 +285,18 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+@per_site
 def _title_branding(site: Site) -> frozenset[str]:
     """Title parts (before the first or after the last separator, case-folded) that at
     least ``MIN_SHARED_TITLES`` indexable pages share: the site name ("... | Example Store").
     Built once per Site, and only when a title repeats a word."""
-    found = _BRANDING.get(site)
-    if found is None:
-        counts: Counter[str] = Counter()
-        for summary in site.summaries():
-            if summary.title and summary.is_html and summary.indexability == "indexable":
-                parts = _TITLE_SEPARATOR.split(summary.title)
-                if len(parts) > 1:
-                    counts.update({_fold(parts[0]), _fold(parts[-1])})
-        found = frozenset(p for p, n in counts.items() if p and n >= MIN_SHARED_TITLES)
-        _BRANDING[site] = found
-    return found
+    counts: Counter[str] = Counter()
+    for summary in site.summaries():
+        if summary.title and summary.is_html and summary.indexability == "indexable":
+            parts = _TITLE_SEPARATOR.split(summary.title)
+            if len(parts) > 1:
+                counts.update({_fold(parts[0]), _fold(parts[-1])})
+    return frozenset(p for p, n in counts.items() if p and n >= MIN_SHARED_TITLES)
 
 
 def _without_branding(title: str, site: Site) -> tuple[str, str | None]:

@@ -17,11 +17,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
 
 from seoaudit.crawl.sitemap_media import MAX_IMAGES_PER_URL, MAX_NEWS_PER_FILE
 from seoaudit.crawl.urls import normalize
 from seoaudit.models import Severity
+from seoaudit.persite import per_site
 from seoaudit.rules.common import is_paginated, limits, refreshes_away
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.rules.status_codes import soft_404s
@@ -51,24 +51,17 @@ INVALID_URLS = {
 }
 READABLE = frozenset({"urlset", "sitemapindex", "text"})
 
-_ROWS: WeakKeyDictionary[Site, list[dict[str, Any]]] = WeakKeyDictionary()
-_ENTRIES: WeakKeyDictionary[Site, dict[str, list[str]]] = WeakKeyDictionary()
 
-
+@per_site
 def _rows(site: Site) -> list[dict[str, Any]]:
     """Every sitemap file read, from the store (read once per Site)."""
-    found = _ROWS.get(site)
-    if found is None:
-        found = _ROWS[site] = site.store.sitemap_rows()
-    return found
+    return site.store.sitemap_rows()
 
 
+@per_site
 def _entries(site: Site) -> dict[str, list[str]]:
     """Each sitemap file -> its URLs (``Site.sitemap_entries``, built once per Site)."""
-    found = _ENTRIES.get(site)
-    if found is None:
-        found = _ENTRIES[site] = site.sitemap_entries()
-    return found
+    return site.sitemap_entries()
 
 
 def _ok(row: dict[str, Any]) -> bool:

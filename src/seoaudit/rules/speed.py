@@ -24,11 +24,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-from weakref import WeakKeyDictionary
 
 from seoaudit.config import GOOGLEBOT_HTML_LIMIT
 from seoaudit.crawl.urls import host_of
 from seoaudit.models import PageFacts, Resource, Severity
+from seoaudit.persite import per_site
 from seoaudit.rules.common import clip, limits, searchable
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.stats import percentiles_ms
@@ -59,7 +59,6 @@ COMPRESSIBLE = frozenset(
         "text/plain",
     }
 )
-_SUMMARY: WeakKeyDictionary[Site, dict[str, Any]] = WeakKeyDictionary()
 
 
 # -- the KPI -----------------------------------------------------------------------------
@@ -87,13 +86,11 @@ def _measured(site: Site) -> list[PageSummary]:
     ]
 
 
+@per_site
 def speed_summary(site: Site) -> dict[str, Any]:
     """The speed KPI of a run: TTFB and download time of HTML pages answering 200, as
     p50/p75/p95/max in milliseconds, overall and per section (first path segment), with
     how many pages are slow by the configured thresholds. Built once per Site."""
-    found = _SUMMARY.get(site)
-    if found is not None:
-        return found
     thresholds = limits(site)
     pages = _measured(site)
     sections: dict[str, list[PageSummary]] = defaultdict(list)
@@ -108,7 +105,7 @@ def speed_summary(site: Site) -> dict[str, Any]:
         }
 
     largest = sorted(sections.items(), key=lambda item: (-len(item[1]), item[0]))
-    found = {
+    return {
         **block(pages),
         "slow_pages": sum(1 for p in pages if (p.ttfb or 0) * 1000 > thresholds.slow_ttfb_ms),
         "thresholds_ms": {
@@ -117,8 +114,6 @@ def speed_summary(site: Site) -> dict[str, Any]:
         },
         "sections": {name: block(group) for name, group in largest[:MAX_SECTIONS]},
     }
-    _SUMMARY[site] = found
-    return found
 
 
 # -- rules -------------------------------------------------------------------------------

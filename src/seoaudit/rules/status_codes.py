@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
 
 from seoaudit.models import PageFacts, Severity
+from seoaudit.persite import per_site
 from seoaudit.rules.common import refreshes_away
 from seoaudit.rules.registry import Hit, rule
 
@@ -199,7 +199,6 @@ _NOT_FOUND = re.compile(
     r"|niet gevonden)\b",
     re.IGNORECASE,
 )
-_SOFT_404: WeakKeyDictionary[Site, dict[str, tuple[str, str | None]]] = WeakKeyDictionary()
 
 
 def _without_query(url: str) -> str:
@@ -214,6 +213,7 @@ def _says_not_found(summary: PageSummary) -> str | None:
     return None
 
 
+@per_site
 def soft_404s(site: Site) -> dict[str, tuple[str, str | None]]:
     """Every URL that looks like a soft 404 -> (why, the cause it shares with other URLs or
     None). Built once per Site from ``site.summaries()``; HTTP005 and SMP010 read it.
@@ -222,10 +222,7 @@ def soft_404s(site: Site) -> dict[str, tuple[str, str | None]]:
     says "not found" in its title or H1, or is the same page (same visible text) that at
     least ``soft_404_same_page`` different paths answer: a catch-all error template. Query
     variants of one path do not count: those are duplicates, not missing pages."""
-    found = _SOFT_404.get(site)
-    if found is not None:
-        return found
-    found = {}
+    found: dict[str, tuple[str, str | None]] = {}
     limits = site.thresholds
     thin: dict[str, list[PageSummary]] = defaultdict(list)
     for summary in site.summaries():
@@ -257,7 +254,6 @@ def soft_404s(site: Site) -> dict[str, tuple[str, str | None]]:
                 f"answers the same thin page as {len(members) - 1} other URLs",
                 cause,
             )
-    _SOFT_404[site] = found
     return found
 
 

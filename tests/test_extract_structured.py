@@ -27,6 +27,7 @@ from seoaudit.extract.structured import (
     type_name,
 )
 from seoaudit.models import FetchResult, PageFacts
+from seoaudit.rules.structured_data import microdata_rdfa_structure_error
 
 # (block text, error is None, line, column)
 SYNTAX_CASES = [
@@ -189,6 +190,10 @@ def _problems(html: str) -> dict[str, tuple[int, list[str]]]:
         ("https://schema.org.uk/Product", True),
         ("https://pending.schema.org/Product", True),
         ("http://data-vocabulary.org/Breadcrumb", True),
+        ("schema:Product", True),  # an RDFa CURIE: Microdata needs an absolute URL
+        ("Schema:Product", True),
+        ("https:schema.org/Product", True),
+        ("http:/schema.org/Product", True),
     ],
 )
 def test_itemtype_problem(url: str, problem: bool) -> None:
@@ -202,13 +207,17 @@ def test_microdata_structure_problems() -> None:
     <div itemtype="https://schema.org/Offer"><span itemprop="price">9</span></div>
     <div itemscope><span itemprop="name">untyped</span></div>
     <div itemscope itemtype="Product https://schema.org/Car"><span itemprop="name">x</span></div>
+    <div itemscope itemtype="schema:Product"><span itemprop="name">y</span></div>
     <div itemscope itemtype="https://schema.org/Product">
       <div itemprop="offers" itemscope><span itemprop="price">1</span></div>
       <span itemprop="brand" itemtype="https://schema.org/Brand">Ridge</span>
     </div>"""
     assert _problems(html) == {
         ITEMSCOPE_WITHOUT_ITEMTYPE: (1, ["<div itemscope>"]),
-        ITEMTYPE_NOT_SCHEMA_ORG: (1, ['<div itemtype="Product https://schema.org/Car">']),
+        ITEMTYPE_NOT_SCHEMA_ORG: (
+            2,
+            ['<div itemtype="Product https://schema.org/Car">', '<div itemtype="schema:Product">'],
+        ),
         # the itemscope with an itemprop inside no item is the value of nothing
         ITEMPROP_OUTSIDE_ITEM: (
             3,
@@ -274,7 +283,7 @@ def test_structure_problems_are_bounded_on_hostile_pages() -> None:
     problems = _problems("<i itemtype=x></i>" * 10 + stray + '<b itemprop="price">1</b>')
     assert time.perf_counter() - started < 5
     count, examples = problems[ITEMPROP_OUTSIDE_ITEM]
-    assert count == MAX_CHECKED - 10  # elements looked at per page, the itemtypes first
+    assert count == MAX_CHECKED  # counting stops there, for each kind on its own
     assert len(examples) == 1 and len(examples[0]) < 100  # one distinct element, clipped
     assert examples[0].startswith('<span itemprop="名前 名前') and examples[0].endswith('…">')
     assert problems[ITEMTYPE_WITHOUT_ITEMSCOPE] == (10, ['<i itemtype="x">'])
@@ -302,6 +311,111 @@ def test_stray_itemprop_found_on_a_page_without_any_item() -> None:
     assert facts.structured_data == []
     plain = _page('<html><body><h1 class="item">Tent</h1><meta property="og:x"></body></html>')
     assert plain.microdata_rdfa_problems == {}
+
+
+def test_each_element_counts_once_per_kind() -> None:
+    # lexbor returns an element once per selector of a list it matches: counted once each
+    stray = '<span itemprop="name" itemtype="https://schema.org/Thing">x</span>'
+    assert _problems(stray) == {
+        ITEMPROP_OUTSIDE_ITEM: (1, ['<span itemprop="name">']),
+        ITEMTYPE_WITHOUT_ITEMSCOPE: (1, ['<span itemtype="https://schema.org/Thing">']),
+    }
+    both = '<div typeof="Product" property="mainEntity">x</div>'
+    assert _problems(both) == {RDFA_TERM_WITHOUT_VOCAB: (1, ['<div typeof="Product">'])}
+
+
+def test_itemprop_on_an_element_whose_descendant_is_an_item_is_stray() -> None:
+    # the item below an element is not around it
+    html = """<div itemtype="https://schema.org/Product" itemprop="a">
+      <div itemscope itemtype="https://schema.org/Offer"><span itemprop="price">1</span></div>
+    </div>"""
+    assert _problems(html) == {
+        ITEMPROP_OUTSIDE_ITEM: (1, ['<div itemprop="a">']),
+        ITEMTYPE_WITHOUT_ITEMSCOPE: (1, ['<div itemtype="https://schema.org/Product">']),
+    }
+
+
+def test_deep_nesting_is_answered_in_one_pass() -> None:
+    # Regression: a selector with a descendant combinator per element searched every
+    # ancestor (or, with css_matches, the whole subtree) of every candidate: on these
+    # pages that took from seconds to minutes (3,000 levels: several minutes). Each
+    # element now takes one memoised step up; the answers stay right at any depth.
+    thing = '<div itemtype="https://schema.org/Thing" itemprop="a">'
+    stray = {
+        ITEMTYPE_WITHOUT_ITEMSCOPE: (MAX_CHECKED, ['<div itemtype="https://schema.org/Thing">'])
+    }
+    assert _problems(thing * 3000 + "x" + "</div>" * 3000) == {
+        **stray,
+        ITEMPROP_OUTSIDE_ITEM: (MAX_CHECKED, ['<div itemprop="a">']),
+    }
+    # under one item, however deep, every itemprop belongs to it
+    item = '<div itemscope itemtype="https://schema.org/Thing">'
+    assert _problems(item + thing * 3000 + "x") == stray
+    assert _problems(item + '<div itemprop="a">' * 9000 + "x") == {}
+    # no item on the page: a stray at any depth is found; with items elsewhere, one more
+    # than MAX_ANCESTORS levels below anything looked at is unknown, and not reported
+    deep = "<div>" * 9000 + '<b itemprop="name">x</b>'
+    assert _problems(deep) == {ITEMPROP_OUTSIDE_ITEM: (1, ['<b itemprop="name">'])}
+    assert _problems(item + "</div>" + deep) == {}
+    # RDFa: every property below a schema.org vocab with no typeof; terms with no vocab
+    vocab = '<div vocab="https://schema.org/">'
+    assert _problems(vocab + '<div property="name">' * 10_000 + "x") == {
+        RDFA_PROPERTY_OUTSIDE_TYPEOF: (MAX_CHECKED, ['<div property="name">'])
+    }
+    assert _problems(vocab + '<div typeof="Thing">' + '<div property="name">' * 10_000) == {}
+    unclosed = '<div typeof="Thing"></div>' + '<div property="name">' * 14_000 + "x"
+    assert _problems(unclosed) == {
+        RDFA_TERM_WITHOUT_VOCAB: (MAX_CHECKED, ['<div typeof="Thing">', '<div property="name">'])
+    }
+
+
+def test_typeof_on_the_document_types_every_property() -> None:
+    # HTML+RDFa 1.1: a typeof on <html>, <head> or <body> types the document itself, the
+    # subject of every property with no other subject, in <head> too
+    head = '<head><meta property="name" content="Tent"></head>'
+    prop = '<p property="description">x</p>'
+    for html in (
+        f'<html vocab="https://schema.org/">{head}<body typeof="WebPage">{prop}</body></html>',
+        f'<html vocab="https://schema.org/" typeof="WebPage">{head}<body>{prop}</body></html>',
+    ):
+        assert _problems(html) == {}
+    # with an about of its own, the body types that resource, not the document
+    other = f'<html vocab="https://schema.org/">{head}<body about="/x" typeof="WebPage">{prop}'
+    assert _problems(other) == {RDFA_PROPERTY_OUTSIDE_TYPEOF: (1, ['<meta property="name">'])}
+
+
+def test_itemref_names_more_than_twenty_ids() -> None:
+    ids = " ".join(f"r{i}" for i in range(300))
+    html = f"""<div itemscope itemtype="https://schema.org/Thing" itemref="{ids}"></div>
+    <p id="r150"><span itemprop="name">x</span></p><p id="r255"><b itemprop="sku">1</b></p>
+    <p id="r256"><span itemprop="description">y</span></p>"""
+    # ids past the 256th are not read (a bound): the itemprop they would pull in is stray
+    assert _problems(html) == {ITEMPROP_OUTSIDE_ITEM: (1, ['<span itemprop="description">'])}
+
+
+def test_huge_attribute_values_are_read_by_their_first_tokens() -> None:
+    value = "name " * 400_000  # 2 MB: split only as far as the tokens looked at
+    found = _problems(f'<div vocab="https://schema.org/"><span property="{value}">x</span></div>')
+    assert found == {RDFA_PROPERTY_OUTSIDE_TYPEOF: (1, [f'<span property="{value[:59]}…">'])}
+
+
+def test_sd028_shows_counts_that_stopped_at_the_bound_as_minimums() -> None:
+    url = "https://a.com/p"
+    problems = {
+        ITEMPROP_OUTSIDE_ITEM: (MAX_CHECKED, ['<b itemprop="name">']),
+        ITEMTYPE_WITHOUT_ITEMSCOPE: (1, ['<i itemtype="Product">']),
+    }
+    page = PageFacts(url=url, final_url=url, status=200, microdata_rdfa_problems=problems)
+    [hit] = microdata_rdfa_structure_error(page, None)
+    assert f'itemprop outside any itemscope at least ×{MAX_CHECKED} (<b itemprop="name">)' in (
+        hit.message
+    )
+    assert 'itemtype without itemscope ×1 (<i itemtype="Product">)' in hit.message
+    assert [(p["count"], p["count_is_minimum"]) for p in hit.evidence["problems"]] == [
+        (MAX_CHECKED, True),
+        (1, False),
+    ]
+    assert (hit.evidence["count"], hit.evidence["count_is_minimum"]) == (MAX_CHECKED + 1, True)
 
 
 def _page(body: str) -> PageFacts:

@@ -8,14 +8,7 @@ from hashlib import blake2b
 import pytest
 
 from seoaudit.extract import text as text_module
-from seoaudit.extract.text import (
-    SCRIPT_SAMPLE,
-    dominant_script,
-    hamming,
-    script_letters,
-    text_metrics,
-    text_script,
-)
+from seoaudit.extract.text import hamming, text_metrics
 
 MASK = (1 << 64) - 1
 
@@ -147,70 +140,3 @@ def test_hashes_are_stable_across_runs() -> None:
 
 PINNED_FINGERPRINT = "3ec28845a18157dbfe48603f719c107e"
 PINNED_SIMHASH = 17995454039390471085
-
-
-# -- writing systems -----------------------------------------------------------------------
-
-
-def test_script_letters_counts_only_letters_per_script() -> None:
-    assert script_letters("Привет, мир! Hello 2024 — ١٢٣ ... ©") == {"Cyrillic": 9, "Latin": 5}
-    # Devanagari vowel signs are marks, not letters: only the consonants count.
-    assert script_letters("हिन्दी") == {"Devanagari": 3}
-    # Kana, kanji and the prolonged sound mark are one writing system; halfwidth kana too.
-    assert script_letters("日本語のテキスト ｶﾀｶﾅ ー") == {"Han": 13}
-    # Fullwidth and "mathematical bold" letters (styled titles) are the letters they style.
-    assert script_letters("ＡＢＣ 𝐁𝐨𝐥𝐝 𝛂") == {"Latin": 7, "Greek": 1}
-    # Letter-like symbols and phonetic modifiers name no script.
-    assert script_letters("\u2135 \u212a \u212b \u02b0 \u00aa") == {}  # ℵ K Å ʰ ª
-    assert script_letters("") == {}
-    assert list(script_letters("abc Привет мир")) == ["Cyrillic", "Latin"]  # most first
-
-
-def test_dominant_script_needs_enough_letters_and_a_majority() -> None:
-    assert dominant_script({"Latin": 49}) is None
-    assert dominant_script({"Latin": 50}) == "Latin"
-    assert dominant_script({"Latin": 4}, minimum=4) == "Latin"
-    assert dominant_script({"Latin": 60, "Cyrillic": 40}) == "Latin"
-    assert dominant_script({"Latin": 59, "Cyrillic": 41}) is None  # bilingual
-    assert dominant_script({}) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "script"),
-    [
-        ("The quick brown fox jumps over the lazy dog. " * 3, "Latin"),
-        ("Größere Übungen für Äpfel, naïve café — « déjà vu » © 2024. " * 3, "Latin"),
-        ("Съешь же ещё этих мягких французских булок, да выпей чаю. " * 2, "Cyrillic"),
-        ("Τάχιστη αλώπηξ βαφής ψημένη γη, δρασκελίζει υπέρ νωθρού κυνός. " * 2, "Greek"),
-        ("صِف خَلقَ خَودِ كَمِثلِ الشَمسِ إِذ بَزَغَت يَحظى الضَجيعُ بِها نَجلاءَ " * 2, "Arabic"),
-        ("ऋषियों को सताने वाले दुष्ट राक्षसों के राजा रावण का सर्वनाश करने वाले " * 2, "Devanagari"),
-        ("私たちの登山靴は山での長い一日のために作られています。" * 3, "Han"),
-        ("키스의 고유조건은 입술끼리 만나야 하고 특별한 기술은 필요치 않다. " * 3, "Hangul"),
-        ("เป็นมนุษย์สุดประเสริฐเลิศคุณค่า กว่าบรรดาฝูงสัตว์เดรัจฉาน " * 2, "Thai"),
-        ("Short text.", None),  # ASCII, too few letters
-        ("Très peu de mots ici.", None),  # non-ASCII, too few letters
-        ("1234 5678 — 90 %. " * 20, None),  # no letters at all
-        ("English words here and there. " * 3 + "Русские слова тут и там. " * 3, None),
-    ],
-)
-def test_text_script(text: str, script: str | None) -> None:
-    assert text_script(text) == script
-
-
-def test_text_script_fast_path_agrees_with_counting() -> None:
-    # Mostly-Latin texts take the fast path; it must name the script counting would.
-    rng = random.Random(7)
-    vocabulary = ["word", "text", "café", "naïve", "’", "©", "—", "Ünïcödé", "ÀÉÎÕÜ", "Юг", "ab"]
-    for _ in range(300):
-        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(5, 200)))
-        assert len(text) <= SCRIPT_SAMPLE
-        assert text_script(text) == dominant_script(script_letters(text)), text
-
-
-def test_text_script_samples_the_start_and_the_middle_of_long_texts() -> None:
-    # An English menu before Russian content: the content decides.
-    menu = "Home Shop About Contact Blog Careers Press English Deutsch " * 15
-    body = "Мы продаём походные ботинки и палатки для гор. " * 4000  # ~190,000 characters
-    assert text_script(menu + body) == "Cyrillic"
-    assert text_script("x" * 10_000_000 + " " + "ж" * 10) == "Latin"  # bounded: fast
-    assert text_script("\ud800 lone surrogates \udfff are not letters " * 5) == "Latin"

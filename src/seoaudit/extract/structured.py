@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from selectolax.lexbor import LexborNode
@@ -32,8 +33,11 @@ MAX_LABEL = 60  # characters kept of a script type or an @type named in a messag
 MAX_EXAMPLES = 3  # distinct elements kept per kind of structural problem (SD-028)
 MAX_EXAMPLE_VALUE = 60  # characters of an attribute value kept in such an example
 MAX_TAG = 40  # characters of a tag name kept (custom elements: any length)
-MAX_CHECKED = 2_000  # elements looked at per page for structural problems
-MAX_ANCESTORS = 256  # ancestors searched for the RDFa vocab in scope
+MAX_CHECKED = 2_000  # elements counted per kind of structural problem per page (SD-028)
+MAX_SCANNED = 20_000  # itemprop (or typeof/property) elements looked at per page for
+# SD-028: below MAX_CHECKED, a count is exact on pages with no more of them than this
+MAX_ANCESTORS = 256  # ancestors searched for the item, vocab or subject in scope
+MAX_ITEMREF = 256  # ids read from one itemref
 
 # Elements whose microdata value is a URL attribute (HTML "Microdata" section 5.4).
 _URL_PROPERTY = {
@@ -150,18 +154,18 @@ _SCHEMA_TYPE_URL = re.compile(r"^https?://(?:www\.)?schema\.org/[^/?#]+/?$", re.
 _SCHEMA_VOCAB = re.compile(r"^https?://(?:www\.)?schema\.org/?$", re.I)
 _SCHEMA_TERM = re.compile(r"^(?:schema:|https?://(?:www\.)?schema\.org/)", re.I)
 _ABSOLUTE_URL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+# Written as an RDFa CURIE (``schema:Product``) or an http(s) URL without "//": Microdata
+# reads itemtype as an absolute URL, and "schema" is no URL scheme.
+_NOT_A_TYPE_URL = re.compile(r"^(?:schema:|https?:(?!//))", re.I)
 _RETIRED_HOST = "data-vocabulary.org"  # Google's own vocabulary, no rich results since 2020
 # RDFa 1.1 initial-context terms: they resolve without a vocab.
 _RDFA_TERMS = frozenset({"describedby", "license", "role"})
-# Microdata the item tree does not reach, found by lexbor's selector engine rather than a
-# Python walk: an itemprop with no itemscope ancestor (its own itemscope does not count:
-# such an item is not top-level and is the value of nothing), an itemtype without itemscope.
-_IN_ITEM = "[itemscope] *"
-_STRAY = f"[itemprop]:not({_IN_ITEM}), [itemtype]:not([itemscope])"
-# RDFa terms with no vocab in scope, and properties with no typed subject in scope: the
-# element's own about, or an ancestor's typeof, about or resource (RDFa 1.1 Lite).
-_RDFA_NO_VOCAB = "[property]:not([vocab]):not([vocab] *), [typeof]:not([vocab]):not([vocab] *)"
-_RDFA_NO_SUBJECT = "[property]:not([about]):not([typeof] *):not([about] *):not([resource] *)"
+# Where an element's RDFa vocab comes from (``_vocab``): none on it or its ancestors, another
+# vocabulary, schema.org, or not known (deeper than ``MAX_ANCESTORS``: not reported).
+_NO_VOCAB, _OTHER_VOCAB, _SCHEMA_VOCAB_IN_SCOPE, _UNKNOWN_VOCAB = range(4)
+# Elements whose typeof types the document itself in HTML+RDFa 1.1 (when they carry no
+# about or resource): every property of the page then has a typed subject.
+_DOCUMENT_ELEMENTS = frozenset({"html", "head", "body"})
 
 
 def _near_schema_host(host: str) -> bool:
@@ -183,15 +187,15 @@ def _near_schema_host(host: str) -> bool:
 
 def itemtype_problem(url: str) -> bool:
     """Whether one ``itemtype`` URL is not a schema.org type Google can read: not an
-    absolute URL (``Product``, ``schema.org/Product``, ``//schema.org/Product``); a
-    schema.org URL that names no type or one path too many (``https://schema.org``,
-    ``https://schema.org/Product/Offer``); a host that is schema.org misspelt or extended
-    (``shema.org``, ``schema.org.uk``, ``pending.schema.org``); or data-vocabulary.org,
-    which Google stopped reading in 2020. The absolute URL of another vocabulary is legal
-    Microdata and not a problem here."""
+    absolute URL (``Product``, ``schema.org/Product``, ``//schema.org/Product``, the RDFa
+    CURIE ``schema:Product``, ``https:schema.org/Product``); a schema.org URL that names no
+    type or one path too many (``https://schema.org``, ``https://schema.org/Product/Offer``);
+    a host that is schema.org misspelt or extended (``shema.org``, ``schema.org.uk``,
+    ``pending.schema.org``); or data-vocabulary.org, which Google stopped reading in 2020.
+    The absolute URL of another vocabulary is legal Microdata and not a problem here."""
     if _SCHEMA_TYPE_URL.match(url):
         return False
-    if not _ABSOLUTE_URL.match(url):
+    if not _ABSOLUTE_URL.match(url) or _NOT_A_TYPE_URL.match(url):
         return True
     host = url.split("/", 3)[2].lower()[:MAX_LABEL] if url.count("/") >= 2 else ""
     host = host.removeprefix("www.")
@@ -209,15 +213,29 @@ def _example(node: LexborNode, attribute: str, value: str | None) -> str:
     return f'<{tag} {attribute}="{value}">'
 
 
+def _tokens(value: str | None) -> list[str]:
+    """The first ``MAX_SCRIPT_ITEMS`` tokens of an attribute, without splitting the rest
+    (a hostile value can be megabytes long)."""
+    return (value or "").split(None, MAX_SCRIPT_ITEMS)[:MAX_SCRIPT_ITEMS]
+
+
 class MarkupProblems:
     """Structural problems of one page's Microdata and RDFa (SD-028), as ``PageFacts``
-    keeps them: kind -> (elements found, the first ``MAX_EXAMPLES`` distinct ones)."""
+    keeps them: kind -> (elements found, the first ``MAX_EXAMPLES`` distinct ones). Each
+    element counts once per kind; a count stops at ``MAX_CHECKED`` (a count that reaches
+    it is a minimum: see ``count_is_minimum``)."""
 
     def __init__(self) -> None:
         self.found: dict[str, tuple[int, list[str]]] = {}
 
+    def full(self, kind: str) -> bool:
+        """Whether ``kind`` has been counted ``MAX_CHECKED`` times: stop looking for it."""
+        return self.found.get(kind, (0, []))[0] >= MAX_CHECKED
+
     def add(self, kind: str, node: LexborNode, attribute: str, value: str | None = None) -> None:
         count, examples = self.found.get(kind, (0, []))
+        if count >= MAX_CHECKED:
+            return
         if len(examples) < MAX_EXAMPLES:
             example = _example(node, attribute, value)
             if example not in examples:
@@ -225,95 +243,185 @@ class MarkupProblems:
         self.found[kind] = (count + 1, examples)
 
 
-def _referenced(node: LexborNode, refs: set[str], memo: dict[int, bool]) -> bool:
+def count_is_minimum(count: int) -> bool:
+    """Whether a count of ``MarkupProblems`` stopped at its bound: there may be more."""
+    return count >= MAX_CHECKED
+
+
+def _nearest(
+    node: LexborNode | None,
+    memo: dict[int, Any],
+    decide: Callable[[LexborNode], Any],
+    top: Any,
+    unknown: Any,
+) -> Any:
+    """What ``decide`` answers for the nearest of ``node`` and its ancestors it answers
+    for (not None): ``top`` when none does, ``unknown`` past ``MAX_ANCESTORS``. Every
+    element walked is remembered in ``memo`` (keyed by ``mem_id``) with the answer, so a
+    page costs one visit per element however deep it nests and however many of its
+    elements ask: selectors with descendant combinators (``[itemscope] *``) search every
+    ancestor of every candidate instead (minutes on hostile nesting)."""
+    path: list[int] = []
+    current = node
+    answer = unknown
+    for _ in range(MAX_ANCESTORS):
+        if current is None or not current.is_element_node:
+            answer = top
+            break
+        key = current.mem_id
+        if key in memo:
+            answer = memo[key]
+            break
+        path.append(key)
+        found = decide(current)
+        if found is not None:
+            answer = found
+            break
+        current = current.parent
+    for key in path:
+        memo[key] = answer
+    return answer
+
+
+def _itemscope(node: LexborNode) -> bool | None:
+    return True if "itemscope" in node.attributes else None
+
+
+def _in_item(node: LexborNode, memo: dict[int, Any]) -> bool:
+    """Whether an ancestor of ``node`` has ``itemscope`` (its own does not count: an item
+    that is an itemprop of nothing is not top-level either). Unknown counts as yes."""
+    return bool(_nearest(node.parent, memo, _itemscope, False, True))
+
+
+def _itemref_ids(root: LexborNode) -> set[str]:
+    """The ids every ``itemref`` on the page names."""
+    return {
+        ref
+        for item in root.css("[itemscope][itemref]")[:MAX_CHECKED]
+        for ref in (item.attributes.get("itemref") or "").split(None, MAX_ITEMREF)[:MAX_ITEMREF]
+    }
+
+
+def _referenced(node: LexborNode, refs: set[str], memo: dict[int, Any]) -> bool:
     """Whether ``node`` or an ancestor has an id that an ``itemref`` names: the item that
-    names it owns its itemprops (HTML "Microdata", the properties of an item). Ancestors
-    already answered are remembered; past ``MAX_ANCESTORS`` the answer is yes (unknown is
-    not reported)."""
-    path: list[int] = []
-    current: LexborNode | None = node
-    found = True
-    for _ in range(MAX_ANCESTORS):
-        if current is None or not current.is_element_node:
-            found = False
-            break
-        key = current.mem_id
-        if key in memo:
-            found = memo[key]
-            break
-        path.append(key)
-        if current.id in refs:
-            break
-        current = current.parent
-    for key in path:
-        memo[key] = found
-    return found
+    names it owns its itemprops (HTML "Microdata", the properties of an item). Unknown
+    (deeper than ``MAX_ANCESTORS``) counts as yes: it is not reported."""
+
+    def named(current: LexborNode) -> bool | None:
+        return True if current.id in refs else None
+
+    return bool(_nearest(node, memo, named, False, True))
 
 
-def _stray_microdata(root: LexborNode, problems: MarkupProblems) -> None:
-    """itemprop outside any itemscope (unless an itemref pulls it in), itemtype without
-    itemscope. One selector query: the Python loop sees only the offending elements."""
-    refs: set[str] | None = None
-    memo: dict[int, bool] = {}
-    for node in root.css(_STRAY)[:MAX_CHECKED]:
-        attrs = node.attributes
-        if "itemtype" in attrs and "itemscope" not in attrs:
-            problems.add(ITEMTYPE_WITHOUT_ITEMSCOPE, node, "itemtype", attrs.get("itemtype"))
-            if "itemprop" not in attrs or node.css_matches(_IN_ITEM):
-                continue  # matched for its itemtype only
-        if refs is None:
-            refs = {
-                ref
-                for item in root.css("[itemscope][itemref]")[:MAX_CHECKED]
-                for ref in (item.attributes.get("itemref") or "").split()[:MAX_SCRIPT_ITEMS]
-            }
-        if refs and _referenced(node, refs, memo):
+def _stray_microdata(root: LexborNode, problems: MarkupProblems, owned: set[int] | None) -> None:
+    """itemtype without itemscope; itemprop with no itemscope ancestor (unless an itemref
+    pulls it in). Plain attribute queries; the itemprops the item tree gave to an item
+    (``owned``, by ``mem_id``) are in one, the others take a memoised walk up: O(n).
+    ``owned`` is None on a page without any itemscope: every itemprop is stray, at any
+    depth (no walk, so none is unknown)."""
+    for node in root.css("[itemtype]:not([itemscope])")[:MAX_CHECKED]:
+        problems.add(ITEMTYPE_WITHOUT_ITEMSCOPE, node, "itemtype", node.attributes.get("itemtype"))
+    refs: set[str] | None = None if owned is not None else set()  # only items have itemref
+    in_item: dict[int, Any] = {}
+    referenced: dict[int, Any] = {}
+    for node in root.css("[itemprop]")[:MAX_SCANNED]:
+        if owned is not None and (node.mem_id in owned or _in_item(node, in_item)):
             continue
-        problems.add(ITEMPROP_OUTSIDE_ITEM, node, "itemprop", attrs.get("itemprop"))
+        if refs is None:
+            refs = _itemref_ids(root)
+        if refs and _referenced(node, refs, referenced):
+            continue
+        problems.add(ITEMPROP_OUTSIDE_ITEM, node, "itemprop", node.attributes.get("itemprop"))
+        if problems.full(ITEMPROP_OUTSIDE_ITEM):
+            break
 
 
-def _schema_vocab_in_scope(node: LexborNode, memo: dict[int, bool]) -> bool:
-    """Whether the nearest ``vocab`` on ``node`` or its ancestors is schema.org. Elements
-    already answered are remembered; past ``MAX_ANCESTORS`` the answer is no (unknown is
-    not reported)."""
-    path: list[int] = []
-    current: LexborNode | None = node
-    found = False
-    for _ in range(MAX_ANCESTORS):
-        if current is None or not current.is_element_node:
-            break
-        key = current.mem_id
-        if key in memo:
-            found = memo[key]
-            break
-        path.append(key)
+def _vocab(node: LexborNode, memo: dict[int, Any]) -> int:
+    """Which vocab is in scope of ``node``: the nearest ``vocab`` on it or its ancestors
+    (``_NO_VOCAB``, ``_OTHER_VOCAB``, ``_SCHEMA_VOCAB_IN_SCOPE`` or ``_UNKNOWN_VOCAB``)."""
+
+    def declared(current: LexborNode) -> int | None:
         attrs = current.attributes
-        if "vocab" in attrs:
-            found = _SCHEMA_VOCAB.match((attrs["vocab"] or "").strip()) is not None
-            break
-        current = current.parent
-    for key in path:
-        memo[key] = found
-    return found
+        if "vocab" not in attrs:
+            return None
+        value = (attrs["vocab"] or "")[:200].strip()
+        return _SCHEMA_VOCAB_IN_SCOPE if _SCHEMA_VOCAB.match(value) else _OTHER_VOCAB
+
+    return int(_nearest(node, memo, declared, _NO_VOCAB, _UNKNOWN_VOCAB))
+
+
+def _subject(node: LexborNode) -> bool | None:
+    attrs = node.attributes
+    return True if "typeof" in attrs or "about" in attrs or "resource" in attrs else None
+
+
+def _typed_subject(node: LexborNode, memo: dict[int, Any]) -> bool:
+    """Whether a property on ``node`` has a subject other than the page: its own about, or
+    an ancestor's typeof, about or resource (RDFa 1.1 Lite). Unknown counts as yes."""
+    if "about" in node.attributes:
+        return True
+    return bool(_nearest(node.parent, memo, _subject, False, True))
+
+
+def _typed_document(root: LexborNode) -> bool:
+    """Whether a typeof on ``<html>``, ``<head>`` or ``<body>`` (with no about or resource)
+    types the document itself (HTML+RDFa 1.1, section 3.1): then every property of the
+    page describes a typed subject, wherever it stands."""
+    for node in [root, *root.iter()]:
+        if node.tag not in _DOCUMENT_ELEMENTS:
+            continue
+        attrs = node.attributes
+        if _tokens(attrs.get("typeof")) and "about" not in attrs and "resource" not in attrs:
+            return True
+    return False
 
 
 def _rdfa_problems(root: LexborNode, problems: MarkupProblems) -> None:
     """Terms (no prefix, not a URL) with no ``vocab`` in scope resolve to nothing; schema.org
-    properties with no typed subject in scope describe the page URL itself, as no type."""
-    for node in root.css(_RDFA_NO_VOCAB)[:MAX_CHECKED]:
+    properties with no typed subject in scope describe the page URL itself, as no type.
+    One plain attribute query, then memoised walks up per element: O(n)."""
+    any_vocab = root.css_first("[vocab]") is not None
+    schema_vocab = any_vocab and root.css_first('[vocab*="schema.org" i]') is not None
+    # Properties can lack a typed subject only on a page with a schema.org vocab or term,
+    # and none can when the document itself is typed.
+    check_subject = (
+        schema_vocab or root.css_first('[property*="schema" i]') is not None
+    ) and not _typed_document(root)
+    vocabs: dict[int, Any] = {}
+    typed: dict[int, Any] = {}
+    seen: set[int] = set()  # lexbor returns an element once per selector of a list it matches
+    for node in root.css("[typeof], [property]"):
+        key = node.mem_id
+        if key in seen:
+            continue
+        seen.add(key)
+        terms_full = problems.full(RDFA_TERM_WITHOUT_VOCAB)
+        subjects_full = not check_subject or problems.full(RDFA_PROPERTY_OUTSIDE_TYPEOF)
+        if len(seen) > MAX_SCANNED or (terms_full and subjects_full):
+            break
         attrs = node.attributes
-        for attribute in ("typeof", "property"):
-            value = attrs.get(attribute) or ""
-            tokens = value.split()[:MAX_SCRIPT_ITEMS]
-            if any(":" not in t and t not in _RDFA_TERMS for t in tokens):
-                problems.add(RDFA_TERM_WITHOUT_VOCAB, node, attribute, value)
-    memo: dict[int, bool] = {}
-    for node in root.css(_RDFA_NO_SUBJECT)[:MAX_CHECKED]:
-        value = node.attributes.get("property") or ""
-        tokens = value.split()[:MAX_SCRIPT_ITEMS]
-        if any(_SCHEMA_TERM.match(t) for t in tokens) or (
-            any(":" not in t for t in tokens) and _schema_vocab_in_scope(node, memo)
-        ):
+        vocab = _UNKNOWN_VOCAB if any_vocab else _NO_VOCAB  # looked up when needed
+        looked_up = not any_vocab
+        for attribute in () if terms_full else ("typeof", "property"):
+            value = attrs.get(attribute)
+            if any(":" not in t and t not in _RDFA_TERMS for t in _tokens(value)):
+                if not looked_up:
+                    vocab, looked_up = _vocab(node, vocabs), True
+                if vocab == _NO_VOCAB:
+                    problems.add(RDFA_TERM_WITHOUT_VOCAB, node, attribute, value)
+                break  # one count per element
+        if subjects_full or "property" not in attrs:
+            continue
+        value = attrs["property"]
+        tokens = _tokens(value)
+        schema = any(_SCHEMA_TERM.match(t) for t in tokens)
+        if not schema and not (schema_vocab and any(":" not in t for t in tokens)):
+            continue  # terms of another vocabulary, or prefixed ones (og:title)
+        if _typed_subject(node, typed):
+            continue
+        if not schema and not looked_up:
+            vocab = _vocab(node, vocabs)
+        if schema or vocab == _SCHEMA_VOCAB_IN_SCOPE:
             problems.add(RDFA_PROPERTY_OUTSIDE_TYPEOF, node, "property", value)
 
 
@@ -341,7 +449,7 @@ class _Microdata:
         self.budget = MAX_ITEMS
         self.types: list[str] = []
         self.problems = problems
-        self.checked = 0  # itemtype attributes checked (MAX_CHECKED at most)
+        self.owned: set[int] = set()  # mem_id of every itemprop given to an item
 
     def item(self, node: LexborNode, depth: int) -> dict[str, Any]:
         attrs = node.attributes
@@ -349,10 +457,13 @@ class _Microdata:
         itemtype = attrs.get("itemtype") or ""
         urls = itemtype.split()
         names = [type_name(t) for t in urls]
-        if self.problems is not None and urls and self.checked < MAX_CHECKED:
-            self.checked += 1
-            if any(map(itemtype_problem, urls[:MAX_SCRIPT_ITEMS])):
-                self.problems.add(ITEMTYPE_NOT_SCHEMA_ORG, node, "itemtype", itemtype)
+        problems = self.problems
+        if (
+            problems is not None
+            and not problems.full(ITEMTYPE_NOT_SCHEMA_ORG)
+            and any(map(itemtype_problem, urls[:MAX_SCRIPT_ITEMS]))
+        ):
+            problems.add(ITEMTYPE_NOT_SCHEMA_ORG, node, "itemtype", itemtype)
         if names:
             item["@type"] = names[0] if len(names) == 1 else names
             self.types.extend(n for n in names if n not in self.types)
@@ -371,6 +482,7 @@ class _Microdata:
                 nested = "itemscope" in attrs
                 value: Any = None
                 if "itemprop" in attrs:
+                    self.owned.add(child.mem_id)
                     if nested:
                         value = self.item(child, depth + 1) if depth < MAX_DEPTH else {}
                     else:
@@ -401,7 +513,8 @@ def microdata(
     what a property's value needs is the requirement rules' business (SD-006)."""
     blocks = []
     builder = _Microdata(base, problems)
-    for node in root.css("[itemscope]"):
+    items = root.css("[itemscope]")
+    for node in items:
         if builder.budget <= 0:
             break
         attrs = node.attributes
@@ -416,7 +529,7 @@ def microdata(
             StructuredData(format="microdata", raw=raw, data=data, types=list(builder.types))
         )
     if problems is not None:
-        _stray_microdata(root, problems)
+        _stray_microdata(root, problems, builder.owned if items else None)
     return blocks
 
 

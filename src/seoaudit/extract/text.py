@@ -30,21 +30,11 @@ BLAKE2b behind a cache (~620 -> ~320 us, then ~650 -> ~440 us on a slower day fo
 two-pass sums of ``_hashes``), whose cost was Python's per-word overhead (splitting,
 lookups). It is not a cryptographic hash and need not be: a forged collision only makes
 two pages of one's own site look alike.
-
-Writing systems (``text_script``, ``script_letters``): the letters of a text counted per
-Unicode script, as the first word of each letter's Unicode name says it ("LATIN SMALL
-LETTER A", "CYRILLIC ...", "DEVANAGARI ..."). Digits, punctuation, symbols and marks are
-not letters and do not count. Fullwidth and halfwidth forms count for their script, and
-Japanese kana and Chinese characters are one writing system, "Han" (a Japanese text mixes
-them in every sentence). Only the writing system is named, not the language: English and
-German are both "Latin".
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import cache, lru_cache
 from hashlib import blake2b
 
 import numpy as np
@@ -245,123 +235,3 @@ def text_metrics(text: str) -> tuple[int, str | None, int | None]:
 def hamming(a: int, b: int) -> int:
     """Number of differing bits between two simhashes."""
     return (a ^ b).bit_count()
-
-
-# -- writing systems -----------------------------------------------------------------------
-
-MIN_SCRIPT_LETTERS = 50  # letters a text needs before its writing system is named
-SCRIPT_MAJORITY = 0.6  # share of the letters the dominant script must hold
-SCRIPT_SAMPLE = 4096  # characters of a longer text looked at: its start and its middle
-SCRIPT_HEAD = 1024  # of which from the start (navigation, headings), the rest mid-text
-
-# First words of Unicode letter names that are not a script (letter-like symbols,
-# phonetic modifiers, Vedic signs used with several scripts): not counted.
-_NOT_SCRIPTS = frozenset(
-    {
-        "ALEF", "ANGSTROM", "BET", "BLACK-LETTER", "CARON", "DALET", "DOUBLE-STRUCK",
-        "EULER", "FEMININE", "GIMEL", "INFORMATION", "KELVIN", "MASCULINE", "MICRO",
-        "MODIFIER", "OHM", "PLANCK", "ROMAN", "SCRIPT", "SUBSCRIPT", "SUPERSCRIPT",
-        "TURNED", "VEDIC", "VERTICAL",
-    }
-)  # fmt: skip
-# Japanese kana, bopomofo and ideographic marks go with the Chinese characters.
-_HAN = frozenset(
-    {"BOPOMOFO", "CJK", "HIRAGANA", "IDEOGRAPHIC", "KATAKANA", "KATAKANA-HIRAGANA", "MASU"}
-)
-_WIDTH_FORMS = frozenset({"FULLWIDTH", "HALFWIDTH"})  # the script is the second word
-# Every byte but the ASCII letters: deleting them counts the ASCII letters at C speed.
-_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isalpha() or b > 127)
-
-
-def _script_name(char: str) -> str | None:
-    """The script of one character by its Unicode name; None when it is not a letter or
-    its name names no script."""
-    if not char.isalpha():
-        return None
-    words = unicodedata.name(char, "").split(" ", 2)
-    if words[0] in _WIDTH_FORMS and len(words) > 1:
-        words = words[1:]
-    word = words[0]
-    if not word or word in _NOT_SCRIPTS:
-        return None
-    return "Han" if word in _HAN else word.title()
-
-
-@cache
-def _script_table() -> tuple[npt.NDArray[np.uint16], tuple[str, ...]]:
-    """Script id of every Basic Multilingual Plane code point (0: not a letter of any
-    script) and the scripts' names by id. Built on first use from the running Python's
-    Unicode database: about 30 ms, once per process."""
-    names: dict[str, int] = {}
-    table = np.zeros(0x10000, dtype=np.uint16)
-    for point in range(0x10000):
-        name = _script_name(chr(point))
-        if name is not None:
-            table[point] = names.setdefault(name, len(names) + 1)
-    return table, ("", *names)
-
-
-@lru_cache(maxsize=4096)
-def _astral_script(point: int) -> str | None:
-    """The script of a code point beyond the BMP: rare Chinese characters, and the
-    "mathematical" bold or italic letters that styled titles are typed in (read as the
-    letters they style)."""
-    char = chr(point)
-    plain = unicodedata.normalize("NFKC", char)
-    if plain != char and len(plain) == 1:
-        char = plain
-    return _script_name(char)
-
-
-def script_letters(text: str) -> dict[str, int]:
-    """Letters per script in ``text`` ("Latin" -> 12, "Cyrillic" -> 40), most first. The
-    caller bounds the text: every character is looked at (in numpy, beyond the BMP in
-    Python)."""
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table, names = _script_table()
-    astral = points > 0xFFFF
-    counts: dict[str, int] = {}
-    if astral.any():
-        for point in points[astral].tolist():
-            name = _astral_script(point)
-            if name is not None:
-                counts[name] = counts.get(name, 0) + 1
-        points = points[~astral]
-    for script_id, count in enumerate(np.bincount(table[points]).tolist()):
-        if script_id and count:
-            counts[names[script_id]] = counts.get(names[script_id], 0) + count
-    return dict(sorted(counts.items(), key=lambda item: -item[1]))
-
-
-def dominant_script(counts: dict[str, int], minimum: int = MIN_SCRIPT_LETTERS) -> str | None:
-    """The script holding at least SCRIPT_MAJORITY of the letters of ``counts``
-    (``script_letters``), when they are at least ``minimum``; None otherwise (too few
-    letters, or a mix such as a bilingual page)."""
-    total = sum(counts.values())
-    if total < minimum or not total:
-        return None
-    name, most = max(counts.items(), key=lambda item: item[1])
-    return name if most >= SCRIPT_MAJORITY * total else None
-
-
-def text_script(text: str) -> str | None:
-    """The dominant writing system of a page's visible text ("Latin", "Cyrillic",
-    "Devanagari", "Han"...), from a sample of at most SCRIPT_SAMPLE characters; None when
-    the sample has under MIN_SCRIPT_LETTERS letters or no script holds SCRIPT_MAJORITY.
-
-    Fast path, a few microseconds on any page: each non-ASCII character adds at least one
-    byte to the UTF-8 form, so when the ASCII letters are at least twice those extra
-    bytes, Latin holds at least two thirds of the letters whatever the others are. Only
-    texts with many non-ASCII characters are counted letter by letter."""
-    if len(text) > SCRIPT_SAMPLE:
-        middle = (len(text) + SCRIPT_HEAD) // 2
-        half = (SCRIPT_SAMPLE - SCRIPT_HEAD) // 2
-        text = text[:SCRIPT_HEAD] + " " + text[middle - half : middle + half]
-    raw = text.encode("utf-8", "surrogatepass")
-    extra = len(raw) - len(text)
-    ascii_letters = len(raw.translate(None, _NOT_ASCII_LETTERS))
-    if ascii_letters >= MIN_SCRIPT_LETTERS and ascii_letters >= 2 * extra:
-        return "Latin"
-    if not extra:
-        return None  # ASCII only, too few letters
-    return dominant_script(script_letters(text))

@@ -22,6 +22,7 @@ from seoaudit.extract.structured import (
     ITEMTYPE_WITHOUT_ITEMSCOPE,
     RDFA_PROPERTY_OUTSIDE_TYPEOF,
     RDFA_TERM_WITHOUT_VOCAB,
+    count_is_minimum,
 )
 from seoaudit.extract.visible import MAX_VALUE, probe_key
 from seoaudit.models import PageFacts, Severity
@@ -1040,8 +1041,11 @@ def microdata_rdfa_structure_error(page: PageFacts, site: Site) -> Iterator[Hit]
 
     ## What it does
     Checks the Microdata and RDFa attributes of the page as served and reports, in one
-    finding per page, each kind of problem with how often it occurs and up to three
-    elements as written:
+    finding per page, each kind of problem with how many elements have it and up to three
+    examples, each reduced to its tag and the one attribute at fault
+    (`<span itemprop="name">`, the value cut at 60 characters), not the element as
+    written. Each element counts once per kind; counting stops at 2,000 elements per kind,
+    and a count that reaches it is shown as "at least".
 
     - `itemprop` on an element with no `itemscope` element around it (and not pulled in
       by an `itemref`): the property belongs to no item.
@@ -1052,7 +1056,8 @@ def microdata_rdfa_structure_error(page: PageFacts, site: Site) -> Iterator[Hit]
     - `itemtype` without `itemscope`: the type is ignored, and the itemprops inside belong
       to the item around it, or to none.
     - `itemtype` that is not a schema.org type URL: a bare name (`Product`), no scheme
-      (`schema.org/Product`), no type (`https://schema.org/`), a misspelt host
+      (`schema.org/Product`), an RDFa CURIE (`schema:Product`: Microdata needs an
+      absolute URL), no type (`https://schema.org/`), a misspelt host
       (`shema.org`), or `data-vocabulary.org`, which Google stopped reading in 2020.
       `http://` and `https://schema.org/<Type>` are both fine. The URL of another
       vocabulary (microformats, your own) is valid Microdata and is not reported: it is
@@ -1060,7 +1065,9 @@ def microdata_rdfa_structure_error(page: PageFacts, site: Site) -> Iterator[Hit]
     - RDFa `property` or `typeof` terms without a prefix and with no `vocab` on the
       element or around it: the term resolves to nothing.
     - RDFa schema.org properties with no `typeof` (or `about`, `resource`) around them:
-      they describe the page URL itself, as a thing of no type.
+      they describe the page URL itself, as a thing of no type. A `typeof` on `<html>`,
+      `<head>` or `<body>` types the page itself (HTML+RDFa 1.1), so on such a page every
+      property has a typed subject.
 
     RDFa is checked on pages that use it (a `vocab` or `typeof` somewhere): a `property`
     attribute alone is also Open Graph's, and prefixed terms such as `og:title` are fine.
@@ -1101,12 +1108,26 @@ def microdata_rdfa_structure_error(page: PageFacts, site: Site) -> Iterator[Hit]
         count, examples = found[kind]
         label = STRUCTURE_PROBLEMS.get(kind, kind)
         shown = [clip(e, MAX_EXAMPLE) for e in examples[:3]]
-        problems.append({"kind": kind, "problem": label, "count": count, "examples": shown})
-        parts.append(f"{label} ×{count}" + (f" ({shown[0]})" if shown else ""))
+        at_least = count_is_minimum(count)  # counting stopped: there may be more
+        problems.append(
+            {
+                "kind": kind,
+                "problem": label,
+                "count": count,
+                "count_is_minimum": at_least,
+                "examples": shown,
+            }
+        )
+        times = f"at least ×{count}" if at_least else f"×{count}"
+        parts.append(f"{label} {times}" + (f" ({shown[0]})" if shown else ""))
     yield Hit(
         page.url,
         "Microdata/RDFa that attaches to no item or names no schema.org type: " + "; ".join(parts),
-        {"problems": problems, "count": sum(found[k][0] for k in kinds)},
+        {
+            "problems": problems,
+            "count": sum(found[k][0] for k in kinds),
+            "count_is_minimum": any(count_is_minimum(found[k][0]) for k in kinds),
+        },
         cause=", ".join(STRUCTURE_PROBLEMS.get(k, k) for k in kinds),
     )
 

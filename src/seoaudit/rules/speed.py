@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -635,14 +635,24 @@ MAX_QUERIES = 256  # distinct query strings kept per file; further ones are only
 MAX_QUERY_CHARS = 1000  # characters of a query string compared
 MAX_PARAMS = 20  # parameters read per query string
 MAX_VALUE_CHARS = 100  # characters of a parameter's name or value compared
+MAX_REPEATS = 2 * MAX_QUERIES  # (parameter, value) pairs kept per file in ``repeats``
 MAX_EXAMPLES = 5
 # Values that change with each deploy are shared by every page served in between: when at
 # least this many sampled pages use the parameter with fewer values than the threshold,
 # and the whole crawl saw fewer than FEW_VALUES, the file is not flagged.
 SHARED_PAGES = 10
 FEW_VALUES = 10
+# A value made per page or per request is on one page; a random one is never on two. One
+# that this many sampled pages share names what they show (a placeholder image, an
+# author's photo) or a version. Times are the exception: the pages served in the same
+# second share one, so they are left to the deploy guard above.
+RESOURCE_PAGES = 3
+# A number is a Unix time (seconds, milliseconds, microseconds) or a compact date-time only
+# near the crawl: from a year before it started (pages cached since then) to a week after
+# (a long crawl). Other numbers are ids, barcodes and build numbers.
+TIME_BEFORE = 366 * 86_400
+TIME_AFTER = 7 * 86_400
 _ASSET_KINDS = frozenset({"script", "stylesheet", "image"})
-_EPOCH = (946_684_800, 4_102_444_800)  # Unix seconds of 2000-01-01 and 2100-01-01
 # A date with a time of day, compact or ISO 8601 ("20241124103000", "2024-11-24T10:30Z").
 # A date alone changes once a day for every page at once: it is not per page.
 _DATETIME = re.compile(
@@ -654,16 +664,51 @@ _HEX = re.compile(r"[0-9a-f]{8,}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", r
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,}", re.ASCII)
 
 
-def _generated(value: str) -> str | None:
-    """ "timestamp" or "token" when a query value looks made per page or request (a time,
-    a random number, a hash or nonce), else None: versions ("3.2.1", "123"), words and
-    dates look the same on every page."""
+def _time_window(site: Site) -> tuple[float, float] | None:
+    """The Unix seconds a time in a query may have (TIME_BEFORE and TIME_AFTER around the
+    start of the run); None when the run does not record its start (no number is a time)."""
+    started = site.started
+    if started is None:
+        return None
+    at = started.timestamp()
+    return at - TIME_BEFORE, at + TIME_AFTER
+
+
+def _near_crawl(digits: str, window: tuple[float, float] | None) -> bool:
+    """Whether a number (ASCII digits) is a time in ``window``: Unix seconds, milliseconds
+    or microseconds, or a compact date-time ("20241124103000")."""
+    if window is None:
+        return False
+    if len(digits) in (10, 13, 16):
+        seconds = int(digits) / 10 ** (len(digits) - 10)
+        if window[0] <= seconds <= window[1]:
+            return True
+    if not _DATETIME.fullmatch(digits):
+        return False
+    try:
+        when = datetime.strptime(digits[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return window[0] <= when.timestamp() <= window[1]
+
+
+def _generated(value: str, window: tuple[float, float] | None) -> str | None:
+    """ "timestamp" or "token" when a query value looks made per page or request (a time
+    near the crawl, a random number, a hash or nonce), else None: versions ("3.2.1",
+    "123"), other numbers (ids, barcodes: "4006381333931"), words and dates look the same
+    on every page. ``window``: see ``_time_window``."""
     if value.isascii() and value.isdigit():
-        if len(value) in (10, 13, 16) and _EPOCH[0] <= int(value[:10]) < _EPOCH[1]:
-            return "timestamp"  # seconds, milliseconds, microseconds
-        if _DATETIME.fullmatch(value):
-            return "timestamp"
-        return "token" if len(value) >= 9 else None
+        return "timestamp" if _near_crawl(value, window) else None
+    seconds, dot, fraction = value.partition(".")
+    if (
+        dot
+        and len(seconds) == 10
+        and value.isascii()
+        and seconds.isdigit()
+        and fraction.isdigit()
+        and _near_crawl(seconds, window)
+    ):
+        return "timestamp"  # PHP microtime(true), Python time.time()
     if _DATETIME.fullmatch(value):
         return "timestamp"
     if _RANDOM_DECIMAL.fullmatch(value):
@@ -706,6 +751,10 @@ class _File:
     sampled_full: bool = False  # the sample used more query strings than those kept
     sampled_pages: int = 0  # sampled pages using the file with a query string
     pages: list[str] = field(default_factory=list)  # a few of them
+    several: set[str] = field(default_factory=set)  # parameters with 2+ values on one page
+    # (parameter, value) -> how many times ``sampled`` counts a page again for it: pages
+    # using the file under several query strings that share the value, bounded
+    repeats: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def distinct(self) -> int:
@@ -725,6 +774,25 @@ def _tally(files: dict[str, _File], url: str) -> tuple[str, _File, str] | None:
     return base, found, query[:MAX_QUERY_CHARS]
 
 
+def _note_page(tally: _File, queries: list[tuple[str, bool]]) -> None:
+    """Of one sampled page using a file under several query strings (each with whether
+    ``sampled`` counted it): note the parameters that take two or more values on the page,
+    and the values that ``sampled`` counts the page for more than once."""
+    on_page: dict[str, set[str]] = defaultdict(set)
+    uses: dict[tuple[str, str], int] = defaultdict(int)
+    for query, counted in queries:
+        for name, value in _params(query).items():
+            on_page[name].add(value)
+            if counted:
+                uses[name, value] += 1
+    for name, values in on_page.items():
+        if len(values) > 1 and len(tally.several) < MAX_QUERIES:
+            tally.several.add(name)
+    for pair, times in uses.items():
+        if times > 1 and (pair in tally.repeats or len(tally.repeats) < MAX_REPEATS):
+            tally.repeats[pair] = tally.repeats.get(pair, 0) + times - 1
+
+
 def _read_sample(site: Site, files: dict[str, _File]) -> int:
     """Tally the stylesheets, scripts and images of the first SAMPLE_PAGES HTML pages (in
     crawl order) with the pages using each URL; returns how many pages were read. Images
@@ -735,7 +803,7 @@ def _read_sample(site: Site, files: dict[str, _File]) -> int:
             continue
         read += 1
         seen: set[str] = set()
-        used: set[str] = set()
+        used: dict[str, tuple[_File, list[tuple[str, bool]]]] = {}  # file -> its queries
         for resource in page.resources[:SAMPLE_RESOURCES]:
             url = resource.url
             if url is None or url in seen or resource.kind not in _ASSET_KINDS:
@@ -747,15 +815,21 @@ def _read_sample(site: Site, files: dict[str, _File]) -> int:
             if found is None:
                 continue
             base, tally, query = found
-            if query in tally.sampled or len(tally.sampled) < MAX_QUERIES:
+            counted = query in tally.sampled or len(tally.sampled) < MAX_QUERIES
+            if counted:
                 tally.sampled[query] = tally.sampled.get(query, 0) + 1
             else:
                 tally.sampled_full = True
-            if base not in used:
-                used.add(base)
-                tally.sampled_pages += 1
-                if len(tally.pages) < MAX_EXAMPLES:
-                    tally.pages.append(page.url)
+            if base in used:
+                used[base][1].append((query, counted))
+                continue
+            used[base] = (tally, [(query, counted)])
+            tally.sampled_pages += 1
+            if len(tally.pages) < MAX_EXAMPLES:
+                tally.pages.append(page.url)
+        for tally, queries in used.values():
+            if len(queries) > 1:
+                _note_page(tally, queries)
         if read >= SAMPLE_PAGES:
             break
     return read
@@ -788,17 +862,52 @@ def _read_checks(site: Site, files: dict[str, _File]) -> int:
     return len(checks)
 
 
-def _changing_parameter(queries: set[str], least: int) -> tuple[str, list[str], str] | None:
-    """(name, its generated values, "timestamps" or "random tokens") of the parameter
-    with the most values that look made per page or request, when it has at least
-    ``least`` of them and they are most of its values; None when no parameter has."""
+def _value_pages(tally: _File) -> dict[str, dict[str, int]]:
+    """Parameter -> value -> sampled pages using the file with it (each page once)."""
+    found: dict[str, dict[str, int]] = {}
+    for query, pages in tally.sampled.items():
+        for name, value in _params(query).items():
+            counts = found.setdefault(name, {})
+            counts[value] = counts.get(value, 0) + pages
+    for (name, value), again in tally.repeats.items():
+        counts = found.get(name, {})
+        if value in counts:
+            counts[value] -= again
+    return found
+
+
+def _naming_resources(
+    tally: _File, used: dict[str, dict[str, int]], window: tuple[float, float] | None
+) -> set[str]:
+    """The parameters that, in the sample, name which resource the file returns rather
+    than the request: two or more values on one page (a handler serving several files, as
+    ``WebResource.axd?d=``), or a value (not empty, not a time) that RESOURCE_PAGES pages
+    share. ``used``: the file's ``_value_pages``."""
+    names = set(tally.several)
+    for name, counts in used.items():
+        if any(
+            pages >= RESOURCE_PAGES and value and _generated(value, window) != "timestamp"
+            for value, pages in counts.items()
+        ):
+            names.add(name)
+    return names
+
+
+def _changing_parameter(
+    queries: set[str], least: int, window: tuple[float, float] | None, skip: set[str]
+) -> tuple[str, list[str], str] | None:
+    """(name, its generated values, "timestamps" or "random tokens") of the parameter,
+    other than those in ``skip``, with the most values that look made per page or request,
+    when it has at least ``least`` of them and they are most of its values; None when no
+    parameter has."""
     values: dict[str, set[str]] = defaultdict(set)
     for query in queries:
         for name, value in _params(query).items():
-            values[name].add(value)
+            if name not in skip:
+                values[name].add(value)
     best: tuple[str, list[str], str] | None = None
     for name, seen in sorted(values.items()):
-        kinds = [(value, kind) for value in seen if (kind := _generated(value))]
+        kinds = [(value, kind) for value in seen if (kind := _generated(value, window))]
         if len(kinds) < least or 2 * len(kinds) < len(seen):
             continue
         if best is None or len(kinds) > len(best[1]):
@@ -806,18 +915,6 @@ def _changing_parameter(queries: set[str], least: int) -> tuple[str, list[str], 
             label = "timestamps" if 2 * times >= len(kinds) else "random tokens"
             best = (name, sorted(value for value, _ in kinds), label)
     return best
-
-
-def _shared_in_sample(tally: _File, name: str) -> tuple[int, int]:
-    """(sampled pages whose URL of the file has parameter ``name``, its distinct values
-    among them)."""
-    pages, values = 0, set()
-    for query, count in tally.sampled.items():
-        params = _params(query)
-        if name in params:
-            pages += count
-            values.add(params[name])
-    return pages, len(values)
 
 
 @rule(
@@ -837,16 +934,26 @@ def asset_url_not_shared(site: Site) -> Iterator[Hit]:
     and images of the first 500 HTML pages crawled (images on the site's own hosts only:
     tracking pixels change their URLs on purpose). It flags a file when one query
     parameter takes at least `asset_url_variants` different values (default 3) that look
-    made per page or per request: Unix timestamps, date-times, random numbers, hashes or
-    tokens (`app.js?t=1732400000123`, `style.css?nocache=8f3a9c2e`). One issue per file,
-    with how many different URLs were seen, examples, and how many of the first pages
-    crawled use it. A version shared by every page (`app.js?v=3.2.1`, `?v=1732400000`
-    written at build time) is the good practice and is not flagged, nor are query values
-    such as words and version numbers. When at least 10 of the first pages crawled use
-    fewer values than the threshold and the whole crawl saw fewer than 10, the values
-    changed with deploys during the crawl, not per page: not flagged. When the check
-    list filled up, the count is a minimum (and other files may not have been checked);
-    with `max_checks = 0` only the first pages' files are compared.
+    made per page or per request: Unix timestamps and compact date-times from a year
+    before the crawl started to a week after (none when the run did not record its
+    start), ISO date-times, random numbers, hashes or tokens (`app.js?t=1732400000123`,
+    `style.css?nocache=8f3a9c2e`). One issue per file, with how many different URLs were
+    seen, examples, and how many of the first pages crawled use it. A version shared by
+    every page (`app.js?v=3.2.1`, `?v=1732400000` written at build time) is the good
+    practice and is not flagged, nor are query values such as words, version numbers and
+    other numbers (ids, barcodes). A parameter that names the resource rather than the
+    request is not judged: when one of the first pages uses the file under two or more
+    of its values (one handler serving many files, as ASP.NET `WebResource.axd?d=...` or
+    `ImageHandler.ashx?id=<GUID>`), or when 3 of the first pages share one of its values
+    that is not a time (values made per page or request are on one page; pages served in
+    the same second share a time, so times do not count). When at least 10 of the first
+    pages crawled use fewer values than the threshold and the whole crawl saw fewer than
+    10, the values changed with deploys during the crawl, not per page: not flagged. A
+    file that fewer than 2 of the first pages use (the check list alone saw its URLs) is
+    flagged only when its values are times, as there is no page to tell a handler's
+    resources from per-page values. When the check list filled up, the count is a
+    minimum (and other files may not have been checked); with `max_checks = 0` only the
+    first pages' files are compared.
 
     ## Why it matters
     Browsers cache a file by its URL, and so does Google's renderer (CSS and JavaScript
@@ -866,14 +973,15 @@ def asset_url_not_shared(site: Site) -> Iterator[Hit]:
     both pages, and again after a minute.
 
     ## Source
-    Google Search Central: "Troubleshoot Google Search crawling errors" (reference shared
-    resources from the same URL); Search Central blog "Crawling December: The how and why
-    of Googlebot crawling" (2024: the renderer's 30-day resource cache; use cache-busting
-    parameters with care); web.dev "Prevent unnecessary network requests with the HTTP
-    Cache" (version the URL, not the request). The threshold of 3 values is a tool
-    convention.
+    Google Search Central blog: "Crawling December: The how and why of Googlebot
+    crawling" (2024: the renderer caches resources for up to 30 days, whatever the HTTP
+    cache headers say; use cache-busting parameters with care, as a changed URL is fetched
+    again); web.dev "Prevent unnecessary network requests with the HTTP Cache" (version
+    the URL, not the request). The threshold of 3 values, the 3 pages that make a value a
+    resource's and the time window are tool conventions.
     """
     least = limits(site).asset_url_variants
+    window = _time_window(site)
     files: dict[str, _File] = {}
     sampled = _read_sample(site, files)
     listed = _read_checks(site, files)
@@ -882,13 +990,18 @@ def asset_url_not_shared(site: Site) -> Iterator[Hit]:
     for base, tally in sorted(files.items()):
         if tally.distinct < least:
             continue
-        found = _changing_parameter(tally.queries, min(least, MAX_QUERIES))
+        used = _value_pages(tally)
+        skip = _naming_resources(tally, used, window)
+        found = _changing_parameter(tally.queries, min(least, MAX_QUERIES), window, skip)
         if found is None:
             continue
         name, values, label = found
-        pages, used = _shared_in_sample(tally, name)
-        if pages >= SHARED_PAGES and used < least and tally.distinct < FEW_VALUES:
+        counts = used.get(name, {})
+        pages = sum(counts.values())  # one value per page: several are in ``skip``
+        if pages >= SHARED_PAGES and len(counts) < least and tally.distinct < FEW_VALUES:
             continue  # one value per deploy, shared by the pages in between
+        if tally.sampled_pages < 2 and label != "timestamps":
+            continue  # no pages to tell a handler's resources from per-page values
         yield _unshared_hit(base, tally, name, values, label, sampled, full, least, listed)
 
 

@@ -310,7 +310,18 @@ CRA_SHELL = (
         ('<title>T</title><main id="app" class="x">Loading…</main>', '<main id="app">'),
         ('<html ng-app="shop"><title>T</title><body><div ng-view></div>', "<html ng-app>"),
         ("<title>T</title><app-root></app-root>", "<app-root>"),
-        ("<title>T</title><div data-reactroot>Hi</div>", "<div data-reactroot>"),
+        # React's server-render marker: the HTML is already rendered.
+        ("<title>T</title><div data-reactroot>Hi</div>", None),
+        # A mount point that holds the content: a server-rendered app, not a shell.
+        ('<title>T</title><div id="__next"><h1>Contact</h1><p>Call us today</p></div>', None),
+        # Styles in <noscript> and a comments widget's message are not the page asking.
+        ("<title>T</title><noscript><style>.js-only{display:none}</style></noscript>", None),
+        (
+            '<title>T</title><div id="disqus_thread"></div><noscript>Please enable JavaScript'
+            ' to view the <a href="https://disqus.com/?ref_noscript">comments powered by'
+            " Disqus.</a></noscript>",
+            None,
+        ),
         # A message in another language, in upper-case markup, nested in other markup.
         (
             "<title>T</title><NOSCRIPT><p>Включите <b>JavaScript</b>, чтобы продолжить</p>"
@@ -346,25 +357,11 @@ def test_app_shell_scan_is_bounded_on_hostile_markup() -> None:
     assert shell is not None and len(shell) <= 120 and shell.startswith("<noscript>")
 
 
-def test_text_script_is_the_visible_texts() -> None:
-    russian = "<p>" + "Мы продаём походные ботинки и палатки для гор. " * 3 + "</p>"
-    # Scripts, styles and the title are not visible text.
-    facts = page(
-        "<title>Hiking boots for mountains</title><style>body { font-family: serif }</style>"
-        "<script>var englishWordsInsideAScriptThatIsNotShown = 'lots of latin letters';"
-        "</script>" + russian
-    )
-    assert facts.text_script == "Cyrillic"
-    assert page("<title>T</title><p>Too short</p>").text_script is None
-    assert sample("product.html").text_script == "Latin"
-    assert page(b"%PDF-1.4", ("content-type", "application/pdf")).text_script is None
-
-
 def test_facts_stored_before_keywords_and_nosnippet_still_load() -> None:
     stored = '{"url": "https://a.com/", "final_url": "https://a.com/", "is_html": true}'
     facts = PageFacts.model_validate_json(stored)
     assert (facts.meta_keywords, facts.nosnippet_tags) == (None, [])
-    assert (facts.text_script, facts.app_shell) == (None, None)
+    assert facts.app_shell is None
 
 
 def test_head_ended_by_tag_manager_iframe() -> None:

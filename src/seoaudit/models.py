@@ -256,9 +256,6 @@ class PageFacts(_Model):
     # Visible words outside the page chrome (navigation, header, footer, asides: see
     # extract/html.py); None in facts stored before it was measured.
     main_word_count: int | None = None
-    # Dominant writing system of the visible text ("Latin", "Cyrillic", "Devanagari",
-    # "Han"...: extract/text.py); None with under 50 letters, a mix, or in older facts.
-    text_script: str | None = None
     # On pages with under 100 visible words: what marks them as a JavaScript app shell,
     # e.g. '<div id="root">', '<noscript> "Enable JavaScript..."' (capped); None otherwise.
     app_shell: str | None = None

@@ -4,8 +4,8 @@ Owns: the tree walk (lexbor via selectolax, the fastest correct HTML5 parser we 
 collects links, head metadata (titles, descriptions, robots meta, canonicals, hreflang,
 rel=next/prev, viewport, refresh, keywords), headings, resources, JSON-LD (and JSON-LD
 written in scripts of another type), the elements marked ``data-nosnippet``, the
-visible text and its writing system, the signs of a JavaScript app shell on pages with few
-words (``app_shell``); and the placement of head metadata, which combines
+visible text, the signs of a JavaScript app shell on pages with few words
+(``app_shell``); and the placement of head metadata, which combines
 the tree with ``head.scan_head`` because the tree builder moves elements that end ``<head>``
 early into the body.
 
@@ -34,7 +34,7 @@ from seoaudit.extract.jslinks import js_links
 from seoaudit.extract.limits import bounded_markup
 from seoaudit.extract.skeleton import skeleton
 from seoaudit.extract.structured import json_ld, microdata_and_rdfa, script_json_ld
-from seoaudit.extract.text import text_metrics, text_script
+from seoaudit.extract.text import text_metrics
 from seoaudit.extract.visible import probe_visible
 
 MAX_ANCHOR = 200  # characters of anchor text kept
@@ -174,43 +174,62 @@ def _in_noscript(node: LexborNode) -> bool:
 
 # Elements that JavaScript frameworks render an application into: the mount points of
 # create-react-app, Vite, Vue CLI, Next.js, Nuxt, Gatsby, SvelteKit, Quasar and Angular
-# (<app-root>, ng-app), and React's server-render marker.
+# (<app-root>, ng-app). They count only when (nearly) empty: a server-rendered app keeps
+# its mount point around the real content (Next.js, Laravel's <div id="app"> layout).
+# React's data-reactroot and Vue's data-v-app mark HTML already rendered: not shells.
 _APP_ROOT_IDS = ("root", "app", "__next", "__nuxt", "___gatsby", "svelte", "q-app")
-_APP_ROOT_ATTRS = ("ng-app", "data-ng-app", "data-reactroot", "data-v-app")
+_APP_ROOT_ATTRS = ("ng-app", "data-ng-app")
 _APP_ROOT_SELECTOR = ", ".join(
     [f"#{name}" for name in _APP_ROOT_IDS] + ["app-root"] + [f"[{a}]" for a in _APP_ROOT_ATTRS]
 )
+MOUNT_WORDS = 3  # words a mount point may hold and still be empty ("Loading...")
 _NOSCRIPT_OPEN = re.compile(r"<noscript\b", re.IGNORECASE)
 MAX_START_TAG = 500  # characters searched for the ">" that ends a <noscript> start tag
 _MARKUP_TAG = re.compile(r"<[^>]{0,500}>")
+# <style> and <script> inside <noscript>: not a message (".js-only { display: none }").
+_NOSCRIPT_CODE = re.compile(
+    r"<(style|script)\b[^>]{0,500}>.{0,2000}?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+# A message asking for JavaScript, in any language as long as it names JavaScript and is
+# not about a widget of the page (Disqus: "enable JavaScript to view the comments").
 _ASKS_FOR_JS = re.compile(r"javascript|\bjs\b", re.IGNORECASE)
+_WIDGET = re.compile(r"comment|disqus|\bmap\b|video|player|chat", re.IGNORECASE)
 
 
-def app_shell(tree: LexborHTMLParser, html: str) -> str | None:
-    """What marks a page as the empty shell of a JavaScript application: the element its
-    framework renders into (``<div id="root">``, ``<app-root>``, ``<html ng-app>``) and a
-    ``<noscript>`` asking to turn JavaScript on (quoted, capped); None when neither is
-    there. ``html`` is the markup as written: the tree has lost its <noscript> elements by
-    the time the words are counted, and this is only called on pages with few words."""
-    signs: list[str] = []
-    node = tree.css_first(_APP_ROOT_SELECTOR)
-    if node is not None:
+def _mount_point(tree: LexborHTMLParser) -> str | None:
+    """The first framework mount point that holds (nearly) no text, as written."""
+    for node in tree.css(_APP_ROOT_SELECTOR)[:MAX_NOSCRIPTS]:
+        if len(node.text(separator=" ").split(None, MOUNT_WORDS + 1)) > MOUNT_WORDS:
+            continue
         attrs = node.attributes
         tag = (node.tag or "")[:MAX_TAG]
         found = attrs.get("id")
         if found in _APP_ROOT_IDS:
-            signs.append(f'<{tag} id="{found}">')
-        else:
-            named = [a for a in _APP_ROOT_ATTRS if a in attrs]
-            signs.append(f"<{tag} {named[0]}>" if named else f"<{tag}>")
+            return f'<{tag} id="{found}">'
+        named = [a for a in _APP_ROOT_ATTRS if a in attrs]
+        return f"<{tag} {named[0]}>" if named else f"<{tag}>"
+    return None
+
+
+def app_shell(tree: LexborHTMLParser, html: str) -> str | None:
+    """What marks a page as the empty shell of a JavaScript application: an empty element
+    its framework renders into (``<div id="root">``, ``<app-root>``, ``<html ng-app>``)
+    and a ``<noscript>`` asking to turn JavaScript on (quoted, capped); None when neither is
+    there. ``html`` is the markup as written: the tree has lost its <noscript> elements by
+    the time the words are counted, and this is only called on pages with few words."""
+    signs: list[str] = []
+    mount = _mount_point(tree)
+    if mount is not None:
+        signs.append(mount)
     for opening in islice(_NOSCRIPT_OPEN.finditer(html), MAX_NOSCRIPTS):
         start = html.find(">", opening.end(), opening.end() + MAX_START_TAG) + 1
         if not start:
             continue
         content = html[start : start + 20 * MAX_NOSCRIPT_TEXT]
         end = content.lower().find("</noscript")
-        text = _collapse(_MARKUP_TAG.sub(" ", content if end < 0 else content[:end]))
-        if _ASKS_FOR_JS.search(text):
+        content = _NOSCRIPT_CODE.sub(" ", content if end < 0 else content[:end])
+        text = _collapse(_MARKUP_TAG.sub(" ", content))
+        if _ASKS_FOR_JS.search(text) and not _WIDGET.search(text):
             signs.append(f'<noscript> "{_collapse(text, MAX_NOSCRIPT_TEXT)}"')
             break
     return " and ".join(signs) or None
@@ -483,7 +502,6 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     text = _visible_text(tree)
     facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)
     facts["main_word_count"] = max(0, facts["word_count"] - chrome_words(tree.body))
-    facts["text_script"] = text_script(text)
     if facts["word_count"] < APP_SHELL_WORDS:  # few pages: the cost stays off the others
         facts["app_shell"] = app_shell(tree, decoded.text)
     facts["js_links"], facts["js_link_count"] = js_links(tree.body, page.base)

@@ -1,6 +1,6 @@
-"""On-page basics (ONP): titles (and their writing system against the text's), meta
-descriptions, headings, image alt text, language, viewport, meta keywords, thin content,
-mixed content and rel=next/prev pagination, as an indexable page serves them.
+"""On-page basics (ONP): titles, meta descriptions, headings, image alt text, language,
+viewport, meta keywords, thin content, mixed content and rel=next/prev pagination, as an
+indexable page serves them.
 
 Every page rule here starts from ``common.searchable`` (an indexable HTML page answering
 200), except mixed content, which breaks any https page, and pagination, whose links are
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from seoaudit.extract.encoding import codec_for
-from seoaudit.extract.text import script_letters
 from seoaudit.models import PageFacts, Resource
 from seoaudit.persite import per_site
 from seoaudit.rules.common import (
@@ -32,6 +31,7 @@ from seoaudit.rules.common import (
     searchable,
 )
 from seoaudit.rules.registry import Hit, rule
+from seoaudit.rules.render_resources import CLIENT_RENDERED_WORDS
 from seoaudit.rules.status_codes import soft_404s
 
 if TYPE_CHECKING:
@@ -685,8 +685,9 @@ def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
     navigation, header, footer and asides that repeat on every page: `<nav>`, `<aside>`,
     `<header>`/`<footer>` not inside an article or section, and the same ARIA roles) and
     flags pages below `thin_content_words` (default 200, configurable). A big menu does not
-    make a placeholder page look full. Pages already reported as soft 404s (HTTP005) are not
-    repeated here. Run files stored before the main-content count was measured are judged
+    make a placeholder page look full. Pages already reported as soft 404s (HTTP005), and
+    the empty shells of JavaScript apps (RES008: the content exists only once scripts run),
+    are not repeated here. Run files stored before the main-content count was measured are judged
     on all visible words.
 
     ## Why it matters
@@ -711,6 +712,8 @@ def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     if page.url in soft_404s(site):
         return
+    if page.app_shell is not None and page.word_count < CLIENT_RENDERED_WORDS:
+        return  # a JavaScript app's empty shell: RES008 says why, and what to do
     if page.main_word_count is None:
         message = f"{main} words of visible text (under {threshold})"
     else:
@@ -825,72 +828,6 @@ def missing_html_lang(page: PageFacts, site: Site) -> Iterator[Hit]:
             {"lang": lang},
             cause="an invalid lang",
         )
-
-
-MIN_TITLE_LETTERS = 4  # letters a title needs before its writing system is judged
-# The text's script must hold at least this share of the title's letters: a product or
-# brand name in Latin letters inside an otherwise Cyrillic title is normal.
-TITLE_SCRIPT_SHARE = 0.2
-
-
-@rule(
-    "ONP022",
-    "title-script-mismatch",
-    severity="notice",
-    group="{count} pages have {cause}",
-)
-def title_script_mismatch(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """The title is written in another writing system than the page's text.
-
-    ## What it does
-    Compares the writing system (Unicode script: Latin, Cyrillic, Greek, Arabic, Hebrew,
-    Devanagari, Thai, Hangul, Han...) of an indexable page's `<title>` with the one that
-    dominates its visible text, and flags the page when fewer than a fifth of the title's
-    letters are in the text's script: a transliterated title such as "Aaj ki taaza
-    khabar" over Hindi text in Devanagari, or an English title over a Russian page. Only
-    letters count (digits, punctuation and symbols are neutral); the title needs at least
-    4 letters and the text at least 50 (in a sample of its start and middle), of which
-    one script must hold 60% (a bilingual page is not judged). Japanese kana and Chinese
-    characters count as one writing system. Only the writing system is compared, not the
-    language: an English title on a German page is not detected.
-
-    ## Why it matters
-    Google wants the title link in the same language and writing system as the page's
-    main content. When they differ, it may replace the title with other text from the
-    page in search results, and searchers reading the page's script may not recognise the
-    result as theirs.
-
-    ## How to fix
-    Write the title in the page's language and script, as the content is; keep brand or
-    product names as they are spelled, around words in the page's script. For
-    multilingual sites, check that each language version gets its own translated title
-    rather than the default language's.
-
-    ## How to verify
-    `curl -s <url> | grep -io '<title>[^<]*'` shows a title written mostly in the same
-    alphabet as the page's text.
-
-    ## Source
-    Google Search Central: "Influencing your title links in search results" (language or
-    writing system of the title different from the page's content).
-    """
-    text_script = page.text_script
-    title = page.title
-    if text_script is None or not title or not searchable(page, site):
-        return
-    letters = script_letters(title)
-    total = sum(letters.values())
-    own = letters.get(text_script, 0)
-    if total < MIN_TITLE_LETTERS or own >= TITLE_SCRIPT_SHARE * total:
-        return
-    title_script = next(iter(letters))  # the most letters
-    yield Hit(
-        page.url,
-        f"The title is written in {title_script} script ({own} of its {total} letters in "
-        f"{text_script}), the page's text in {text_script}: {clip(title, 80)!r}",
-        {"title": clip(title), "title_letters": letters, "text_script": text_script},
-        cause=f"a {title_script} title on {text_script} text",
-    )
 
 
 def _viewport_problem(content: str | None) -> tuple[str, bool] | None:

@@ -25,7 +25,7 @@ from seoaudit.access import decide
 from seoaudit.crawl.urls import origin
 from seoaudit.models import PageFacts, Resource
 from seoaudit.robots import RobotsFile
-from seoaudit.rules.common import clip, searchable
+from seoaudit.rules.common import clip, is_paginated, searchable
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -335,11 +335,10 @@ def uncrawlable_navigation(page: PageFacts, site: Site) -> Iterator[Hit]:
 
 # -- content addressed by fragment -----------------------------------------------------------
 
-# Pagination written into the fragment: #page=2, #!p=3, #/list?offset=20 (key=number pairs,
-# as in a query string; the keys of ``common.is_paginated``).
-_FRAGMENT_PAGE = re.compile(
-    r"(?:^|[&;?!/])(?:page|p|pg|paged|pagina|seite|start|offset)=\d+", re.IGNORECASE
-)
+# Pagination written into the fragment: #page=2, #!p=3, #/list?page=4 (key=number pairs,
+# as in a query string; the page keys of ``common.is_paginated``, not start= or offset=,
+# which are also video and audio positions: #start=30).
+_FRAGMENT_PAGE = re.compile(r"(?:^|[&;?!/])(?:page|p|pg|paged|pagina|seite)=\d+", re.IGNORECASE)
 _FRAGMENT_KINDS = {
     "hash-bang": "hash-bang URLs (#!)",
     "hash-route": "hash-router URLs (#/)",
@@ -351,8 +350,9 @@ def fragment_kind(href: str) -> str | None:
     """How a link addresses content by its fragment: "hash-bang" (``#!/shoes``),
     "hash-route" (``#/shoes``), "pagination" (``#page=2``); None for a plain anchor
     (``#top``, ``#section-2``), a bare ``#``, ``#!`` or ``#/`` (placeholders for links a
-    script handles), a PDF page (``file.pdf#page=2``, which the PDF viewer reads) and a
-    page number the query already gives (``?page=2#page=2``)."""
+    script handles), MediaWiki's image viewer (``#/media/File:x.jpg``), a PDF page
+    (``file.pdf#page=2``, which the PDF viewer reads) and a page number the URL already
+    gives (``?page=2#page=2``, ``/page/2#page=2``)."""
     hash_at = href.find("#")
     if hash_at < 0:
         return None
@@ -360,12 +360,16 @@ def fragment_kind(href: str) -> str | None:
     if fragment.startswith("!"):
         return "hash-bang" if fragment[1:].strip("/") else None
     if fragment.startswith("/"):
+        if fragment.startswith("/media/"):
+            return None  # MediaWiki's media viewer over the same article
         return "hash-route" if fragment.strip("/") else None
     if _FRAGMENT_PAGE.search(fragment) is None:
         return None
     path, _, query = href[:hash_at].partition("?")
     if path.rstrip().lower().endswith(".pdf") or _FRAGMENT_PAGE.search(f"?{query}"):
         return None  # a PDF viewer's page, or the query already addresses the page
+    if is_paginated(href[:hash_at]):
+        return None  # the path already addresses the page: /page/2#page=2
     return "pagination"
 
 
@@ -390,8 +394,9 @@ def content_addressed_by_fragment(page: PageFacts, site: Site) -> Iterator[Hit]:
     ## Why it matters
     Google ignores everything after `#`: `/app#!/shoes` and `/app#!/boots` are one URL,
     `/app`, so the content behind each route cannot be indexed, ranked or linked to on
-    its own, and page 2 of a list written as `#page=2` is never crawled. Google stopped
-    supporting the old `#!` "AJAX crawling scheme" (`_escaped_fragment_`) in 2015.
+    its own, and page 2 of a list written as `#page=2` is never crawled. Google deprecated
+    the old `#!` "AJAX crawling scheme" (`_escaped_fragment_`) in 2015 and stopped
+    using it in 2018.
 
     ## How to fix
     Give each view a real URL: switch the router to the History API (`BrowserRouter` in
@@ -459,13 +464,15 @@ def client_side_only_content(page: PageFacts, site: Site) -> Iterator[Hit]:
     ## What it does
     Flags indexable HTML pages answering 200 whose raw HTML (as the server sends it,
     before any script runs) has fewer than 50 visible words, and that either are the
-    shell of a JavaScript application (an element a framework renders into, such as
-    `<div id="root">`, `<div id="__next">`, `<div id="__nuxt">`, `<app-root>` or
-    `ng-app`, or a `<noscript>` asking to turn JavaScript on) or load scripts. A warning
-    for an app shell or a page under 10 words; a notice for a page with 10 to 49 words
-    and scripts but no app shell, which may just be short. Pages cut at the download size
-    limit are not judged. Comparing the title, canonical and meta tags before and after
-    rendering needs a browser, which this crawl does not run.
+    shell of a JavaScript application (an empty element a framework renders into, such
+    as `<div id="root">`, `<div id="__next">`, `<div id="__nuxt">`, `<app-root>` or
+    `ng-app`, or a `<noscript>` asking to turn JavaScript on), or show under 10 words
+    and load scripts. A mount point that holds the content (a server-rendered app) is
+    not a shell, nor a `<noscript>` about a widget (comments, maps, videos); a short page
+    that merely loads scripts (a contact or thank-you page with analytics) is not
+    flagged. Pages cut at the download size limit are not judged. Comparing the title,
+    canonical and meta tags before and after rendering needs a browser, which this crawl
+    does not run.
 
     ## Why it matters
     Google renders such pages in a second wave, queued after the crawl; it usually
@@ -497,7 +504,9 @@ def client_side_only_content(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     scripts = [r for r in page.resources if r.kind == "script"]
     shell = page.app_shell
-    if (shell is None and not scripts) or not searchable(page, site):
+    if shell is None and (not scripts or words >= NEARLY_EMPTY_WORDS):
+        return  # a short page that loads scripts is not therefore built by them
+    if not searchable(page, site):
         return
     if shell is not None:
         message = f"it is the shell of a JavaScript app: {shell}"
@@ -515,5 +524,4 @@ def client_side_only_content(page: PageFacts, site: Site) -> Iterator[Hit]:
             "verify": f"curl -s {shlex.quote(page.url)} | sed 's/<[^>]*>/ /g' | wc -w",
         },
         cause=f"app shell {shell}" if shell is not None else None,
-        severity=None if shell is not None or words < NEARLY_EMPTY_WORDS else "notice",
     )

@@ -4,6 +4,7 @@ Importing this package registers every rule.
 """
 
 from seoaudit.rules import (
+    asset_urls,
     canonicals,
     crawl_blocks,
     crawl_traps,
@@ -37,6 +38,7 @@ __all__ = [
     "REGISTRY",
     "Hit",
     "RuleSpec",
+    "asset_urls",
     "canonicals",
     "crawl_blocks",
     "crawl_traps",

@@ -24,9 +24,10 @@ from seoaudit.extract.structured import (
     RDFA_TERM_WITHOUT_VOCAB,
     count_is_minimum,
 )
+from seoaudit.extract.text import hamming
 from seoaudit.extract.visible import MAX_VALUE, probe_key
 from seoaudit.models import PageFacts, Severity
-from seoaudit.rules.common import clip
+from seoaudit.rules.common import clip, limits
 from seoaudit.rules.lookups import lookups
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.structured.analysis import analyse, cause
@@ -1146,6 +1147,19 @@ def _item_types(summary: PageSummary) -> frozenset[str]:
     return frozenset(label for _key, label in summary.structured_items if label != UNPARSABLE)
 
 
+def _duplicates(page: PageSummary, canonical: PageSummary, bits: int) -> bool:
+    """Whether a page is a duplicate of its canonical as far as the crawl can tell: the same
+    path (a parameter variant), the same visible text, or near-duplicate text (simhash
+    within ``near_duplicate_bits``)."""
+    if page.url.partition("?")[0] == canonical.url.partition("?")[0]:
+        return True
+    if page.fingerprint is not None and page.fingerprint == canonical.fingerprint:
+        return True
+    if page.simhash is None or canonical.simhash is None:
+        return False
+    return hamming(page.simhash, canonical.simhash) <= bits
+
+
 def _types(types: list[str]) -> str:
     named = ", ".join(clip(t, 60) for t in types[:MAX_NAMED])
     return named + (f" and {len(types) - MAX_NAMED} more" if len(types) > MAX_NAMED else "")
@@ -1168,8 +1182,11 @@ def structured_data_differs_from_canonical(site: Site) -> Iterator[Hit]:
     structured-data items (JSON-LD and Microdata items such as `Product` or
     `BreadcrumbList`, not the `Offer` inside; RDFa counts as one kind, "RDFa"). Flags the
     duplicate when its canonical has an item type the duplicate lacks, or the duplicate
-    has one the canonical lacks. Pages whose canonical is themselves, or points at a URL
-    that was not crawled or does not answer 200, are not compared. An unparsable JSON-LD
+    has one the canonical lacks. Only duplicates are compared: a parameter variant (same
+    path), the same visible text, or near-duplicate text (`near_duplicate_bits`); a
+    canonical pointing at a different page is a canonical problem (the CAN rules).
+    Pages whose canonical is themselves, or points at a URL that was not crawled or does
+    not answer 200, are not compared. An unparsable JSON-LD
     block counts as no type (SD001 reports the block). Duplicates of one template that
     differ the same way form one issue.
 
@@ -1193,6 +1210,7 @@ def structured_data_differs_from_canonical(site: Site) -> Iterator[Hit]:
     should have the same structured data as the canonical); "What is URL canonicalization".
     """
     found = lookups(site)
+    bits = limits(site).near_duplicate_bits
     canonical_types: dict[str, frozenset[str]] = {}
     for url, target in found.canonical.items():
         duplicate = found.summary.get(url)
@@ -1201,6 +1219,8 @@ def structured_data_differs_from_canonical(site: Site) -> Iterator[Hit]:
             continue
         if canonical is None or canonical.status != 200 or not canonical.is_html:
             continue
+        if not _duplicates(duplicate, canonical, bits):
+            continue  # a canonical to another page: a canonical problem (CAN rules), not this
         wanted = canonical_types.get(target)
         if wanted is None:
             wanted = canonical_types[target] = _item_types(canonical)

@@ -183,6 +183,7 @@ _APP_ROOT_SELECTOR = ", ".join(
     [f"#{name}" for name in _APP_ROOT_IDS] + ["app-root"] + [f"[{a}]" for a in _APP_ROOT_ATTRS]
 )
 MOUNT_WORDS = 3  # words a mount point may hold and still be empty ("Loading...")
+MAX_MOUNT_POINTS = 5  # framework mount points looked at
 _NOSCRIPT_OPEN = re.compile(r"<noscript\b", re.IGNORECASE)
 MAX_START_TAG = 500  # characters searched for the ">" that ends a <noscript> start tag
 _MARKUP_TAG = re.compile(r"<[^>]{0,500}>")
@@ -198,7 +199,7 @@ _WIDGET = re.compile(r"comment|disqus|\bmap\b|video|player|chat", re.IGNORECASE)
 
 def _mount_point(tree: LexborHTMLParser) -> str | None:
     """The first framework mount point that holds (nearly) no text, as written."""
-    for node in tree.css(_APP_ROOT_SELECTOR)[:MAX_NOSCRIPTS]:
+    for node in tree.css(_APP_ROOT_SELECTOR)[:MAX_MOUNT_POINTS]:
         if len(node.text(separator=" ").split(None, MOUNT_WORDS + 1)) > MOUNT_WORDS:
             continue
         attrs = node.attributes

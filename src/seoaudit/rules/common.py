@@ -23,10 +23,13 @@ from seoaudit.persite import per_site
 if TYPE_CHECKING:
     from seoaudit.site import Site
 
+# Query parameters that number the pages of a series (?page=3, ?p=3, ?pg=3, ?paged=3),
+# as an alternation for regular expressions.
+PAGE_PARAMETERS = "page|p|pg|paged|pagina|seite"
 # Page 2+ of a series: /page/3/, /p/3, ?page=3, ?p=3, ?pg=3, ?paged=3, and offsets.
 _PAGE_NUMBER = re.compile(
     r"/(?:page|p|seite|pagina)/(?P<n>\d+)/?$"
-    r"|[?&](?:page|p|pg|paged|pagina|seite)=(?P<q>\d+)(?:&|$)"
+    rf"|[?&](?:{PAGE_PARAMETERS})=(?P<q>\d+)(?:&|$)"
     r"|[?&](?:start|offset)=(?P<o>\d+)(?:&|$)",
     re.IGNORECASE,
 )

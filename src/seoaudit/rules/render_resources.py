@@ -25,7 +25,7 @@ from seoaudit.access import decide
 from seoaudit.crawl.urls import origin
 from seoaudit.models import PageFacts, Resource
 from seoaudit.robots import RobotsFile
-from seoaudit.rules.common import clip, is_paginated, searchable
+from seoaudit.rules.common import PAGE_PARAMETERS, clip, is_paginated, searchable
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -336,9 +336,9 @@ def uncrawlable_navigation(page: PageFacts, site: Site) -> Iterator[Hit]:
 # -- content addressed by fragment -----------------------------------------------------------
 
 # Pagination written into the fragment: #page=2, #!p=3, #/list?page=4 (key=number pairs,
-# as in a query string; the page keys of ``common.is_paginated``, not start= or offset=,
-# which are also video and audio positions: #start=30).
-_FRAGMENT_PAGE = re.compile(r"(?:^|[&;?!/])(?:page|p|pg|paged|pagina|seite)=\d+", re.IGNORECASE)
+# as in a query string; the page parameters of ``common.is_paginated``, not start= or
+# offset=, which are also video and audio positions: #start=30).
+_FRAGMENT_PAGE = re.compile(rf"(?:^|[&;?!/])(?:{PAGE_PARAMETERS})=\d+", re.IGNORECASE)
 _FRAGMENT_KINDS = {
     "hash-bang": "hash-bang URLs (#!)",
     "hash-route": "hash-router URLs (#/)",

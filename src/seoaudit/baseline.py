@@ -37,6 +37,7 @@ from typing import Literal
 
 from seoaudit.config import Suppression
 from seoaudit.crawl.urls import origin
+from seoaudit.findings import Findings
 from seoaudit.models import Finding, RuleError, RunInfo
 from seoaudit.printable import printable
 
@@ -170,15 +171,27 @@ class Coverage:
 
 @dataclass
 class Comparison:
-    status: dict[str, Status] = field(default_factory=dict)  # fingerprint -> status
+    # fingerprint -> "persisting" or "suppressed"; a finding not listed is new (a large
+    # run's comparison holds the baseline's fingerprints, not one per finding)
+    status: dict[str, Status] = field(default_factory=dict)
     fixed: list[Entry] = field(default_factory=list)
     not_comparable: list[Entry] = field(default_factory=list)
+    new: int = 0  # distinct fingerprints of the run, new since the baseline
+    persisting: int = 0
+
+    def of(self, fp: str) -> Status:
+        """The status of a finding of the run, by its fingerprint."""
+        return self.status.get(fp, "new")
 
     def count(self, status: Status) -> int:
-        if status == "fixed":
-            return len(self.fixed)
-        if status == "not-comparable":
-            return len(self.not_comparable)
+        counts = {
+            "new": self.new,
+            "persisting": self.persisting,
+            "fixed": len(self.fixed),
+            "not-comparable": len(self.not_comparable),
+        }
+        if status in counts:
+            return counts[status]
         return sum(1 for s in self.status.values() if s == status)
 
 
@@ -189,15 +202,26 @@ def compare(
     coverage: Coverage,
     suppressed: set[str] | None = None,
 ) -> Comparison:
+    """Each finding's status against ``baseline``; baseline entries not found again are
+    fixed (when this run could have found them: ``coverage``) or not comparable. One pass
+    in report order, where equal fingerprints are next to each other."""
     result = Comparison()
-    seen: set[str] = set()
-    for finding in findings:
+    seen: set[str] = set()  # baseline fingerprints found again
+    last = None
+    for finding in Findings.in_report_order(findings):
         fp = fingerprint(finding, base)
-        seen.add(fp)
+        if fp == last:
+            continue
+        last = fp
+        if fp in baseline:
+            seen.add(fp)
         if suppressed and fp in suppressed:
             result.status[fp] = "suppressed"
+        elif fp in baseline:
+            result.status[fp] = "persisting"
+            result.persisting += 1
         else:
-            result.status[fp] = "persisting" if fp in baseline else "new"
+            result.new += 1
     for fp, entry in sorted(baseline.items(), key=lambda item: item[1]):
         if fp in seen:
             continue

@@ -32,7 +32,7 @@ from seoaudit.config import Settings
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
-from seoaudit.impact import build_issues
+from seoaudit.impact import group_issues
 from seoaudit.models import Report
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
@@ -948,8 +948,8 @@ def check(
         result = build_report(store, site)
         findings = gate.apply_overrides(result.findings, settings)
         if findings != result.findings:  # today's ignores or overrides differ from the run's
-            result.findings = findings
-            result.issues = build_issues(findings, site, group_titles(), REGISTRY)
+            result.issues, assign = group_issues(findings, site, group_titles(), REGISTRY)
+            result.findings = findings.map(assign, drops=False)
         verdict = _judge(result, settings, site=site)
     finally:
         store.close()
@@ -1041,7 +1041,7 @@ def _counted_entries(report: Report, settings: Settings) -> list[baseline.Entry]
     base = baseline.base_origin(report.run)
     active, _ = baseline.split_expired(settings.suppress, date.today())
     hidden = baseline.suppressed(report.findings, active, base)
-    kept = [f for f in report.findings if baseline.fingerprint(f, base) not in hidden]
+    kept = (f for f in report.findings if baseline.fingerprint(f, base) not in hidden)
     return baseline.entries_for(kept, base)
 
 

@@ -28,8 +28,9 @@ This module decides; it never prints.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +39,7 @@ from pydantic import BaseModel, Field
 
 from seoaudit import baseline, kpis
 from seoaudit.config import Budget, GateSettings, Kpi, Settings
+from seoaudit.findings import Findings
 from seoaudit.models import SEVERITY_ORDER, Finding, Report, RunInfo
 from seoaudit.rules import selected
 from seoaudit.site import Site
@@ -83,11 +85,13 @@ class GateResult(BaseModel):
     baseline: BaselineSummary | None = None
     suppressed: int = 0
     warnings: list[str] = Field(default_factory=list)
-    status: dict[str, str] = Field(default_factory=dict)  # fingerprint -> new|persisting|...
+    # fingerprint -> persisting | suppressed; a finding whose fingerprint is not listed is
+    # new (so a large run's gate holds an entry per baseline entry, not per finding)
+    status: dict[str, str] = Field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """As ``report.gate`` carries it: JSON data sharing this result's status mapping
-        (one entry per finding) instead of copying it."""
+        instead of copying it."""
         data = self.model_dump(mode="json", exclude={"status"})
         data["status"] = self.status
         return data
@@ -117,31 +121,48 @@ def _prefix_match(code: str, patterns: Iterable[str]) -> bool:
     return any(code.startswith(p.upper()) for p in patterns)
 
 
-def apply_overrides(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
+def apply_overrides(findings: Iterable[Finding], settings: Settings) -> Findings:
     """Rule selection, per-URL ignores and severity overrides, as configured. Idempotent,
-    so a stored run can be re-judged under today's configuration."""
-    return list(iter_overrides(findings, settings))
+    so a stored run can be re-judged under today's configuration. A view of the run file
+    stays one: the policy is applied on each pass."""
+    findings = Findings.of(findings)
+    configured = settings.select or settings.ignore or settings.per_url_ignores
+    if not configured and not settings.severity_overrides:
+        return findings  # nothing to apply: not another pass over a large run's findings
+    return findings.map(_policy(settings))
 
 
 def iter_overrides(findings: Iterable[Finding], settings: Settings) -> Iterator[Finding]:
     """``apply_overrides`` one finding at a time (the audit streams findings to the store)."""
+    policy = _policy(settings)
+    for finding in findings:
+        kept = policy(finding)
+        if kept is not None:
+            yield kept
+
+
+def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
+    """The finding as the configuration judges it, or None when it is not wanted."""
     ignores = [(re.compile(p), codes) for p, codes in settings.per_url_ignores.items()]
     # The longest matching code or prefix wins ("HTTP006" over "HTTP").
     overrides = sorted(settings.severity_overrides.items(), key=lambda kv: -len(kv[0]))
-    for finding in findings:
+
+    def judge(finding: Finding) -> Finding | None:
         code = finding.rule
         if settings.select and not _prefix_match(code, settings.select):
-            continue
+            return None
         if _prefix_match(code, settings.ignore):
-            continue
+            return None
         if any(_prefix_match(code, codes) and p.search(finding.url) for p, codes in ignores):
-            continue
+            return None
         for prefix, severity in overrides:
             if code.startswith(prefix.upper()):
                 if severity != finding.severity:
-                    finding = finding.model_copy(update={"severity": severity})
+                    return finding.model_copy(update={"severity": severity})
                 break
-        yield finding
+        return finding
+
+    return judge
 
 
 # -- inconclusive ---------------------------------------------------------------------------
@@ -257,7 +278,7 @@ class _Context:
     def __init__(
         self,
         report: Report,
-        findings: list[Finding],
+        findings: Findings,
         status: dict[str, str],
         base: str,
         site: Callable[[], Site],
@@ -272,54 +293,83 @@ class _Context:
         self._page_urls: list[str] | None = None
         # Whether each finding is new, by position: hashed once (budgets would otherwise
         # hash every finding once per budget), a byte per finding.
-        self.new = bytearray(
-            status.get(baseline.fingerprint(f, base), "new") == "new" for f in findings
-        )
+        if status:
+            self.new = bytearray(
+                status.get(baseline.fingerprint(f, base), "new") == "new" for f in findings
+            )
+        else:  # nothing suppressed, no baseline: every finding is new
+            self.new = bytearray(b"\x01") * len(findings)
+
+    def counted(self) -> Iterator[tuple[Finding, bool]]:
+        """Each counted finding and whether it is new (one pass over the findings)."""
+        return zip(self.findings, map(bool, self.new), strict=True)
 
     def page_urls(self) -> list[str]:
         if self._page_urls is None:
             self._page_urls = [s.url for s in self.site().summaries()]
         return self._page_urls
 
-    def top(self, findings: Sequence[Finding]) -> list[str]:
-        ranked = sorted(
-            findings,
-            key=lambda f: (
-                SEVERITY_ORDER[f.severity],
-                -self.impact.get((f.rule, f.cause), 0.0),
-                f.rule,
-                f.url,
-            ),
-        )
-        return [f"{f.rule} {f.url}: {f.message}" for f in ranked[: self.top_n]]
+    def worst(self) -> _Worst:
+        """Collects the ``top_n`` worst findings of a check as they pass."""
+        return _Worst(self.top_n, self.impact)
+
+
+class _Worst:
+    """The ``n`` worst findings seen (by severity, then the impact of their issue, rule,
+    URL), kept in a bounded buffer as findings pass: ``sorted(seen, key)[:n]``."""
+
+    def __init__(self, n: int, impact: dict[tuple[str, str | None], float]) -> None:
+        self.n = n
+        self.impact = impact
+        self.kept: list[Finding] = []
+
+    def _key(self, f: Finding) -> tuple[int, float, str, str]:
+        return (SEVERITY_ORDER[f.severity], -self.impact.get((f.rule, f.cause), 0.0), f.rule, f.url)
+
+    def add(self, finding: Finding) -> None:
+        self.kept.append(finding)
+        if len(self.kept) >= 4 * self.n + 64:
+            self.kept = heapq.nsmallest(self.n, self.kept, key=self._key)  # stable
+
+    def lines(self) -> list[str]:
+        ranked = heapq.nsmallest(self.n, self.kept, key=self._key)
+        return [f"{f.rule} {f.url}: {f.message}" for f in ranked]
 
 
 def _budget_check(budget: Budget, ctx: _Context) -> Check:
     pattern = re.compile(budget.urls) if budget.urls else None
-    chosen_at = [i for i, f in enumerate(ctx.findings) if _selects(budget, pattern, f)]
-    chosen = [ctx.findings[i] for i in chosen_at]
+    count = new_count = 0
+    affected: set[str] = set()  # distinct URLs, for a share budget only
+    worst, worst_new = ctx.worst(), ctx.worst()
+    for finding, new in ctx.counted():
+        if not _selects(budget, pattern, finding):
+            continue
+        count += 1
+        worst.add(finding)
+        if new:
+            new_count += 1
+            worst_new.add(finding)
+        if budget.max_share is not None:
+            affected.add(finding.url)
     problems: list[str] = []
     measures: list[str] = []
-    worst: list[Finding] = chosen
     if budget.max_count is not None:
-        measures.append(f"{len(chosen)} findings (max {budget.max_count})")
-        if len(chosen) > budget.max_count:
-            problems.append(f"{len(chosen)} findings > {budget.max_count}")
+        measures.append(f"{count} findings (max {budget.max_count})")
+        if count > budget.max_count:
+            problems.append(f"{count} findings > {budget.max_count}")
     if budget.max_share is not None:
         pages = [u for u in ctx.page_urls() if pattern is None or pattern.search(u)]
-        affected = len({f.url for f in chosen})
-        share = affected / len(pages) if pages else 0.0
+        share = len(affected) / len(pages) if pages else 0.0
         measures.append(f"{share:.1%} of {len(pages)} pages (max {budget.max_share:.1%})")
         if share > budget.max_share:
             problems.append(
-                f"{affected} of {len(pages)} pages = {share:.1%} > {budget.max_share:.1%}"
+                f"{len(affected)} of {len(pages)} pages = {share:.1%} > {budget.max_share:.1%}"
             )
     if budget.max_new is not None:
-        new = [ctx.findings[i] for i in chosen_at if ctx.new[i]]
-        measures.append(f"{len(new)} new (max {budget.max_new})")
-        if len(new) > budget.max_new:
-            problems.append(f"{len(new)} new findings > {budget.max_new}")
-            worst = new
+        measures.append(f"{new_count} new (max {budget.max_new})")
+        if new_count > budget.max_new:
+            problems.append(f"{new_count} new findings > {budget.max_new}")
+            worst = worst_new  # the worst shown: the new ones when too many are new
     failed = bool(problems)
     return Check(
         kind="budget",
@@ -327,8 +377,8 @@ def _budget_check(budget: Budget, ctx: _Context) -> Check:
         level=budget.level,
         status="fail" if failed else "pass",
         measured="; ".join(problems if failed else measures),
-        findings=len(chosen),
-        top=ctx.top(worst) if failed else [],
+        findings=count,
+        top=worst.lines() if failed else [],
     )
 
 
@@ -337,20 +387,21 @@ def _severity_check(settings: Settings, ctx: _Context, with_baseline: bool) -> C
         return None
     threshold = SEVERITY_ORDER[settings.fail_on]
     new_only = with_baseline and settings.gate.new_only
-    counted = [
-        f
-        for f, new in zip(ctx.findings, ctx.new, strict=True)
-        if SEVERITY_ORDER[f.severity] <= threshold and (new or not new_only)
-    ]
+    count = 0
+    worst = ctx.worst()
+    for finding, new in ctx.counted():
+        if SEVERITY_ORDER[finding.severity] <= threshold and (new or not new_only):
+            count += 1
+            worst.add(finding)
     what = f"{'new ' if new_only else ''}{settings.fail_on}-or-worse findings"
     return Check(
         kind="severity",
         name=f"no {what}",
         level="error",
-        status="fail" if counted else "pass",
-        measured=f"{len(counted)} {what}",
-        findings=len(counted),
-        top=ctx.top(counted),
+        status="fail" if count else "pass",
+        measured=f"{count} {what}",
+        findings=count,
+        top=worst.lines(),
     )
 
 
@@ -421,7 +472,9 @@ def evaluate(
         f"suppression expired on {s.expires}: {s.reason} (it no longer applies)" for s in expired
     ]
     hidden = baseline.suppressed(findings, active, base)
-    counted = [f for f in findings if baseline.fingerprint(f, base) not in hidden]
+    counted = findings
+    if hidden:
+        counted = findings.map(lambda f: None if baseline.fingerprint(f, base) in hidden else f)
 
     summary: BaselineSummary | None = None
     entries: dict[str, baseline.Entry] = {}
@@ -437,14 +490,13 @@ def evaluate(
         status: dict[str, str] = dict(comparison.status)
         summary = BaselineSummary(
             path=str(settings.gate.baseline),
-            new=comparison.count("new"),
-            persisting=comparison.count("persisting"),
+            new=comparison.new,
+            persisting=comparison.persisting,
             fixed=[f"{e.rule} {e.url}" for e in comparison.fixed],
             not_comparable=[f"{e.rule} {e.url}" for e in comparison.not_comparable],
         )
     else:
-        prints = (baseline.fingerprint(f, base) for f in findings)
-        status = {fp: "suppressed" if fp in hidden else "new" for fp in prints}
+        status = dict.fromkeys(hidden, "suppressed")
 
     ctx = _Context(report, counted, status, base, get_site, settings.gate.top_urls)
     checks: list[Check] = []

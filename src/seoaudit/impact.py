@@ -59,8 +59,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +69,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from seoaudit import owners, pagevalue, templates
+from seoaudit.findings import Findings
 from seoaudit.models import SEVERITY_ORDER, Finding, Issue, ScoreInputs, Severity
 
 if TYPE_CHECKING:
@@ -268,10 +269,6 @@ def issue_id(rule: str, cause: str | None) -> str:
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def _worst(findings: Sequence[Finding]) -> Severity:
-    return min((f.severity for f in findings), key=lambda s: SEVERITY_ORDER[s])
-
-
 _HOST = re.compile(r"[a-z0-9.-]+\.[a-z0-9-]+(:\d+)?|[0-9.]+:\d+", re.IGNORECASE)
 
 
@@ -295,35 +292,137 @@ def recognise_templates(site: Site) -> templates.Templates:
     )
 
 
-def _template_causes(
-    findings: Sequence[Finding],
-    index: templates.Templates,
-    specs: Mapping[str, RuleSpec],
-) -> list[tuple[str | None, str | None] | None]:
-    """Per finding position, (cause, template pattern) for findings regrouped by template,
-    None for the others: only where two or more pages of one template share (rule, cause).
-    One key and one result per (rule, cause, template), shared by its findings: a large
-    run has hundreds of thousands of findings and a handful of such groups."""
-    shared: dict[tuple[str, str | None, int], tuple[str, str | None, int]] = {}
-    keys: list[tuple[str, str | None, int] | None] = []
-    counts: Counter[tuple[str, str | None, int]] = Counter()
-    templates_of: dict[int, templates.Template] = {}
-    for finding in findings:
-        template = index.of(finding.url)
-        if template is None or not page_local(specs.get(finding.rule), finding):
-            keys.append(None)
-            continue
-        key = (finding.rule, finding.cause, id(template))
-        key = shared.setdefault(key, key)
-        templates_of[id(template)] = template
-        keys.append(key)
-        counts[key] += 1
-    results: dict[tuple[str, str | None, int], tuple[str | None, str | None]] = {}
-    for key, count in counts.items():
-        if count >= templates.MIN_PAGES:
-            template = templates_of[key[2]]
-            results[key] = (index.restate(template, key[1]), template.pattern)
-    return [None if key is None else results.get(key) for key in keys]
+_TemplateKey = tuple[str, str | None, int]  # rule, cause, id() of the template
+
+
+class _TemplateCauses:
+    """Page-local findings regrouped by template: where two or more pages
+    (``templates.MIN_PAGES``) of one template share a rule and cause, their cause becomes
+    the template's ("template /p/{slug}.html: <cause>"). ``count`` every finding once, then
+    ``regrouped`` gives a finding's (cause, template pattern), or None. Holds one entry per
+    (rule, cause, template), not per finding."""
+
+    def __init__(self, index: templates.Templates | None, specs: Mapping[str, RuleSpec]) -> None:
+        self.index = index
+        self.specs = specs
+        self.counts: Counter[_TemplateKey] = Counter()
+        self.templates: dict[int, templates.Template] = {}
+        self.results: dict[_TemplateKey, tuple[str, str]] = {}
+
+    def _key(self, finding: Finding) -> _TemplateKey | None:
+        template = self.index.of(finding.url) if self.index is not None else None
+        if template is None or not page_local(self.specs.get(finding.rule), finding):
+            return None
+        self.templates[id(template)] = template
+        return (finding.rule, finding.cause, id(template))
+
+    def count(self, finding: Finding) -> None:
+        key = self._key(finding)
+        if key is not None:
+            self.counts[key] += 1
+
+    def settle(self) -> None:
+        assert self.index is not None
+        for key, count in self.counts.items():
+            if count >= templates.MIN_PAGES:
+                template = self.templates[key[2]]
+                self.results[key] = (self.index.restate(template, key[1]), template.pattern)
+        self.counts.clear()
+
+    def regrouped(self, finding: Finding) -> tuple[str, str] | None:
+        if not self.results:
+            return None
+        key = self._key(finding)
+        return None if key is None else self.results.get(key)
+
+
+class _Group:
+    """What an issue is made of, gathered one finding at a time from findings ordered by
+    rule, then URL (so a group's repeated URLs are next to each other)."""
+
+    __slots__ = ("first", "known", "known_sum", "last_url", "sample", "urls", "value", "worst")
+
+    def __init__(self, first: Finding) -> None:
+        self.first = first  # the worst finding, then the first URL: its name and evidence
+        self.worst: Severity = first.severity
+        self.urls = 0  # distinct URLs
+        self.last_url: str | None = None
+        self.sample: list[str] = []  # the first SAMPLE_SIZE URLs, sorted
+        self.value = 0.0  # page values of the URLs
+        self.known = 0  # URLs in the user's values file
+        self.known_sum = 0.0
+
+    def add(self, finding: Finding, site: Site | None, user: pagevalue.UserValues | None) -> None:
+        rank = SEVERITY_ORDER[finding.severity]
+        if rank < SEVERITY_ORDER[self.worst]:
+            self.worst = finding.severity
+        first = self.first
+        if (rank, finding.url) < (SEVERITY_ORDER[first.severity], first.url):
+            self.first = finding
+        url = finding.url
+        if url == self.last_url:
+            return
+        self.last_url = url
+        self.urls += 1
+        if len(self.sample) < SAMPLE_SIZE:
+            self.sample.append(url)
+        self.value += site.page_value(url) if site is not None else 1.0
+        if user is not None and url in user.values:
+            self.known += 1
+            self.known_sum += user.values[url]
+
+
+def group_issues(
+    findings: Iterable[Finding],
+    site: Site | None,
+    titles: dict[str, str] | None = None,
+    specs: Mapping[str, RuleSpec] | None = None,
+    weights: ImpactSettings | None = None,
+) -> tuple[list[Issue], Callable[[Finding], Finding]]:
+    """Group findings by (rule, root cause), regrouping page-local ones by template, and
+    rank the groups by priority, then impact, highest first. ``titles`` maps a rule code
+    to its group title ("{count}", "{cause}"); ``specs`` (the rule registry) says which
+    rules are page-local. Returns the issues and a function that sets ``Finding.issue``
+    on a finding to the id of its issue (and returns it).
+
+    Reads the findings twice in report order (by rule, then URL) and holds one small group
+    per issue, not the findings."""
+    ordered = Findings.in_report_order(findings)
+    specs = specs or {}
+    titles = titles if titles is not None else {c: s.group for c, s in specs.items() if s.group}
+    weights = weights or settings_of(site)
+    user = pagevalue.attached(site.store) if site is not None else None
+    regroup = _TemplateCauses(recognise_templates(site) if site is not None else None, specs)
+    if site is not None:
+        for finding in ordered:
+            regroup.count(finding)
+        regroup.settle()
+    groups: dict[tuple[str, str | None], _Group] = {}
+    patterns: dict[tuple[str, str | None], str] = {}
+    for finding in ordered:
+        cause, pattern = regroup.regrouped(finding) or (finding.cause, None)
+        key = (finding.rule, cause)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = group = _Group(finding)
+            if pattern:
+                patterns[key] = pattern
+        group.add(finding, site, user)
+    issues = [
+        _issue(rule, cause, group, titles, weights, user, patterns.get((rule, cause)))
+        for (rule, cause), group in groups.items()
+    ]
+    issues.sort(
+        key=lambda i: (i.priority, -i.impact, SEVERITY_ORDER[i.severity], i.rule, i.cause or "")
+    )
+    ids = {(i.rule, i.cause): i.id for i in issues}
+
+    def assign(finding: Finding) -> Finding:
+        cause = (regroup.regrouped(finding) or (finding.cause, None))[0]
+        finding.issue = ids.get((finding.rule, cause)) or issue_id(finding.rule, cause)
+        return finding
+
+    return issues, assign
 
 
 def build_issues(
@@ -333,69 +432,39 @@ def build_issues(
     specs: Mapping[str, RuleSpec] | None = None,
     weights: ImpactSettings | None = None,
 ) -> list[Issue]:
-    """Group findings by (rule, root cause), regrouping page-local ones by template, and
-    rank the groups by priority, then impact, highest first. ``titles`` maps a rule code
-    to its group title ("{count}", "{cause}"); ``specs`` (the rule registry) says which
-    rules are page-local. Sets ``Finding.issue`` on every finding to the id of its issue."""
+    """``group_issues`` of findings held in memory, setting ``Finding.issue`` on each."""
     findings = list(findings)
-    specs = specs or {}
-    titles = titles if titles is not None else {c: s.group for c, s in specs.items() if s.group}
-    weights = weights or settings_of(site)
-    user = pagevalue.attached(site.store) if site is not None else None
-    regrouped = (
-        _template_causes(findings, recognise_templates(site), specs)
-        if site is not None
-        else [None] * len(findings)
-    )
-    groups: dict[tuple[str, str | None], list[Finding]] = defaultdict(list)
-    patterns: dict[tuple[str, str | None], str] = {}
-    for pos, finding in enumerate(findings):
-        cause, pattern = regrouped[pos] or (finding.cause, None)
-        groups[(finding.rule, cause)].append(finding)
-        if pattern:
-            patterns[(finding.rule, cause)] = pattern
-    issues: list[Issue] = []
-    for (rule, cause), members in groups.items():
-        issue = _issue(rule, cause, members, site, titles, weights, user, patterns)
-        for finding in members:
-            finding.issue = issue.id
-        issues.append(issue)
-    issues.sort(
-        key=lambda i: (i.priority, -i.impact, SEVERITY_ORDER[i.severity], i.rule, i.cause or "")
-    )
+    issues, assign = group_issues(findings, site, titles, specs, weights)
+    for finding in findings:
+        assign(finding)
     return issues
 
 
 def _issue(
     rule: str,
     cause: str | None,
-    members: list[Finding],
-    site: Site | None,
+    group: _Group,
     titles: dict[str, str],
     weights: ImpactSettings,
     user: pagevalue.UserValues | None,
-    patterns: dict[tuple[str, str | None], str],
+    template: str | None,
 ) -> Issue:
-    severity = _worst(members)
-    urls = sorted({f.url for f in members})
-    value = sum(site.page_value(u) for u in urls) if site is not None else float(len(urls))
+    severity = group.worst
+    first = group.first
     weight = weights.severity_weights[severity]
-    score = weight * value
-    first = min(members, key=lambda f: (SEVERITY_ORDER[f.severity], f.url))
-    template = patterns.get((rule, cause))
-    title = _title(first, cause, len(urls), titles.get(rule), template)
+    score = weight * group.value
+    title = _title(first, cause, group.urls, titles.get(rule), template)
     inputs = ScoreInputs(
         severity_weight=weight,
-        affected=len(urls),
-        page_value_sum=round(value, 3),
+        affected=group.urls,
+        page_value_sum=round(group.value, 3),
         formula=FORMULA,
     )
     if user is not None:
-        known = [user.values[u] for u in urls if u in user.values]
         inputs.value_source = f"crawl+{user.source}"
         inputs.user_metric = user.metric
-        inputs.user_metric_sum = round(sum(known), 3)
-        inputs.user_known = len(known)
+        inputs.user_metric_sum = round(group.known_sum, 3)
+        inputs.user_known = group.known
     highest = weights.highest_priority[severity]
     band = priority(score, weights.priority_bands, highest)
     if band != priority(score, weights.priority_bands):
@@ -407,8 +476,8 @@ def _issue(
         severity=severity,
         title=title,
         cause=cause,
-        count=len(urls),
-        sample_urls=urls[:SAMPLE_SIZE],
+        count=group.urls,
+        sample_urls=group.sample,
         impact=round(score, 3),
         priority=band,
         score=inputs,

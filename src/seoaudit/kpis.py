@@ -22,6 +22,7 @@ the report only shows them.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -59,7 +60,8 @@ def ttfb_ms(site: Site, q: float) -> float | None:
     return to_ms(nearest_rank(sorted(values), q))
 
 
-def compute(site: Site, findings: list[Finding], sd_rules_ran: bool) -> dict[str, Any]:
+def compute(site: Site, findings: Iterable[Finding], sd_rules_ran: bool) -> dict[str, Any]:
+    """The run's KPIs; of ``findings`` only the structured-data (SD) ones are read."""
     reached = 0
     indexable = 0
     blocked = 0

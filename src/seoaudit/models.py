@@ -410,7 +410,11 @@ class Report(_Model):
     run: RunInfo
     summary: dict[str, Any] = Field(default_factory=dict)
     issues: list[Issue] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
+    # Any sequence: a list, or for a large run findings.Findings reading the run file on
+    # each pass (see findings.py); written as a list.
+    findings: Annotated[Sequence[Finding], PlainSerializer(list, return_type=list[Finding])] = (
+        Field(default_factory=list)
+    )
     rule_errors: list[RuleError] = Field(default_factory=list)
     access: AccessMatrix | None = None
     # Any sequence of rows (report/urls_csv.PageRows holds a large run's compactly);

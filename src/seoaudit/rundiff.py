@@ -116,7 +116,7 @@ def diff_runs(report_a: Report, site_a: Site, report_b: Report, site_b: Site) ->
     deltas: dict[str, Counter[str]] = {}
     new: list[str] = []
     for finding in report_b.findings:
-        status = comparison.status[baseline.fingerprint(finding, base_b)]
+        status = comparison.of(baseline.fingerprint(finding, base_b))
         deltas.setdefault(finding.rule, Counter())[status] += 1
         if status == "new":
             new.append(

@@ -30,8 +30,10 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from seoaudit import findings as findings_module
 from seoaudit import summary
 from seoaudit.crawl.checks import CheckResult
+from seoaudit.findings import Findings
 from seoaudit.models import Finding, PageFacts, RuleError, RunInfo, Source
 
 SCHEMA_VERSION = 1
@@ -617,42 +619,67 @@ class Store:
                 "INSERT INTO rule_errors VALUES (?,?,?)", ((e.rule, e.url, e.error) for e in errors)
             )
 
-    def findings(self) -> list[Finding]:
-        return list(self.iter_findings())
+    def findings(self, rules: str = "") -> Findings:
+        """The run's findings in report order (only those of rule codes starting with
+        ``rules`` when given, e.g. "SD"): a list when there are at most
+        ``findings.IN_MEMORY``, else a view that reads them from the run file on each pass
+        (over a connection of its own, so it outlives this store being closed)."""
+        (count,) = self.db.execute(
+            "SELECT count(*) FROM findings WHERE substr(rule, 1, ?) = ?", (len(rules), rules)
+        ).fetchone()
+        if count <= findings_module.IN_MEMORY:
+            return Findings(_read_findings(self.db, rules, share=True), ordered=True)
+        path = self.path
+
+        def source() -> Iterator[Finding]:
+            db = sqlite3.connect(path, check_same_thread=False)
+            try:
+                yield from _read_findings(db, rules, share=False)
+            finally:
+                db.close()
+
+        return Findings(source=source, length=count, ordered=True)
 
     def iter_findings(self) -> Iterator[Finding]:
         """Findings in report order: by rule, URL, cause, message (as ``run_rules`` sorts
         them); the rules stream them in unsorted, so the order is SQLite's to keep."""
-        rows = self.db.execute(
-            "SELECT data FROM findings "
-            "ORDER BY rule, url, coalesce(cause, ''), json_extract(data, '$.message'), rowid"
-        )
-        # Findings were validated when stored and are read back by the hundred thousand:
-        # built without validation, sharing one fields-set (pydantic's own per instance
-        # is a 700-byte set) and one copy of each string they repeat (rule, URL, cause,
-        # evidence keys and values such as documentation links).
-        fields = set(Finding.model_fields)
-        shared: dict[str, str] = {}
+        return _read_findings(self.db, share=True)
 
-        def one(value: Any) -> Any:
-            if isinstance(value, str):
-                return shared.setdefault(value, value)
-            if isinstance(value, list):
-                return [shared.setdefault(v, v) if isinstance(v, str) else v for v in value]
-            return value
+    def rule_errors(self) -> list[RuleError]:
+        rows = self.db.execute("SELECT rule, url, error FROM rule_errors ORDER BY rowid")
+        return [RuleError(rule=r, url=u, error=e) for r, u, e in rows]
 
-        for (data,) in rows:
-            values = json.loads(data)
+
+def _read_findings(db: sqlite3.Connection, rules: str = "", *, share: bool) -> Iterator[Finding]:
+    """Findings in report order (see ``Store.iter_findings``). Findings were validated
+    when stored and are read back by the hundred thousand: built without validation, with
+    one fields-set (pydantic's own per instance is a 700-byte set) and, with ``share``, one
+    copy of each string they repeat (rule, URL, cause, evidence keys and values such as
+    documentation links) for findings that are all kept at once."""
+    rows = db.execute(  # rule codes starting with ``rules``: substr(rule, 1, 0) is ""
+        "SELECT data FROM findings WHERE substr(rule, 1, ?) = ? "
+        "ORDER BY rule, url, coalesce(cause, ''), json_extract(data, '$.message'), rowid",
+        (len(rules), rules),
+    )
+    fields = set(Finding.model_fields)
+    shared: dict[str, str] = {}
+
+    def one(value: Any) -> Any:
+        if isinstance(value, str):
+            return shared.setdefault(value, value)
+        if isinstance(value, list):
+            return [shared.setdefault(v, v) if isinstance(v, str) else v for v in value]
+        return value
+
+    for (data,) in rows:
+        values = json.loads(data)
+        if share:
             for key in ("rule", "name", "severity", "url", "cause"):
                 values[key] = one(values.get(key))
             evidence = values.get("evidence")
             if evidence:
                 values["evidence"] = {one(k): one(v) for k, v in evidence.items()}
-            yield Finding.model_construct(fields, **values)
-
-    def rule_errors(self) -> list[RuleError]:
-        rows = self.db.execute("SELECT rule, url, error FROM rule_errors ORDER BY rowid")
-        return [RuleError(rule=r, url=u, error=e) for r, u, e in rows]
+        yield Finding.model_construct(fields, **values)
 
 
 class _Transaction:

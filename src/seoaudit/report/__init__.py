@@ -13,8 +13,9 @@ from typing import TextIO
 
 from seoaudit import kpis
 from seoaudit.access import build_matrix
-from seoaudit.impact import build_issues
-from seoaudit.models import Finding, Report
+from seoaudit.findings import Findings
+from seoaudit.impact import group_issues
+from seoaudit.models import Report
 from seoaudit.report import (
     console,
     csv,
@@ -53,15 +54,19 @@ FORMATS = tuple(WRITERS)
 
 def build_report(store: Store, site: Site | None = None) -> Report:
     site = site or Site(store)
-    findings = store.findings()
-    issues = build_issues(findings, site, group_titles(), REGISTRY)
+    stored = store.findings()  # a list, or a view of the run file for a large run
+    issues, assign = group_issues(stored, site, group_titles(), REGISTRY)
+    findings = stored.map(assign, drops=False)
     summary = site.summary()
     summary["findings"] = len(findings)
     summary["issues"] = len(issues)
     summary["issues_by_severity"] = _count(i.severity for i in issues)
     summary["issues_by_priority"] = _count(i.priority for i in issues)
-    _add_kpis(store, site, summary, findings)
-    summary["structured_data"] = structured_health(site.summaries(), findings)
+    # KPIs and structured-data health read the SD findings only: a large run's view reads
+    # just those from the run file, held findings are skipped over.
+    structured = store.findings("SD") if stored.lazy else stored
+    _add_kpis(store, site, summary, structured)
+    summary["structured_data"] = structured_health(site.summaries(), structured)
     summary["speed"] = speed_summary(site)
     summary["crawl_impact"] = store.get_meta("footprint")
     summary["crawl_traps"] = [
@@ -72,17 +77,15 @@ def build_report(store: Store, site: Site | None = None) -> Report:
         run=store.load_run(),
         summary=summary,
         issues=issues,
-        findings=findings,
         rule_errors=store.rule_errors(),
         access=build_matrix(site),
     )
+    report.findings = findings  # not validated into a list: a view stays a view
     report.pages = urls_csv.page_rows(site)  # compact rows: not validated into a list
     return report
 
 
-def _add_kpis(
-    store: Store, site: Site, summary: dict[str, object], findings: list[Finding]
-) -> None:
+def _add_kpis(store: Store, site: Site, summary: dict[str, object], findings: Findings) -> None:
     """KPIs of this run (kpis.py), kept in the run file, and their trend across runs."""
     settings = site.run.settings
     ran = selected(settings.get("select") or [], settings.get("ignore") or [])

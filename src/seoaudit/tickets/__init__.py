@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from seoaudit.models import Finding, Report
 from seoaudit.report.csv import safe_cell
 from seoaudit.tickets import azure, github, gitlab, jira
-from seoaudit.tickets.model import Ticket, build_ticket
+from seoaudit.tickets.model import EVIDENCE_FINDINGS, Ticket, build_ticket
 
 if TYPE_CHECKING:
     from seoaudit.rules.registry import RuleSpec
@@ -51,10 +51,10 @@ class ExportResult:
 
 def build_tickets(report: Report, specs: Mapping[str, RuleSpec]) -> list[Ticket]:
     """One ticket per issue of ``report``, in its ranked order."""
-    by_issue: dict[str, list[Finding]] = defaultdict(list)
+    by_issue: dict[str, list[Finding]] = defaultdict(list)  # the first findings quoted
     for finding in report.findings:
-        if finding.issue:
-            by_issue[finding.issue].append(finding)
+        if finding.issue and len(quoted := by_issue[finding.issue]) < EVIDENCE_FINDINGS:
+            quoted.append(finding)
     return [
         build_ticket(issue, report, by_issue.get(issue.id, []), specs.get(issue.rule), URLS_DIR)
         for issue in report.issues
@@ -116,9 +116,10 @@ def export(
             result.skipped_known += 1
         else:
             result.tickets.append(ticket)
-    findings: dict[str, list[Finding]] = defaultdict(list)
+    # Each exported ticket's findings, for its URL list (the others' are not kept).
+    findings: dict[str, list[Finding]] = {t.issue.id: [] for t in result.tickets}
     for finding in report.findings:
-        if finding.issue:
+        if finding.issue in findings:
             findings[finding.issue].append(finding)
     value = value_of or (lambda _url: 0.0)
     for ticket in result.tickets:

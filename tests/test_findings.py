@@ -72,11 +72,11 @@ def test_a_view_applies_its_map_on_every_pass() -> None:
     assert calls == ["https://a.test/", "https://a.test/"]
 
 
-def test_unordered_findings_are_sorted_into_report_order_ordered_ones_are_not() -> None:
+def test_unordered_findings_are_sorted_by_rule_and_url_ordered_ones_are_not() -> None:
     b, a = _finding("B001", "https://a.test/1"), _finding("A001", "https://a.test/2")
-    assert list(Findings.in_report_order([b, a])) == [a, b]
+    assert list(Findings.by_rule_and_url([b, a])) == [a, b]
     ordered = Findings([b, a], ordered=True)  # as the run file says
-    assert Findings.in_report_order(ordered) is ordered
+    assert Findings.by_rule_and_url(ordered) is ordered
 
 
 def test_issues_from_a_view_equal_issues_from_a_list() -> None:
@@ -103,6 +103,9 @@ def test_store_holds_few_findings_and_views_many(
     store.replace_findings(items, [])
     held = store.findings()
     assert not held.lazy and [f.rule for f in held] == ["A001", "B001", "B001", "B001"]
+    only_b = store.findings("B", held=False)  # one rule family, as a view however few
+    assert only_b.lazy and len(only_b) == 3 and {f.rule for f in only_b} == {"B001"}
+    assert list(store.findings("A0")) == [items[3]] and not store.findings("C")
     monkeypatch.setattr(findings_module, "IN_MEMORY", 2)
     view = store.findings()
     assert view.lazy and len(view) == 4
@@ -203,3 +206,21 @@ def test_the_gate_keeps_the_worst_findings_as_a_full_sort_would() -> None:
     assert len(worst.kept) < 200  # bounded as findings pass, not one per finding
     expected = sorted(seen, key=worst._key)[:10]
     assert worst.lines() == [f"{f.rule} {f.url}: {f.message}" for f in expected]
+
+
+def test_baseline_counts_each_fingerprint_once_even_when_apart() -> None:
+    from seoaudit import baseline
+
+    base = "https://site.test"
+    # relative() takes the origin out of the whole URL: "?to=https://site.test/x" and
+    # "?to=/x" are one fingerprint, and "?to=/y" sorts between them in report order.
+    items = [_finding("HTTP001", base + u) for u in ("/r?to=/x", "/r?to=/y", f"/r?to={base}/x")]
+    assert len({baseline.fingerprint(f, base) for f in items}) == 2
+    ordered = Findings(items, ordered=True)
+    cover = baseline.Coverage.of(lambda _url: True, {"HTTP001"}, [])
+    assert baseline.compare(ordered, {}, base, cover).new == 2
+    entries = {e.fingerprint: e for e in baseline.entries_for(items, base)}
+    again = baseline.compare(ordered, entries, base, cover)
+    assert (again.new, again.persisting, again.fixed) == (0, 2, [])
+    assert again.of(baseline.fingerprint(items[0], base)) == "persisting"
+    assert baseline.compare(ordered, entries, base, cover, set(entries)).persisting == 0

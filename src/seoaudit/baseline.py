@@ -29,15 +29,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from seoaudit.config import Suppression
 from seoaudit.crawl.urls import origin
-from seoaudit.findings import Findings
 from seoaudit.models import Finding, RuleError, RunInfo
 from seoaudit.printable import printable
 
@@ -203,25 +205,27 @@ def compare(
     suppressed: set[str] | None = None,
 ) -> Comparison:
     """Each finding's status against ``baseline``; baseline entries not found again are
-    fixed (when this run could have found them: ``coverage``) or not comparable. One pass
-    in report order, where equal fingerprints are next to each other."""
+    fixed (when this run could have found them: ``coverage``) or not comparable. One pass;
+    new fingerprints are counted as 8-byte numbers, not kept as strings (equal ones are
+    mostly next to each other in report order, but not always: ``relative`` makes
+    ``/r?to=https://site/x`` and ``/r?to=/x`` one fingerprint)."""
     result = Comparison()
-    seen: set[str] = set()  # baseline fingerprints found again
+    new = array("Q")
     last = None
-    for finding in Findings.in_report_order(findings):
+    for finding in findings:
         fp = fingerprint(finding, base)
         if fp == last:
             continue
         last = fp
-        if fp in baseline:
-            seen.add(fp)
         if suppressed and fp in suppressed:
             result.status[fp] = "suppressed"
         elif fp in baseline:
             result.status[fp] = "persisting"
-            result.persisting += 1
         else:
-            result.new += 1
+            new.append(int(fp, 16))
+    result.new = int(np.unique(np.frombuffer(new, dtype=np.uint64)).size) if new else 0
+    result.persisting = sum(1 for s in result.status.values() if s == "persisting")
+    seen = result.status.keys()  # the baseline's fingerprints found again, and suppressed
     for fp, entry in sorted(baseline.items(), key=lambda item: item[1]):
         if fp in seen:
             continue

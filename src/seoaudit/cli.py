@@ -947,7 +947,7 @@ def check(
         site = Site(store)
         result = build_report(store, site)
         findings = gate.apply_overrides(result.findings, settings)
-        if findings != result.findings:  # today's ignores or overrides differ from the run's
+        if findings is not result.findings:  # today's configuration has a policy to apply
             result.issues, assign = group_issues(findings, site, group_titles(), REGISTRY)
             result.findings = findings.map(assign, drops=False)
         verdict = _judge(result, settings, site=site)

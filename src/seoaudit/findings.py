@@ -118,12 +118,13 @@ class Findings(Sequence[Finding]):
         return Findings(source=source, length=None if drops else self._length, ordered=self.ordered)
 
     @staticmethod
-    def in_report_order(findings: Iterable[Finding]) -> Iterable[Finding]:
-        """``findings`` as they are when known to be in report order, else sorted into it
-        (only findings in memory can be out of order)."""
+    def by_rule_and_url(findings: Iterable[Finding]) -> Iterable[Finding]:
+        """``findings`` as they are when known to be in report order, else sorted by rule,
+        then URL, equal ones kept in their order (only findings in memory can be out of
+        order; readers rely on no more)."""
         if isinstance(findings, Findings) and findings.ordered:
             return findings
-        return sorted(findings, key=lambda f: (f.rule, f.url, f.cause or "", f.message))
+        return sorted(findings, key=lambda f: (f.rule, f.url))
 
 
 __all__ = ["IN_MEMORY", "Findings", "Transform"]

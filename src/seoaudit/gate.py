@@ -32,6 +32,7 @@ import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -293,15 +294,17 @@ class _Context:
         self._page_urls: list[str] | None = None
         # Whether each finding is new, by position: hashed once (budgets would otherwise
         # hash every finding once per budget), a byte per finding.
+        # (None: nothing suppressed, no baseline, so every finding is new.)
+        self.new: bytearray | None = None
         if status:
             self.new = bytearray(
                 status.get(baseline.fingerprint(f, base), "new") == "new" for f in findings
             )
-        else:  # nothing suppressed, no baseline: every finding is new
-            self.new = bytearray(b"\x01") * len(findings)
 
     def counted(self) -> Iterator[tuple[Finding, bool]]:
         """Each counted finding and whether it is new (one pass over the findings)."""
+        if self.new is None:
+            return zip(self.findings, repeat(True))
         return zip(self.findings, map(bool, self.new), strict=True)
 
     def page_urls(self) -> list[str]:
@@ -496,7 +499,7 @@ def evaluate(
             not_comparable=[f"{e.rule} {e.url}" for e in comparison.not_comparable],
         )
     else:
-        status = dict.fromkeys(hidden, "suppressed")
+        status = dict.fromkeys(sorted(hidden), "suppressed")  # the same bytes every run
 
     ctx = _Context(report, counted, status, base, get_site, settings.gate.top_urls)
     checks: list[Check] = []

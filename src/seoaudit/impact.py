@@ -385,9 +385,9 @@ def group_issues(
     rules are page-local. Returns the issues and a function that sets ``Finding.issue``
     on a finding to the id of its issue (and returns it).
 
-    Reads the findings twice in report order (by rule, then URL) and holds one small group
+    Reads the findings twice by rule, then URL (report order) and holds one small group
     per issue, not the findings."""
-    ordered = Findings.in_report_order(findings)
+    ordered = Findings.by_rule_and_url(findings)
     specs = specs or {}
     titles = titles if titles is not None else {c: s.group for c, s in specs.items() if s.group}
     weights = weights or settings_of(site)

@@ -619,15 +619,16 @@ class Store:
                 "INSERT INTO rule_errors VALUES (?,?,?)", ((e.rule, e.url, e.error) for e in errors)
             )
 
-    def findings(self, rules: str = "") -> Findings:
+    def findings(self, rules: str = "", *, held: bool = True) -> Findings:
         """The run's findings in report order (only those of rule codes starting with
         ``rules`` when given, e.g. "SD"): a list when there are at most
-        ``findings.IN_MEMORY``, else a view that reads them from the run file on each pass
-        (over a connection of its own, so it outlives this store being closed)."""
+        ``findings.IN_MEMORY`` (and ``held``), else a view that reads them from the run
+        file on each pass (over a connection of its own, so it outlives this store being
+        closed)."""
         (count,) = self.db.execute(
             "SELECT count(*) FROM findings WHERE substr(rule, 1, ?) = ?", (len(rules), rules)
         ).fetchone()
-        if count <= findings_module.IN_MEMORY:
+        if held and count <= findings_module.IN_MEMORY:
             return Findings(_read_findings(self.db, rules, share=True), ordered=True)
         path = self.path
 

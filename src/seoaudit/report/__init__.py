@@ -62,9 +62,9 @@ def build_report(store: Store, site: Site | None = None) -> Report:
     summary["issues"] = len(issues)
     summary["issues_by_severity"] = _count(i.severity for i in issues)
     summary["issues_by_priority"] = _count(i.priority for i in issues)
-    # KPIs and structured-data health read the SD findings only: a large run's view reads
-    # just those from the run file, held findings are skipped over.
-    structured = store.findings("SD") if stored.lazy else stored
+    # KPIs and structured-data health read the SD findings only, once each: a large run
+    # reads just those from the run file (as a view: a list would be read as often).
+    structured = store.findings("SD", held=False) if stored.lazy else stored
     _add_kpis(store, site, summary, structured)
     summary["structured_data"] = structured_health(site.summaries(), structured)
     summary["speed"] = speed_summary(site)

@@ -170,6 +170,9 @@ def test_suppressions_with_reason_and_expiry(tmp_path: Path) -> None:
     result = judge(report(findings), suppress=[active, by_fp])
     assert result.verdict == "pass" and result.suppressed == 2 and result.warnings == []
     assert set(result.status.values()) == {"suppressed"}
+    # Only suppressed ones are listed (an unlisted finding is new), in a fixed order: the
+    # JSON report carries the mapping and must be the same bytes every run.
+    assert list(result.status) == sorted({baseline.fingerprint(f, SITE) for f in findings})
     expired = active.model_copy(update={"expires": date(2026, 5, 31)})
     result = judge(report(findings), suppress=[expired, by_fp])
     assert result.verdict == "fail" and result.suppressed == 1

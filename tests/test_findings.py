@@ -221,6 +221,6 @@ def test_baseline_counts_each_fingerprint_once_even_when_apart() -> None:
     assert baseline.compare(ordered, {}, base, cover).new == 2
     entries = {e.fingerprint: e for e in baseline.entries_for(items, base)}
     again = baseline.compare(ordered, entries, base, cover)
-    assert (again.new, again.persisting, again.fixed) == (0, 2, [])
+    assert (again.new, again.count("persisting"), again.fixed) == (0, 2, [])
     assert again.of(baseline.fingerprint(items[0], base)) == "persisting"
-    assert baseline.compare(ordered, entries, base, cover, set(entries)).persisting == 0
+    assert baseline.compare(ordered, entries, base, cover, set(entries)).count("persisting") == 0

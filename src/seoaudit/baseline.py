@@ -179,21 +179,18 @@ class Comparison:
     fixed: list[Entry] = field(default_factory=list)
     not_comparable: list[Entry] = field(default_factory=list)
     new: int = 0  # distinct fingerprints of the run, new since the baseline
-    persisting: int = 0
 
     def of(self, fp: str) -> Status:
         """The status of a finding of the run, by its fingerprint."""
         return self.status.get(fp, "new")
 
     def count(self, status: Status) -> int:
-        counts = {
-            "new": self.new,
-            "persisting": self.persisting,
-            "fixed": len(self.fixed),
-            "not-comparable": len(self.not_comparable),
-        }
-        if status in counts:
-            return counts[status]
+        if status == "new":
+            return self.new
+        if status == "fixed":
+            return len(self.fixed)
+        if status == "not-comparable":
+            return len(self.not_comparable)
         return sum(1 for s in self.status.values() if s == status)
 
 
@@ -224,7 +221,6 @@ def compare(
         else:
             new.append(int(fp, 16))
     result.new = int(np.unique(np.frombuffer(new, dtype=np.uint64)).size) if new else 0
-    result.persisting = sum(1 for s in result.status.values() if s == "persisting")
     seen = result.status.keys()  # the baseline's fingerprints found again, and suppressed
     for fp, entry in sorted(baseline.items(), key=lambda item: item[1]):
         if fp in seen:

@@ -493,8 +493,8 @@ def evaluate(
         status: dict[str, str] = dict(comparison.status)
         summary = BaselineSummary(
             path=str(settings.gate.baseline),
-            new=comparison.new,
-            persisting=comparison.persisting,
+            new=comparison.count("new"),
+            persisting=comparison.count("persisting"),
             fixed=[f"{e.rule} {e.url}" for e in comparison.fixed],
             not_comparable=[f"{e.rule} {e.url}" for e in comparison.not_comparable],
         )

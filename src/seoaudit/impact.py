@@ -309,17 +309,18 @@ class _TemplateCauses:
         self.templates: dict[int, templates.Template] = {}
         self.results: dict[_TemplateKey, tuple[str, str]] = {}
 
-    def _key(self, finding: Finding) -> _TemplateKey | None:
+    def _template(self, finding: Finding) -> templates.Template | None:
+        """The template a page-local finding's page belongs to, if any."""
         template = self.index.of(finding.url) if self.index is not None else None
         if template is None or not page_local(self.specs.get(finding.rule), finding):
             return None
-        self.templates[id(template)] = template
-        return (finding.rule, finding.cause, id(template))
+        return template
 
     def count(self, finding: Finding) -> None:
-        key = self._key(finding)
-        if key is not None:
-            self.counts[key] += 1
+        template = self._template(finding)
+        if template is not None:
+            self.templates[id(template)] = template
+            self.counts[(finding.rule, finding.cause, id(template))] += 1
 
     def settle(self) -> None:
         assert self.index is not None
@@ -332,8 +333,10 @@ class _TemplateCauses:
     def regrouped(self, finding: Finding) -> tuple[str, str] | None:
         if not self.results:
             return None
-        key = self._key(finding)
-        return None if key is None else self.results.get(key)
+        template = self._template(finding)
+        if template is None:
+            return None
+        return self.results.get((finding.rule, finding.cause, id(template)))
 
 
 class _Group:

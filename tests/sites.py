@@ -5,6 +5,7 @@ without a network."""
 from __future__ import annotations
 
 import gzip
+import ssl
 import time
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,13 @@ class _Body(httpx.AsyncByteStream):
 
 def transport(pages: dict[str, dict[str, Any]]) -> httpx.MockTransport:
     """``pages``: path (with query) -> {status, headers, body, content_type, repeat,
-    agents, delay, gzip}. ``repeat`` sends the body that many times (huge files); ``delay``
-    waits that many seconds (at most 5) before answering; ``gzip`` sends the body with
-    Content-Encoding: gzip; ``agents`` maps a
-    User-Agent substring (e.g. "googlebot") to keys that replace the others for requests
-    carrying it. Unlisted paths answer 404; an unlisted /robots.txt answers 404 (no rules)."""
+    agents, delay, gzip, raise}. ``repeat`` sends the body that many times (huge files);
+    ``delay`` waits that many seconds (at most 5) before answering; ``gzip`` sends the body
+    with Content-Encoding: gzip; ``raise`` fails the fetch ("connect-error", "read-error",
+    "read-timeout", or "tls": a certificate OpenSSL rejected, in the words of ``tls``);
+    ``agents`` maps a User-Agent substring (e.g. "googlebot") to keys that replace the
+    others for requests carrying it. Unlisted paths answer 404; an unlisted /robots.txt
+    answers 404 (no rules)."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         target = request.url.raw_path.decode("ascii")
@@ -54,6 +57,12 @@ def transport(pages: dict[str, dict[str, Any]]) -> httpx.MockTransport:
             if token.lower() in agent:
                 spec = {**spec, **override}
                 break
+        if spec.get("raise") == "tls":  # as httpx reports a certificate OpenSSL rejected
+            words = spec.get("tls", "certificate has expired")
+            cause = ssl.SSLCertVerificationError(
+                1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {words}"
+            )
+            raise httpx.ConnectError(str(cause), request=request) from cause
         if "raise" in spec:
             raise _ERRORS[spec["raise"]]("simulated", request=request)
         if "delay" in spec:  # a slow server: blocks the loop, which the timing still sees

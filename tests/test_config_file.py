@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import trustme
 from typer.testing import CliRunner
 
 from seoaudit.cli import app
@@ -67,6 +68,18 @@ def test_file_is_found_in_a_parent_folder_and_read(tmp_path: Path) -> None:
     assert settings.gate.baseline == (tmp_path / "seo" / "baseline.txt").resolve()
     assert loaded.sources["crawl.max_pages"] == "seoaudit.toml"
     assert loaded.sources.get("crawl.retries") is None  # a default
+
+
+def test_a_ca_bundle_in_a_file_is_relative_to_it_and_read_once(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    trustme.CA().cert_pem.write_to_path(str(tmp_path / "certs" / "ca.pem"))
+    _write(tmp_path, "seoaudit.toml", '[crawl]\nca_bundle = "certs/ca.pem"\n')
+    work = tmp_path / "sub"
+    work.mkdir()
+    assert load(env={}, cwd=work).settings.crawl.ca_bundle == (tmp_path / "certs" / "ca.pem")
+    (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nnope\n")
+    with pytest.raises(ConfigError, match="not a readable PEM file of CA certificates"):
+        load(env={}, cwd=work)
 
 
 def test_pyproject_tool_table_and_precedence_within_a_folder(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ssl
 import zlib
 from collections.abc import Callable
 
@@ -186,6 +187,29 @@ def test_network_error_is_a_value() -> None:
 
     result = fetch(handler, retries=0)
     assert result.error == "connect-error" and result.status is None
+
+
+def test_a_rejected_certificate_is_a_tls_error_and_not_retried() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        cause = ssl.SSLCertVerificationError(1, "certificate verify failed: expired")
+        raise httpx.ConnectError(str(cause), request=request) from cause
+
+    result = fetch(handler, retries=2)
+    assert (result.status, result.error, len(calls)) == (None, "tls-error", 1)
+    assert "expired" in (result.error_detail or "")
+
+
+def test_a_refused_connection_is_retried() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        raise httpx.ConnectError("refused", request=request)
+
+    assert fetch(handler, retries=1).error == "connect-error" and len(calls) == 2
 
 
 def test_total_deadline_bounds_a_slow_server() -> None:

@@ -150,8 +150,8 @@ def test_https_through_the_pooled_transport_reuses_one_verified_connection(
     assert accepted == 1
 
 
-def test_https_with_an_untrusted_certificate_is_a_connect_error_not_a_crash() -> None:
+def test_https_with_an_untrusted_certificate_is_a_tls_error_not_a_crash() -> None:
     results, _ = _fetch_https(trustme.CA(), 1)
     [(status, error, detail)] = results
-    assert (status, error) == (None, "connect-error")
+    assert (status, error) == (None, "tls-error")
     assert "CERTIFICATE_VERIFY_FAILED" in detail

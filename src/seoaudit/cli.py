@@ -224,6 +224,16 @@ def _finish(
 
 
 def _start_error(result: AuditResult) -> str:
+    from seoaudit.crawl.urls import host_of
+
+    hosts = {host_of(url) for url in result.report.run.start_urls}
+    for finding in result.report.findings:
+        if finding.rule == "ONP019" and finding.evidence.get("host") in hosts:
+            return (
+                f"the TLS certificate of {finding.evidence['host']} is rejected "
+                f"({finding.evidence['problem']}); a site certified by an internal CA "
+                "is audited with --ca-bundle FILE"
+            )
     for finding in result.report.findings:
         if finding.url in result.report.run.start_urls and finding.evidence.get("error"):
             detail = finding.evidence.get("detail") or ""
@@ -298,6 +308,14 @@ def audit(
     deadline: Annotated[float, typer.Option(help="Total seconds allowed for one fetch.")] = 30.0,
     retries: Annotated[int, typer.Option(help="Retries for 429, 503 and network errors.")] = 2,
     user_agent: Annotated[str | None, typer.Option(help="User-Agent header to send.")] = None,
+    ca_bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-bundle",
+            help="PEM file of extra CA certificates to trust (an internal CA of a staging "
+            "site); the public CAs stay trusted and certificates are always checked.",
+        ),
+    ] = None,
     no_sitemaps: Annotated[
         bool, typer.Option("--no-sitemaps", help="Do not read sitemaps.")
     ] = False,
@@ -445,6 +463,7 @@ _AUDIT_KEYS: dict[str, tuple[str, str]] = {  # parameter -> (settings key, flag)
     "deadline": ("crawl.deadline", "--deadline"),
     "retries": ("crawl.retries", "--retries"),
     "user_agent": ("crawl.user_agent", "--user-agent"),
+    "ca_bundle": ("crawl.ca_bundle", "--ca-bundle"),
     "select": ("select", "--select"),
     "ignore": ("ignore", "--ignore"),
     "fail_on": ("fail_on", "--fail-on"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import ssl
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -76,8 +77,22 @@ class CrawlSettings(BaseModel):
     # robots.txt of the few hosts that serve most render-critical CSS/JS.
     probe: bool = True
     resource_robots_hosts: int = Field(default=5, ge=0, le=20)
+    # PEM file of extra certificate authorities to trust besides the public ones (a
+    # company's internal CA for a staging site); certificates are always verified.
+    ca_bundle: Path | None = None
     # Secret: excluded from model_dump/public_dict and from repr (see BasicAuth).
     auth: BasicAuth | None = Field(default=None, exclude=True, repr=False)
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_ca_bundle(cls, path: Path | None) -> Path | None:
+        if path is not None:
+            try:  # read once now: a bad file is a clear settings error, not 1,000 failed fetches
+                ssl.create_default_context().load_verify_locations(cafile=str(path))
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                message = f"{path}: not a readable PEM file of CA certificates ({exc})"
+                raise ValueError(message) from exc
+        return path
 
     @field_validator("include", "exclude")
     @classmethod

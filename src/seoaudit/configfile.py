@@ -56,7 +56,7 @@ FILE_NAMES = ("seoaudit.toml", "pyproject.toml")
 DEFAULT = "default"
 SECRET_KEYS = {"crawl.auth"}
 # Keys holding paths; in a file they are relative to the file's folder.
-_PATH_KEYS = ("run_dir", "gate.baseline")
+_PATH_KEYS = ("run_dir", "gate.baseline", "crawl.ca_bundle")
 
 
 class ConfigError(Exception):

@@ -45,6 +45,7 @@ import http
 import logging
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -342,13 +343,19 @@ class _Core:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._server: asyncio.Server | None = None
 
-    async def listen(self, host: str, port: int) -> str:
+    async def listen(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> str:
         self._server = await asyncio.start_server(
-            self._serve, host, port, limit=MAX_HEAD_BYTES, backlog=1024, reuse_address=True
+            self._serve,
+            host,
+            port,
+            limit=MAX_HEAD_BYTES,
+            backlog=1024,
+            reuse_address=True,
+            ssl=tls,
         )
         bound_host, bound_port = self._server.sockets[0].getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        self.origin = f"http://{shown}:{bound_port}"
+        self.origin = f"{'https' if tls else 'http'}://{shown}:{bound_port}"
         return self.origin
 
     async def shutdown(self) -> None:
@@ -618,7 +625,8 @@ class SiteServer:
     """A server on its own event loop in a background thread, for tests and the benchmark.
 
     ``root`` is a fixture site directory; ``handler`` answers first and may return None to
-    fall through to ``root``. ``_site.toml`` errors are raised here, not per request."""
+    fall through to ``root``. ``_site.toml`` errors are raised here, not per request.
+    ``tls``: a server-side SSL context (certificate loaded) to serve https instead."""
 
     def __init__(
         self,
@@ -627,9 +635,10 @@ class SiteServer:
         handler: Handler | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._core = _Core(_chain(StaticSite(root) if root else None, handler))
-        self._host, self._port = host, port
+        self._host, self._port, self._tls = host, port, tls
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -664,7 +673,7 @@ class SiteServer:
     def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
         loop = asyncio.new_event_loop()
         try:
-            loop.run_until_complete(self._core.listen(self._host, self._port))
+            loop.run_until_complete(self._core.listen(self._host, self._port, self._tls))
         except BaseException as exc:  # reported to start(), which re-raises it
             failure.append(exc)
             loop.close()

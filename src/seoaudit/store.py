@@ -449,6 +449,13 @@ class Store:
         for url, packed, facts in rows:
             yield url, packed, None if facts is None else _unpack(facts)
 
+    def pages_failing(self, error: str) -> Iterator[PageFacts]:
+        """The facts of the pages whose fetch failed with ``error`` (an error kind such as
+        "tls-error"), in URL-id order."""
+        rows = self.db.execute("SELECT facts FROM pages WHERE error = ? ORDER BY url_id", (error,))
+        for (blob,) in rows:
+            yield _unpack(blob)
+
     def page(self, url: str) -> PageFacts | None:
         row = self.db.execute(
             "SELECT p.facts FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = ?", (url,)

@@ -34,11 +34,14 @@ async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> Robo
     )
     redirects = len(result.hops)
     content_type = result.header("content-type")
+    error = result.error
+    if error == "tls-error":  # the reason keeps OpenSSL's words: which problem (ONP019)
+        error = f"{error}: {result.error_detail}"
     robots = interpret_robots(
         url,
         result.status,
         result.body,
-        error=result.error,
+        error=error,
         redirects=redirects,
         content_type=content_type,
     )

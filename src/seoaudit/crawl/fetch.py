@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import email.utils
+import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
@@ -200,10 +201,25 @@ _ERRORS: list[tuple[type[Exception], str]] = [
 
 
 def _error_kind(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectError) and _tls_failure(exc):
+        # The host answered but its TLS certificate or handshake failed: a configuration
+        # problem (rule ONP019), not an outage; retrying cannot change it.
+        return "tls-error"
     for cls, kind in _ERRORS:
         if isinstance(exc, cls):
             return kind
     return "error"
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    """True when ``exc`` was raised by the TLS layer (httpx wraps the ``ssl`` error)."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:  # a chain of causes, bounded
+        if isinstance(current, ssl.SSLError):
+            return True
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return False
 
 
 Sink = Callable[[bytes], bool]  # receives decoded chunks; returns False to stop reading
@@ -258,7 +274,7 @@ class Fetcher:
             limits=limits,
             trust_env=False,  # no proxies or netrc credentials picked up behind the user's back
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            transport=transport or pooled_transport(limits),
+            transport=transport or pooled_transport(limits, settings.ca_bundle),
             event_hooks={"response": [_take_location]},
             auth=OriginAuth(settings.auth) if settings.auth is not None else None,
         )

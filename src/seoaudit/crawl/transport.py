@@ -21,6 +21,7 @@ from __future__ import annotations
 import select
 import socket
 import ssl
+from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -96,13 +97,19 @@ class StatelessClient(httpx.AsyncClient):
         raise TypeError("the crawler is stateless: it keeps no cookies")
 
 
-def pooled_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+def pooled_transport(
+    limits: httpx.Limits, ca_bundle: Path | None = None
+) -> httpx.AsyncHTTPTransport:
     """httpx's own transport (certificate checks, exception mapping) over an httpcore pool
     that uses ``_Backend``. httpx has no public way to pass a network backend, so the pool
-    it built is replaced; ``tests/test_transport.py`` fails if that ever stops working."""
+    it built is replaced; ``tests/test_transport.py`` fails if that ever stops working.
+    ``ca_bundle``: CA certificates trusted besides the public ones (certifi's)."""
     transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    context = httpx.create_ssl_context(trust_env=False)
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=str(ca_bundle))
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

@@ -6,6 +6,7 @@ Importing this package registers every rule.
 from seoaudit.rules import (
     asset_urls,
     canonicals,
+    certificates,
     crawl_blocks,
     crawl_traps,
     crawler_access,
@@ -40,6 +41,7 @@ __all__ = [
     "RuleSpec",
     "asset_urls",
     "canonicals",
+    "certificates",
     "crawl_blocks",
     "crawl_traps",
     "crawler_access",

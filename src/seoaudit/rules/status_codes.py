@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from seoaudit.summary import PageSummary
 
 # Network failures that mean "the server did not answer properly" (Google treats
-# timeouts and connection errors like server errors).
+# timeouts and connection errors like server errors). A rejected TLS certificate is one
+# too, but HTTP002 leaves it to ONP019 (certificates.py): its fix is the certificate.
 NETWORK_ERRORS = frozenset(
     {
         "connect-error",
+        "tls-error",
         "connect-timeout",
         "read-timeout",
         "read-error",
@@ -116,7 +118,7 @@ def server_error(page: PageFacts, site: Site) -> Iterator[Hit]:
             {"status": page.status, **_linked(page, site)},
             cause=f"status {page.status}",
         )
-    elif page.status is None and page.error in NETWORK_ERRORS:
+    elif page.status is None and page.error in NETWORK_ERRORS and page.error != "tls-error":
         yield Hit(
             page.url,
             f"No usable response: {page.error}",

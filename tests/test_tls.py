@@ -1,0 +1,114 @@
+"""https end to end: the real CLI against a real https server on 127.0.0.1, with
+certificates from a test certificate authority (trustme): a good certificate trusted
+through --ca-bundle, and rejected ones (expired, another host's, an unknown issuer)."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from seoaudit.devserver import SiteServer
+from seoaudit.rules.certificates import problem
+from tests.test_e2e import BASIC, seoaudit
+
+pytestmark = pytest.mark.e2e
+
+
+@contextmanager
+def https_site(cert: trustme.LeafCert) -> Iterator[str]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    with SiteServer(BASIC, tls=context) as server:
+        yield server.base_url
+
+
+def audit(base: str, work: Path, *extra: str) -> tuple[int, str, dict[str, Any]]:
+    proc = seoaudit(
+        "audit", base + "/", "-f", "json", "-o", "r.json", "-q", "--isolated",
+        "--run-dir", "runs", "--no-probe", *extra, cwd=work,
+    )  # fmt: skip
+    return proc.returncode, proc.stderr, json.loads((work / "r.json").read_text())
+
+
+def bundle(ca: trustme.CA, work: Path) -> str:
+    path = work / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def test_a_site_certified_by_an_internal_ca_is_audited_with_ca_bundle(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    with https_site(ca.issue_cert("127.0.0.1")) as base:
+        assert base.startswith("https://")
+        code, _, report = audit(base, tmp_path, "--ca-bundle", bundle(ca, tmp_path))
+    assert code == 1  # the basic fixture's planted problems, found over https
+    assert report["run"]["pages_fetched"] > 5
+    rules = {f["rule"] for f in report["findings"]}
+    assert "HTTP001" in rules and "ONP019" not in rules
+    assert report["run"]["settings"]["crawl"]["ca_bundle"].endswith("ca.pem")
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("expired", "the certificate has expired"),
+        ("other-host", "the certificate is for another host name"),
+        ("unknown-issuer", "the issuer is unknown or the chain incomplete"),
+    ],
+)
+def test_a_rejected_certificate_is_onp019_and_a_clear_start_error(
+    kind: str, expected: str, tmp_path: Path
+) -> None:
+    ca = trustme.CA()
+    if kind == "expired":
+        cert = ca.issue_cert(
+            "127.0.0.1",
+            not_before=datetime(2019, 1, 1, tzinfo=UTC),
+            not_after=datetime(2020, 1, 1, tzinfo=UTC),
+        )
+    else:
+        cert = ca.issue_cert("www.example.org" if kind == "other-host" else "127.0.0.1")
+    trust = () if kind == "unknown-issuer" else ("--ca-bundle", bundle(ca, tmp_path))
+    with https_site(cert) as base:
+        code, stderr, report = audit(base, tmp_path, *trust)
+    assert code == 3  # the start URL could not be fetched
+    host = base.removeprefix("https://")
+    assert f"TLS certificate of {host} is rejected ({expected})" in " ".join(stderr.split())
+    [finding] = [f for f in report["findings"] if f["rule"] == "ONP019"]
+    assert finding["url"] == base + "/robots.txt"
+    assert finding["severity"] == "error"
+    assert finding["cause"] == f"{host}: {expected}"
+    assert "CERTIFICATE_VERIFY_FAILED" in finding["evidence"]["detail"]
+    assert not [f for f in report["findings"] if f["rule"] == "HTTP002"]
+
+
+def test_a_ca_bundle_that_is_not_pem_is_a_clear_settings_error(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("not a certificate")
+    proc = seoaudit(
+        "audit", "http://127.0.0.1:9/", "--isolated", "--ca-bundle", "ca.pem", cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "not a readable PEM file of CA certificates" in " ".join(proc.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("detail", "expected"),
+    [
+        ("certificate verify failed: certificate has expired (_ssl.c:1006)", "expired"),
+        ("certificate verify failed: self signed certificate", "self-signed"),
+        ("certificate verify failed: self-signed certificate in certificate chain", "chain"),
+        ("certificate verify failed: certificate is not yet valid", "not valid yet"),
+        ("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "handshake"),
+        (None, "handshake"),
+    ],
+)
+def test_openssl_words_become_a_plain_problem(detail: str | None, expected: str) -> None:
+    assert expected in problem(detail)

@@ -11,6 +11,7 @@ import trustme
 from typer.testing import CliRunner
 
 from seoaudit.cli import app
+from seoaudit.config import ca_bundle_problem
 from seoaudit.configfile import ConfigError, effective, find_config, load, show
 
 SAMPLE = """
@@ -70,16 +71,18 @@ def test_file_is_found_in_a_parent_folder_and_read(tmp_path: Path) -> None:
     assert loaded.sources.get("crawl.retries") is None  # a default
 
 
-def test_a_ca_bundle_in_a_file_is_relative_to_it_and_read_once(tmp_path: Path) -> None:
+def test_a_ca_bundle_in_a_file_is_relative_to_it(tmp_path: Path) -> None:
     (tmp_path / "certs").mkdir()
     trustme.CA().cert_pem.write_to_path(str(tmp_path / "certs" / "ca.pem"))
     _write(tmp_path, "seoaudit.toml", '[crawl]\nca_bundle = "certs/ca.pem"\n')
     work = tmp_path / "sub"
     work.mkdir()
     assert load(env={}, cwd=work).settings.crawl.ca_bundle == (tmp_path / "certs" / "ca.pem")
+    assert ca_bundle_problem(tmp_path / "certs" / "ca.pem") is None
     (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nnope\n")
-    with pytest.raises(ConfigError, match="not a readable PEM file of CA certificates"):
-        load(env={}, cwd=work)
+    assert "not a readable PEM file" in (ca_bundle_problem(tmp_path / "certs" / "ca.pem") or "")
+    # read when a crawl starts, not when settings load: a stored run stays readable
+    assert load(env={}, cwd=work).settings.crawl.ca_bundle == (tmp_path / "certs" / "ca.pem")
 
 
 def test_pyproject_tool_table_and_precedence_within_a_folder(tmp_path: Path) -> None:

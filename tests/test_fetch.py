@@ -202,6 +202,17 @@ def test_a_rejected_certificate_is_a_tls_error_and_not_retried() -> None:
     assert "expired" in (result.error_detail or "")
 
 
+def test_a_connection_dropped_mid_handshake_is_a_retried_connect_error() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        cause = ssl.SSLEOFError(8, "EOF occurred in violation of protocol")
+        raise httpx.ConnectError("", request=request) from cause
+
+    assert fetch(handler, retries=1).error == "connect-error" and len(calls) == 2
+
+
 def test_a_refused_connection_is_retried() -> None:
     calls: list[int] = []
 

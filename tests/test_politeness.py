@@ -129,6 +129,21 @@ def test_footprint_counts_failures_per_origin_for_the_crawl_agent() -> None:
     }
 
 
+def test_a_rejected_certificate_is_no_server_trouble() -> None:
+    p, _ = polite(max_error_rate=0.5)
+    for _ in range(150):
+        p.observe("a.test", None, None, None, "tls-error")
+    assert p.limit("a.test") == 4 and not p.backoffs
+    assert p.error_budget_spent() is None
+    for _ in range(150):
+        p.observe("a.test", None, None, None, "connect-error")
+    assert p.error_budget_spent() is not None
+    fp = Footprint(clock=Clock())
+    fp.record(None, "tls-error", None, 0, inflight=1, origin="https://a.test", agent="ua")
+    origins = fp.summary(user_agent="ua", limits={}, backoffs=[])["origins"]
+    assert origins == {"https://a.test": {"requests": 1, "failed": {}}}
+
+
 def test_footprint_peak_is_never_below_the_average() -> None:
     # what the demo showed: 61 requests in the first second, 47 in the last 0.69 s
     clock = Clock()

@@ -81,13 +81,32 @@ def test_a_rejected_certificate_is_onp019_and_a_clear_start_error(
         code, stderr, report = audit(base, tmp_path, *trust)
     assert code == 3  # the start URL could not be fetched
     host = base.removeprefix("https://")
-    assert f"TLS certificate of {host} is rejected ({expected})" in " ".join(stderr.split())
-    [finding] = [f for f in report["findings"] if f["rule"] == "ONP019"]
-    assert finding["url"] == base + "/robots.txt"
-    assert finding["severity"] == "error"
-    assert finding["cause"] == f"{host}: {expected}"
-    assert "CERTIFICATE_VERIFY_FAILED" in finding["evidence"]["detail"]
-    assert not [f for f in report["findings"] if f["rule"] == "HTTP002"]
+    said = " ".join(stderr.split())
+    assert f"TLS certificate of {host} is rejected ({expected})" in said
+    # the CA-file hint only where a CA file can help
+    assert ("--ca-bundle" in said) == (kind == "unknown-issuer")
+    found = {f["url"]: f for f in report["findings"] if f["rule"] == "ONP019"}
+    assert set(found) == {base + "/robots.txt", base + "/"}  # robots.txt, the uncrawled start
+    robots = found[base + "/robots.txt"]
+    assert robots["severity"] == "error"
+    assert robots["cause"] == f"{host}: {expected}"
+    assert "CERTIFICATE_VERIFY_FAILED" in robots["evidence"]["detail"]
+    assert robots["evidence"]["urls_not_crawled"] == 1
+    assert not [f for f in report["findings"] if f["rule"] in ("HTTP002", "ROB001", "PERF001")]
+
+
+def test_a_stored_run_is_read_after_its_ca_file_is_gone(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    with https_site(ca.issue_cert("127.0.0.1")) as base:
+        code, _, report = audit(base, tmp_path, "--ca-bundle", bundle(ca, tmp_path))
+    assert code == 1 and report["run"]["pages_fetched"] > 5
+    (tmp_path / "ca.pem").unlink()
+    proc = seoaudit(
+        "report", "latest", "-f", "json", "-o", "again.json", "--run-dir", "runs", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert len(again["findings"]) == len(report["findings"])
 
 
 def test_a_ca_bundle_that_is_not_pem_is_a_clear_settings_error(tmp_path: Path) -> None:
@@ -96,7 +115,8 @@ def test_a_ca_bundle_that_is_not_pem_is_a_clear_settings_error(tmp_path: Path) -
         "audit", "http://127.0.0.1:9/", "--isolated", "--ca-bundle", "ca.pem", cwd=tmp_path
     )
     assert proc.returncode == 2
-    assert "not a readable PEM file of CA certificates" in " ".join(proc.stderr.split())
+    said = " ".join(proc.stderr.split())
+    assert "crawl.ca_bundle" in said and "not a readable PEM file of CA certificates" in said
 
 
 @pytest.mark.parametrize(
@@ -104,7 +124,7 @@ def test_a_ca_bundle_that_is_not_pem_is_a_clear_settings_error(tmp_path: Path) -
     [
         ("certificate verify failed: certificate has expired (_ssl.c:1006)", "expired"),
         ("certificate verify failed: self signed certificate", "self-signed"),
-        ("certificate verify failed: self-signed certificate in certificate chain", "chain"),
+        ("certificate verify failed: self-signed certificate in certificate chain", "in the chain"),
         ("certificate verify failed: certificate is not yet valid", "not valid yet"),
         ("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "handshake"),
         (None, "handshake"),

@@ -28,7 +28,7 @@ from rich.text import Text
 
 from seoaudit import __version__, baseline, configfile, gate, pagevalue, rundiff
 from seoaudit.audit import AuditResult, exit_code, finish_killed_run, run_audit
-from seoaudit.config import Settings
+from seoaudit.config import Settings, ca_bundle_problem
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
@@ -224,16 +224,17 @@ def _finish(
 
 
 def _start_error(result: AuditResult) -> str:
-    from seoaudit.crawl.urls import host_of
-
-    hosts = {host_of(url) for url in result.report.run.start_urls}
+    # A rejected certificate on an audited host (ONP019 reports only those) is the cause:
+    # nothing else fails every fetch before a single response.
     for finding in result.report.findings:
-        if finding.rule == "ONP019" and finding.evidence.get("host") in hosts:
-            return (
-                f"the TLS certificate of {finding.evidence['host']} is rejected "
-                f"({finding.evidence['problem']}); a site certified by an internal CA "
-                "is audited with --ca-bundle FILE"
+        if finding.rule == "ONP019":
+            host, problem = finding.evidence["host"], finding.evidence["problem"]
+            hint = (
+                "; a site certified by an internal CA is audited with --ca-bundle FILE"
+                if "issuer" in problem or "self-signed" in problem
+                else ""
             )
+            return f"the TLS certificate of {host} is rejected ({problem}){hint}"
     for finding in result.report.findings:
         if finding.url in result.report.run.start_urls and finding.evidence.get("error"):
             detail = finding.evidence.get("detail") or ""
@@ -398,10 +399,13 @@ def audit(
         flags["gate.baseline"] = (None, "--no-baseline")
     if respect_crawl_delay:
         flags["crawl.respect_crawl_delay"] = (True, "--respect-crawl-delay")
+    if ca_bundle is not None:  # absolute: a resumed run finds it from any folder
+        flags["crawl.ca_bundle"] = (ca_bundle.resolve(), "--ca-bundle")
     settings = _load(config, isolated, flags).settings
     resume_path: Path | None = None
     if resume is not None:
         settings, resume_path = _resumed(resume, settings)
+    _check_ca_bundle(settings)
     if intended_block:  # added to the configured crawler policy
         blocks = {t.strip().lower(): "block" for t in intended_block if t.strip()}
         settings.crawler_policy = {**settings.crawler_policy, **blocks}  # type: ignore[dict-item]
@@ -429,10 +433,17 @@ def audit(
     )
 
 
+def _check_ca_bundle(settings: Settings) -> None:
+    problem = ca_bundle_problem(settings.crawl.ca_bundle)
+    if problem is not None:
+        raise fail(f"crawl.ca_bundle: {problem}")
+
+
 def _resumed(run: str, current: Settings) -> tuple[Settings, Path]:
     """Settings for resuming a stored run: the crawl goes on as it started (start URLs and
-    crawl settings from the run; secrets from the environment again), while judging and
-    reporting follow this invocation (gate, budgets, reports, --fail-on)."""
+    crawl settings from the run; secrets from the environment again, a CA file from this
+    invocation when it names one), while judging and reporting follow this invocation
+    (gate, budgets, reports, --fail-on)."""
     store = _open_run(run, current.run_dir)
     try:
         stored = store.load_run()
@@ -444,7 +455,14 @@ def _resumed(run: str, current: Settings) -> tuple[Settings, Path]:
         original = Settings.model_validate(stored.settings)
     except ValidationError as exc:
         raise fail(f"run {stored.run_id} cannot be resumed: {exc}") from None
-    crawl = original.crawl.model_copy(update={"auth": current.crawl.auth})
+    # Machine-local things come from this invocation: the secrets, and a CA file (one
+    # given now wins over the stored path, which may be gone).
+    crawl = original.crawl.model_copy(
+        update={
+            "auth": current.crawl.auth,
+            "ca_bundle": current.crawl.ca_bundle or original.crawl.ca_bundle,
+        }
+    )
     settings = current.model_copy(update={"start_urls": original.start_urls, "crawl": crawl})
     return settings, store.path
 
@@ -621,6 +639,7 @@ def robots(
     if crawler is not None:
         flags["crawl.crawler"] = (crawler, "--as")
     settings = _load(config, isolated, flags).settings
+    _check_ca_bundle(settings)
 
     async def check() -> RobotsFile:
         fetcher = Fetcher(settings.crawl.model_copy(update={"retries": 1}))

@@ -78,21 +78,12 @@ class CrawlSettings(BaseModel):
     probe: bool = True
     resource_robots_hosts: int = Field(default=5, ge=0, le=20)
     # PEM file of extra certificate authorities to trust besides the public ones (a
-    # company's internal CA for a staging site); certificates are always verified.
+    # company's internal CA for a staging site); certificates are always verified. Read
+    # when a crawl starts (``readable_ca_bundle``), not when stored settings are loaded:
+    # a stored run stays readable after the file is gone.
     ca_bundle: Path | None = None
     # Secret: excluded from model_dump/public_dict and from repr (see BasicAuth).
     auth: BasicAuth | None = Field(default=None, exclude=True, repr=False)
-
-    @field_validator("ca_bundle")
-    @classmethod
-    def _readable_ca_bundle(cls, path: Path | None) -> Path | None:
-        if path is not None:
-            try:  # read once now: a bad file is a clear settings error, not 1,000 failed fetches
-                ssl.create_default_context().load_verify_locations(cafile=str(path))
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                message = f"{path}: not a readable PEM file of CA certificates ({exc})"
-                raise ValueError(message) from exc
-        return path
 
     @field_validator("include", "exclude")
     @classmethod
@@ -103,6 +94,17 @@ class CrawlSettings(BaseModel):
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
         return patterns
+
+
+def ca_bundle_problem(path: Path | None) -> str | None:
+    """Why ``path`` cannot serve as ``crawl.ca_bundle`` (None when it can, or is unset)."""
+    if path is None:
+        return None
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(path))
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        return f"{path}: not a readable PEM file of CA certificates ({exc})"
+    return None
 
 
 class Thresholds(BaseModel):

@@ -35,8 +35,8 @@ async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> Robo
     redirects = len(result.hops)
     content_type = result.header("content-type")
     error = result.error
-    if error == "tls-error":  # the reason keeps OpenSSL's words: which problem (ONP019)
-        error = f"{error}: {result.error_detail}"
+    if error == "tls-error":  # the reason keeps the failing URL (after redirects) and
+        error = f"{error} at {result.final_url}: {result.error_detail}"  # OpenSSL's words
     robots = interpret_robots(
         url,
         result.status,

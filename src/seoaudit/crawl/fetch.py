@@ -211,13 +211,26 @@ def _error_kind(exc: Exception) -> str:
     return "error"
 
 
+# TLS errors that are the connection's, not the certificate's: the server closed or reset
+# the connection mid-handshake (overload, a connection limit, a firewall): retried as
+# connect-error like any dropped connection.
+_TLS_CONNECTION_ERRORS = (
+    ssl.SSLEOFError,
+    ssl.SSLZeroReturnError,
+    ssl.SSLSyscallError,
+    ssl.SSLWantReadError,
+    ssl.SSLWantWriteError,
+)
+
+
 def _tls_failure(exc: BaseException) -> bool:
-    """True when ``exc`` was raised by the TLS layer (httpx wraps the ``ssl`` error)."""
+    """True when ``exc`` was caused by a certificate check or a handshake the server
+    refused (httpx wraps the ``ssl`` error): a configuration problem, the same on retry."""
     seen = 0
     current: BaseException | None = exc
     while current is not None and seen < 10:  # a chain of causes, bounded
         if isinstance(current, ssl.SSLError):
-            return True
+            return not isinstance(current, _TLS_CONNECTION_ERRORS)
         current, seen = current.__cause__ or current.__context__, seen + 1
     return False
 
@@ -327,7 +340,7 @@ class Fetcher:
             agent=self.settings.user_agent,
         )
         after = retry_after_seconds(response.header("retry-after"))
-        self.politeness.observe(host, response.status, response.ttfb, after)
+        self.politeness.observe(host, response.status, response.ttfb, after, response.error)
 
     def _retry_wait(self, response: Response, attempt: int) -> float | None:
         if attempt > self.settings.retries:

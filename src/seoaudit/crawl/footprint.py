@@ -88,7 +88,7 @@ class Footprint:
             if tally is None:
                 tally = self._tallies[(origin, agent or "")] = _Tally()
             tally.requests += 1
-            if is_failure(status):
+            if is_failure(status, error):
                 kind = _failure_kind(status, error)
                 tally.failed[kind] = tally.failed.get(kind, 0) + 1
 

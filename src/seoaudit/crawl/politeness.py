@@ -39,10 +39,13 @@ COOLDOWN_SECONDS = 10.0
 BUDGET_WINDOW = 100
 
 
-def is_failure(status: int | None) -> bool:
+def is_failure(status: int | None, error: str | None = None) -> bool:
     """A response that tells of a server in trouble: a 5xx, a 429 (rate limited) or no
     usable response at all (timeout, reset, refused). The one definition the back-off, the
-    error budget and the footprint's per-origin tally (PERF001) share."""
+    error budget and the footprint's per-origin tally (PERF001) share. A rejected TLS
+    certificate is not one: no load on the server (ONP019 reports it)."""
+    if error == "tls-error":
+        return False
     return status is None or status >= 500 or status == 429
 
 
@@ -147,11 +150,16 @@ class Politeness:
     # -- feedback -------------------------------------------------------------------------
 
     def observe(
-        self, host: str, status: int | None, ttfb: float | None, retry_after: float | None
+        self,
+        host: str,
+        status: int | None,
+        ttfb: float | None,
+        retry_after: float | None,
+        error: str | None = None,
     ) -> None:
         """Feed one response back; may pause the host or lower its concurrency."""
         state = self._host(host)
-        failed = is_failure(status)
+        failed = is_failure(status, error)
         state.outcomes.append(failed)
         self._budget.append(failed)
         if not self.adaptive:

@@ -9,11 +9,13 @@ not retried and is left out of HTTP002: the fix is the certificate, not the serv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from seoaudit.access import internal_robots
 from seoaudit.crawl.urls import host_of
-from seoaudit.rules.common import clip
+from seoaudit.rules.common import clip, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 TLS_ERROR = "tls-error"
 MAX_DETAIL = 300
+_FAILING_URL = re.compile(r"tls-error at (https?://\S+?): ")
 
 # OpenSSL's verification messages (both spellings of "self-signed" across versions), in
 # the order they are looked for: the first found names the problem.
@@ -54,21 +57,23 @@ def problem(detail: str | None) -> str:
     group="{count} URLs are on a host whose TLS certificate is rejected ({cause})",
 )
 def tls_certificate_rejected(site: Site) -> Iterator[Hit]:
-    """An https host of the site fails the TLS certificate check (expired, self-signed,
-    issued for another host name, incomplete chain) or the TLS handshake.
+    """An https host of the site has a TLS certificate that browsers and Google reject.
 
     ## What it does
-    Flags every URL whose fetch failed in the TLS handshake, and every host whose
-    robots.txt did, with the problem in plain words and OpenSSL's message. Certificates
-    are checked against the public certificate authorities (plus those of `--ca-bundle`),
-    as browsers and Googlebot check them. Such a URL is not also reported as a server
-    error (HTTP002).
+    Flags every URL of the audited hosts whose fetch failed the certificate check
+    (expired, not valid yet, self-signed, issued for another host name, unknown issuer or
+    incomplete chain) or whose TLS handshake the server refused, with the problem in
+    plain words and OpenSSL's message. When robots.txt itself fails (or a URL it redirects
+    to), the finding is on robots.txt and on every URL the crawl therefore could not
+    fetch, as for ROB001. Certificates are checked against the public certificate
+    authorities (plus those of `--ca-bundle`). Such URLs are not also reported as server
+    errors (HTTP002, ROB001, PERF001).
 
     ## Why it matters
     Browsers stop visitors with a full-page security warning. Google does not index
     what it cannot fetch, and between an http and an https copy it prefers the http one
-    when the certificate is invalid. When robots.txt itself fails, Google crawls nothing
-    on that host.
+    when the certificate is invalid. When robots.txt cannot be fetched, Google crawls
+    nothing on that host.
 
     ## How to fix
     Renew or replace the certificate so that it covers every host name the site is served
@@ -84,19 +89,37 @@ def tls_certificate_rejected(site: Site) -> Iterator[Hit]:
     Google Search Central: "How to specify a canonical URL" (Google prefers http when
     the https certificate is invalid); "Secure your site with HTTPS".
     """
-    for robots in site.robots:
-        if robots.error == TLS_ERROR:
-            host = host_of(robots.url)
-            what = problem(robots.reason)
+    for row, _ in internal_robots(site):
+        if row.error != TLS_ERROR:
+            continue
+        failing = _FAILING_URL.search(row.reason)  # robots.txt may redirect elsewhere
+        host = host_of(failing.group(1) if failing else row.url)
+        what = problem(row.reason)
+        cause = f"{host}: {what}"
+        blocked = urls_in_state(site, row.origin, "blocked")
+        yield Hit(
+            row.url,
+            f"TLS certificate of {host} is rejected ({what}): robots.txt cannot be "
+            f"fetched, so Google crawls nothing on {row.origin}",
+            {
+                "host": host,
+                "problem": what,
+                "detail": clip(row.reason, MAX_DETAIL),
+                "urls_not_crawled": len(blocked),
+            },
+            cause=cause,
+        )
+        for url in blocked:
             yield Hit(
-                robots.url,
-                f"TLS certificate of {host} is rejected ({what}): robots.txt cannot be "
-                "fetched, so nothing on the host is crawled",
-                {"host": host, "problem": what, "detail": clip(robots.reason, MAX_DETAIL)},
-                cause=f"{host}: {what}",
+                url,
+                f"Not crawlable while the TLS certificate of {host} is rejected ({what})",
+                {"host": host, "problem": what, "robots_url": row.url},
+                cause=cause,
             )
     for page in site.store.pages_failing(TLS_ERROR):
-        host = host_of(page.url)
+        if not site.is_internal(page.url):
+            continue
+        host = host_of(page.final_url or page.url)
         what = problem(page.error_detail)
         yield Hit(
             page.url,

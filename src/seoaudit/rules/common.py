@@ -113,3 +113,14 @@ def refreshes_away(url: str, refresh: str | None) -> bool:
     if parsed is None or parsed[0] != 0 or parsed[1] is None:
         return False
     return resolve(url, parsed[1]) not in (None, url)
+
+
+def urls_in_state(site: Site, site_origin: str, state: str) -> list[str]:
+    """The URLs of ``site_origin`` in crawl ``state`` ("blocked", "done"...), by id."""
+    prefix = site_origin + "/"
+    found = []
+    for url_id in range(1, len(site.inlinks)):
+        url = site.url(url_id)
+        if url.startswith(prefix) and site.state(url) == state:
+            found.append(url)
+    return found

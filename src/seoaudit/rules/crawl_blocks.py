@@ -25,7 +25,8 @@ from seoaudit.robots import (
     match_path,
     path_matcher,
 )
-from seoaudit.rules.common import found_signals
+from seoaudit.rules.certificates import TLS_ERROR
+from seoaudit.rules.common import found_signals, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT
 
@@ -40,16 +41,6 @@ _RULE_LINE = re.compile(rb"^[ \t]*(?:user-?agent|allow|disallow)[ \t]*:", re.I |
 
 def _verify(url: str, token: str | None = None) -> str:
     return f"seoaudit robots {url} --as {token or 'googlebot'}"
-
-
-def _urls_in_state(site: Site, site_origin: str, state: str) -> list[str]:
-    prefix = site_origin + "/"
-    found = []
-    for url_id in range(1, len(site.inlinks)):
-        url = site.url(url_id)
-        if url.startswith(prefix) and site.state(url) == state:
-            found.append(url)
-    return found
 
 
 def _problems(robots_file: RobotsFile, *kinds: str) -> list[LineProblem]:
@@ -72,7 +63,7 @@ def robots_txt_unreachable(site: Site) -> Iterator[Hit]:
     Checks the robots.txt of every audited host. A server error, a 429, a timeout or a
     connection failure on /robots.txt is flagged, together with every URL of the host
     the crawl could therefore not fetch (one issue per host, so its impact is the whole
-    site's).
+    site's). A rejected TLS certificate is reported as ONP019 instead.
 
     ## Why it matters
     Google reads an unreachable robots.txt as "disallow everything": it stops crawling
@@ -94,11 +85,11 @@ def robots_txt_unreachable(site: Site) -> Iterator[Hit]:
     RFC 9309 section 2.3.1.4.
     """
     for row, robots_file in internal_robots(site):
-        if robots_file.outcome != "disallow-all":
-            continue
+        if robots_file.outcome != "disallow-all" or row.error == TLS_ERROR:
+            continue  # a rejected certificate is ONP019's: its fix is the certificate
         what = f"status {row.status}" if row.status is not None else (row.error or "no response")
         cause = f"{row.url} answers {what}"
-        blocked = _urls_in_state(site, row.origin, "blocked")
+        blocked = urls_in_state(site, row.origin, "blocked")
         evidence: dict[str, Any] = {
             "status": row.status,
             "error": row.error,

@@ -136,8 +136,9 @@ def broken_external_link(site: Site) -> Iterator[Hit]:
 
     ## What it does
     When the audit runs with `--check-external`, every external URL linked from the site
-    is fetched once after the crawl. A 404, a 410 or a host that cannot be reached is a
-    warning; a 5xx, other 4xx or a timeout is a notice (it may be temporary). Answers that
+    is fetched once after the crawl. A 404, a 410, a host that cannot be reached or one
+    whose TLS certificate is rejected is a warning; a 5xx, other 4xx or a timeout is a
+    notice (it may be temporary). Answers that
     usually mean "no bots" rather than "gone" (401, 403, 405, 429, 999...) are not
     reported: a crawler cannot tell them apart.
 
@@ -157,7 +158,7 @@ def broken_external_link(site: Site) -> Iterator[Hit]:
     for check in site.checks("external-link"):
         status, error = check.status, check.error
         gone = status in (404, 410) or (
-            status is None and error in ("connect-error", "invalid-url")
+            status is None and error in ("connect-error", "tls-error", "invalid-url")
         )
         failing = (status is not None and status >= 400 and status not in _BOT_WALLS) or (
             status is None and error is not None

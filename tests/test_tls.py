@@ -95,6 +95,20 @@ def test_a_rejected_certificate_is_onp019_and_a_clear_start_error(
     assert not [f for f in report["findings"] if f["rule"] in ("HTTP002", "ROB001", "PERF001")]
 
 
+def test_the_start_error_names_the_certificate_whichever_rules_run(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", not_after=datetime(2020, 1, 1, tzinfo=UTC))
+    with https_site(cert) as base:
+        code, stderr, report = audit(
+            base, tmp_path, "--ca-bundle", bundle(ca, tmp_path), "--select", "HTTP"
+        )
+    assert code == 3
+    host = base.removeprefix("https://")
+    said = " ".join(stderr.split())
+    assert f"TLS certificate of {host} is rejected (the certificate has expired)" in said
+    assert not [f for f in report["findings"] if f["rule"] == "ONP019"]  # not selected
+
+
 def test_a_stored_run_is_read_after_its_ca_file_is_gone(tmp_path: Path) -> None:
     ca = trustme.CA()
     with https_site(ca.issue_cert("127.0.0.1")) as base:

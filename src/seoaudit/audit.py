@@ -29,6 +29,7 @@ from seoaudit.pagevalue import UserValues
 from seoaudit.pagevalue import attach as attach_page_values
 from seoaudit.report import build_report
 from seoaudit.rules import selected
+from seoaudit.rules.certificates import start_problem
 from seoaudit.rules.registry import iter_findings
 from seoaudit.site import Site
 from seoaudit.store import Store
@@ -47,6 +48,7 @@ class AuditResult:
     report: Report
     stats: CrawlStats
     start_failed: bool  # no start URL produced any HTTP response
+    start_problem: str | None = None  # why, when the run knows (a rejected certificate)
 
 
 def new_run_id(start_url: str, clock: Clock = _now) -> str:
@@ -120,10 +122,11 @@ def run_audit(
         info.message = "no start URL could be fetched"
         store.save_run(info)
         site.run = info
+    problem = start_problem(site) if start_failed else None  # whichever rules run
     _judge(store, site, settings)
     report = build_report(store, site)
     store.close()
-    return AuditResult(path, report, stats, start_failed)
+    return AuditResult(path, report, stats, start_failed, problem)
 
 
 def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Store, RunInfo, Path]:

@@ -224,17 +224,8 @@ def _finish(
 
 
 def _start_error(result: AuditResult) -> str:
-    # A rejected certificate on an audited host (ONP019 reports only those) is the cause:
-    # nothing else fails every fetch before a single response.
-    for finding in result.report.findings:
-        if finding.rule == "ONP019":
-            host, problem = finding.evidence["host"], finding.evidence["problem"]
-            hint = (
-                "; a site certified by an internal CA is audited with --ca-bundle FILE"
-                if "issuer" in problem or "self-signed" in problem
-                else ""
-            )
-            return f"the TLS certificate of {host} is rejected ({problem}){hint}"
+    if result.start_problem is not None:  # e.g. a rejected TLS certificate
+        return result.start_problem
     for finding in result.report.findings:
         if finding.url in result.report.run.start_urls and finding.evidence.get("error"):
             detail = finding.evidence.get("detail") or ""
@@ -629,7 +620,12 @@ def robots(
     Google reads as "no robots.txt: everything allowed"."""
     import asyncio
 
-    from seoaudit.crawl.discovery import ROBOTS_MAX_REDIRECTS, ROBOTS_READ_LIMIT, interpret_robots
+    from seoaudit.crawl.discovery import (
+        ROBOTS_MAX_REDIRECTS,
+        ROBOTS_READ_LIMIT,
+        interpret_robots,
+        robots_error,
+    )
     from seoaudit.crawl.fetch import Fetcher
     from seoaudit.crawl.urls import origin
     from seoaudit.robots import RobotsFile
@@ -653,7 +649,7 @@ def robots(
                 robots_url,
                 result.status,
                 result.body,
-                error=result.error,
+                error=robots_error(result),
                 redirects=len(result.hops),
                 content_type=result.header("content-type"),
             )

@@ -79,7 +79,7 @@ class CrawlSettings(BaseModel):
     resource_robots_hosts: int = Field(default=5, ge=0, le=20)
     # PEM file of extra certificate authorities to trust besides the public ones (a
     # company's internal CA for a staging site); certificates are always verified. Read
-    # when a crawl starts (``readable_ca_bundle``), not when stored settings are loaded:
+    # when a crawl starts (``ca_bundle_problem``), not when stored settings are loaded:
     # a stored run stays readable after the file is gone.
     ca_bundle: Path | None = None
     # Secret: excluded from model_dump/public_dict and from repr (see BasicAuth).

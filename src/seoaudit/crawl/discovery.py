@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.sitemaps import ParsedSitemap, SitemapParser, lastmod_summary
 from seoaudit.crawl.urls import normalize, origin
+from seoaudit.models import FetchResult
 from seoaudit.robots import RobotsFile, interpret_fetch
 from seoaudit.store import Store
 
@@ -34,14 +35,11 @@ async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> Robo
     )
     redirects = len(result.hops)
     content_type = result.header("content-type")
-    error = result.error
-    if error == "tls-error":  # the reason keeps the failing URL (after redirects) and
-        error = f"{error} at {result.final_url}: {result.error_detail}"  # OpenSSL's words
     robots = interpret_robots(
         url,
         result.status,
         result.body,
-        error=error,
+        error=robots_error(result),
         redirects=redirects,
         content_type=content_type,
     )
@@ -57,6 +55,15 @@ async def fetch_robots(fetcher: Fetcher, site_origin: str, store: Store) -> Robo
         content_type,
     )
     return robots
+
+
+def robots_error(result: FetchResult) -> str | None:
+    """The error of a robots.txt fetch as its reason shows it: for a rejected TLS
+    certificate, the URL that failed (robots.txt may redirect to another host) and
+    OpenSSL's words, which rule ONP019 reads back."""
+    if result.error == "tls-error":
+        return f"tls-error at {result.final_url}: {result.error_detail}"
+    return result.error
 
 
 def interpret_robots(

@@ -157,7 +157,10 @@ class Politeness:
         retry_after: float | None,
         error: str | None = None,
     ) -> None:
-        """Feed one response back; may pause the host or lower its concurrency."""
+        """Feed one response back; may pause the host or lower its concurrency. A rejected
+        TLS certificate says nothing about the server's load: it is not counted at all."""
+        if error == "tls-error":
+            return
         state = self._host(host)
         failed = is_failure(status, error)
         state.outcomes.append(failed)

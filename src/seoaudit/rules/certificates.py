@@ -2,15 +2,18 @@
 
 The fetcher records a failed TLS handshake or certificate check as the error kind
 "tls-error" with OpenSSL's own words in the detail (crawl/fetch.py); robots.txt keeps the
-detail in its reason. This module turns those words into a problem a developer can act on
-(expired, self-signed, another host's certificate, an incomplete chain). A TLS failure is
-not retried and is left out of HTTP002: the fix is the certificate, not the server's load.
+failing URL and the detail in its reason (``discovery.robots_error``). This module turns
+those words into a problem a developer can act on (expired, self-signed, another host's
+certificate, an incomplete chain). A TLS failure is not retried, and HTTP002, ROB001 and
+PERF001 leave it to ONP019: the fix is the certificate, not the server's load. So a run
+whose rules leave ONP019 out does not report it (the exit-3 message still names it).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from seoaudit.access import internal_robots
@@ -19,11 +22,11 @@ from seoaudit.rules.common import clip, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
-    from seoaudit.site import Site
+    from seoaudit.site import RobotsOutcome, Site
 
 TLS_ERROR = "tls-error"
 MAX_DETAIL = 300
-_FAILING_URL = re.compile(r"tls-error at (https?://\S+?): ")
+_FAILING = re.compile(r"tls-error at (https?://\S+?): (.*)", re.S)
 
 # OpenSSL's verification messages (both spellings of "self-signed" across versions), in
 # the order they are looked for: the first found names the problem.
@@ -47,6 +50,46 @@ def problem(detail: str | None) -> str:
         if words in text:
             return meaning
     return "the TLS handshake fails"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One fetch of an audited host that failed the TLS check."""
+
+    url: str  # the URL fetched (robots.txt, or a page)
+    host: str  # the host whose certificate was rejected
+    problem: str  # in plain words
+    detail: str  # OpenSSL's message
+    robots: RobotsOutcome | None  # the robots.txt outcome, when it was robots.txt
+
+
+def rejections(site: Site) -> Iterator[Rejection]:
+    """Every TLS failure on the audited hosts: robots.txt files first, then pages."""
+    for row, _ in internal_robots(site):
+        if row.error != TLS_ERROR:
+            continue
+        failing = _FAILING.search(row.reason)
+        host = host_of(failing.group(1) if failing else row.url)
+        detail = failing.group(2) if failing else row.reason
+        yield Rejection(row.url, host, problem(detail), clip(detail, MAX_DETAIL), row)
+    for page in site.store.pages_failing(TLS_ERROR):
+        if site.is_internal(page.url):
+            detail = page.error_detail or ""
+            host = host_of(page.final_url or page.url)
+            yield Rejection(page.url, host, problem(detail), clip(detail, MAX_DETAIL), None)
+
+
+def start_problem(site: Site) -> str | None:
+    """Why no start URL could be fetched, when a rejected certificate is the reason
+    (whichever rules run): for the exit-3 message."""
+    for found in rejections(site):
+        hint = (
+            "; a site certified by an internal CA is audited with --ca-bundle FILE"
+            if "issuer" in found.problem or "self-signed" in found.problem
+            else ""
+        )
+        return f"the TLS certificate of {found.host} is rejected ({found.problem}){hint}"
+    return None
 
 
 @rule(
@@ -89,46 +132,30 @@ def tls_certificate_rejected(site: Site) -> Iterator[Hit]:
     Google Search Central: "How to specify a canonical URL" (Google prefers http when
     the https certificate is invalid); "Secure your site with HTTPS".
     """
-    for row, _ in internal_robots(site):
-        if row.error != TLS_ERROR:
+    for found in rejections(site):
+        cause = f"{found.host}: {found.problem}"
+        evidence = {"host": found.host, "problem": found.problem, "detail": found.detail}
+        if found.robots is None:
+            yield Hit(
+                found.url,
+                f"TLS certificate of {found.host} is rejected ({found.problem})",
+                evidence | {"linked_from": site.linking_pages(found.url, 10)},
+                cause=cause,
+            )
             continue
-        failing = _FAILING_URL.search(row.reason)  # robots.txt may redirect elsewhere
-        host = host_of(failing.group(1) if failing else row.url)
-        what = problem(row.reason)
-        cause = f"{host}: {what}"
-        blocked = urls_in_state(site, row.origin, "blocked")
+        blocked = urls_in_state(site, found.robots.origin, "blocked")
         yield Hit(
-            row.url,
-            f"TLS certificate of {host} is rejected ({what}): robots.txt cannot be "
-            f"fetched, so Google crawls nothing on {row.origin}",
-            {
-                "host": host,
-                "problem": what,
-                "detail": clip(row.reason, MAX_DETAIL),
-                "urls_not_crawled": len(blocked),
-            },
+            found.url,
+            f"TLS certificate of {found.host} is rejected ({found.problem}): robots.txt "
+            f"cannot be fetched, so Google crawls nothing on {found.robots.origin}",
+            evidence | {"urls_not_crawled": len(blocked)},
             cause=cause,
         )
         for url in blocked:
             yield Hit(
                 url,
-                f"Not crawlable while the TLS certificate of {host} is rejected ({what})",
-                {"host": host, "problem": what, "robots_url": row.url},
+                f"Not crawlable while the TLS certificate of {found.host} is rejected "
+                f"({found.problem})",
+                {"host": found.host, "problem": found.problem, "robots_url": found.url},
                 cause=cause,
             )
-    for page in site.store.pages_failing(TLS_ERROR):
-        if not site.is_internal(page.url):
-            continue
-        host = host_of(page.final_url or page.url)
-        what = problem(page.error_detail)
-        yield Hit(
-            page.url,
-            f"TLS certificate of {host} is rejected ({what})",
-            {
-                "host": host,
-                "problem": what,
-                "detail": clip(page.error_detail or "", MAX_DETAIL),
-                "linked_from": site.linking_pages(page.url, 10),
-            },
-            cause=f"{host}: {what}",
-        )

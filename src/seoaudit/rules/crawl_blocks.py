@@ -427,8 +427,8 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     default 3). Other blocked URLs are notices, so intended blocks stay visible without
     shouting. All URLs blocked by one robots.txt line form one issue that names the line;
     the evidence carries each URL's page value. URLs blocked because robots.txt is
-    unreachable are ROB001's, and nothing is flagged when the audited crawler is declared
-    an intended block.
+    unreachable are ROB001's (ONP019's when its TLS certificate is rejected), and nothing
+    is flagged when the audited crawler is declared an intended block.
 
     ## Why it matters
     A disallowed page cannot be crawled, so its content cannot be indexed. Google may
@@ -452,7 +452,7 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     if verdict.line is None:
         robots_file = site.robots_file(page.url)
         if robots_file is not None and robots_file.outcome == "disallow-all":
-            return  # robots.txt unreachable: ROB001 reports the host as one issue
+            return  # robots.txt unreachable: ROB001 (or ONP019) reports the host as one issue
     if crawler_policy(site).get(verdict.agent) == "block":
         return
     reasons, sitemaps, inlinks = _why_it_matters(page, site)

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 TLS_ERROR = "tls-error"
 MAX_DETAIL = 300
-_FAILING = re.compile(r"tls-error at (https?://\S+?): (.*)", re.S)
+# In a robots.txt reason: "... (tls-error at URL: OpenSSL's words): what Google does".
+_FAILING = re.compile(r"tls-error at (https?://\S+?): (.*?)(?:\): |$)", re.S)
 
 # OpenSSL's verification messages (both spellings of "self-signed" across versions), in
 # the order they are looked for: the first found names the problem.

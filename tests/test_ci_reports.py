@@ -180,3 +180,90 @@ def test_reports_without_a_gate_result_use_the_default_gate() -> None:
     root = ET.fromstring(_render("junit", report))
     assert root.get("failures") == "1"
     assert "seoaudit FAIL" in _render("github", report)
+
+
+def test_ranked_writes_worst_severity_first_and_suppressed_last() -> None:
+    from seoaudit.report.ci_view import view
+
+    ci = view(_mixed())
+    with ci.ranked(lambda i: f"{i.finding.severity}:{i.status}:{i.finding.url}", sep="\n") as r:
+        out = io.StringIO()
+        r.write_to(out)
+    lines = out.getvalue().split("\n")
+    assert r.count == len(lines) == 29
+    order = [(line.split(":")[1] == "suppressed", line.split(":")[0]) for line in lines]
+    rank = {"error": 0, "warning": 1, "notice": 2}
+    assert order == sorted(order, key=lambda o: (o[0], rank[o[1]]))
+    assert lines[-1] == f"notice:suppressed:{SITE}/legacy/x"
+    errors = [line.rsplit(":", 1)[1] for line in lines if line.startswith("error")]
+    assert errors == [f"//shop.example/p/{i}" for i in range(25)]  # report order kept
+
+
+def test_worst_keeps_what_a_full_sort_would_keep() -> None:
+    from seoaudit.findings import Findings
+    from seoaudit.report.ci_view import _rank, view
+
+    rng = __import__("random").Random(11)
+    severities = ["error", "warning", "notice"]
+    findings = [
+        _finding(f"R{rng.randrange(6):03}", f"/{rng.randrange(80)}", severities[rng.randrange(3)])
+        for _ in range(2000)
+    ]
+    report = _report(findings[:40])  # issues for the first 40: the others weigh 0
+    report.findings = Findings(source=lambda: iter(findings), length=len(findings))
+    ci = view(report)
+    worst = ci.worst(7)
+    everything = sorted(ci.items(), key=_rank)
+    expected = [i for s in severities for i in everything if i.finding.severity == s][:7]
+    for severity in severities:
+        got = [i.finding for i in worst.items if i.finding.severity == severity]
+        want = [i.finding for i in everything if i.finding.severity == severity][:7]
+        assert got == want, severity
+    assert worst.items[:7] == expected
+    assert worst.counts == {s: sum(f.severity == s for f in findings) for s in severities}
+
+
+def test_ci_formats_do_not_hold_a_large_runs_findings(tmp_path: Any, monkeypatch: Any) -> None:
+    """A large run's findings are a view of the run file; the CI writers read it in one pass
+    and keep only what they show (and spool the rest to disk), never one item per finding."""
+    import tracemalloc
+
+    from seoaudit.findings import Findings
+    from seoaudit.report import ci_view
+
+    monkeypatch.setattr(ci_view, "SPOOL_IN_MEMORY", 16 * 1024)
+    count = 20_000
+    report = _mixed()
+    report.findings = Findings(
+        source=lambda: (
+            _finding(
+                "HTTP002" if i % 3 else "HTTP001", f"/many/{i}", "error" if i % 3 else "warning"
+            )
+            for i in range(count)
+        ),
+        length=count,
+    )
+    for fmt in ("sarif", "gitlab", "github", "markdown", "junit"):
+        path = tmp_path / f"out.{fmt}"
+        tracemalloc.start()
+        with path.open("w", encoding="utf-8") as out:
+            WRITERS[fmt](report, out)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 3 * 1024 * 1024, (fmt, peak)  # one item per finding: ~20 MB
+    log = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))
+    results = log["runs"][0]["results"]
+    assert len(results) == count
+    assert [r["level"] for r in results[:2]] == ["error", "error"]
+    assert results[-1]["level"] == "warning"
+    rules = [r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]]
+    assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in results)
+    assert len(json.loads((tmp_path / "out.gitlab").read_text(encoding="utf-8"))) == count
+    summary = (tmp_path / "out.markdown").read_text(encoding="utf-8")
+    assert f"### Findings ({count}, worst first)" in summary
+
+
+def test_sarif_and_gitlab_without_findings_are_empty_lists() -> None:
+    report = _report([])
+    assert json.loads(_render("sarif", report))["runs"][0]["results"] == []
+    assert _render("gitlab", report) == "[]\n"

@@ -1,7 +1,12 @@
 """What the CI reports (junit, gitlab, github, markdown, sarif) share: the gate result of a
-report and its findings ranked worst first, each with its portable fingerprint and its
-baseline status. A report without a gate result (``seoaudit report RUN -f junit``) gets the
-default gate: no finding of severity error.
+report and its findings, each with its portable fingerprint, its baseline status and the
+impact of its issue. A report without a gate result (``seoaudit report RUN -f junit``) gets
+the default gate: no finding of severity error.
+
+A large run's findings are a view of the run file (findings.py), millions at a million
+pages, so nothing here holds one object per finding: ``items()`` is one pass in report
+order, ``ranked`` writes every finding worst severity first through temporary files, and
+``worst`` keeps only the few findings a summary shows (a bounded buffer as they pass).
 
 Text from crawled pages reaches CI systems through these writers, so ``one_line`` strips
 control characters and caps length before any format-specific escaping.
@@ -9,12 +14,20 @@ control characters and caps length before any format-specific escaping.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Protocol
 
 from seoaudit import baseline
 from seoaudit.gate import Check, GateResult, result_of
-from seoaudit.models import SEVERITY_ORDER, Finding, Report
+from seoaudit.models import SEVERITY_ORDER, Finding, Issue, Report
 from seoaudit.printable import printable
+
+SEVERITIES = sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__)  # worst first
+SPOOL_IN_MEMORY = 4 * 1024 * 1024  # rendered text per severity kept in memory, then on disk
 
 
 @dataclass(frozen=True)
@@ -25,39 +38,159 @@ class Item:
     impact: float
     priority: str
 
+    @property
+    def counted(self) -> bool:
+        """Counts against the gate (not suppressed)."""
+        return self.status != "suppressed"
+
+
+@dataclass(frozen=True)
+class Worst:
+    """The worst highlighted findings of each severity and how many there are in all."""
+
+    items: list[Item]  # at most n of each severity; worst first (severity, impact, rule, URL)
+    counts: dict[str, int] = field(default_factory=dict)  # highlighted findings per severity
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+class Ranked:
+    """Rendered items waiting in one temporary file per group, written out in group order."""
+
+    def __init__(self, sep: str) -> None:
+        self.sep = sep
+        self.count = 0
+        self._spools: dict[tuple[bool, int], IO[str]] = {}
+
+    def add(self, group: tuple[bool, int], text: str) -> None:
+        spool = self._spools.get(group)
+        if spool is None:
+            spool = self._spools[group] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (close())
+                max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8"
+            )
+        elif self.sep:
+            spool.write(self.sep)
+        spool.write(text)
+        self.count += 1
+
+    def write_to(self, out: Writable) -> None:
+        for n, group in enumerate(sorted(self._spools)):
+            if n and self.sep:
+                out.write(self.sep)
+            spool = self._spools[group]
+            spool.seek(0)
+            shutil.copyfileobj(spool, out)
+
+    def close(self) -> None:
+        for spool in self._spools.values():
+            spool.close()
+        self._spools.clear()
+
+    def __enter__(self) -> Ranked:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _rank(item: Item) -> tuple[int, float, str, str]:
+    return (
+        SEVERITY_ORDER[item.finding.severity],
+        -item.impact,
+        item.finding.rule,
+        item.finding.url,
+    )
+
 
 @dataclass(frozen=True)
 class CiView:
     report: Report
     gate: GateResult
-    items: list[Item]  # worst first; suppressed ones last
     base: str  # the site's origin
+    _by_key: dict[tuple[str, str | None], Issue] = field(default_factory=dict)
+    _by_id: dict[str, Issue] = field(default_factory=dict)
 
     @property
     def has_baseline(self) -> bool:
         return self.gate.baseline is not None
 
-    def counted(self) -> list[Item]:
-        """Findings that count against the gate (not suppressed)."""
-        return [i for i in self.items if i.status != "suppressed"]
+    def _item(self, finding: Finding) -> Item:
+        fp = baseline.fingerprint(finding, self.base)
+        issue = self._by_id.get(finding.issue or "") or self._by_key.get(
+            (finding.rule, finding.cause)
+        )
+        return Item(
+            finding=finding,
+            fingerprint=fp,
+            status=self.gate.status.get(fp, "new"),
+            impact=issue.impact if issue else 0.0,
+            priority=issue.priority if issue else "P4",
+        )
 
-    def highlighted(self) -> list[Item]:
-        """What a CI run should show first: new findings with a baseline, else all."""
-        return [i for i in self.counted() if not self.has_baseline or i.status == "new"]
+    def items(self) -> Iterator[Item]:
+        """Every finding as an item, in report order (rule, URL): one pass."""
+        return (self._item(f) for f in self.report.findings)
+
+    def highlighted(self, item: Item) -> bool:
+        """What a CI run should show first: new findings with a baseline, else all counted."""
+        return item.counted and (not self.has_baseline or item.status == "new")
+
+    def ranked(
+        self, render: Callable[[Item], str], *, counted_only: bool = False, sep: str = ""
+    ) -> Ranked:
+        """``render(item)`` for every item (counted ones only if asked), ready to be written
+        worst severity first, suppressed ones last, each severity in report order, with
+        ``sep`` between items. One pass; the text waits in a temporary file per severity
+        (up to ``SPOOL_IN_MEMORY`` in memory each, then on disk). Close it (``with``)."""
+        ranked = Ranked(sep)
+        try:
+            for item in self.items():
+                if not counted_only or item.counted:
+                    ranked.add(
+                        (not item.counted, SEVERITY_ORDER[item.finding.severity]), render(item)
+                    )
+        except BaseException:
+            ranked.close()
+            raise
+        return ranked
+
+    def worst(self, n: int) -> Worst:
+        """The ``n`` worst highlighted findings of each severity, as a full sort of all of
+        them would rank them (severity, impact of the issue, rule, URL; ties in report
+        order), kept in a bounded buffer as the findings pass."""
+        kept: dict[str, list[Item]] = {s: [] for s in SEVERITIES}
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for item in self.items():
+            if not self.highlighted(item):
+                continue
+            severity = item.finding.severity
+            counts[severity] += 1
+            bucket = kept[severity]
+            bucket.append(item)
+            if len(bucket) >= 4 * n + 64:
+                kept[severity] = heapq.nsmallest(n, bucket, key=_rank)  # stable
+        ranked = [i for s in SEVERITIES for i in heapq.nsmallest(n, kept[s], key=_rank)]
+        return Worst(ranked, {s: c for s, c in counts.items() if c})
 
     def failed_checks(self) -> list[Check]:
         return [c for c in self.gate.checks if c.status == "fail"]
 
 
 def _default_gate(report: Report) -> GateResult:
-    errors = [f for f in report.findings if f.severity == "error"]
+    errors = sum(1 for f in report.findings if f.severity == "error")
     check = Check(
         kind="severity",
         name="no error-or-worse findings",
         level="error",
         status="fail" if errors else "pass",
-        measured=f"{len(errors)} error-or-worse findings",
-        findings=len(errors),
+        measured=f"{errors} error-or-worse findings",
+        findings=errors,
     )
     verdict = "fail" if errors else "pass"
     if report.run.state != "complete":
@@ -66,33 +199,13 @@ def _default_gate(report: Report) -> GateResult:
 
 
 def view(report: Report) -> CiView:
-    gate = result_of(report) or _default_gate(report)
-    base = baseline.base_origin(report.run)
-    issues = {(i.rule, i.cause): i for i in report.issues}
-    by_id = {i.id: i for i in report.issues}  # findings regrouped by template name theirs
-    items: list[Item] = []
-    for finding in report.findings:
-        fp = baseline.fingerprint(finding, base)
-        issue = by_id.get(finding.issue or "") or issues.get((finding.rule, finding.cause))
-        items.append(
-            Item(
-                finding=finding,
-                fingerprint=fp,
-                status=gate.status.get(fp, "new"),
-                impact=issue.impact if issue else 0.0,
-                priority=issue.priority if issue else "P4",
-            )
-        )
-    items.sort(
-        key=lambda i: (
-            i.status == "suppressed",
-            SEVERITY_ORDER[i.finding.severity],
-            -i.impact,
-            i.finding.rule,
-            i.finding.url,
-        )
+    return CiView(
+        report=report,
+        gate=result_of(report) or _default_gate(report),
+        base=baseline.base_origin(report.run),
+        _by_key={(i.rule, i.cause): i for i in report.issues},
+        _by_id={i.id: i for i in report.issues},  # findings regrouped by template name theirs
     )
-    return CiView(report=report, gate=gate, items=items, base=base)
 
 
 def one_line(text: str, limit: int = 300) -> str:

@@ -44,14 +44,15 @@ def write(report: Report, out: TextIO) -> None:
         kind = "error" if check.level == "error" else "warning"
         body = "\n".join([one_line(check.measured, 500), *(one_line(t) for t in check.top)])
         lines.append((kind, f"SEO {check.kind} failed: {check.name}", body))
-    for item in ci.highlighted():
+    worst = ci.worst(PER_KIND)  # no more of a kind can be shown
+    for item in worst.items:
         finding = item.finding
         title = f"{finding.rule} {finding.name}" + (" (new)" if ci.has_baseline else "")
         lines.append(
             (_KIND[finding.severity], title, one_line(f"{finding.url}: {finding.message}"))
         )
     shown = {"error": 0, "warning": 0, "notice": 0}
-    left_out = 0
+    left_out = worst.total - len(worst.items)
     for kind, title, message in lines:
         if shown[kind] >= PER_KIND:
             left_out += 1

@@ -78,21 +78,21 @@ def _baseline(ci: CiView) -> list[str]:
 
 
 def _findings(ci: CiView) -> list[str]:
-    items = ci.highlighted()
-    if not items:
+    worst = ci.worst(MAX_FINDINGS)
+    if not worst.total:
         return []
     title = "New findings" if ci.has_baseline else "Findings"
     lines = [
-        f"### {title} ({len(items)}, worst first)",
+        f"### {title} ({worst.total}, worst first)",
         "",
         "| Severity | Rule | URL | Message |",
         "|---|---|---|---|",
     ]
-    for item in items[:MAX_FINDINGS]:
+    for item in worst.items[:MAX_FINDINGS]:
         f = item.finding
         lines.append(f"| {f.severity} | {f.rule} | {code(f.url)} | {cell(f.message)} |")
-    if len(items) > MAX_FINDINGS:
-        lines.append(f"\n… and {len(items) - MAX_FINDINGS} more in the JSON report.")
+    if worst.total > MAX_FINDINGS:
+        lines.append(f"\n… and {worst.total - MAX_FINDINGS} more in the JSON report.")
     return [*lines, ""]
 
 

@@ -147,3 +147,29 @@ def test_a_ca_bundle_that_is_not_pem_is_a_clear_settings_error(tmp_path: Path) -
 )
 def test_openssl_words_become_a_plain_problem(detail: str | None, expected: str) -> None:
     assert expected in problem(detail)
+
+
+def test_robots_reads_a_staging_sites_robots_txt_with_ca_bundle(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    with https_site(ca.issue_cert("127.0.0.1")) as base:
+        refused = seoaudit("robots", base + "/private/x", "--isolated", cwd=tmp_path)
+        trusted = seoaudit(
+            "robots", base + "/private/x", "--isolated", "--ca-bundle", bundle(ca, tmp_path),
+            cwd=tmp_path,
+        )  # fmt: skip
+        allowed = seoaudit(
+            "robots", base + "/", "--isolated", "--ca-bundle", "ca.pem", cwd=tmp_path
+        )
+    assert refused.returncode == 1  # robots.txt unreachable: Google assumes all disallowed
+    said = " ".join(refused.stdout.split())
+    host = base.removeprefix("https://")
+    assert "robots.txt could not be fetched (tls-error at" in said
+    assert (
+        f"the TLS certificate of {host} is rejected (the issuer is unknown or the chain "
+        "incomplete); for a site certified by an internal CA, pass --ca-bundle FILE" in said
+    )
+    # Trusted through the file: the site's own rule decides, and no certificate complaint.
+    assert trusted.returncode == 1, trusted.stderr
+    assert "decided by" in trusted.stdout and "Disallow: /private/" in trusted.stdout
+    assert "TLS certificate" not in trusted.stdout
+    assert allowed.returncode == 0 and allowed.stdout.startswith("allowed:"), allowed.stdout

@@ -300,14 +300,7 @@ def audit(
     deadline: Annotated[float, typer.Option(help="Total seconds allowed for one fetch.")] = 30.0,
     retries: Annotated[int, typer.Option(help="Retries for 429, 503 and network errors.")] = 2,
     user_agent: Annotated[str | None, typer.Option(help="User-Agent header to send.")] = None,
-    ca_bundle: Annotated[
-        Path | None,
-        typer.Option(
-            "--ca-bundle",
-            help="PEM file of extra CA certificates to trust (an internal CA of a staging "
-            "site); the public CAs stay trusted and certificates are always checked.",
-        ),
-    ] = None,
+    ca_bundle: CaBundleOpt = None,
     no_sitemaps: Annotated[
         bool, typer.Option("--no-sitemaps", help="Do not read sitemaps.")
     ] = False,
@@ -609,15 +602,17 @@ def robots(
             "file's crawl.crawler, else googlebot.",
         ),
     ] = None,
+    ca_bundle: CaBundleOpt = None,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
 ) -> None:
     """Is URL allowed for a crawler? Prints the deciding robots.txt line (exit 1: blocked).
 
-    robots.txt is fetched as the audit fetches it: the config file's user agent and
-    timeouts, and basic auth from SEOAUDIT_AUTH_USER / SEOAUDIT_AUTH_PASSWORD (sent only to
-    URL's origin). Without them, a protected staging site answers robots.txt with 401, which
-    Google reads as "no robots.txt: everything allowed"."""
+    robots.txt is fetched as the audit fetches it: the config file's user agent, timeouts
+    and CA file (or --ca-bundle), and basic auth from SEOAUDIT_AUTH_USER /
+    SEOAUDIT_AUTH_PASSWORD (sent only to URL's origin). Without them, a protected staging
+    site answers robots.txt with 401, which Google reads as "no robots.txt: everything
+    allowed", and a staging site with a company CA fails its TLS handshake."""
     import asyncio
 
     from seoaudit.crawl.discovery import (
@@ -627,17 +622,21 @@ def robots(
         robots_error,
     )
     from seoaudit.crawl.fetch import Fetcher
-    from seoaudit.crawl.urls import origin
+    from seoaudit.crawl.urls import host_of, origin
+    from seoaudit.models import FetchResult
     from seoaudit.robots import RobotsFile
+    from seoaudit.rules.certificates import TLS_ERROR, problem, rejected
 
     target = _start_url(url)
     flags: dict[str, tuple[Any, str]] = {"start_urls": ([target], "URL")}  # auth's origin
     if crawler is not None:
         flags["crawl.crawler"] = (crawler, "--as")
+    if ca_bundle is not None:
+        flags["crawl.ca_bundle"] = (ca_bundle.resolve(), "--ca-bundle")
     settings = _load(config, isolated, flags).settings
     _check_ca_bundle(settings)
 
-    async def check() -> RobotsFile:
+    async def check() -> tuple[RobotsFile, FetchResult]:
         fetcher = Fetcher(settings.crawl.model_copy(update={"retries": 1}))
         try:
             robots_url = origin(target) + "/robots.txt"
@@ -645,7 +644,7 @@ def robots(
                 robots_url, max_redirects=ROBOTS_MAX_REDIRECTS, max_body=ROBOTS_READ_LIMIT
             )
             # The same reading of a fetch as the crawl's (redirect loops, >5 hops, ...).
-            return interpret_robots(
+            robots_file = interpret_robots(
                 robots_url,
                 result.status,
                 result.body,
@@ -653,12 +652,13 @@ def robots(
                 redirects=len(result.hops),
                 content_type=result.header("content-type"),
             )
+            return robots_file, result
         finally:
             await fetcher.aclose()
 
     show = printable  # robots.txt lines come from the site: no control characters
 
-    robots_file = asyncio.run(check())
+    robots_file, fetched = asyncio.run(check())
     verdict = robots_file.verdict(settings.crawl.crawler, target)
     word = "allowed" if verdict.allowed else "blocked"
     typer.echo(f"{word}: {target} for {verdict.agent}")
@@ -671,6 +671,9 @@ def robots(
         typer.echo(f"  no rule in {robots_file.url} matches")
     if robots_file.robots is not None:
         typer.echo(show(f"  robots.txt: {robots_file.reason}"))
+    if fetched.error == TLS_ERROR:
+        host = host_of(fetched.final_url)
+        typer.echo(show(f"  {rejected(host, problem(fetched.error_detail))}"))
     raise typer.Exit(EXIT_OK if verdict.allowed else EXIT_ISSUES)
 
 
@@ -795,6 +798,14 @@ ConfigOpt = Annotated[
 ]
 IsolatedOpt = Annotated[
     bool, typer.Option("--isolated", help="Ignore every config file (flags and env only).")
+]
+CaBundleOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-bundle",
+        help="PEM file of extra CA certificates to trust (an internal CA of a staging "
+        "site); the public CAs stay trusted and certificates are always checked.",
+    ),
 ]
 ReportOpt = Annotated[
     list[str] | None,

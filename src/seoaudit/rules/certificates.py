@@ -84,13 +84,19 @@ def start_problem(site: Site) -> str | None:
     """Why no start URL could be fetched, when a rejected certificate is the reason
     (whichever rules run): for the exit-3 message."""
     for found in rejections(site):
-        hint = (
-            "; a site certified by an internal CA is audited with --ca-bundle FILE"
-            if "issuer" in found.problem or "self-signed" in found.problem
-            else ""
-        )
-        return f"the TLS certificate of {found.host} is rejected ({found.problem}){hint}"
+        return rejected(found.host, found.problem)
     return None
+
+
+def rejected(host: str, problem: str) -> str:
+    """One sentence for a person: whose certificate, what is wrong, and what to try when
+    the issuer is unknown (a company CA) or the certificate self-signed."""
+    hint = (
+        "; for a site certified by an internal CA, pass --ca-bundle FILE"
+        if "issuer" in problem or "self-signed" in problem
+        else ""
+    )
+    return f"the TLS certificate of {host} is rejected ({problem}){hint}"
 
 
 @rule(

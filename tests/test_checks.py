@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
+
+from seoaudit import store as store_module
 from seoaudit.site import Site
 from seoaudit.store import Store
 from tests.sites import ORIGIN, crawl
@@ -47,3 +51,51 @@ def test_external_links_are_checked_when_asked(tmp_path: Path) -> None:
 def test_checks_are_bounded(tmp_path: Path) -> None:
     site = _site(tmp_path, max_checks=1)
     assert len(site.checks()) == 1
+
+
+def test_a_failed_check_keeps_the_clients_words_and_names_the_certificate(
+    tmp_path: Path,
+) -> None:
+    pages = {
+        **PAGES,
+        "http://elsewhere.test/gone": {"raise": "tls", "tls": "certificate has expired"},
+    }
+    result = crawl(pages, tmp_path, check_external=True)
+    site = Site(Store(result.store_path))
+    check = site.check("http://elsewhere.test/gone")
+    assert check is not None and check.error == "tls-error"
+    assert check.error_detail is not None and "certificate has expired" in check.error_detail
+    [finding] = [f for f in result.report.findings if f.rule == "HTTP019"]
+    assert finding.message == (
+        "External link fails: the TLS certificate of elsewhere.test is rejected "
+        "(the certificate has expired)"
+    )  # an external site: no --ca-bundle hint
+    assert finding.severity == "warning" and "certificate has expired" in finding.evidence["detail"]
+
+
+def _drop_detail_column(path: Path) -> None:
+    """The run file as seoaudit wrote it before checks kept their error detail."""
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE checks DROP COLUMN error_detail")
+
+
+def test_an_older_run_file_gets_the_detail_column_and_reads_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = crawl(PAGES, tmp_path, check_external=True)
+    _drop_detail_column(result.store_path)
+    monkeypatch.setattr(
+        store_module,
+        "_connect",
+        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
+    )
+    read_only = Store(result.store_path)
+    gone = read_only.checks()
+    assert [c.status for c in gone if c.url == "http://elsewhere.test/gone"] == [410]
+    assert {c.error_detail for c in gone} == {None}
+    read_only.close()
+    monkeypatch.undo()
+    store = Store(result.store_path)  # writable: the column is added, older rows empty
+    assert {c.error_detail for c in store.checks()} == {None}
+    store.add_checks([c.__class__(**{**c.__dict__, "error_detail": "reset"}) for c in gone])
+    assert {c.error_detail for c in store.checks()} == {"reset"}

@@ -134,7 +134,8 @@ CREATE TABLE IF NOT EXISTS checks (
     final_url TEXT NOT NULL,
     redirects INTEGER NOT NULL DEFAULT 0,
     content_type TEXT,
-    robots_allowed INTEGER
+    robots_allowed INTEGER,
+    error_detail TEXT
 );
 CREATE TABLE IF NOT EXISTS traps (
     reason TEXT NOT NULL,
@@ -205,6 +206,13 @@ def _unpack(blob: bytes) -> PageFacts:
     return PageFacts.model_validate_json(zlib.decompress(blob))
 
 
+_CHECKS = (
+    "SELECT url, purposes, status, error, final_url, redirects, content_type, robots_allowed,"
+    " error_detail FROM checks ORDER BY url"
+)
+_CHECKS_BEFORE_DETAIL = _CHECKS.replace(" error_detail", " NULL")  # a read-only older file
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """A connection to a run file as the store uses it: autocommit (transactions are
     explicit), usable from the thread that writes, durable at each WAL checkpoint."""
@@ -237,7 +245,11 @@ class Store:
             raise StoreError(
                 f"{path} has run schema {version}, this seoaudit reads {SCHEMA_VERSION}"
             )
-        self._add_summary_column()
+        # Run files of earlier versions get the newer columns (empty); a read-only one is
+        # read without them: page summaries are then made from the facts, and checks
+        # have no error detail.
+        self._summaries_stored = self._add_column("pages", "summary", "BLOB")
+        self._check_details = self._add_column("checks", "error_detail", "TEXT")
         with contextlib.suppress(sqlite3.Error):  # a read-only older file goes without
             self.db.execute(_PAGE_LINKS)
         self._page_links = (
@@ -251,15 +263,15 @@ class Store:
         self._pending_links: list[tuple[int, bytes]] = []
         self._pending_states: list[tuple[str, int]] = []
 
-    def _add_summary_column(self) -> None:
-        """Run files written before page summaries were stored get the column (empty:
-        their summaries are made from the facts); a read-only one is read without it."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
-        self._summaries_stored = "summary" in columns
-        if not self._summaries_stored:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.execute("ALTER TABLE pages ADD COLUMN summary BLOB")
-                self._summaries_stored = True
+    def _add_column(self, table: str, column: str, kind: str) -> bool:
+        """Whether ``table`` has ``column``, adding it when it can."""
+        if column in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+            return True
+        try:
+            self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        except sqlite3.Error:
+            return False
+        return True
 
     def close(self) -> None:
         self.flush()
@@ -580,7 +592,9 @@ class Store:
     def add_checks(self, results: Iterable[CheckResult]) -> None:
         with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO checks (url, purposes, status, error, final_url, "
+                "redirects, content_type, robots_allowed, error_detail) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     (
                         r.url,
@@ -591,13 +605,14 @@ class Store:
                         r.redirects,
                         r.content_type,
                         None if r.robots_allowed is None else int(r.robots_allowed),
+                        r.error_detail,
                     )
                     for r in results
                 ),
             )
 
     def checks(self) -> list[CheckResult]:
-        rows = self.db.execute("SELECT * FROM checks ORDER BY url")
+        rows = self.db.execute(_CHECKS if self._check_details else _CHECKS_BEFORE_DETAIL)
         return [
             CheckResult(
                 url,
@@ -608,8 +623,9 @@ class Store:
                 redirects,
                 ctype,
                 None if allowed is None else bool(allowed),
+                error_detail,
             )
-            for url, p, status, error, final, redirects, ctype, allowed in rows
+            for url, p, status, error, final, redirects, ctype, allowed, error_detail in rows
         ]
 
     # -- findings ----------------------------------------------------------------------

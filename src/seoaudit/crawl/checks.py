@@ -48,6 +48,7 @@ class CheckResult:
     redirects: int
     content_type: str | None
     robots_allowed: bool | None  # None when the host's robots.txt was not read
+    error_detail: str | None = None  # what went wrong, in the HTTP client's words
 
     @property
     def ok(self) -> bool:

@@ -231,6 +231,7 @@ class Crawler:
                         redirects=len(result.hops),
                         content_type=result.header("content-type"),
                         robots_allowed=None if verdict is None else verdict.allowed,
+                        error_detail=result.error_detail,
                     )
                 )
 

@@ -88,12 +88,13 @@ def start_problem(site: Site) -> str | None:
     return None
 
 
-def rejected(host: str, problem: str) -> str:
-    """One sentence for a person: whose certificate, what is wrong, and what to try when
-    the issuer is unknown (a company CA) or the certificate self-signed."""
+def rejected(host: str, problem: str, *, audited: bool = True) -> str:
+    """One sentence for a person: whose certificate and what is wrong; for an audited host
+    whose issuer is unknown (a company CA) or whose certificate is self-signed, what to
+    try."""
     hint = (
         "; for a site certified by an internal CA, pass --ca-bundle FILE"
-        if "issuer" in problem or "self-signed" in problem
+        if audited and ("issuer" in problem or "self-signed" in problem)
         else ""
     )
     return f"the TLS certificate of {host} is rejected ({problem}){hint}"

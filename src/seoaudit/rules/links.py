@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from seoaudit.crawl.urls import host_of
 from seoaudit.models import Link, PageFacts, Severity
+from seoaudit.rules.certificates import TLS_ERROR, problem, rejected
 from seoaudit.rules.common import limits
 from seoaudit.rules.registry import Hit, rule
 
@@ -166,14 +168,20 @@ def broken_external_link(site: Site) -> Iterator[Hit]:
         if not failing:
             continue
         severity: Severity | None = None if gone else "notice"
+        if status is not None:
+            message = f"External link answers {status}"
+        elif error == TLS_ERROR:
+            host, words = host_of(check.final_url), problem(check.error_detail)
+            message = f"External link fails: {rejected(host, words, audited=False)}"
+        else:
+            message = f"External link fails: {error}"
         yield Hit(
             check.url,
-            f"External link answers {status}"
-            if status is not None
-            else f"External link fails: {error}",
+            message,
             {
                 "status": status,
                 "error": error,
+                "detail": check.error_detail,
                 "final_url": check.final_url,
                 "linked_from": site.linking_pages(check.url, MAX_LISTED),
             },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,29 +74,30 @@ def test_a_failed_check_keeps_the_clients_words_and_names_the_certificate(
     assert finding.severity == "warning" and "certificate has expired" in finding.evidence["detail"]
 
 
-def _drop_detail_column(path: Path) -> None:
-    """The run file as seoaudit wrote it before checks kept their error detail."""
-    with sqlite3.connect(path) as db:
-        db.execute("ALTER TABLE checks DROP COLUMN error_detail")
-
-
-def test_an_older_run_file_gets_the_detail_column_and_reads_without_it(
+def test_an_older_run_file_gets_the_details_table_and_reads_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = crawl(PAGES, tmp_path, check_external=True)
-    _drop_detail_column(result.store_path)
+    pages = {**PAGES, "http://elsewhere.test/gone": {"raise": "tls"}}
+    result = crawl(pages, tmp_path, check_external=True)
+    with sqlite3.connect(result.store_path) as db:
+        # Earlier versions read checks with SELECT * into 8 values: the detail is not there.
+        assert {len(row) for row in db.execute("SELECT * FROM checks")} == {8}
+        db.execute("DROP TABLE check_details")  # as seoaudit wrote run files before it
     monkeypatch.setattr(
         store_module,
         "_connect",
         lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
     )
     read_only = Store(result.store_path)
-    gone = read_only.checks()
-    assert [c.status for c in gone if c.url == "http://elsewhere.test/gone"] == [410]
-    assert {c.error_detail for c in gone} == {None}
+    older = read_only.checks()
+    assert [c.error for c in older if c.url == "http://elsewhere.test/gone"] == ["tls-error"]
+    assert {c.error_detail for c in older} == {None}
     read_only.close()
     monkeypatch.undo()
-    store = Store(result.store_path)  # writable: the column is added, older rows empty
+    store = Store(result.store_path)  # writable: the table is made, older checks have none
     assert {c.error_detail for c in store.checks()} == {None}
-    store.add_checks([c.__class__(**{**c.__dict__, "error_detail": "reset"}) for c in gone])
-    assert {c.error_detail for c in store.checks()} == {"reset"}
+    failed = [replace(c, error_detail="reset") for c in older if c.error is not None]
+    store.add_checks(failed)
+    assert {c.url: c.error_detail for c in store.checks()}["http://elsewhere.test/gone"] == "reset"
+    store.add_checks([replace(c, error=None, error_detail=None) for c in failed])
+    assert {c.error_detail for c in store.checks()} == {None}  # checked again: no stale words

@@ -267,3 +267,39 @@ def test_sarif_and_gitlab_without_findings_are_empty_lists() -> None:
     report = _report([])
     assert json.loads(_render("sarif", report))["runs"][0]["results"] == []
     assert _render("gitlab", report) == "[]\n"
+
+
+def test_each_writer_reads_a_large_runs_findings_once_at_most() -> None:
+    from seoaudit.findings import Findings
+
+    findings = [_finding("HTTP002", f"/p/{i}", "error") for i in range(5)]
+    passes: list[int] = []
+
+    def source() -> Any:
+        passes.append(1)
+        return iter(findings)
+
+    for gated in (True, False):
+        report = _report(findings)
+        if not gated:
+            report.gate = None  # `seoaudit report RUN -f FORMAT`: the default gate
+        report.findings = Findings(source=source, length=len(findings))
+        for fmt, expected in (("sarif", 1), ("gitlab", 1), ("github", 1), ("junit", 0)):
+            passes.clear()
+            _render(fmt, report)
+            if not gated and fmt in ("github", "junit"):
+                expected += 1  # the default gate counts the errors
+            assert len(passes) == expected, (fmt, gated)
+
+
+def test_ranked_keeps_the_rendered_text_as_it_is() -> None:
+    from seoaudit.report.ci_view import Ranked
+
+    with Ranked(sep="|") as ranked:
+        ranked.add((False, 1), "b\r\nc")
+        ranked.add((False, 0), "a\rx")
+        ranked.add((True, 0), "z")
+        ranked.add((False, 0), "a2")
+        out = io.StringIO()
+        ranked.write_to(out)
+    assert out.getvalue() == "a\rx|a2|b\r\nc|z" and ranked.count == 4

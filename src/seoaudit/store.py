@@ -134,8 +134,7 @@ CREATE TABLE IF NOT EXISTS checks (
     final_url TEXT NOT NULL,
     redirects INTEGER NOT NULL DEFAULT 0,
     content_type TEXT,
-    robots_allowed INTEGER,
-    error_detail TEXT
+    robots_allowed INTEGER
 );
 CREATE TABLE IF NOT EXISTS traps (
     reason TEXT NOT NULL,
@@ -151,6 +150,9 @@ CREATE TABLE IF NOT EXISTS rule_errors (rule TEXT NOT NULL, url TEXT, error TEXT
 # Made whenever a run file is opened: new files, and older ones (whose ``links`` rows are
 # still read beside it).
 _PAGE_LINKS = "CREATE TABLE IF NOT EXISTS page_links (src INTEGER NOT NULL, data BLOB NOT NULL)"
+# The client's words for a failed URL check: a table of its own (not a column of checks),
+# so that earlier versions, which read checks with SELECT *, still read newer run files.
+_CHECK_DETAILS = "CREATE TABLE IF NOT EXISTS check_details (url TEXT PRIMARY KEY, detail TEXT)"
 IdArray = npt.NDArray[np.int32]
 
 
@@ -207,10 +209,10 @@ def _unpack(blob: bytes) -> PageFacts:
 
 
 _CHECKS = (
-    "SELECT url, purposes, status, error, final_url, redirects, content_type, robots_allowed,"
-    " error_detail FROM checks ORDER BY url"
+    "SELECT checks.*, check_details.detail FROM checks"
+    " LEFT JOIN check_details ON check_details.url = checks.url ORDER BY checks.url"
 )
-_CHECKS_BEFORE_DETAIL = _CHECKS.replace(" error_detail", " NULL")  # a read-only older file
+_CHECKS_BEFORE_DETAIL = "SELECT *, NULL FROM checks ORDER BY url"  # a read-only older file
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -245,23 +247,26 @@ class Store:
             raise StoreError(
                 f"{path} has run schema {version}, this seoaudit reads {SCHEMA_VERSION}"
             )
-        # Run files of earlier versions get the newer columns (empty); a read-only one is
-        # read without them: page summaries are then made from the facts, and checks
-        # have no error detail.
+        # Run files of earlier versions get the newer column and tables (empty); a
+        # read-only one is read without them: page summaries are then made from the
+        # facts, links come from the older links table, checks have no error detail.
         self._summaries_stored = self._add_column("pages", "summary", "BLOB")
-        self._check_details = self._add_column("checks", "error_detail", "TEXT")
-        with contextlib.suppress(sqlite3.Error):  # a read-only older file goes without
-            self.db.execute(_PAGE_LINKS)
-        self._page_links = (
-            self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_links'").fetchone()
-            is not None
-        )
+        self._page_links = self._add_table(_PAGE_LINKS)
+        self._check_details = self._add_table(_CHECK_DETAILS)
         self._ids: dict[str, int] = dict(self.db.execute("SELECT url, id FROM urls"))
         self._next_id = max(self._ids.values(), default=0)
         self._pending_urls: list[tuple[int, str, int | None, str | None, str]] = []
         self._pending_pages: list[tuple[Any, ...]] = []
         self._pending_links: list[tuple[int, bytes]] = []
         self._pending_states: list[tuple[str, int]] = []
+
+    def _add_table(self, create: str) -> bool:
+        """Whether the table ``create`` makes exists, making it when it can."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute(create)
+        name = create.split()[5]  # CREATE TABLE IF NOT EXISTS <name> (...)
+        found = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,))
+        return found.fetchone() is not None
 
     def _add_column(self, table: str, column: str, kind: str) -> bool:
         """Whether ``table`` has ``column``, adding it when it can."""
@@ -590,11 +595,10 @@ class Store:
     # -- URL checks ----------------------------------------------------------------------
 
     def add_checks(self, results: Iterable[CheckResult]) -> None:
+        results = list(results)
         with self.transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO checks (url, purposes, status, error, final_url, "
-                "redirects, content_type, robots_allowed, error_detail) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO checks VALUES (?,?,?,?,?,?,?,?)",
                 (
                     (
                         r.url,
@@ -605,11 +609,18 @@ class Store:
                         r.redirects,
                         r.content_type,
                         None if r.robots_allowed is None else int(r.robots_allowed),
-                        r.error_detail,
                     )
                     for r in results
                 ),
             )
+            if self._check_details:  # a URL checked again keeps no stale detail
+                self.db.executemany(
+                    "DELETE FROM check_details WHERE url = ?", ((r.url,) for r in results)
+                )
+                self.db.executemany(
+                    "INSERT INTO check_details VALUES (?,?)",
+                    ((r.url, r.error_detail) for r in results if r.error_detail is not None),
+                )
 
     def checks(self) -> list[CheckResult]:
         rows = self.db.execute(_CHECKS if self._check_details else _CHECKS_BEFORE_DETAIL)

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import IO, Protocol
 
 from seoaudit import baseline
@@ -72,7 +73,7 @@ class Ranked:
         spool = self._spools.get(group)
         if spool is None:
             spool = self._spools[group] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (close())
-                max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8"
+                max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
             )
         elif self.sep:
             spool.write(self.sep)
@@ -111,14 +112,24 @@ def _rank(item: Item) -> tuple[int, float, str, str]:
 @dataclass(frozen=True)
 class CiView:
     report: Report
-    gate: GateResult
+    stored_gate: GateResult | None  # the gate result the report carries, if the gate ran
     base: str  # the site's origin
     _by_key: dict[tuple[str, str | None], Issue] = field(default_factory=dict)
     _by_id: dict[str, Issue] = field(default_factory=dict)
 
+    @cached_property
+    def gate(self) -> GateResult:
+        """The report's gate result, else the default gate (a pass over the findings to
+        count errors: made only by the writers that show a verdict)."""
+        return self.stored_gate or _default_gate(self.report)
+
     @property
     def has_baseline(self) -> bool:
-        return self.gate.baseline is not None
+        return self.stored_gate is not None and self.stored_gate.baseline is not None
+
+    @cached_property
+    def _status(self) -> dict[str, str]:
+        return self.stored_gate.status if self.stored_gate is not None else {}
 
     def _item(self, finding: Finding) -> Item:
         fp = baseline.fingerprint(finding, self.base)
@@ -128,7 +139,7 @@ class CiView:
         return Item(
             finding=finding,
             fingerprint=fp,
-            status=self.gate.status.get(fp, "new"),
+            status=self._status.get(fp, "new"),
             impact=issue.impact if issue else 0.0,
             priority=issue.priority if issue else "P4",
         )
@@ -201,7 +212,7 @@ def _default_gate(report: Report) -> GateResult:
 def view(report: Report) -> CiView:
     return CiView(
         report=report,
-        gate=result_of(report) or _default_gate(report),
+        stored_gate=result_of(report),
         base=baseline.base_origin(report.run),
         _by_key={(i.rule, i.cause): i for i in report.issues},
         _by_id={i.id: i for i in report.issues},  # findings regrouped by template name theirs

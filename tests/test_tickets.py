@@ -266,3 +266,46 @@ def test_cli_writes_tickets_and_rejects_unknown_targets(run_file: Path, tmp_path
     assert runner.invoke(app, ["tickets", str(run_file), "-t", "trello"]).exit_code == 2
     bad = runner.invoke(app, ["tickets", str(run_file), "-t", "jira", "--min-priority", "P9"])
     assert bad.exit_code == 2
+
+
+def test_url_lists_of_a_large_run_are_sorted_without_holding_its_findings(
+    tmp_path: Path,
+) -> None:
+    """A large run's findings are a view of the run file: the URL lists sort them through
+    a temporary SQLite file, by page value (highest first), then URL, then report order."""
+    import tracemalloc
+
+    from seoaudit.findings import Findings
+
+    issues = [_issue(1), _issue(2)]
+    count = 20_000
+
+    def findings() -> Any:
+        for i in range(count):
+            yield Finding(
+                rule="HTTP001",
+                name="broken-internal-url",
+                severity="warning",
+                url=f"{ORIGIN}/p/{i % 7000}.html",
+                message=f"seen {i}",
+                evidence={"n": i},
+                issue=issues[i % 2].id,
+            )
+
+    report = _synthetic(issues)
+    report.findings = Findings(source=findings, length=count)
+    tracemalloc.start()
+    result = tickets.export(
+        report, REGISTRY, "github", tmp_path, value_of=lambda url: float(len(url) % 3)
+    )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, peak  # a Finding held per row: ~20 MB
+    for ticket, mine in zip(result.tickets, (0, 1), strict=True):
+        rows = list(csv.DictReader((tmp_path / ticket.urls_file).open(encoding="utf-8")))
+        expected = sorted(
+            (i for i in range(count) if i % 2 == mine),
+            key=lambda i: (-float(len(f"{ORIGIN}/p/{i % 7000}.html") % 3), f"/p/{i % 7000}."),
+        )
+        assert [r["message"] for r in rows] == [f"seen {i}" for i in expected]
+        assert rows[0]["page_value"] == "2.0000"

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
+import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,21 +72,57 @@ def load_state(path: Path) -> dict[str, Any]:
 
 
 def _write_urls(
-    ticket: Ticket, findings: list[Finding], out_dir: Path, value_of: Callable[[str], float]
-) -> Path:
-    path = out_dir / ticket.urls_file
+    tickets: list[Ticket], report: Report, out_dir: Path, value_of: Callable[[str], float]
+) -> list[Path]:
+    """Each ticket's URL list: its findings by page value (highest first), then URL, then
+    report order. One pass over the findings; the rows wait in a temporary SQLite file
+    that sorts them (its sorter spills to disk), so a large run's findings are never all
+    held at once."""
+    wanted = {t.issue.id for t in tickets}
+    paths: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="seoaudit-tickets-") as tmp:
+        db = sqlite3.connect(Path(tmp) / "rows.sqlite")
+        try:
+            db.execute(
+                "CREATE TABLE r (issue TEXT, value REAL, url TEXT, seq INTEGER,"
+                " severity TEXT, message TEXT, evidence TEXT)"
+            )
+            db.executemany(
+                "INSERT INTO r VALUES (?,?,?,?,?,?,?)",
+                (
+                    (
+                        f.issue,
+                        value_of(f.url),
+                        f.url,
+                        seq,
+                        f.severity,
+                        f.message,
+                        json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
+                    )
+                    for seq, f in enumerate(report.findings)
+                    if f.issue in wanted
+                ),
+            )
+            db.execute("CREATE INDEX r_order ON r (issue, value DESC, url, seq)")
+            for ticket in tickets:
+                rows = db.execute(
+                    "SELECT url, severity, value, message, evidence FROM r WHERE issue = ?"
+                    " ORDER BY value DESC, url, seq",
+                    (ticket.issue.id,),
+                )
+                paths.append(_write_rows(out_dir / ticket.urls_file, rows))
+        finally:
+            db.close()
+    return paths
+
+
+def _write_rows(path: Path, rows: Iterable[tuple[str, str, float, str, str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["url", "severity", "page_value", "message", "evidence"])
-        for finding in sorted(findings, key=lambda f: (-value_of(f.url), f.url)):
-            row = [
-                finding.url,
-                finding.severity,
-                f"{value_of(finding.url):.4f}",
-                finding.message,
-                json.dumps(finding.evidence, sort_keys=True, ensure_ascii=False, default=str),
-            ]
+        for url, severity, value, message, evidence in rows:
+            row = [url, severity, f"{value:.4f}", message, evidence]
             writer.writerow([safe_cell(cell) for cell in row])
     return path
 
@@ -116,14 +154,8 @@ def export(
             result.skipped_known += 1
         else:
             result.tickets.append(ticket)
-    # Each exported ticket's findings, for its URL list (the others' are not kept).
-    findings: dict[str, list[Finding]] = {t.issue.id: [] for t in result.tickets}
-    for finding in report.findings:
-        if finding.issue in findings:
-            findings[finding.issue].append(finding)
     value = value_of or (lambda _url: 0.0)
-    for ticket in result.tickets:
-        result.files.append(_write_urls(ticket, findings[ticket.issue.id], out_dir, value))
+    result.files.extend(_write_urls(result.tickets, report, out_dir, value))
     result.files[:0] = writer(result.tickets, out_dir)
     for ticket in result.tickets:
         known.setdefault(ticket.id, {"title": ticket.title, "run": report.run.run_id})

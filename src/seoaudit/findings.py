@@ -13,9 +13,10 @@ Owns: the collection and its two sources. Must not: know what a report does with
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import overload
+from typing import Any, Generic, TypeVar, overload
 
 from seoaudit.models import Finding
 
@@ -23,6 +24,7 @@ from seoaudit.models import Finding
 IN_MEMORY = 200_000
 
 Transform = Callable[[Finding], Finding | None]  # a finding out, or None to drop it
+T = TypeVar("T")
 
 
 class Findings(Sequence[Finding]):
@@ -127,4 +129,23 @@ class Findings(Sequence[Finding]):
         return sorted(findings, key=lambda f: (f.rule, f.url))
 
 
-__all__ = ["IN_MEMORY", "Findings", "Transform"]
+class Smallest(Generic[T]):
+    """The ``n`` smallest items by ``key`` of those added, as ``sorted(added, key=key)[:n]``
+    gives them (ties in the order added), kept in a bounded buffer: what a report shows of
+    the worst findings of a large run, as they pass."""
+
+    def __init__(self, n: int, key: Callable[[T], Any]) -> None:
+        self.n = n
+        self.key = key
+        self.kept: list[T] = []
+
+    def add(self, item: T) -> None:
+        self.kept.append(item)
+        if len(self.kept) >= 4 * self.n + 64:
+            self.kept = heapq.nsmallest(self.n, self.kept, key=self.key)  # stable
+
+    def items(self) -> list[T]:
+        return heapq.nsmallest(self.n, self.kept, key=self.key)
+
+
+__all__ = ["IN_MEMORY", "Findings", "Smallest", "Transform"]

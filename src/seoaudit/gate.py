@@ -28,7 +28,6 @@ This module decides; it never prints.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -40,7 +39,7 @@ from pydantic import BaseModel, Field
 
 from seoaudit import baseline, kpis
 from seoaudit.config import Budget, GateSettings, Kpi, Settings
-from seoaudit.findings import Findings
+from seoaudit.findings import Findings, Smallest
 from seoaudit.models import SEVERITY_ORDER, Finding, Report, RunInfo
 from seoaudit.rules import selected
 from seoaudit.site import Site
@@ -317,26 +316,19 @@ class _Context:
         return _Worst(self.top_n, self.impact)
 
 
-class _Worst:
-    """The ``n`` worst findings seen (by severity, then the impact of their issue, rule,
-    URL), kept in a bounded buffer as findings pass: ``sorted(seen, key)[:n]``."""
+class _Worst(Smallest[Finding]):
+    """The ``n`` worst findings seen, by severity, then the impact of their issue, rule,
+    URL."""
 
     def __init__(self, n: int, impact: dict[tuple[str, str | None], float]) -> None:
-        self.n = n
         self.impact = impact
-        self.kept: list[Finding] = []
+        super().__init__(n, self._key)
 
     def _key(self, f: Finding) -> tuple[int, float, str, str]:
         return (SEVERITY_ORDER[f.severity], -self.impact.get((f.rule, f.cause), 0.0), f.rule, f.url)
 
-    def add(self, finding: Finding) -> None:
-        self.kept.append(finding)
-        if len(self.kept) >= 4 * self.n + 64:
-            self.kept = heapq.nsmallest(self.n, self.kept, key=self._key)  # stable
-
     def lines(self) -> list[str]:
-        ranked = heapq.nsmallest(self.n, self.kept, key=self._key)
-        return [f"{f.rule} {f.url}: {f.message}" for f in ranked]
+        return [f"{f.rule} {f.url}: {f.message}" for f in self.items()]
 
 
 def _budget_check(budget: Budget, ctx: _Context) -> Check:

@@ -14,7 +14,6 @@ control characters and caps length before any format-specific escaping.
 
 from __future__ import annotations
 
-import heapq
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from functools import cached_property
 from typing import IO, Protocol
 
 from seoaudit import baseline
+from seoaudit.findings import Smallest
 from seoaudit.gate import Check, GateResult, result_of
 from seoaudit.models import SEVERITY_ORDER, Finding, Issue, Report
 from seoaudit.printable import printable
@@ -175,18 +175,13 @@ class CiView:
         """The ``n`` worst highlighted findings of each severity, as a full sort of all of
         them would rank them (severity, impact of the issue, rule, URL; ties in report
         order), kept in a bounded buffer as the findings pass."""
-        kept: dict[str, list[Item]] = {s: [] for s in SEVERITIES}
+        kept = {s: Smallest[Item](n, _rank) for s in SEVERITIES}
         counts = dict.fromkeys(SEVERITIES, 0)
         for item in self.items():
-            if not self.highlighted(item):
-                continue
-            severity = item.finding.severity
-            counts[severity] += 1
-            bucket = kept[severity]
-            bucket.append(item)
-            if len(bucket) >= 4 * n + 64:
-                kept[severity] = heapq.nsmallest(n, bucket, key=_rank)  # stable
-        ranked = [i for s in SEVERITIES for i in heapq.nsmallest(n, kept[s], key=_rank)]
+            if self.highlighted(item):
+                kept[item.finding.severity].add(item)
+                counts[item.finding.severity] += 1
+        ranked = [i for s in SEVERITIES for i in kept[s].items()]
         return Worst(ranked, {s: c for s, c in counts.items() if c})
 
     def failed_checks(self) -> list[Check]:

@@ -84,30 +84,29 @@ def _write_urls(
         db = sqlite3.connect(Path(tmp) / "rows.sqlite")
         try:
             db.execute(
-                "CREATE TABLE r (issue TEXT, value REAL, url TEXT, seq INTEGER,"
-                " severity TEXT, message TEXT, evidence TEXT)"
+                "CREATE TABLE r (issue TEXT, value REAL, url TEXT, severity TEXT,"
+                " message TEXT, evidence TEXT)"
             )
             db.executemany(
-                "INSERT INTO r VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO r VALUES (?,?,?,?,?,?)",  # rowid: report order
                 (
                     (
                         f.issue,
                         value_of(f.url),
                         f.url,
-                        seq,
                         f.severity,
                         f.message,
                         json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
                     )
-                    for seq, f in enumerate(report.findings)
+                    for f in report.findings
                     if f.issue in wanted
                 ),
             )
-            db.execute("CREATE INDEX r_order ON r (issue, value DESC, url, seq)")
+            db.execute("CREATE INDEX r_order ON r (issue, value DESC, url)")  # then rowid
             for ticket in tickets:
                 rows = db.execute(
                     "SELECT url, severity, value, message, evidence FROM r WHERE issue = ?"
-                    " ORDER BY value DESC, url, seq",
+                    " ORDER BY value DESC, url, rowid",
                     (ticket.issue.id,),
                 )
                 paths.append(_write_rows(out_dir / ticket.urls_file, rows))

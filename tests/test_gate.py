@@ -3,6 +3,8 @@ persisting / fixed / not comparable, the inconclusive verdict, exit codes and th
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -307,18 +309,25 @@ def test_diff_between_two_runs(tmp_path: Path) -> None:
     finally:
         for store in stores:
             store.close()
-    rules = {d.rule: d for d in diff.rules}
-    assert (rules["HTTP001"].new, rules["HTTP001"].persisting, rules["HTTP001"].not_comparable) == (
-        1,
-        1,
-        1,
-    )
-    assert (rules["HTTP002"].fixed, rules["HTTP002"].new) == (1, 0)
-    changes = {c.url: c.changes for c in diff.pages}
-    assert changes["/"]["indexability"] == ["indexable", "noindex"]
-    assert changes["/a"]["title"] == ["Page", "Page A, new title"]
-    assert changes["/broken"]["status"] == [500, 200]
-    assert diff.only_in_a == ["/missing-2"] and diff.only_in_b == ["/missing-3"]
-    text = rundiff.render_text(diff)
-    assert "indexability: indexable -> noindex" in text
-    assert "| `/` | indexability | indexable | noindex |" in rundiff.render_markdown(diff)
+    with diff:  # the stores are closed: the comparison lives in a file of its own
+        rules = {d.rule: d for d in diff.rules}
+        http001 = rules["HTTP001"]
+        assert (http001.new, http001.persisting, http001.not_comparable) == (1, 1, 1)
+        assert (rules["HTTP002"].fixed, rules["HTTP002"].new) == (1, 0)
+        changes = {c.url: c.changes for c in diff.pages()}
+        assert changes["/"]["indexability"] == ["indexable", "noindex"]
+        assert changes["/a"]["title"] == ["Page", "Page A, new title"]
+        assert changes["/broken"]["status"] == [500, 200]
+        assert list(diff.only_in_a()) == ["/missing-2"] and list(diff.only_in_b()) == ["/missing-3"]
+        assert list(diff.fixed()) == ["HTTP002 /broken"]
+        assert diff.counts == {"new": 1, "fixed": 1, "pages": 3, "only_in_a": 1, "only_in_b": 1}
+        text, markdown = io.StringIO(), io.StringIO()
+        rundiff.write_text(diff, text)
+        rundiff.write_markdown(diff, markdown)
+        written = io.StringIO()
+        rundiff.write_json(diff, written)
+    assert "indexability: indexable -> noindex" in text.getvalue()
+    assert "| `/` | indexability | indexable | noindex |" in markdown.getvalue()
+    data = json.loads(written.getvalue())
+    assert data["only_in_a"] == ["/missing-2"] and data["fixed"] == ["HTTP002 /broken"]
+    assert written.getvalue() == json.dumps(data, indent=2, ensure_ascii=False) + "\n"

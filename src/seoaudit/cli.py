@@ -11,14 +11,16 @@ Exit codes (the same whatever reports are written; gate.py decides 0, 1 and 3):
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -124,15 +126,19 @@ def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> None
         writer = WRITERS[fmt]
         if path is None:
             writer(report, sys.stdout)
-            continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
-                writer(report, handle)
-            tmp.replace(path)  # never leave a half-written report behind
-        except OSError as exc:
-            raise fail(f"cannot write {path}: {exc}") from exc
+        else:
+            _write_file(path, functools.partial(writer, report))
+
+
+def _write_file(path: Path, write: Callable[[TextIO], None]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        tmp.replace(path)  # never leave a half-written file behind
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc}") from exc
 
 
 class _ProgressView:
@@ -1018,9 +1024,9 @@ def diff(
 ) -> None:
     """The release regression report: findings new, fixed and persisting per rule, and
     per URL the changes in status, indexability, canonical, title and structured data."""
-    renderer = rundiff.RENDERERS.get(fmt)
-    if renderer is None:
-        raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.RENDERERS)}")
+    writer = rundiff.WRITERS.get(fmt)
+    if writer is None:
+        raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.WRITERS)}")
     run_dir = run_dir or _load(config, isolated).settings.run_dir
     stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
     try:
@@ -1028,20 +1034,13 @@ def diff(
     finally:
         for s in stores:
             s.close()
-    text = renderer(result)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        _write_text(output, text)
-    raise typer.Exit(EXIT_ISSUES if fail_on_new and result.new else EXIT_OK)
-
-
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"cannot write {path}: {exc}") from exc
+    with result:
+        if output is None:
+            writer(result, sys.stdout)
+        else:
+            _write_file(output, functools.partial(writer, result))
+        new = result.counts["new"]
+    raise typer.Exit(EXIT_ISSUES if fail_on_new and new else EXIT_OK)
 
 
 # -- seoaudit baseline create|update|prune ----------------------------------------------
@@ -1109,7 +1108,10 @@ def _baseline_command(
             except baseline.BaselineError as exc:
                 raise fail(str(exc)) from None
             base = baseline.base_origin(report.run)
-            cover = gate.coverage(gate.answered_in(site), report, settings.select, settings.ignore)
+            answered = gate.answered_in(site)
+            cover = gate.coverage(
+                answered, report.run, report.rule_errors, settings.select, settings.ignore
+            )
             comparison = baseline.compare(report.findings, old, base, cover)
             fixed = {e.fingerprint for e in comparison.fixed}
             if action == "prune":

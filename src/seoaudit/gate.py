@@ -29,7 +29,7 @@ This module decides; it never prints.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import repeat
 from pathlib import Path
@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from seoaudit import baseline, kpis
 from seoaudit.config import Budget, GateSettings, Kpi, Settings
 from seoaudit.findings import Findings, Smallest
-from seoaudit.models import SEVERITY_ORDER, Finding, Report, RunInfo
+from seoaudit.models import SEVERITY_ORDER, Finding, Report, RuleError, RunInfo
 from seoaudit.rules import selected
 from seoaudit.site import Site
 
@@ -404,15 +404,19 @@ def _severity_check(settings: Settings, ctx: _Context, with_baseline: bool) -> C
 
 
 def coverage(
-    answered: Callable[[str], bool], report: Report, select: list[str], ignore: list[str]
+    answered: Callable[[str], bool],
+    run: RunInfo,
+    rule_errors: Sequence[RuleError],
+    select: list[str],
+    ignore: list[str],
 ) -> baseline.Coverage:
-    """What this run could have found (see baseline.Coverage): URLs that ``answered`` (see
-    ``answered_in``); a rule counts as run when the run selected it and ``select`` and
-    ``ignore`` (today's configuration) still do."""
-    stored = report.run.settings
+    """What the run could have found (see baseline.Coverage): URLs that ``answered`` (see
+    ``answered_in``); a rule counts as run when the run selected it, did not fail on the
+    URL (``rule_errors``), and ``select`` and ``ignore`` (today's configuration) still do."""
+    stored = run.settings
     ran = {spec.code for spec in selected(stored.get("select"), stored.get("ignore"))}
     now = {spec.code for spec in selected(select, ignore)}
-    return baseline.Coverage.of(answered, ran & now, report.rule_errors)
+    return baseline.Coverage.of(answered, ran & now, rule_errors)
 
 
 def answered_in(site: Site) -> Callable[[str], bool]:
@@ -479,7 +483,7 @@ def evaluate(
             findings,
             entries,
             base,
-            coverage(answered, report, settings.select, settings.ignore),
+            coverage(answered, report.run, report.rule_errors, settings.select, settings.ignore),
             hidden,
         )
         status: dict[str, str] = dict(comparison.status)

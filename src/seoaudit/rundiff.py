@@ -8,29 +8,38 @@
   changes in HTTP status, indexability, canonical, title and structured-data types; and
   the URLs only one run has.
 
-This module reads run stores and renders text, Markdown or JSON; it never prints.
+Bounded memory at any size: both runs' findings and page states pass once into a
+temporary SQLite file, which matches and sorts them (its sorter spills to disk); the
+result reads its lists from that file as it is written out. Nothing holds a list of every
+finding or page. This module reads run stores and writes text, Markdown or JSON to a
+stream; it never prints.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from seoaudit import baseline
 from seoaudit.gate import answered_in, coverage
 from seoaudit.indexing import canonical_target
-from seoaudit.models import Report
 from seoaudit.printable import printable
-from seoaudit.report import build_report
 from seoaudit.report.markdown import cell, code
 from seoaudit.site import Site
 from seoaudit.store import Store
 
 MAX_LISTED = 200  # page changes and URLs listed in text and Markdown (JSON has them all)
 FIELDS = ("status", "indexability", "canonical", "title", "structured_data")
+
+Change = list[str | int | list[str] | None]  # [before, after]
 
 
 class RuleDelta(BaseModel):
@@ -43,114 +52,190 @@ class RuleDelta(BaseModel):
 
 class PageChange(BaseModel):
     url: str  # relative to the run's origin
-    changes: dict[str, list[str | int | list[str] | None]]  # field -> [before, after]
+    changes: dict[str, Change]  # field -> [before, after]
 
 
-class RunDiff(BaseModel):
+@dataclass
+class RunDiff:
+    """What changed from run A to run B: per-rule counts held, the lists (new findings,
+    fixed ones, changed pages, URLs of one run only) read from the comparison's temporary
+    file, in order, by the methods of the same name. Close it (or use ``with``) when done."""
+
     run_a: str
     run_b: str
     site_a: str
     site_b: str
-    rules: list[RuleDelta] = Field(default_factory=list)
-    new: list[str] = Field(default_factory=list)  # "RULE URL: message"
-    fixed: list[str] = Field(default_factory=list)  # "RULE URL"
-    pages: list[PageChange] = Field(default_factory=list)
-    only_in_a: list[str] = Field(default_factory=list)  # URLs B did not store
-    only_in_b: list[str] = Field(default_factory=list)
+    rules: list[RuleDelta]
+    counts: dict[str, int]  # "new", "fixed", "pages", "only_in_a", "only_in_b"
+    _db: sqlite3.Connection
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    def new(self, limit: int = -1) -> Iterator[str]:
+        """New findings in B's report order: "RULE URL: message"."""
+        return self._column("SELECT line FROM b WHERE NOT known ORDER BY rowid LIMIT ?", limit)
+
+    def fixed(self, limit: int = -1) -> Iterator[str]:
+        """A's findings B could have found and did not: "RULE URL", by rule and URL."""
+        sql = "SELECT rule || ' ' || url FROM gone WHERE fixed ORDER BY rowid LIMIT ?"
+        return self._column(sql, limit)
+
+    def pages(self, limit: int = -1) -> Iterator[PageChange]:
+        rows = self._db.execute("SELECT url, changes FROM changed ORDER BY url LIMIT ?", (limit,))
+        for url, changes in rows:
+            yield PageChange(url=url, changes=json.loads(changes))
+
+    def only_in_a(self, limit: int = -1) -> Iterator[str]:
+        sql = "SELECT url FROM sa WHERE url NOT IN (SELECT url FROM sb) ORDER BY url LIMIT ?"
+        return self._column(sql, limit)
+
+    def only_in_b(self, limit: int = -1) -> Iterator[str]:
+        sql = "SELECT url FROM sb WHERE url NOT IN (SELECT url FROM sa) ORDER BY url LIMIT ?"
+        return self._column(sql, limit)
+
+    def _column(self, sql: str, limit: int) -> Iterator[str]:
+        for (value,) in self._db.execute(sql, (limit,)):
+            yield value
+
+    def close(self) -> None:
+        self._db.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> RunDiff:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
-@dataclass(frozen=True)
-class _PageState:
-    status: int | None
-    indexability: str
-    canonical: str | None
-    title: str | None
-    structured_data: tuple[str, ...]
+_SCHEMA = """
+CREATE TABLE a (fp TEXT PRIMARY KEY, rule TEXT, url TEXT) WITHOUT ROWID;
+CREATE TABLE b (fp TEXT, rule TEXT, line TEXT, known INTEGER);
+CREATE TABLE gone (rule TEXT, url TEXT, fixed INTEGER);
+CREATE TABLE sa (url TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
+CREATE TABLE sb (url TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
+CREATE TABLE changed (url TEXT PRIMARY KEY, changes TEXT) WITHOUT ROWID;
+"""
 
 
-def _states(site: Site, base: str) -> dict[str, _PageState]:
-    states: dict[str, _PageState] = {}
+def _states(site: Site, base: str) -> Iterator[tuple[str, str]]:
+    """(URL relative to ``base``, its state as JSON) of every stored page."""
     for page in site.pages():
         canonical = canonical_target(page)
         types = sorted({t for block in page.structured_data for t in block.types})
-        states[baseline.relative(page.url, base)] = _PageState(
-            status=page.status,
-            indexability=site.indexability(page.url) or "",
-            canonical=baseline.relative(canonical, base) if canonical else None,
-            title=page.titles[0] if page.titles else None,
-            structured_data=tuple(types),
-        )
-    return states
+        state = [
+            page.status,
+            site.indexability(page.url) or "",
+            baseline.relative(canonical, base) if canonical else None,
+            page.titles[0] if page.titles else None,
+            types,
+        ]
+        yield baseline.relative(page.url, base), json.dumps(state)
 
 
-def _page_changes(a: dict[str, _PageState], b: dict[str, _PageState]) -> list[PageChange]:
-    changes: list[PageChange] = []
-    for url in sorted(a.keys() & b.keys()):
-        before, after = a[url], b[url]
-        if before == after:
-            continue
-        fields: dict[str, list[str | int | list[str] | None]] = {}
-        for name in FIELDS:
-            old, new = getattr(before, name), getattr(after, name)
+def _changes(rows: Iterable[tuple[str, str, str]]) -> Iterator[tuple[str, str]]:
+    for url, before, after in rows:
+        fields: dict[str, Change] = {}
+        for name, old, new in zip(FIELDS, json.loads(before), json.loads(after), strict=True):
             if old != new:
-                if isinstance(old, tuple):
-                    fields[name] = [list(old), list(new)]
-                else:
-                    fields[name] = [old, new]
-        changes.append(PageChange(url=url, changes=fields))
-    return changes
+                fields[name] = [old, new]
+        yield url, json.dumps(fields)
 
 
 def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
-    """``diff_runs`` of two stored runs, each judged as ``seoaudit report`` would."""
+    """What changed from the run stored in ``store_a`` to the one in ``store_b``, their
+    findings as ``seoaudit report`` reads them."""
+    run_a, run_b = store_a.load_run(), store_b.load_run()
+    base_a, base_b = baseline.base_origin(run_a), baseline.base_origin(run_b)
     site_a, site_b = Site(store_a), Site(store_b)
-    return diff_runs(build_report(store_a, site_a), site_a, build_report(store_b, site_b), site_b)
-
-
-def diff_runs(report_a: Report, site_a: Site, report_b: Report, site_b: Site) -> RunDiff:
-    base_a = baseline.base_origin(report_a.run)
-    base_b = baseline.base_origin(report_b.run)
-    entries_a = {e.fingerprint: e for e in baseline.entries_for(report_a.findings, base_a)}
-    cover = coverage(answered_in(site_b), report_b, [], [])
-    comparison = baseline.compare(report_b.findings, entries_a, base_b, cover)
-    deltas: dict[str, Counter[str]] = {}
-    new: list[str] = []
-    for finding in report_b.findings:
-        status = comparison.of(baseline.fingerprint(finding, base_b))
-        deltas.setdefault(finding.rule, Counter())[status] += 1
-        if status == "new":
-            new.append(
-                f"{finding.rule} {baseline.relative(finding.url, base_b)}: {finding.message}"
-            )
-    for entry in comparison.fixed:
-        deltas.setdefault(entry.rule, Counter())["fixed"] += 1
-    for entry in comparison.not_comparable:
-        deltas.setdefault(entry.rule, Counter())["not-comparable"] += 1
-    states_a, states_b = _states(site_a, base_a), _states(site_b, base_b)
+    tmp = tempfile.TemporaryDirectory(prefix="seoaudit-diff-")
+    db = sqlite3.connect(Path(tmp.name) / "diff.sqlite")
+    try:
+        db.executescript(_SCHEMA)
+        # Findings: A's by fingerprint (one entry each, as a baseline file holds them), B's
+        # each in report order, marked when A had its fingerprint.
+        db.executemany(
+            "INSERT OR IGNORE INTO a VALUES (?,?,?)",
+            (
+                (baseline.fingerprint(f, base_a), f.rule, baseline.relative(f.url, base_a))
+                for f in store_a.findings(held=False)
+            ),
+        )
+        db.executemany(
+            "INSERT INTO b (fp, rule, line) VALUES (?,?,?)",
+            (
+                (
+                    baseline.fingerprint(f, base_b),
+                    f.rule,
+                    f"{f.rule} {baseline.relative(f.url, base_b)}: {f.message}",
+                )
+                for f in store_b.findings(held=False)
+            ),
+        )
+        db.execute("UPDATE b SET known = fp IN (SELECT fp FROM a)")
+        # A's fingerprints B does not have: fixed when B could have found them.
+        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors(), [], [])
+        gone = db.execute(
+            "SELECT rule, url FROM a WHERE fp NOT IN (SELECT fp FROM b) ORDER BY rule, url, fp"
+        )
+        db.executemany(
+            "INSERT INTO gone VALUES (?,?,?)",  # rowid: by rule and URL
+            ((rule, url, cover.judged(rule, baseline.absolute(url, base_b))) for rule, url in gone),
+        )
+        deltas: dict[str, dict[str, int]] = {}
+        for rule, known, count in db.execute(
+            "SELECT rule, known, count(*) FROM b GROUP BY rule, known"
+        ):
+            deltas.setdefault(rule, {})["persisting" if known else "new"] = count
+        for rule, fixed, count in db.execute(
+            "SELECT rule, fixed, count(*) FROM gone GROUP BY rule, fixed"
+        ):
+            deltas.setdefault(rule, {})["fixed" if fixed else "not_comparable"] = count
+        # Pages: each run's states by relative URL (the last page wins when two pages map
+        # to one), compared where both runs have the URL.
+        db.executemany("INSERT OR REPLACE INTO sa VALUES (?,?)", _states(site_a, base_a))
+        db.executemany("INSERT OR REPLACE INTO sb VALUES (?,?)", _states(site_b, base_b))
+        pairs = db.execute(
+            "SELECT sa.url, sa.state, sb.state FROM sa JOIN sb USING (url)"
+            " WHERE sa.state != sb.state"
+        )
+        db.executemany("INSERT INTO changed VALUES (?,?)", _changes(pairs))
+        counts = {
+            "new": _count(db, "SELECT count(*) FROM b WHERE NOT known"),
+            "fixed": _count(db, "SELECT count(*) FROM gone WHERE fixed"),
+            "pages": _count(db, "SELECT count(*) FROM changed"),
+            "only_in_a": _count(
+                db, "SELECT count(*) FROM sa WHERE url NOT IN (SELECT url FROM sb)"
+            ),
+            "only_in_b": _count(
+                db, "SELECT count(*) FROM sb WHERE url NOT IN (SELECT url FROM sa)"
+            ),
+        }
+    except BaseException:
+        db.close()
+        tmp.cleanup()
+        raise
     return RunDiff(
-        run_a=report_a.run.run_id,
-        run_b=report_b.run.run_id,
+        run_a=run_a.run_id,
+        run_b=run_b.run_id,
         site_a=base_a,
         site_b=base_b,
-        rules=[
-            RuleDelta(
-                rule=rule,
-                new=c["new"],
-                fixed=c["fixed"],
-                persisting=c["persisting"],
-                not_comparable=c["not-comparable"],
-            )
-            for rule, c in sorted(deltas.items())
-        ],
-        new=new,
-        fixed=[f"{e.rule} {e.url}" for e in comparison.fixed],
-        pages=_page_changes(states_a, states_b),
-        only_in_a=sorted(states_a.keys() - states_b.keys()),
-        only_in_b=sorted(states_b.keys() - states_a.keys()),
+        rules=[RuleDelta(rule=rule, **c) for rule, c in sorted(deltas.items())],
+        counts=counts,
+        _db=db,
+        _tmp=tmp,
     )
 
 
-# -- rendering --------------------------------------------------------------------------
+def _count(db: sqlite3.Connection, sql: str) -> int:
+    (count,) = db.execute(sql).fetchone()
+    return int(count)
+
+
+# -- writing ----------------------------------------------------------------------------
 
 
 def _show(value: object) -> str:
@@ -161,76 +246,97 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def render_json(diff: RunDiff) -> str:
-    return json.dumps(diff.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-
-
-def render_text(diff: RunDiff) -> str:
-    lines = [
-        f"seoaudit diff {diff.run_a} ({diff.site_a}) -> {diff.run_b} ({diff.site_b})",
-        "",
-        f"{'rule':<10}{'new':>6}{'fixed':>7}{'persisting':>12}{'not comparable':>16}",
-    ]
-    for d in diff.rules:
-        lines.append(f"{d.rule:<10}{d.new:>6}{d.fixed:>7}{d.persisting:>12}{d.not_comparable:>16}")
-    if not diff.rules:
-        lines.append("(no findings in either run)")
-    if diff.new:
-        lines += ["", f"New findings ({len(diff.new)}):"]
-        lines += [f"  + {_clean(n)}" for n in diff.new[:MAX_LISTED]]
-    if diff.fixed:
-        lines += ["", f"Fixed ({len(diff.fixed)}):"]
-        lines += [f"  - {_clean(n)}" for n in diff.fixed[:MAX_LISTED]]
-    lines += ["", f"Changed pages ({len(diff.pages)}):"]
-    for change in diff.pages[:MAX_LISTED]:
-        lines.append(f"  {_clean(change.url)}")
-        for name, (old, new) in change.changes.items():
-            lines.append(f"      {name}: {_clean(_show(old))} -> {_clean(_show(new))}")
-    lines.append(
-        f"URLs only in {diff.run_a}: {len(diff.only_in_a)}; only in {diff.run_b}: "
-        f"{len(diff.only_in_b)}"
-    )
-    return "\n".join(lines) + "\n"
-
-
 def _clean(text: str) -> str:
     return printable(text)[:300]
 
 
-def render_markdown(diff: RunDiff) -> str:
-    lines = [
-        "## seoaudit: release regression report",
-        "",
-        f"{code(diff.run_a)} ({code(diff.site_a)}) → {code(diff.run_b)} ({code(diff.site_b)})",
-        "",
-        "| Rule | New | Fixed | Persisting | Not comparable |",
-        "|---|---|---|---|---|",
+def write_json(diff: RunDiff, out: TextIO) -> None:
+    """The whole diff as JSON (every list complete), written item by item: the same text
+    as ``json.dumps(..., indent=2, ensure_ascii=False)`` of one object would give."""
+    out.write("{\n")
+    for key in ("run_a", "run_b", "site_a", "site_b"):
+        out.write(f"  {_dump(key)}: {_dump(getattr(diff, key))},\n")
+    lists: list[tuple[str, Callable[[], Iterable[Any]]]] = [
+        ("rules", lambda: (d.model_dump(mode="json") for d in diff.rules)),
+        ("new", diff.new),
+        ("fixed", diff.fixed),
+        ("pages", lambda: (p.model_dump(mode="json") for p in diff.pages())),
+        ("only_in_a", diff.only_in_a),
+        ("only_in_b", diff.only_in_b),
     ]
-    lines += [
-        f"| {d.rule} | {d.new} | {d.fixed} | {d.persisting} | {d.not_comparable} |"
+    for index, (key, items) in enumerate(lists):
+        out.write(f"  {_dump(key)}: [")
+        separator = "\n"
+        for item in items():
+            out.write(separator + "    " + _dump(item).replace("\n", "\n    "))
+            separator = ",\n"
+        out.write("\n  ]" if separator != "\n" else "]")
+        out.write(",\n" if index < len(lists) - 1 else "\n")
+    out.write("}\n")
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def write_text(diff: RunDiff, out: TextIO) -> None:
+    out.write(
+        f"seoaudit diff {diff.run_a} ({diff.site_a}) -> {diff.run_b} ({diff.site_b})\n\n"
+        f"{'rule':<10}{'new':>6}{'fixed':>7}{'persisting':>12}{'not comparable':>16}\n"
+    )
+    for d in diff.rules:
+        out.write(f"{d.rule:<10}{d.new:>6}{d.fixed:>7}{d.persisting:>12}{d.not_comparable:>16}\n")
+    if not diff.rules:
+        out.write("(no findings in either run)\n")
+    if diff.counts["new"]:
+        out.write(f"\nNew findings ({diff.counts['new']}):\n")
+        out.writelines(f"  + {_clean(n)}\n" for n in diff.new(MAX_LISTED))
+    if diff.counts["fixed"]:
+        out.write(f"\nFixed ({diff.counts['fixed']}):\n")
+        out.writelines(f"  - {_clean(n)}\n" for n in diff.fixed(MAX_LISTED))
+    out.write(f"\nChanged pages ({diff.counts['pages']}):\n")
+    for change in diff.pages(MAX_LISTED):
+        out.write(f"  {_clean(change.url)}\n")
+        for name, (old, new) in change.changes.items():
+            out.write(f"      {name}: {_clean(_show(old))} -> {_clean(_show(new))}\n")
+    out.write(
+        f"URLs only in {diff.run_a}: {diff.counts['only_in_a']}; only in {diff.run_b}: "
+        f"{diff.counts['only_in_b']}\n"
+    )
+
+
+def write_markdown(diff: RunDiff, out: TextIO) -> None:
+    out.write(
+        "## seoaudit: release regression report\n\n"
+        f"{code(diff.run_a)} ({code(diff.site_a)}) → {code(diff.run_b)} ({code(diff.site_b)})\n\n"
+        "| Rule | New | Fixed | Persisting | Not comparable |\n"
+        "|---|---|---|---|---|\n"
+    )
+    out.writelines(
+        f"| {d.rule} | {d.new} | {d.fixed} | {d.persisting} | {d.not_comparable} |\n"
         for d in diff.rules
-    ]
-    if diff.new:
-        lines += ["", f"### New findings ({len(diff.new)})", ""]
-        lines += [f"- {cell(n, 300)}" for n in diff.new[:MAX_LISTED]]
-    if diff.pages:
-        lines += [
-            "",
-            f"### Changed pages ({len(diff.pages)})",
-            "",
-            "| URL | Change | Before | After |",
-            "|---|---|---|---|",
-        ]
-        for change in diff.pages[:MAX_LISTED]:
+    )
+    if diff.counts["new"]:
+        out.write(f"\n### New findings ({diff.counts['new']})\n\n")
+        out.writelines(f"- {cell(n, 300)}\n" for n in diff.new(MAX_LISTED))
+    if diff.counts["pages"]:
+        out.write(
+            f"\n### Changed pages ({diff.counts['pages']})\n\n"
+            "| URL | Change | Before | After |\n"
+            "|---|---|---|---|\n"
+        )
+        for change in diff.pages(MAX_LISTED):
             for name, (old, new) in change.changes.items():
-                lines.append(
-                    f"| {code(change.url)} | {name} | {cell(_show(old))} | {cell(_show(new))} |"
+                out.write(
+                    f"| {code(change.url)} | {name} | {cell(_show(old))} | {cell(_show(new))} |\n"
                 )
-    lines += [
-        "",
-        f"URLs only before: {len(diff.only_in_a)} · only after: {len(diff.only_in_b)}",
-    ]
-    return "\n".join(lines) + "\n"
+    out.write(
+        f"\nURLs only before: {diff.counts['only_in_a']} · only after: {diff.counts['only_in_b']}\n"
+    )
 
 
-RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+WRITERS: dict[str, Callable[[RunDiff, TextIO], None]] = {
+    "text": write_text,
+    "markdown": write_markdown,
+    "json": write_json,
+}

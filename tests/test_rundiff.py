@@ -1,0 +1,138 @@
+"""`seoaudit diff` of two large runs: the comparison goes through a temporary SQLite file,
+so neither run's findings nor its pages are held; the lists come out complete and in order."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from seoaudit import rundiff
+from seoaudit.cli import app
+from seoaudit.models import Finding, PageFacts, RunInfo
+from seoaudit.store import Store
+
+RULES = ("ONP001", "ONP002", "ONP003", "ONP004", "ONP005")
+
+
+def _run(path: Path, origin: str, pages: range, found: range, retitled: int) -> None:
+    """A stored run of ``origin``: a page /p/N for N in ``pages`` (the title of every page
+    N with N % 10 == 0 ends in ``retitled``), and each rule of RULES finding /p/N for N in
+    ``found``."""
+    store = Store(path, create=True)
+    store.save_run(RunInfo(run_id=path.stem, tool_version="t", start_urls=[origin + "/"]))
+    for n in pages:
+        url = f"{origin}/p/{n}"
+        url_id, _ = store.url_id(url, depth=1, source="link")
+        title = f"Page {n}" + (f" v{retitled}" if n % 10 == 0 else "")
+        facts = PageFacts(url=url, final_url=url, status=200, is_html=True, titles=[title])
+        store.add_page(url_id, facts)
+    store.replace_findings(
+        (
+            Finding(
+                rule=rule,
+                name="x-y",
+                severity="warning",
+                url=f"{origin}/p/{n}",
+                message=f"{rule} on page {n}",
+            )
+            for n in found
+            for rule in RULES
+        ),
+        [],
+    )
+    store.close()
+
+
+def _lines(numbers: range) -> list[tuple[str, str]]:
+    """(rule, relative URL) for each rule and page number, in report order."""
+    return sorted((rule, f"/p/{n}") for n in numbers for rule in RULES)
+
+
+def test_a_large_diff_is_complete_and_holds_neither_run(tmp_path: Path) -> None:
+    # A: pages 0-2999, findings on 0-2999. B (another host): pages 500-3999, findings on
+    # 1000-3999. So 1000-2999 persist, 3000-3999 are new, 500-999 are fixed (B fetched
+    # them) and 0-499 not comparable (B never fetched them).
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    _run(a, "https://a.test", range(3000), range(3000), 1)
+    _run(b, "https://b.test", range(500, 4000), range(1000, 4000), 2)
+    stores = [Store(a), Store(b)]
+    out = io.StringIO()
+    tracemalloc.start()
+    try:
+        with rundiff.diff_stores(*stores) as diff:
+            rundiff.write_json(diff, out)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        for store in stores:
+            store.close()
+    # 35,000 findings and 6,500 pages: held as objects they took ~30 MB (traced); now
+    # ~3 MB, most of it the JSON text written to ``out``
+    assert peak < 8 * 1024 * 1024, peak
+    data = json.loads(out.getvalue())
+    assert (data["site_a"], data["site_b"]) == ("https://a.test", "https://b.test")
+    assert {d["rule"]: d for d in data["rules"]} == {
+        rule: {"rule": rule, "new": 1000, "fixed": 500, "persisting": 2000, "not_comparable": 500}
+        for rule in RULES
+    }
+    assert data["new"] == [
+        f"{rule} {url}: {rule} on page {url[3:]}" for rule, url in _lines(range(3000, 4000))
+    ]
+    assert data["fixed"] == [f"{rule} {url}" for rule, url in _lines(range(500, 1000))]
+    retitled = sorted(f"/p/{n}" for n in range(500, 3000, 10))
+    assert [p["url"] for p in data["pages"]] == retitled
+    assert data["pages"][0]["changes"] == {"title": ["Page 1000 v1", "Page 1000 v2"]}
+    assert data["only_in_a"] == sorted(f"/p/{n}" for n in range(500))
+    assert data["only_in_b"] == sorted(f"/p/{n}" for n in range(3000, 4000))
+
+
+def test_text_and_markdown_list_the_first_items_and_count_them_all(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    _run(a, "https://a.test", range(10), range(0), 1)
+    _run(b, "https://a.test", range(10), range(100), 2)  # 500 new findings
+    stores = [Store(a), Store(b)]
+    try:
+        diff = rundiff.diff_stores(*stores)
+    finally:
+        for store in stores:
+            store.close()
+    with diff:
+        text, markdown = io.StringIO(), io.StringIO()
+        rundiff.write_text(diff, text)
+        rundiff.write_markdown(diff, markdown)
+    lines = text.getvalue().splitlines()
+    assert "New findings (500):" in lines
+    listed = [line for line in lines if line.startswith("  + ")]
+    assert len(listed) == rundiff.MAX_LISTED and listed[0] == "  + ONP001 /p/0: ONP001 on page 0"
+    assert "Changed pages (1):" in lines and "      title: Page 0 v1 -> Page 0 v2" in lines
+    assert markdown.getvalue().count("\n- ONP") == rundiff.MAX_LISTED
+    assert "### New findings (500)" in markdown.getvalue()
+
+
+def test_the_cli_writes_the_diff_and_fails_on_new_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    _run(a, "https://a.test", range(20), range(10), 1)
+    _run(b, "https://a.test", range(20), range(12), 1)
+    out = tmp_path / "reports" / "diff.json"
+    result = CliRunner().invoke(
+        app, ["diff", str(a), str(b), "-f", "json", "-o", str(out), "--fail-on-new"]
+    )
+    assert result.exit_code == 1, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["new"]) == 10 and data["pages"] == []
+    assert not list(tmp_path.glob("reports/*.tmp"))  # written whole, then moved in place
+    same = CliRunner().invoke(app, ["diff", str(a), str(a), "--fail-on-new"])
+    assert same.exit_code == 0, same.output
+    assert "Changed pages (0):" in same.output
+    assert not list(temp.iterdir())  # the comparison's temporary file is gone

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import struct
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from seoaudit import store as store_module
+from seoaudit.crawl.checks import image_size
 from seoaudit.site import Site
 from seoaudit.store import Store
 from tests.sites import ORIGIN, crawl
@@ -101,3 +103,102 @@ def test_an_older_run_file_gets_the_details_table_and_reads_without_it(
     assert {c.url: c.error_detail for c in store.checks()}["http://elsewhere.test/gone"] == "reset"
     store.add_checks([replace(c, error=None, error_detail=None) for c in failed])
     assert {c.error_detail for c in store.checks()} == {None}  # checked again: no stale words
+
+
+# -- structured-data images: their pixel size -------------------------------------------------
+
+SD_PAGE = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Article",'
+    ' "headline": "Hi", "image": ["http://site.test/a.png", "http://site.test/b.jpg",'
+    ' "http://site.test/late.jpg", "http://site.test/c.webp"]}</script>'
+    '<link rel="stylesheet" href="/style.png">'
+)
+
+
+def _png(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\0" * 4
+
+
+def _jpeg(width: int, height: int, exif: int = 0) -> bytes:
+    """A JPEG start: SOI, an APP1 segment of ``exif`` bytes (as a camera's EXIF data and
+    thumbnail), then the frame header that holds the size."""
+    app1 = b""
+    while exif > 0:  # a segment holds at most 65,533 bytes
+        part = min(exif, 65_000)
+        app1 += b"\xff\xe1" + struct.pack(">H", part + 2) + b"\0" * part
+        exif -= part
+    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + app1 + sof + b"\xff\xda" + b"\0" * 100
+
+
+def _webp(width: int, height: int) -> bytes:
+    vp8x = b"VP8X" + struct.pack("<I", 10) + b"\0" * 4
+    vp8x += (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    return b"RIFF" + struct.pack("<I", 4 + len(vp8x)) + b"WEBP" + vp8x
+
+
+def test_image_size_reads_raster_headers_only() -> None:
+    assert image_size(_png(1200, 675), "image/png") == (1200, 675)
+    assert image_size(_jpeg(640, 480, exif=20_000), "image/jpeg") == (640, 480)
+    assert image_size(_webp(300, 200), "image/webp") == (300, 200)
+    assert image_size(_png(10, 10), None) == (10, 10)  # the bytes decide, not the header
+    assert image_size(b"<svg width='10' height='10'/>", "image/svg+xml") is None
+    assert image_size(b"  <svg width='10' height='10'/>", "application/octet-stream") is None
+    assert image_size(b"<html>not an image</html>", "image/png") is None
+    assert image_size(_jpeg(640, 480, exif=20_000)[:10_000], "image/jpeg") is None  # cut short
+    assert image_size(b"\xff\xd8" + b"\xff\xe0\x00\x00" * 4000, "image/jpeg") is None  # hostile
+    assert image_size(_png(0, 5), "image/png") is None
+
+
+def test_structured_data_images_are_measured_and_others_are_not(tmp_path: Path) -> None:
+    pages = {
+        "/": {"body": SD_PAGE},
+        "/a.png": {"body": _png(1200, 675), "content_type": "image/png"},
+        # the frame header 40 KB in: past the 16 KB other checks read, within the 64 KB
+        "/b.jpg": {"body": _jpeg(100, 80, exif=40_000), "content_type": "image/jpeg"},
+        "/late.jpg": {"body": _jpeg(100, 80, exif=70_000), "content_type": "image/jpeg"},
+        "/c.webp": {"body": _webp(300, 200), "content_type": "image/webp"},
+        "/style.png": {"body": _png(5, 5), "content_type": "image/png"},
+    }
+    result = crawl(pages, tmp_path)
+    store = Store(result.store_path)
+    sizes = {
+        c.url.rsplit("/", 1)[1]: (c.width, c.height)
+        for c in store.checks()
+        if "scheme-twin" not in c.purposes  # https://site.test/: whether http moves there
+    }
+    assert sizes == {
+        "a.png": (1200, 675),
+        "b.jpg": (100, 80),
+        "late.jpg": (None, None),  # its size is not in the first 64 KB: not judged
+        "c.webp": (300, 200),
+        "style.png": (None, None),  # a render resource: not measured
+    }
+    [finding] = [f for f in result.report.findings if f.rule == "SD018"]
+    assert finding.message == (
+        "Article: image http://site.test/b.jpg is 100x80 px (8,000 pixels), under Google's"
+        " minimum of 50,000 pixels"
+    )
+    assert (finding.evidence["width"], finding.evidence["height"]) == (100, 80)
+    checks = store.checks()
+    store.add_checks([replace(c, width=None, height=None) for c in checks])
+    assert {(c.width, c.height) for c in store.checks()} == {(None, None)}  # no stale size
+    store.close()
+
+
+def test_a_run_file_without_the_image_table_reads_with_no_sizes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = {"/": {"body": SD_PAGE}, "/a.png": {"body": _png(50, 50), "content_type": "image/png"}}
+    result = crawl(pages, tmp_path)
+    with sqlite3.connect(result.store_path) as db:
+        db.execute("DROP TABLE check_images")  # as run files were written before it
+    monkeypatch.setattr(
+        store_module,
+        "_connect",
+        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
+    )
+    read_only = Store(result.store_path)
+    assert {(c.width, c.height) for c in read_only.checks()} == {(None, None)}
+    read_only.close()

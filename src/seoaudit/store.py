@@ -153,6 +153,11 @@ _PAGE_LINKS = "CREATE TABLE IF NOT EXISTS page_links (src INTEGER NOT NULL, data
 # The client's words for a failed URL check: a table of its own (not a column of checks),
 # so that earlier versions, which read checks with SELECT *, still read newer run files.
 _CHECK_DETAILS = "CREATE TABLE IF NOT EXISTS check_details (url TEXT PRIMARY KEY, detail TEXT)"
+# The pixel size of a checked image (structured data's), likewise a table of its own.
+_CHECK_IMAGES = (
+    "CREATE TABLE IF NOT EXISTS check_images"
+    " (url TEXT PRIMARY KEY, width INTEGER NOT NULL, height INTEGER NOT NULL)"
+)
 IdArray = npt.NDArray[np.int32]
 
 
@@ -208,11 +213,23 @@ def _unpack(blob: bytes) -> PageFacts:
     return PageFacts.model_validate_json(zlib.decompress(blob))
 
 
-_CHECKS = (
-    "SELECT checks.*, check_details.detail FROM checks"
-    " LEFT JOIN check_details ON check_details.url = checks.url ORDER BY checks.url"
-)
-_CHECKS_BEFORE_DETAIL = "SELECT *, NULL FROM checks ORDER BY url"  # a read-only older file
+def _checks_query(details: bool, images: bool) -> str:
+    """Every stored check with its error detail and image size (NULL where a read-only
+    older run file has no such table)."""
+    columns = ["checks.*"]
+    joins = []
+    if details:
+        columns.append("check_details.detail")
+        joins.append(" LEFT JOIN check_details ON check_details.url = checks.url")
+    else:
+        columns.append("NULL")
+    if images:
+        columns.append("check_images.width, check_images.height")
+        joins.append(" LEFT JOIN check_images ON check_images.url = checks.url")
+    else:
+        columns.append("NULL, NULL")
+    # Only the fixed names above are put together: nothing from outside.
+    return f"SELECT {', '.join(columns)} FROM checks{''.join(joins)} ORDER BY checks.url"  # noqa: S608
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -253,6 +270,7 @@ class Store:
         self._summaries_stored = self._add_column("pages", "summary", "BLOB")
         self._page_links = self._add_table(_PAGE_LINKS)
         self._check_details = self._add_table(_CHECK_DETAILS)
+        self._check_images = self._add_table(_CHECK_IMAGES)
         self._ids: dict[str, int] = dict(self.db.execute("SELECT url, id FROM urls"))
         self._next_id = max(self._ids.values(), default=0)
         self._pending_urls: list[tuple[int, str, int | None, str | None, str]] = []
@@ -621,22 +639,36 @@ class Store:
                     "INSERT INTO check_details VALUES (?,?)",
                     ((r.url, r.error_detail) for r in results if r.error_detail is not None),
                 )
+            if self._check_images:  # likewise no stale size
+                self.db.executemany(
+                    "DELETE FROM check_images WHERE url = ?", ((r.url,) for r in results)
+                )
+                self.db.executemany(
+                    "INSERT INTO check_images VALUES (?,?,?)",
+                    (
+                        (r.url, r.width, r.height)
+                        for r in results
+                        if r.width is not None and r.height is not None
+                    ),
+                )
 
     def checks(self) -> list[CheckResult]:
-        rows = self.db.execute(_CHECKS if self._check_details else _CHECKS_BEFORE_DETAIL)
+        rows = self.db.execute(_checks_query(self._check_details, self._check_images))
         return [
             CheckResult(
-                url,
-                tuple(p.split(",")),
-                status,
-                error,
-                final,
-                redirects,
-                ctype,
-                None if allowed is None else bool(allowed),
-                error_detail,
+                url=row[0],
+                purposes=tuple(row[1].split(",")),
+                status=row[2],
+                error=row[3],
+                final_url=row[4],
+                redirects=row[5],
+                content_type=row[6],
+                robots_allowed=None if row[7] is None else bool(row[7]),
+                error_detail=row[8],
+                width=row[9],
+                height=row[10],
             )
-            for url, p, status, error, final, redirects, ctype, allowed, error_detail in rows
+            for row in rows
         ]
 
     # -- findings ----------------------------------------------------------------------

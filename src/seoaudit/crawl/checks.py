@@ -16,8 +16,11 @@ Collectors must be cheap and pure: they run on every page, in the crawl's hot pa
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import imagesize
 
 from seoaudit.config import CrawlSettings
 from seoaudit.models import PageFacts
@@ -26,6 +29,8 @@ Collector = Callable[[PageFacts, CrawlSettings], Iterable[str]]
 COLLECTORS: dict[str, Collector] = {}
 
 CHECK_BODY_LIMIT = 16 * 1024  # enough to sniff what came back; checks never parse bodies
+IMAGE_PURPOSE = "sd-image"  # images whose pixel size is measured (structured data's)
+IMAGE_HEAD_LIMIT = 64 * 1024  # a JPEG's size comes after its EXIF data, often past 16 KB
 
 
 def collector(purpose: str) -> Callable[[Collector], Collector]:
@@ -49,6 +54,8 @@ class CheckResult:
     content_type: str | None
     robots_allowed: bool | None  # None when the host's robots.txt was not read
     error_detail: str | None = None  # what went wrong, in the HTTP client's words
+    width: int | None = None  # pixels, of an image whose size was measured (image_size)
+    height: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -79,6 +86,22 @@ class CheckQueue:
 
     def collect(self, page: PageFacts, settings: CrawlSettings) -> None:
         self.add_all(wanted(page, settings))
+
+
+def image_size(head: bytes, content_type: str | None) -> tuple[int, int] | None:
+    """Width and height in pixels of a raster image (JPEG, PNG, GIF, WebP, AVIF, ...) from
+    its first bytes, read by imagesize from the headers only; None when ``head`` is not
+    such an image, or its size is not within it. SVG has no pixel size."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "image/svg+xml" or head.lstrip()[:1] == b"<":
+        return None
+    try:
+        width, height = imagesize.get(io.BytesIO(head))
+    except Exception:  # hostile bytes: no size, never a crash
+        return None
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        return width, height
+    return None
 
 
 def wanted(page: PageFacts, settings: CrawlSettings) -> list[tuple[str, str]]:

@@ -30,7 +30,14 @@ from typing import Any
 import httpx
 
 from seoaudit.config import Settings
-from seoaudit.crawl.checks import CHECK_BODY_LIMIT, CheckQueue, CheckResult
+from seoaudit.crawl.checks import (
+    CHECK_BODY_LIMIT,
+    IMAGE_HEAD_LIMIT,
+    IMAGE_PURPOSE,
+    CheckQueue,
+    CheckResult,
+    image_size,
+)
 from seoaudit.crawl.digest import Digest, Link, extract_digest
 from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
 from seoaudit.crawl.fetch import Fetcher
@@ -219,8 +226,12 @@ class Crawler:
         async def check_one() -> None:
             while pending and not self._stop.is_set():
                 url, purposes = pending.pop()
-                result = await fetcher.fetch(url, max_body=CHECK_BODY_LIMIT, source="link")
+                measure = IMAGE_PURPOSE in purposes
+                limit = IMAGE_HEAD_LIMIT if measure else CHECK_BODY_LIMIT
+                result = await fetcher.fetch(url, max_body=limit, source="link")
                 verdict = self._verdict(url)
+                content_type = result.header("content-type")
+                size = image_size(result.body, content_type) if measure else None
                 results.append(
                     CheckResult(
                         url=url,
@@ -229,9 +240,11 @@ class Crawler:
                         error=result.error,
                         final_url=result.final_url,
                         redirects=len(result.hops),
-                        content_type=result.header("content-type"),
+                        content_type=content_type,
                         robots_allowed=None if verdict is None else verdict.allowed,
                         error_detail=result.error_detail,
+                        width=size[0] if size else None,
+                        height=size[1] if size else None,
                     )
                 )
 

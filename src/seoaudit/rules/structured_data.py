@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from seoaudit.config import CrawlSettings
-from seoaudit.crawl.checks import collector
+from seoaudit.crawl.checks import IMAGE_PURPOSE, collector
 from seoaudit.extract.structured import (
     ITEMPROP_OUTSIDE_ITEM,
     ITEMSCOPE_WITHOUT_ITEMTYPE,
@@ -93,7 +93,7 @@ def _image_urls(value: object) -> Iterator[str]:
                 yield found.strip()
 
 
-@collector("sd-image")
+@collector(IMAGE_PURPOSE)
 def structured_data_images(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
     """``image``, ``logo`` and ``thumbnailUrl`` URLs (absolute http(s)) of the page's
     structured data, at most ``MAX_IMAGES`` per page."""
@@ -752,19 +752,8 @@ def structured_data_image_unavailable(page: PageFacts, site: Site) -> Iterator[H
     seen: set[str] = set()
     for node in graph.nodes:
         for prop in IMAGE_PROPERTIES:
-            urls: list[str] = []
-            for value in node.props.get(prop, []):
-                if isinstance(value, str):
-                    urls.append(value.strip())
-                elif isinstance(value, Node):
-                    urls.extend(
-                        v.strip()
-                        for key in ("url", "contentUrl")
-                        for v in value.props.get(key, [])
-                        if isinstance(v, str)
-                    )
-            for url in urls:
-                if url in seen or not url.lower().startswith(("http://", "https://")):
+            for url in _node_images(node, prop):
+                if url in seen:
                     continue
                 seen.add(url)
                 result = site.check(url)
@@ -789,6 +778,115 @@ def structured_data_image_unavailable(page: PageFacts, site: Site) -> Iterator[H
                         node, property=where, image=url, status=result.status, error=result.error
                     ),
                     cause=cause(label, f"{where} {problem}"),
+                    severity=severity,
+                )
+
+
+def _node_images(node: Node, prop: str) -> list[str]:
+    """The absolute http(s) image URLs of ``node``'s ``prop``: URL strings, and the
+    ``url`` / ``contentUrl`` of ImageObject values."""
+    urls: list[str] = []
+    for value in node.props.get(prop, []):
+        if isinstance(value, str):
+            urls.append(value.strip())
+        elif isinstance(value, Node):
+            urls.extend(
+                v.strip()
+                for key in ("url", "contentUrl")
+                for v in value.props.get(key, [])
+                if isinstance(v, str)
+            )
+    return [url for url in urls if url.lower().startswith(("http://", "https://"))]
+
+
+# Google's minimum image sizes per rich-result feature: (property, which measure, least).
+# G-SD-ORG: a logo of at least 112x112 px; G-SD-ARTICLE and G-SD-RECIPE: images of at
+# least 50,000 pixels (width x height).
+LOGO_MIN_SIDE = 112
+IMAGE_MIN_PIXELS = 50_000
+_MINIMUM_SIZES = {
+    "Organization": "logo",
+    "LocalBusiness": "logo",
+    "Article": "image",
+    "Recipe": "image",
+}
+
+
+@rule(
+    "SD018",
+    "structured-data-image-too-small",
+    severity="notice",
+    group="{count} pages mark up images smaller than Google's minimum ({cause})",
+)
+def structured_data_image_too_small(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """An Organization `logo` under 112x112 px, or an Article or Recipe `image` under
+    50,000 pixels.
+
+    ## What it does
+    Reads the pixel size of each image the page's structured data names where Google
+    sets a minimum: the `logo` of an Organization or LocalBusiness (at least 112 px wide
+    and high: a warning below that) and the `image` of an Article (NewsArticle,
+    BlogPosting...) or a Recipe (at least 50,000 pixels, width times height: a notice).
+    The size is read from the image's first 64 KB during the post-crawl check (the
+    headers of JPEG, PNG, GIF, WebP, AVIF and other raster formats); SVG images, images
+    that were not checked or whose size is not in their first bytes are not judged.
+
+    ## Why it matters
+    Google may not use an image below its minimum: the logo is left out of the knowledge
+    panel and of results, an article or recipe result shows no picture, or a picture
+    of the wrong part of the page.
+
+    ## How to fix
+    Point the markup at a larger version of the image (most sites already have one for
+    social sharing): a logo of at least 112x112 px, article and recipe images of at
+    least 50,000 pixels (e.g. 1200x675 for 16:9), ideally in the 16x9, 4x3 and 1x1
+    ratios Google asks for.
+
+    ## How to verify
+    Open the image URL in a browser (its size shows in the tab), or
+    `python -c "import imagesize,sys; print(imagesize.get(sys.argv[1]))" image.jpg`;
+    the Rich Results Test shows the item without an image warning.
+
+    ## Source
+    Google Search Central: "Organization structured data" (logo: 112x112 px at
+    least); "Article structured data" and "Recipe structured data" (images of at
+    least 50K pixels when multiplying width and height).
+    """
+    analysis = analyse(page)
+    seen: set[tuple[str, str]] = set()
+    for item in analysis.items:
+        for profile in analysis.profiles.get(id(item), []):
+            prop = _MINIMUM_SIZES.get(profile.name)
+            if prop is None:
+                continue
+            for url in _node_images(item, prop):
+                if (prop, url) in seen:
+                    continue
+                seen.add((prop, url))
+                result = site.check(url)
+                if result is None or not result.ok:
+                    continue  # not checked, or broken (SD017's): say nothing about size
+                width, height = result.width, result.height
+                if width is None or height is None:
+                    continue
+                severity: Severity | None = None
+                if prop == "logo":
+                    if min(width, height) >= LOGO_MIN_SIDE:
+                        continue
+                    minimum = f"{LOGO_MIN_SIDE}x{LOGO_MIN_SIDE} px"
+                    severity = "warning"
+                else:
+                    if width * height >= IMAGE_MIN_PIXELS:
+                        continue
+                    minimum = f"{IMAGE_MIN_PIXELS:,} pixels"
+                label = analysis.label(item)
+                where = analysis.path(item, prop)
+                yield Hit(
+                    page.url,
+                    f"{label}: {where} {url} is {width}x{height} px ({width * height:,} "
+                    f"pixels), under Google's minimum of {minimum}",
+                    analysis.evidence(item, property=where, image=url, width=width, height=height),
+                    cause=cause(label, f"{where} under {minimum}"),
                     severity=severity,
                 )
 

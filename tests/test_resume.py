@@ -83,8 +83,25 @@ def _links(path: Path) -> list[tuple[str, str, int, int]]:
     return links
 
 
-def test_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
+ROBOTS_CASES = {
+    "no-robots-txt": None,
+    # Google follows five redirects, then treats robots.txt as a 404 (allow all): the
+    # resumed session must read the stored fetch the same way, not as unreachable.
+    "robots-txt-redirect-loop": {"status": 301, "headers": {"Location": "/robots.txt"}},
+    "robots-txt-as-html": {
+        "body": "<html><body>\nUser-agent: *\nDisallow: /p/1\n</body></html>",
+        "content_type": "text/html",
+    },
+}
+
+
+@pytest.mark.parametrize("robots", ROBOTS_CASES.values(), ids=ROBOTS_CASES.keys())
+def test_resumed_run_equals_an_uninterrupted_one(
+    tmp_path: Path, robots: dict[str, Any] | None
+) -> None:
     pages = _site()
+    if robots is not None:
+        pages["/robots.txt"] = robots
     whole = run_audit(_settings(tmp_path / "a"), transport=transport(pages))
     assert whole.report.run.state == "complete"
 
@@ -269,3 +286,21 @@ def test_a_page_that_breaks_extraction_is_an_internal_error_not_a_lost_page(
     assert (broken.error, broken.error_detail) == ("internal-error", "ValueError: boom on p36")
     assert pages[ORIGIN + "/p/37"].error is None
     assert {ORIGIN + path for path in _site()} <= set(pages)  # the crawl went on
+
+
+def test_site_reads_robots_txt_as_the_crawl_did(tmp_path: Path) -> None:
+    """The reason stored with a robots.txt that failed TLS names the certificate's
+    problem; the stored error is only "tls-error", so reading the fetch again must keep
+    the stored reason, not rebuild a vaguer one."""
+    from seoaudit.site import Site
+    from tests.sites import crawl
+
+    pages = {**_site(), "/robots.txt": {"raise": "tls", "tls": "certificate has expired"}}
+    result = crawl(pages, tmp_path)
+    store = Store(result.store_path)
+    [row] = store.robots_rows()
+    assert row["error"] == "tls-error" and "certificate has expired" in row["reason"]
+    robots = Site(store).robots_file(ORIGIN + "/p/1")
+    assert robots is not None and robots.outcome == "disallow-all"
+    assert robots.reason == row["reason"]
+    store.close()

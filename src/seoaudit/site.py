@@ -25,7 +25,7 @@ import numpy.typing as npt
 from seoaudit import allocator, impact
 from seoaudit.config import Settings, Thresholds
 from seoaudit.crawl.checks import CheckResult
-from seoaudit.crawl.discovery import interpret_robots
+from seoaudit.crawl.discovery import stored_robots
 from seoaudit.crawl.urls import Scope, origin
 from seoaudit.models import PageFacts, RunInfo
 from seoaudit.robots import RobotsFile
@@ -333,13 +333,15 @@ class Site:
             self._robots_files[key] = (
                 None
                 if row is None
-                else interpret_robots(
+                else stored_robots(
                     row.url,
                     row.status,
-                    row.body or b"",
+                    row.body,
                     error=row.error,
                     redirects=row.redirects,
                     content_type=row.content_type,
+                    outcome=row.outcome,
+                    reason=row.reason,
                 )
             )
         return self._robots_files[key]

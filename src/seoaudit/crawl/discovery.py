@@ -8,7 +8,7 @@ limits those readers need, and records what it saw in the store.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from seoaudit.crawl.fetch import Fetcher
@@ -88,6 +88,27 @@ def interpret_robots(
     return interpret_fetch(
         url, status, body, error=error, redirects=redirects, content_type=content_type
     )
+
+
+def stored_robots(
+    url: str,
+    status: int | None,
+    body: bytes | None,
+    *,
+    error: str | None,
+    redirects: int,
+    content_type: str | None,
+    outcome: str,
+    reason: str,
+) -> RobotsFile:
+    """A robots.txt fetch as the crawl read it, from what ``fetch_robots`` stored: the
+    same reading (``interpret_robots``: redirect loops, HTML bodies), and the reason as
+    written then, which names a TLS failure's URL and OpenSSL's words (the stored error
+    is just "tls-error"). A resumed crawl and Site both read robots.txt through here."""
+    robots = interpret_robots(
+        url, status, body or b"", error=error, redirects=redirects, content_type=content_type
+    )
+    return replace(robots, reason=reason) if reason and outcome == robots.outcome else robots
 
 
 @dataclass

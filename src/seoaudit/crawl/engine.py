@@ -39,7 +39,12 @@ from seoaudit.crawl.checks import (
     image_size,
 )
 from seoaudit.crawl.digest import Digest, Link, extract_digest
-from seoaudit.crawl.discovery import fetch_robots, harvest_sitemaps, sitemap_candidates
+from seoaudit.crawl.discovery import (
+    fetch_robots,
+    harvest_sitemaps,
+    sitemap_candidates,
+    stored_robots,
+)
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.footprint import Footprint
 from seoaudit.crawl.politeness import Politeness
@@ -49,7 +54,7 @@ from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.crawl.workers import WorkerGone, Workers, describe
 from seoaudit.indexing import indexability
 from seoaudit.models import FetchResult, PageFacts, RobotsVerdict, Source
-from seoaudit.robots import RobotsFile, interpret_fetch
+from seoaudit.robots import RobotsFile
 from seoaudit.store import (
     BLOCKED,
     DONE,
@@ -534,12 +539,15 @@ class Crawler:
         queued, or taken but never stored: in flight when the run stopped), and the URL
         checks of the pages already stored. Returns True when there was a run to resume."""
         for row in self.store.robots_rows():
-            self.robots[row["origin"]] = interpret_fetch(
+            self.robots[row["origin"]] = stored_robots(
                 row["url"],
                 row["status"],
-                row["body"] or b"",
+                row["body"],
                 error=row["error"],
                 redirects=row["redirects"],
+                content_type=row["content_type"],
+                outcome=row["outcome"],
+                reason=row["reason"],
             )
             self._apply_crawl_delay(row["origin"], self.robots[row["origin"]])
         for url_id, url, depth, source in self.store.unfinished_urls():

@@ -76,6 +76,15 @@ def test_a_failed_check_keeps_the_clients_words_and_names_the_certificate(
     assert finding.severity == "warning" and "certificate has expired" in finding.evidence["detail"]
 
 
+def _open_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores opened from here on open their run file read-only (no table can be made)."""
+    monkeypatch.setattr(
+        store_module,
+        "_connect",
+        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
+    )
+
+
 def test_an_older_run_file_gets_the_details_table_and_reads_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,11 +94,7 @@ def test_an_older_run_file_gets_the_details_table_and_reads_without_it(
         # Earlier versions read checks with SELECT * into 8 values: the detail is not there.
         assert {len(row) for row in db.execute("SELECT * FROM checks")} == {8}
         db.execute("DROP TABLE check_details")  # as seoaudit wrote run files before it
-    monkeypatch.setattr(
-        store_module,
-        "_connect",
-        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
-    )
+    _open_read_only(monkeypatch)
     read_only = Store(result.store_path)
     older = read_only.checks()
     assert [c.error for c in older if c.url == "http://elsewhere.test/gone"] == ["tls-error"]
@@ -194,11 +199,7 @@ def test_a_run_file_without_the_image_table_reads_with_no_sizes(
     result = crawl(pages, tmp_path)
     with sqlite3.connect(result.store_path) as db:
         db.execute("DROP TABLE check_images")  # as run files were written before it
-    monkeypatch.setattr(
-        store_module,
-        "_connect",
-        lambda path: sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None),
-    )
+    _open_read_only(monkeypatch)
     read_only = Store(result.store_path)
     assert {(c.width, c.height) for c in read_only.checks()} == {(None, None)}
     read_only.close()

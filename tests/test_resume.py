@@ -304,3 +304,21 @@ def test_site_reads_robots_txt_as_the_crawl_did(tmp_path: Path) -> None:
     assert robots is not None and robots.outcome == "disallow-all"
     assert robots.reason == row["reason"]
     store.close()
+
+
+def test_a_run_file_from_before_robots_content_type_resumes(tmp_path: Path) -> None:
+    """Run files written before robots.txt's content type was stored get the column when
+    opened, so a resumed crawl reads and stores robots.txt fetches like a new one."""
+    pages = _site()
+
+    def interrupt(stats: CrawlStats) -> None:
+        if stats.fetched == 40:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    first = run_audit(_settings(tmp_path), transport=_slowed(pages), on_progress=interrupt)
+    assert first.report.run.state == "interrupted"
+    with sqlite3.connect(first.store_path) as db:
+        db.execute("ALTER TABLE robots DROP COLUMN content_type")
+    resumed = run_audit(_settings(tmp_path), transport=_slowed(pages), resume=first.store_path)
+    assert resumed.report.run.state == "complete"
+    assert resumed.report.run.pages_fetched == len(pages)  # the redirect and the 404 too

@@ -136,3 +136,7 @@ def test_the_cli_writes_the_diff_and_fails_on_new_findings(
     assert same.exit_code == 0, same.output
     assert "Changed pages (0):" in same.output
     assert not list(temp.iterdir())  # the comparison's temporary file is gone
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    failed = CliRunner().invoke(app, ["diff", str(a), str(b)])
+    assert failed.exit_code == 2 and "cannot compare the runs" in failed.output
+    assert "Traceback" not in failed.output

@@ -15,6 +15,7 @@ import functools
 import gc
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -1031,6 +1032,8 @@ def diff(
     stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
     try:
         result = rundiff.diff_stores(*stores)
+    except (OSError, sqlite3.Error) as exc:  # the temporary file: no space, no temp dir
+        raise fail(f"cannot compare the runs: {exc}") from exc
     finally:
         for s in stores:
             s.close()

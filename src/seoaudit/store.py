@@ -268,6 +268,8 @@ class Store:
         # read-only one is read without them: page summaries are then made from the
         # facts, links come from the older links table, checks have no error detail.
         self._summaries_stored = self._add_column("pages", "summary", "BLOB")
+        # robots.content_type: a resumed crawl stores it and reads it (stored_robots)
+        self._add_column("robots", "content_type", "TEXT")
         self._page_links = self._add_table(_PAGE_LINKS)
         self._check_details = self._add_table(_CHECK_DETAILS)
         self._check_images = self._add_table(_CHECK_IMAGES)

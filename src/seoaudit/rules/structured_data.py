@@ -819,8 +819,7 @@ _MINIMUM_SIZES = {
     group="{count} pages mark up images smaller than Google's minimum ({cause})",
 )
 def structured_data_image_too_small(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """An Organization `logo` under 112x112 px, or an Article or Recipe `image` under
-    50,000 pixels.
+    """A logo under 112x112 px, or an Article or Recipe image under 50,000 pixels.
 
     ## What it does
     Reads the pixel size of each image the page's structured data names where Google
@@ -828,8 +827,9 @@ def structured_data_image_too_small(page: PageFacts, site: Site) -> Iterator[Hit
     and high: a warning below that) and the `image` of an Article (NewsArticle,
     BlogPosting...) or a Recipe (at least 50,000 pixels, width times height: a notice).
     The size is read from the image's first 64 KB during the post-crawl check (the
-    headers of JPEG, PNG, GIF, WebP, AVIF and other raster formats); SVG images, images
-    that were not checked or whose size is not in their first bytes are not judged.
+    headers of JPEG, PNG, GIF, WebP, AVIF and other raster formats). Not judged: SVG
+    images, images that were not checked, failed or are disallowed by robots.txt (SD017
+    reports those), and images whose size is not in their first 64 KB.
 
     ## Why it matters
     Google may not use an image below its minimum: the logo is left out of the knowledge
@@ -864,8 +864,8 @@ def structured_data_image_too_small(page: PageFacts, site: Site) -> Iterator[Hit
                     continue
                 seen.add((prop, url))
                 result = site.check(url)
-                if result is None or not result.ok:
-                    continue  # not checked, or broken (SD017's): say nothing about size
+                if result is None or not result.ok or result.robots_allowed is False:
+                    continue  # not checked, broken or blocked (SD017's): size is moot
                 width, height = result.width, result.height
                 if width is None or height is None:
                     continue

@@ -630,9 +630,9 @@ def robots(
     )
     from seoaudit.crawl.fetch import Fetcher
     from seoaudit.crawl.urls import host_of, origin
-    from seoaudit.models import FetchResult
+    from seoaudit.models import TLS_ERROR, FetchResult
     from seoaudit.robots import RobotsFile
-    from seoaudit.rules.certificates import TLS_ERROR, problem, rejected
+    from seoaudit.rules.certificates import problem, rejected
 
     target = _start_url(url)
     flags: dict[str, tuple[Any, str]] = {"start_urls": ([target], "URL")}  # auth's origin

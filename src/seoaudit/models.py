@@ -53,6 +53,11 @@ class RobotsVerdict(_Model):
     reason: str | None = None  # e.g. "robots.txt unreachable (503): Google assumes disallow all"
 
 
+# FetchResult.error of a certificate check or TLS handshake that failed: a configuration
+# problem of the host (rule ONP019), not an outage; never retried, never counted as load.
+TLS_ERROR = "tls-error"
+
+
 class FetchResult(_Model):
     """Everything one fetch of one URL produced. A failed fetch is a FetchResult with an
     ``error``, never an exception. ``body`` is carried only as far as extraction."""

@@ -266,7 +266,8 @@ class Store:
             )
         # Run files of earlier versions get the newer column and tables (empty); a
         # read-only one is read without them: page summaries are then made from the
-        # facts, links come from the older links table, checks have no error detail.
+        # facts, links come from the older links table, checks have no error detail or
+        # image size.
         self._summaries_stored = self._add_column("pages", "summary", "BLOB")
         # robots.content_type: a resumed crawl stores it and reads it (stored_robots)
         self._add_column("robots", "content_type", "TEXT")

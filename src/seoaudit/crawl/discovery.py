@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.sitemaps import ParsedSitemap, SitemapParser, lastmod_summary
 from seoaudit.crawl.urls import normalize, origin
-from seoaudit.models import FetchResult
+from seoaudit.models import TLS_ERROR, FetchResult
 from seoaudit.robots import RobotsFile, interpret_fetch
 from seoaudit.store import Store
 
@@ -61,8 +61,8 @@ def robots_error(result: FetchResult) -> str | None:
     """The error of a robots.txt fetch as its reason shows it: for a rejected TLS
     certificate, the URL that failed (robots.txt may redirect to another host) and
     OpenSSL's words, which rule ONP019 reads back."""
-    if result.error == "tls-error":
-        return f"tls-error at {result.final_url}: {result.error_detail}"
+    if result.error == TLS_ERROR:
+        return f"{TLS_ERROR} at {result.final_url}: {result.error_detail}"
     return result.error
 
 

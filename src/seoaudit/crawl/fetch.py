@@ -36,7 +36,7 @@ from seoaudit.crawl.footprint import Footprint
 from seoaudit.crawl.politeness import Politeness
 from seoaudit.crawl.transport import StatelessClient, pooled_transport
 from seoaudit.crawl.urls import host_of, origin, resolve
-from seoaudit.models import FetchResult, Hop, Source
+from seoaudit.models import TLS_ERROR, FetchResult, Hop, Source
 
 try:  # brotli is optional; "br" is only advertised when it can be decoded under a cap.
     import brotli
@@ -204,7 +204,7 @@ def _error_kind(exc: Exception) -> str:
     if isinstance(exc, httpx.ConnectError) and _tls_failure(exc):
         # The host answered but its TLS certificate or handshake failed: a configuration
         # problem (rule ONP019), not an outage; retrying cannot change it.
-        return "tls-error"
+        return TLS_ERROR
     for cls, kind in _ERRORS:
         if isinstance(exc, cls):
             return kind

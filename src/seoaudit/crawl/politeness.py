@@ -28,6 +28,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from seoaudit.models import TLS_ERROR
+
 BASELINE_SAMPLES = 20
 RECENT_SAMPLES = 20
 ERROR_WINDOW = 50
@@ -44,7 +46,7 @@ def is_failure(status: int | None, error: str | None = None) -> bool:
     usable response at all (timeout, reset, refused). The one definition the back-off, the
     error budget and the footprint's per-origin tally (PERF001) share. A rejected TLS
     certificate is not one: no load on the server (ONP019 reports it)."""
-    if error == "tls-error":
+    if error == TLS_ERROR:
         return False
     return status is None or status >= 500 or status == 429
 
@@ -159,7 +161,7 @@ class Politeness:
     ) -> None:
         """Feed one response back; may pause the host or lower its concurrency. A rejected
         TLS certificate says nothing about the server's load: it is not counted at all."""
-        if error == "tls-error":
+        if error == TLS_ERROR:
             return
         state = self._host(host)
         failed = is_failure(status, error)

@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 
 from seoaudit.access import internal_robots
 from seoaudit.crawl.urls import host_of
+from seoaudit.models import TLS_ERROR
 from seoaudit.rules.common import clip, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
     from seoaudit.site import RobotsOutcome, Site
 
-TLS_ERROR = "tls-error"
 MAX_DETAIL = 300
 # In a robots.txt reason: "... (tls-error at URL: OpenSSL's words): what Google does".
-_FAILING = re.compile(r"tls-error at (https?://\S+?): (.*?)(?:\): |$)", re.S)
+_FAILING = re.compile(re.escape(TLS_ERROR) + r" at (https?://\S+?): (.*?)(?:\): |$)", re.S)
 
 # OpenSSL's verification messages (both spellings of "self-signed" across versions), in
 # the order they are looked for: the first found names the problem.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from seoaudit.access import SEARCH_ENGINES, crawler_policy, host_access, internal_robots, label
 from seoaudit.crawl.urls import normalize, origin
-from seoaudit.models import PageFacts, Severity
+from seoaudit.models import TLS_ERROR, PageFacts, Severity
 from seoaudit.robots import (
     MAX_BODY_BYTES,
     MAX_REDIRECTS,
@@ -25,7 +25,6 @@ from seoaudit.robots import (
     match_path,
     path_matcher,
 )
-from seoaudit.rules.certificates import TLS_ERROR
 from seoaudit.rules.common import found_signals, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT

@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from seoaudit.crawl.urls import host_of
-from seoaudit.models import Link, PageFacts, Severity
-from seoaudit.rules.certificates import TLS_ERROR, problem, rejected
+from seoaudit.models import TLS_ERROR, Link, PageFacts, Severity
+from seoaudit.rules.certificates import problem, rejected
 from seoaudit.rules.common import limits
 from seoaudit.rules.registry import Hit, rule
 
@@ -160,7 +160,7 @@ def broken_external_link(site: Site) -> Iterator[Hit]:
     for check in site.checks("external-link"):
         status, error = check.status, check.error
         gone = status in (404, 410) or (
-            status is None and error in ("connect-error", "tls-error", "invalid-url")
+            status is None and error in ("connect-error", TLS_ERROR, "invalid-url")
         )
         failing = (status is not None and status >= 400 and status not in _BOT_WALLS) or (
             status is None and error is not None

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from seoaudit.models import PageFacts, Severity
+from seoaudit.models import TLS_ERROR, PageFacts, Severity
 from seoaudit.persite import per_site
 from seoaudit.rules.common import refreshes_away
 from seoaudit.rules.registry import Hit, rule
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 NETWORK_ERRORS = frozenset(
     {
         "connect-error",
-        "tls-error",
+        TLS_ERROR,
         "connect-timeout",
         "read-timeout",
         "read-error",
@@ -118,7 +118,7 @@ def server_error(page: PageFacts, site: Site) -> Iterator[Hit]:
             {"status": page.status, **_linked(page, site)},
             cause=f"status {page.status}",
         )
-    elif page.status is None and page.error in NETWORK_ERRORS and page.error != "tls-error":
+    elif page.status is None and page.error in NETWORK_ERRORS and page.error != TLS_ERROR:
         yield Hit(
             page.url,
             f"No usable response: {page.error}",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from seoaudit import store as store_module
-from seoaudit.crawl.checks import image_size
+from seoaudit.crawl.checks import ROBOTS_TWIN, image_size, twin_origins
 from seoaudit.site import Site
 from seoaudit.store import Store
 from tests.sites import ORIGIN, crawl
@@ -171,7 +171,8 @@ def test_structured_data_images_are_measured_and_others_are_not(tmp_path: Path) 
     sizes = {
         c.url.rsplit("/", 1)[1]: (c.width, c.height)
         for c in store.checks()
-        if "scheme-twin" not in c.purposes  # https://site.test/: whether http moves there
+        # not the twins of the start page (https://site.test/, robots.txt of the www host...)
+        if not any(purpose.endswith("-twin") for purpose in c.purposes)
     }
     assert sizes == {
         "a.png": (1200, 675),
@@ -202,4 +203,70 @@ def test_a_run_file_without_the_image_table_reads_with_no_sizes(
     _open_read_only(monkeypatch)
     read_only = Store(result.store_path)
     assert {(c.width, c.height) for c in read_only.checks()} == {(None, None)}
+    read_only.close()
+
+
+# -- twin origins: their robots.txt (ROB014) ---------------------------------------------------
+
+
+def test_twin_origins_are_the_other_scheme_and_the_www_or_bare_host() -> None:
+    assert twin_origins("https", "example.com") == [
+        "http://example.com",
+        "https://www.example.com",
+        "http://www.example.com",
+    ]
+    assert twin_origins("http", "www.example.co.uk") == [
+        "https://www.example.co.uk",
+        "http://example.co.uk",
+        "https://example.co.uk",
+    ]
+    # a subdomain's www twin, an IP address's, "www.com" without www: guesses, not asked
+    assert twin_origins("https", "blog.example.com") == ["http://blog.example.com"]
+    assert twin_origins("https", "192.0.2.7") == ["http://192.0.2.7"]
+    assert twin_origins("https", "www.com") == ["http://www.com"]
+    # development servers: a port, the loopback
+    assert twin_origins("http", "site.test:8080") == []
+    assert twin_origins("http", "127.0.0.1") == []
+    assert twin_origins("http", "localhost") == []
+
+
+def test_twin_robots_txt_is_read_whole_once_and_kept(tmp_path: Path) -> None:
+    big = "User-agent: *\n" + "".join(f"Disallow: /p{i}/\n" for i in range(8000))  # ~100 KB
+    pages = {
+        "/": {"status": 301, "headers": {"Location": "https://site.test/"}},
+        "https://site.test/": {"body": '<title>home</title><link rel="stylesheet" href="/s.css">'},
+        "https://site.test/robots.txt": {"body": "User-agent: *\nDisallow: /p0/\n"},
+        "https://www.site.test/robots.txt": {"body": big},
+        "http://www.site.test/robots.txt": {
+            "status": 301,
+            "headers": {"Location": "https://site.test/robots.txt"},
+        },
+    }
+    result = crawl(pages, tmp_path)
+    store = Store(result.store_path)
+    twins = {c.url: c for c in store.checks() if ROBOTS_TWIN in c.purposes}
+    # http://site.test/robots.txt: the crawl read it (the start URL's origin): no request
+    assert sorted(twins) == ["http://www.site.test/robots.txt", "https://www.site.test/robots.txt"]
+    whole = twins["https://www.site.test/robots.txt"]
+    assert whole.body == big.encode()  # past the 16 KB other checks keep, and kept
+    moved = twins["http://www.site.test/robots.txt"]
+    assert (moved.redirects, moved.final_url) == (1, "https://site.test/robots.txt")
+    assert moved.body == b"User-agent: *\nDisallow: /p0/\n"  # the site's robots.txt
+    others = [c for c in store.checks() if ROBOTS_TWIN not in c.purposes]
+    assert [(c.url, c.body) for c in others] == [("https://site.test/s.css", None)]  # no body
+    store.add_checks([replace(c, body=None) for c in store.checks()])
+    assert {c.body for c in store.checks()} == {None}  # checked again: no stale body
+    store.close()
+
+
+def test_a_run_file_without_the_body_table_reads_with_no_bodies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = {"/": {"body": "<title>home</title>"}, "/robots.txt": {"body": "User-agent: *"}}
+    result = crawl(pages, tmp_path)
+    with sqlite3.connect(result.store_path) as db:
+        db.execute("DROP TABLE check_bodies")  # as run files were written before it
+    _open_read_only(monkeypatch)
+    read_only = Store(result.store_path)
+    assert {c.body for c in read_only.checks()} == {None}
     read_only.close()

@@ -590,3 +590,41 @@ def test_path_matcher_matches_as_decide_does(pattern: str, prefix: str | None) -
     ):
         blocked = not robots.decide("googlebot", url).allowed
         assert matches(match_path(url)) == blocked, url
+
+
+def test_crawler_rules_compare_files_by_meaning() -> None:
+    site = RobotsTxt.parse("User-agent: *\nDisallow: /private/\nAllow: /private/ok\n")
+    # comments, order, field case, spacing, empty rules and Sitemap lines do not count
+    same = RobotsTxt.parse(
+        "# copy\nuser-agent: *\nallow: /private/ok  # fine\nDISALLOW:/private/\nDisallow:\n"
+        "Sitemap: https://example.com/s.xml\n"
+    )
+    assert same.crawler_rules("googlebot") == site.crawler_rules("googlebot")
+    assert site.crawler_rules("googlebot") == {(False, "/private/"), (True, "/private/ok")}
+    # a group naming Googlebot replaces * for it; Googlebot-Image falls back to it
+    named = RobotsTxt.parse(
+        "User-agent: *\nDisallow: /private/\n\nUser-agent: Googlebot\nAllow: /\n"
+    )
+    assert named.crawler_rules("googlebot") == {(True, "/")}
+    assert named.crawler_rules("googlebot-image") == {(True, "/")}
+    assert named.crawler_rules("bingbot") == {(False, "/private/")}
+    # special-case crawlers ignore *: no rules at all
+    assert site.crawler_rules("adsbot-google") == frozenset()
+    # patterns are compared as Google escapes them
+    escaped = RobotsTxt.parse("User-agent: *\nDisallow: /caf\xe9/\n")
+    assert escaped.crawler_rules("x") == RobotsTxt.parse(
+        "User-agent: *\nDisallow: /caf%C3%A9/\n"
+    ).crawler_rules("x")
+
+
+def test_fetch_outcomes_as_rules() -> None:
+    missing = interpret_fetch("https://example.com/robots.txt", 404, b"")
+    failing = interpret_fetch("https://example.com/robots.txt", 503, b"")
+    assert missing.crawler_rules("googlebot") == frozenset()
+    assert failing.crawler_rules("googlebot") == {(False, "/")}
+    disallow_all = interpret_fetch(
+        "https://example.com/robots.txt", 200, b"User-agent: *\nDisallow: /"
+    )
+    assert disallow_all.crawler_rules("googlebot") == failing.crawler_rules("googlebot")
+    empty = interpret_fetch("https://example.com/robots.txt", 200, b"User-agent: *\nDisallow:")
+    assert empty.crawler_rules("googlebot") == missing.crawler_rules("googlebot")

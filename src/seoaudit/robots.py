@@ -402,14 +402,28 @@ class RobotsTxt:
     def decide_for_crawler(self, token: str, url: str) -> Decision:
         """Crawler-level selection: Google crawlers that carry a second token fall back
         to it (Googlebot-Image -> Googlebot); special-case crawlers ignore ``*``."""
+        return self._decide(self.crawler_group(token), url)
+
+    def crawler_group(self, token: str) -> str:
+        """The group ``decide_for_crawler`` reads for ``token``: "" when none applies."""
         token = product_token(token)
         crawler = CRAWLERS.get(token)
         if crawler is None:
-            return self._decide(self._select(token), url)
+            return self._select(token)
         for candidate in (crawler.token, *crawler.fallbacks):
             if candidate in self._groups:
-                return self._decide(candidate, url)
-        return self._decide("*" if crawler.obeys_global and "*" in self._groups else "", url)
+                return candidate
+        return "*" if crawler.obeys_global and "*" in self._groups else ""
+
+    def crawler_rules(self, token: str) -> frozenset[tuple[bool, str]]:
+        """The rules of the group ``token``'s crawler obeys, as (allow, Google-escaped
+        pattern): two files with the same set decide every URL alike for it (the
+        precedence depends on the pattern and allow only). Empty rules never decide and
+        are left out."""
+        groups = self._groups.get(self.crawler_group(token), ())
+        return frozenset(
+            (rule.allow, escaped) for g in groups for rule, escaped in g.rules if escaped
+        )
 
     def crawl_delay(self, token: str) -> float | None:
         """The first valid Crawl-delay of the group that applies. Google ignores it;
@@ -669,6 +683,14 @@ class RobotsFile:
     status: int | None
     robots: RobotsTxt | None
     url: str  # the robots.txt URL
+
+    def crawler_rules(self, token: str) -> frozenset[tuple[bool, str]]:
+        """What this fetch means for ``token``'s crawler as a set of rules
+        (``RobotsTxt.crawler_rules``): no rules when everything is allowed, "Disallow: /"
+        when nothing is. Equal sets mean equal verdicts on every URL."""
+        if self.robots is not None:
+            return self.robots.crawler_rules(token)
+        return frozenset() if self.outcome == "allow-all" else frozenset({(False, "/")})
 
     def verdict(self, token: str, url: str) -> RobotsVerdict:
         agent = product_token(token)

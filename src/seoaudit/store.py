@@ -158,6 +158,8 @@ _CHECK_IMAGES = (
     "CREATE TABLE IF NOT EXISTS check_images"
     " (url TEXT PRIMARY KEY, width INTEGER NOT NULL, height INTEGER NOT NULL)"
 )
+# The robots.txt a twin-origin check read (crawl/checks.py ROBOTS_TWIN), likewise.
+_CHECK_BODIES = "CREATE TABLE IF NOT EXISTS check_bodies (url TEXT PRIMARY KEY, body BLOB NOT NULL)"
 IdArray = npt.NDArray[np.int32]
 
 
@@ -213,9 +215,9 @@ def _unpack(blob: bytes) -> PageFacts:
     return PageFacts.model_validate_json(zlib.decompress(blob))
 
 
-def _checks_query(details: bool, images: bool) -> str:
-    """Every stored check with its error detail and image size (NULL where a read-only
-    older run file has no such table)."""
+def _checks_query(details: bool, images: bool, bodies: bool) -> str:
+    """Every stored check with its error detail, image size and body (NULL where a
+    read-only older run file has no such table)."""
     columns = ["checks.*"]
     joins = []
     if details:
@@ -228,6 +230,11 @@ def _checks_query(details: bool, images: bool) -> str:
         joins.append(" LEFT JOIN check_images ON check_images.url = checks.url")
     else:
         columns.append("NULL, NULL")
+    if bodies:
+        columns.append("check_bodies.body")
+        joins.append(" LEFT JOIN check_bodies ON check_bodies.url = checks.url")
+    else:
+        columns.append("NULL")
     # Only the fixed names above are put together: nothing from outside.
     return f"SELECT {', '.join(columns)} FROM checks{''.join(joins)} ORDER BY checks.url"  # noqa: S608
 
@@ -274,6 +281,7 @@ class Store:
         self._page_links = self._add_table(_PAGE_LINKS)
         self._check_details = self._add_table(_CHECK_DETAILS)
         self._check_images = self._add_table(_CHECK_IMAGES)
+        self._check_bodies = self._add_table(_CHECK_BODIES)
         self._ids: dict[str, int] = dict(self.db.execute("SELECT url, id FROM urls"))
         self._next_id = max(self._ids.values(), default=0)
         self._pending_urls: list[tuple[int, str, int | None, str | None, str]] = []
@@ -634,29 +642,45 @@ class Store:
                     for r in results
                 ),
             )
-            if self._check_details:  # a URL checked again keeps no stale detail
-                self.db.executemany(
-                    "DELETE FROM check_details WHERE url = ?", ((r.url,) for r in results)
-                )
-                self.db.executemany(
-                    "INSERT INTO check_details VALUES (?,?)",
-                    ((r.url, r.error_detail) for r in results if r.error_detail is not None),
-                )
-            if self._check_images:  # likewise no stale size
-                self.db.executemany(
-                    "DELETE FROM check_images WHERE url = ?", ((r.url,) for r in results)
-                )
-                self.db.executemany(
-                    "INSERT INTO check_images VALUES (?,?,?)",
-                    (
+            # The side tables (made on open; absent from a read-only older file): a URL
+            # checked again keeps no stale detail, size or body.
+            side: list[tuple[bool, str, list[tuple[Any, ...]]]] = [
+                (
+                    self._check_details,
+                    "check_details",
+                    [(r.url, r.error_detail) for r in results if r.error_detail is not None],
+                ),
+                (
+                    self._check_images,
+                    "check_images",
+                    [
                         (r.url, r.width, r.height)
                         for r in results
                         if r.width is not None and r.height is not None
-                    ),
+                    ],
+                ),
+                (
+                    self._check_bodies,
+                    "check_bodies",
+                    [(r.url, r.body) for r in results if r.body is not None],
+                ),
+            ]
+            for present, table, rows in side:
+                if not present:
+                    continue
+                # Only the fixed table names above are put together: nothing from outside.
+                self.db.executemany(
+                    f"DELETE FROM {table} WHERE url = ?",  # noqa: S608
+                    ((r.url,) for r in results),
                 )
+                if rows:
+                    marks = ",".join("?" * len(rows[0]))
+                    self.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608
 
     def checks(self) -> list[CheckResult]:
-        rows = self.db.execute(_checks_query(self._check_details, self._check_images))
+        rows = self.db.execute(
+            _checks_query(self._check_details, self._check_images, self._check_bodies)
+        )
         return [
             CheckResult(
                 url=row[0],
@@ -670,6 +694,7 @@ class Store:
                 error_detail=row[8],
                 width=row[9],
                 height=row[10],
+                body=row[11],
             )
             for row in rows
         ]

@@ -31,6 +31,7 @@ COLLECTORS: dict[str, Collector] = {}
 CHECK_BODY_LIMIT = 16 * 1024  # enough to sniff what came back; checks never parse bodies
 IMAGE_PURPOSE = "sd-image"  # images whose pixel size is measured (structured data's)
 IMAGE_HEAD_LIMIT = 64 * 1024  # a JPEG's size comes after its EXIF data, often past 16 KB
+ROBOTS_TWIN = "robots-twin"  # robots.txt of a start page's twin origins, read in full
 
 
 def collector(purpose: str) -> Callable[[Collector], Collector]:
@@ -56,6 +57,7 @@ class CheckResult:
     error_detail: str | None = None  # what went wrong, in the HTTP client's words
     width: int | None = None  # pixels, of an image whose size was measured (image_size)
     height: int | None = None
+    body: bytes | None = None  # what a ROBOTS_TWIN check read (robots.txt), kept whole
 
     @property
     def ok(self) -> bool:
@@ -126,15 +128,65 @@ def render_resources(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
     )
 
 
+def has_twins(host: str) -> bool:
+    """Whether ``host`` may have twin origins worth asking: hosts with an explicit port or
+    on the loopback (development servers) have none, their twin would be a guess."""
+    return not (":" in host or host == "localhost" or host.startswith(("127.", "[")))
+
+
+def _twinned_start(page: PageFacts) -> tuple[str, str, str] | None:
+    """(scheme, host, rest of the URL after "://") of a start page that ``has_twins``."""
+    if page.depth != 0 or page.status != 200 or not page.is_html:
+        return None
+    scheme, _, rest = page.url.partition("://")
+    host = rest.split("/", 1)[0]
+    return (scheme, host, rest) if has_twins(host) else None
+
+
 @collector("scheme-twin")
 def scheme_twins(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
     """The other-scheme twin of a start page (http for https, https for http): whether
-    http redirects to https is a fact of the site, not of a page. Hosts with an explicit
-    port or on the loopback (development servers) are skipped: their twin is a guess."""
-    if page.depth != 0 or page.status != 200 or not page.is_html:
+    http redirects to https is a fact of the site, not of a page."""
+    start = _twinned_start(page)
+    if start is None:
         return ()
-    scheme, _, rest = page.url.partition("://")
-    host = rest.split("/", 1)[0]
-    if ":" in host or host == "localhost" or host.startswith(("127.", "[")):
-        return ()
+    scheme, _, rest = start
     return (("http" if scheme == "https" else "https") + "://" + rest,)
+
+
+def _www_twin(host: str) -> str | None:
+    """``host`` with "www." added or taken away; None when that is no likely twin (an IP
+    address; a subdomain such as blog.example.com, whose www twin would be a guess).
+    A registrable name is two labels, or three under a short second level (example.co.uk)."""
+    if host.startswith("www."):
+        return host[4:] if host.count(".") >= 2 else None
+    labels = host.split(".")
+    if labels[-1].isdigit():
+        return None
+    if len(labels) == 2 or (len(labels) == 3 and len(labels[1]) <= 3 and len(labels[2]) == 2):
+        return "www." + host
+    return None
+
+
+def twin_origins(scheme: str, host: str) -> list[str]:
+    """The origins that mirror scheme://host when a site is set up carelessly: the other
+    scheme, and the www (or bare) host on both schemes; none unless ``has_twins``."""
+    if not has_twins(host):
+        return []
+    other = "http" if scheme == "https" else "https"
+    twins = [f"{other}://{host}"]
+    www = _www_twin(host)
+    if www is not None:
+        twins += [f"{scheme}://{www}", f"{other}://{www}"]
+    return twins
+
+
+@collector(ROBOTS_TWIN)
+def robots_twins(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
+    """The robots.txt of each twin origin of a start page (rule ROB014): each origin is
+    its own robots.txt scope, and a mirror with other rules opens or closes the site."""
+    start = _twinned_start(page)
+    if start is None:
+        return ()
+    scheme, host, _ = start
+    return (twin + "/robots.txt" for twin in twin_origins(scheme, host))

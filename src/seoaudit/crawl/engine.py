@@ -34,12 +34,15 @@ from seoaudit.crawl.checks import (
     CHECK_BODY_LIMIT,
     IMAGE_HEAD_LIMIT,
     IMAGE_PURPOSE,
+    ROBOTS_TWIN,
     CheckQueue,
     CheckResult,
     image_size,
 )
 from seoaudit.crawl.digest import Digest, Link, extract_digest
 from seoaudit.crawl.discovery import (
+    ROBOTS_MAX_REDIRECTS,
+    ROBOTS_READ_LIMIT,
     fetch_robots,
     harvest_sitemaps,
     sitemap_candidates,
@@ -220,11 +223,13 @@ class Crawler:
     async def _run_checks(self, fetcher: Fetcher) -> None:
         """Fetch each collected URL once (crawl/checks.py), lightly, within politeness."""
         known = self.store.known_url_ids()
-        # URLs the crawl itself fetched (known and in scope) need no second request.
+        # URLs the crawl itself fetched (known and in scope, or a robots.txt it read) need
+        # no second request.
         pending = [
             (u, p)
             for u, p in sorted(self.checks.urls.items())
             if not (u in known and self.scope.allows(u))
+            and not (p == {ROBOTS_TWIN} and origin(u) in self.robots)
         ]
         results: list[CheckResult] = []
 
@@ -232,8 +237,17 @@ class Crawler:
             while pending and not self._stop.is_set():
                 url, purposes = pending.pop()
                 measure = IMAGE_PURPOSE in purposes
-                limit = IMAGE_HEAD_LIMIT if measure else CHECK_BODY_LIMIT
-                result = await fetcher.fetch(url, max_body=limit, source="link")
+                robots_txt = ROBOTS_TWIN in purposes  # read as the crawl reads robots.txt
+                if robots_txt:
+                    result = await fetcher.fetch(
+                        url,
+                        max_redirects=ROBOTS_MAX_REDIRECTS,
+                        max_body=ROBOTS_READ_LIMIT,
+                        source="link",
+                    )
+                else:
+                    limit = IMAGE_HEAD_LIMIT if measure else CHECK_BODY_LIMIT
+                    result = await fetcher.fetch(url, max_body=limit, source="link")
                 verdict = self._verdict(url)
                 content_type = result.header("content-type")
                 size = image_size(result.body, content_type) if measure else None
@@ -250,6 +264,7 @@ class Crawler:
                         error_detail=result.error_detail,
                         width=size[0] if size else None,
                         height=size[1] if size else None,
+                        body=result.body if robots_txt else None,
                     )
                 )
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from seoaudit.access import SEARCH_ENGINES, crawler_policy, host_access, internal_robots, label
+from seoaudit.crawl.checks import ROBOTS_TWIN, twin_origins
+from seoaudit.crawl.discovery import interpret_robots
 from seoaudit.crawl.urls import normalize, origin
 from seoaudit.models import TLS_ERROR, PageFacts, Severity
 from seoaudit.robots import (
@@ -790,3 +792,132 @@ def invalid_sitemap_line(site: Site) -> Iterator[Hit]:
                     {"line": line, "sitemap": url, "status": status, "error": error},
                     cause=f"{row.url} line {line}",
                 )
+
+
+def _twin_robots(site: Site, twin: str) -> RobotsFile | None:
+    """What ``twin``/robots.txt says, from the post-crawl check (crawl/checks.py
+    ROBOTS_TWIN) or, for an origin the crawl itself read, the crawl's fetch; None when
+    the twin host never answered (no such host, refused, a rejected certificate): then
+    there is no mirror to disagree."""
+    url = twin + "/robots.txt"
+    check = site.check(url)
+    if check is not None and ROBOTS_TWIN in check.purposes:
+        if check.status is None and check.redirects == 0:
+            return None
+        return interpret_robots(
+            url,
+            check.status,
+            check.body or b"",
+            error=check.error,
+            redirects=check.redirects,
+            content_type=check.content_type,
+        )
+    row = next((r for r in site.robots if r.origin == twin), None)
+    if row is None or (row.status is None and row.redirects == 0):
+        return None
+    return site.robots_file(url)
+
+
+def _rule_text(rule: tuple[bool, str]) -> str:
+    return f"{'Allow' if rule[0] else 'Disallow'}: {rule[1]}"
+
+
+def _rule_list(rules: set[tuple[bool, str]]) -> str:
+    ordered = sorted(rules, key=lambda r: (r[1], r[0]))
+    shown = ", ".join(_rule_text(r) for r in ordered[:3])
+    return shown + (f" and {len(ordered) - 3} more" if len(ordered) > 3 else "")
+
+
+def _example_path(rules: frozenset[tuple[bool, str]]) -> str:
+    """A path whose verdict differs between the files, when a differing rule's pattern
+    is a plain path (no wildcards); else the home page."""
+    plain = sorted(p for _, p in rules if p.startswith("/") and not any(c in p for c in "*$"))
+    return plain[0] if plain else "/"
+
+
+@rule("ROB014", "robots-txt-differs-on-twin-host", severity="notice", scope="site")
+def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
+    """The http/https or www/non-www twin of the site has other robots.txt rules.
+
+    ## What it does
+    For each start page, reads the robots.txt of its twin origins (the other scheme, and
+    the www or bare host on both schemes) once after the crawl, following redirects as
+    for the site's own robots.txt. A twin whose file, after those redirects, gives a
+    crawler other rules than the site's own is flagged: a different file, none (404), or
+    one that fails (Google then crawls nothing there). Rules are compared by meaning, so
+    comments, order and Sitemap lines do not count; a twin host that does not answer at
+    all, or whose robots.txt redirects to the site's, is fine. Hosts on a non-standard
+    port or the loopback are not checked.
+
+    ## Why it matters
+    robots.txt applies to one scheme, host and port only. When http://, www or another
+    twin of the site answers with other rules, search engines crawl the twin by those:
+    a twin that blocks everything hides the redirects from it to the real site, so links
+    to the twin pass nothing on; a twin that allows what the site blocks gets private or
+    endless URLs crawled and indexed under its name.
+
+    ## How to fix
+    Redirect every twin to the site's origin with a 301, /robots.txt included; or, if the
+    twin must answer itself, serve it the same robots.txt as the site.
+
+    ## How to verify
+    `curl -sIL http://<twin host>/robots.txt` ends at the site's robots.txt, or
+    `seoaudit robots <twin URL> --as googlebot` gives the site's verdict.
+
+    ## Source
+    Google Search Central: "How Google interprets the robots.txt specification" (file
+    location and range of validity); Bing Webmaster blog: "To crawl or not to crawl, that
+    is BingBot's question" (2012).
+    """
+    compared: set[frozenset[str]] = set()
+    for start in site.start_urls:
+        chain = site.redirect_chain(start)
+        final = chain.final_url
+        if final is None or chain.final_status != 200:
+            continue
+        home = origin(final)
+        own = site.robots_file(final)
+        if own is None:
+            continue
+        scheme, _, host = home.partition("://")
+        for twin in twin_origins(scheme, host):
+            pair = frozenset((home, twin))
+            if pair in compared:
+                continue
+            compared.add(pair)
+            theirs = _twin_robots(site, twin)
+            if theirs is None:
+                continue
+            named = (own.robots.agents() if own.robots else set()) | (
+                theirs.robots.agents() if theirs.robots else set()
+            )
+            tokens = [*SEARCH_ENGINES, *sorted(named - {*SEARCH_ENGINES, "*"}), "*"]
+            differ = [t for t in tokens if own.crawler_rules(t) != theirs.crawler_rules(t)]
+            if not differ:
+                continue
+            token = differ[0]
+            mine, other = own.crawler_rules(token), theirs.crawler_rules(token)
+            parts = []
+            if other - mine:
+                parts.append(f"has {_rule_list(set(other - mine))}")
+            if mine - other:
+                parts.append(f"lacks {_rule_list(set(mine - other))}")
+            who = "crawlers no group names" if token == "*" else label(token)
+            message = f"{theirs.url} differs from {own.url} for {who}: it {' and '.join(parts)}"
+            if theirs.robots is None:
+                message += f" ({theirs.reason})"
+            yield Hit(
+                theirs.url,
+                message,
+                {
+                    "twin": theirs.url,
+                    "site_robots": own.url,
+                    "twin_outcome": theirs.outcome,
+                    "twin_reason": theirs.reason,
+                    "differs_for": [label(t) if t != "*" else "*" for t in differ],
+                    "only_on_twin": sorted(_rule_text(r) for r in other - mine)[:20],
+                    "only_on_site": sorted(_rule_text(r) for r in mine - other)[:20],
+                    "verify": _verify(twin + _example_path(other ^ mine), token),
+                },
+                cause=f"{theirs.url} differs from {own.url}",
+            )

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from seoaudit.crawl.urls import normalize
 from seoaudit.langtags import LangTag, parse_hreflang
@@ -931,6 +932,109 @@ def hreflang_with_other_alternate_attributes(page: PageFacts, site: Site) -> Ite
         },
         cause=" and ".join(found),
     )
+
+
+class _Unserved:
+    """The hreflang clusters of two or more codes that no version gives an x-default."""
+
+    def __init__(self, sets: dict[str, dict[str, set[str]]]) -> None:
+        self.clusters = _link_clusters(sets)
+        self.codes: dict[str, set[str]] = {}
+        with_default: set[str] = set()
+        for url, entry in sets.items():
+            name = self.clusters.find(url)
+            for written in entry.values():
+                for code in written:
+                    tag = _tag(code)
+                    if tag.language == "x-default":
+                        with_default.add(name)
+                    elif tag.valid:
+                        self.codes.setdefault(name, set()).add(code.lower())
+        for name in with_default:
+            self.codes.pop(name, None)
+
+    def cluster(self, url: str) -> str | None:
+        """The cluster of ``url`` when it has no x-default and two or more codes."""
+        name = self.clusters.find(url)
+        return name if len(self.codes.get(name, ())) >= 2 else None
+
+
+@rule("HRF013", "x-default-missing-on-language-home", severity="notice", scope="site")
+def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
+    """The home page redirects to one language version, or lists them, with no x-default.
+
+    ## What it does
+    Looks at each start page at the root of its host (`/`). When it redirects to a page
+    whose hreflang cluster has two or more language or region codes and none of the
+    versions names an `x-default`, it is flagged: it picks a version for the visitor
+    (by language, location, or always the same one). When it answers itself, is in no
+    hreflang set, and links to two or more versions of such a cluster, it is flagged as
+    a language selector without `x-default`. A home page that is one of the versions
+    itself is fine: `x-default` is optional there.
+
+    ## Why it matters
+    Searchers whose language or region matches none of the codes, and Googlebot (which
+    mostly crawls from the US without an Accept-Language header), get whatever the
+    redirect picks, or a version Google chooses. `x-default` names the page for everyone
+    else: the selector, or the redirecting home page itself.
+
+    ## How to fix
+    Add `<link rel="alternate" hreflang="x-default" href="https://example.com/">` (the
+    selecting or redirecting URL) to the hreflang set of every version, in the head,
+    Link header or sitemap that already carries the set.
+
+    ## How to verify
+    `curl -s <a version> | grep -i 'hreflang="x-default"'` names the home page.
+
+    ## Source
+    Google Search Central: "Tell Google about localized versions of your page" (the
+    x-default value, for language selectors and auto-redirecting home pages).
+    """
+    sets = _site_sets(site)
+    if not sets:
+        return
+    unserved = _Unserved(sets)
+    for start in site.start_urls:
+        chain = site.redirect_chain(start)
+        final = chain.final_url
+        if final is None or chain.final_status != 200 or urlsplit(start).path not in ("", "/"):
+            continue
+        if urlsplit(final).path not in ("", "/"):  # it sent the visitor to a version
+            cluster = unserved.cluster(final) if final in sets else None
+            if cluster is None:
+                continue
+            codes = sorted(unserved.codes[cluster])
+            status = chain.hops[0][1] if chain.hops else None
+            yield Hit(
+                start,
+                f"{start} redirects ({status}) to {final}, one of {len(codes)} versions "
+                f"({', '.join(codes[:6])}), and no version names an x-default",
+                {"redirects_to": final, "status": status, "codes": codes, "cluster": cluster},
+                cause=f"cluster {cluster}",
+            )
+            continue
+        if final in sets:
+            continue  # the home page is a version itself
+        page = site.store.page(final)
+        linked = sorted({link.url for link in page.links if link.url} & sets.keys()) if page else []
+        found: dict[str, list[str]] = {}
+        for url in linked:
+            cluster = unserved.cluster(url)
+            if cluster is not None:
+                found.setdefault(cluster, []).append(url)
+        if not found:
+            continue
+        cluster, versions = max(found.items(), key=lambda item: (len(item[1]), item[0]))
+        if len(versions) < 2:
+            continue
+        codes = sorted(unserved.codes[cluster])
+        yield Hit(
+            final,
+            f"{final} links to {len(versions)} language versions ({', '.join(codes[:6])}) "
+            "but is in none of their hreflang sets, and no version names an x-default",
+            {"versions": versions[:MAX_LISTED], "codes": codes, "cluster": cluster},
+            cause=f"cluster {cluster}",
+        )
 
 
 @rule(

@@ -136,6 +136,9 @@ class Thresholds(BaseModel):
     # this share a warning, from the second an error (tool convention, rules-kb PERF-001).
     server_error_share: float = Field(default=0.01, ge=0, le=1)
     high_server_error_share: float = Field(default=0.05, ge=0, le=1)
+    # A linked file above this size, open to crawlers while the server is short of crawl
+    # capacity, is worth keeping out of the crawl (PERF012; Google's "e.g." is 5 MB files).
+    large_file_mb: float = Field(default=5.0, gt=0)
 
 
 # -- CI: budgets, KPIs, suppressions and the gate (applied by gate.py) ------------------

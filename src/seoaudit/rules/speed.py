@@ -286,6 +286,101 @@ def server_error_rate(site: Site) -> Iterator[Hit]:
         )
 
 
+# Files a page needs to render: never to be kept from crawlers (PERF012).
+_RENDER_TYPES = ("text/css", "javascript", "ecmascript", "font/", "image/")
+
+
+def _strained_hosts(site: Site) -> tuple[dict[str, str], str | None]:
+    """Why the server is short of crawl capacity: per internal host, a failed-request
+    share at PERF001's warning threshold or the crawl's automatic back-offs; for the
+    whole site, a median TTFB over ``slow_ttfb_ms`` (PERF002's site-wide case)."""
+    thresholds = limits(site)
+    hosts: dict[str, str] = {}
+    for host, (_, requests, by_kind) in _request_tallies(site).items():
+        failed = sum(by_kind.values())
+        share = failed / requests if requests else 0.0
+        if failed >= MIN_FAILED_REQUESTS and share >= thresholds.server_error_share:
+            hosts[host] = f"{failed} of {requests} requests failed"
+    for backoff in site.footprint().get("backoffs", []):
+        named = backoff.get("host") if isinstance(backoff, dict) else None
+        if isinstance(named, str) and named not in hosts:
+            hosts[named] = f"the crawl had to back off ({backoff.get('trigger')})"
+    median = speed_summary(site)["ttfb_ms"]["p50"]
+    slow = f"median TTFB {median:.0f} ms" if median and median > thresholds.slow_ttfb_ms else None
+    return hosts, slow
+
+
+@rule(
+    "PERF012",
+    "large-file-crawled-under-strain",
+    severity="notice",
+    scope="site",
+    group="{count} large files are open to crawlers while the server is strained ({cause})",
+)
+def large_file_crawled_under_strain(site: Site) -> Iterator[Hit]:
+    """Large downloads are open to crawlers while the server is short of crawl capacity.
+
+    ## What it does
+    Finds files the crawl reached through links on the audited hosts that are not HTML
+    and not needed to render a page (stylesheets, scripts, fonts and images are never
+    flagged), answer 200, are allowed by robots.txt and are larger than `large_file_mb`
+    (default 5 MB, the size Google gives as an example; the size is the response's
+    `Content-Length` when the crawl stopped reading at its body cap). They are flagged
+    only while the host shows it is short of capacity: PERF001's failed-request share,
+    automatic back-offs during the crawl, or a site-wide median time to first byte over
+    `slow_ttfb_ms`. One issue per host.
+
+    ## Why it matters
+    Google crawls a host only as fast as the server copes. When the server is already
+    failing or slow, every visit to a large archive, video or data file takes capacity
+    that new and changed pages need, and they are found later.
+
+    ## How to fix
+    Keep large files that do not need to appear in search out of the crawl: disallow
+    their path in robots.txt, or serve them from a separate host (a download or media
+    host). Never block files a page needs to render. Then fix the server's capacity
+    (PERF001, PERF002).
+
+    ## How to verify
+    `seoaudit robots <file URL> --as googlebot` prints "blocked", or the file is served
+    from another host; the next audit shows no failures or back-offs.
+
+    ## Source
+    Google Search Central: "Troubleshoot Google Search crawling errors" (crawl capacity:
+    block large, unimportant resources); "Optimize your crawl budget". The 5 MB size is
+    a tool convention.
+    """
+    hosts, slow = _strained_hosts(site)
+    if not hosts and slow is None:
+        return
+    largest = limits(site).large_file_mb * 1_000_000
+    for summary in site.summaries():
+        media = (summary.content_type or "").split(";", 1)[0].strip().lower()
+        if summary.is_html or summary.status != 200 or summary.size <= largest:
+            continue
+        if any(kind in media for kind in _RENDER_TYPES) or not site.is_internal(summary.url):
+            continue
+        if site.indexability(summary.url) == "blocked-by-robots":
+            continue
+        host = host_of(summary.url)
+        strain = hosts.get(host) or slow
+        if strain is None:
+            continue
+        yield Hit(
+            summary.url,
+            f"A {summary.size / 1_000_000:.1f} MB {media or 'file'} is open to crawlers "
+            f"while {host} is short of crawl capacity ({strain})",
+            {
+                "bytes": summary.size,
+                "content_type": summary.content_type,
+                "threshold_mb": limits(site).large_file_mb,
+                "strain": strain,
+                "linked_from": site.linking_pages(summary.url, 5),
+            },
+            cause=host,
+        )
+
+
 @rule(
     "PERF004",
     "uncompressed-response",

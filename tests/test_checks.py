@@ -220,10 +220,12 @@ def test_twin_origins_are_the_other_scheme_and_the_www_or_bare_host() -> None:
         "http://example.co.uk",
         "https://example.co.uk",
     ]
-    # a subdomain's www twin, an IP address's, "www.com" without www: guesses, not asked
-    assert twin_origins("https", "blog.example.com") == ["http://blog.example.com"]
-    assert twin_origins("https", "192.0.2.7") == ["http://192.0.2.7"]
+    # a subdomain's www twin, an IP address's, "www.com" or "www.co.uk" without www:
+    # guesses, not asked
+    for host in ("blog.example.com", "blog.abc.io", "www.blog.example.com", "192.0.2.7"):
+        assert twin_origins("https", host) == [f"http://{host}"]
     assert twin_origins("https", "www.com") == ["http://www.com"]
+    assert twin_origins("https", "www.co.uk") == ["http://www.co.uk"]
     # development servers: a port, the loopback
     assert twin_origins("http", "site.test:8080") == []
     assert twin_origins("http", "127.0.0.1") == []

@@ -154,18 +154,26 @@ def scheme_twins(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
     return (("http" if scheme == "https" else "https") + "://" + rest,)
 
 
+# Second levels under which country domains register names (example.co.uk, example.com.au).
+_SECOND_LEVELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
+
+
+def _registrable(labels: list[str]) -> bool:
+    """Whether a host of these labels is a registered name (example.com, example.co.uk),
+    not a subdomain (blog.example.com): a guess without the public suffix list."""
+    if labels[-1].isdigit():  # an IPv4 address
+        return False
+    under_country = len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVELS  # co.uk
+    return len(labels) == (3 if under_country else 2)
+
+
 def _www_twin(host: str) -> str | None:
-    """``host`` with "www." added or taken away; None when that is no likely twin (an IP
-    address; a subdomain such as blog.example.com, whose www twin would be a guess).
-    A registrable name is two labels, or three under a short second level (example.co.uk)."""
-    if host.startswith("www."):
-        return host[4:] if host.count(".") >= 2 else None
+    """``host`` with "www." added or taken away, for registered names only: a subdomain's
+    www twin (www.blog.example.com) would be a guess."""
     labels = host.split(".")
-    if labels[-1].isdigit():
-        return None
-    if len(labels) == 2 or (len(labels) == 3 and len(labels[1]) <= 3 and len(labels[2]) == 2):
-        return "www." + host
-    return None
+    if labels[0] == "www":
+        return host[4:] if _registrable(labels[1:]) else None
+    return "www." + host if _registrable(labels) else None
 
 
 def twin_origins(scheme: str, host: str) -> list[str]:

@@ -14,7 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from seoaudit.access import SEARCH_ENGINES, crawler_policy, host_access, internal_robots, label
+from seoaudit.access import (
+    SEARCH_ENGINES,
+    crawler_policy,
+    decide,
+    host_access,
+    internal_robots,
+    label,
+)
 from seoaudit.crawl.checks import ROBOTS_TWIN, twin_origins
 from seoaudit.crawl.discovery import interpret_robots
 from seoaudit.crawl.urls import normalize, origin
@@ -794,17 +801,25 @@ def invalid_sitemap_line(site: Site) -> Iterator[Hit]:
                 )
 
 
-def _twin_robots(site: Site, twin: str) -> RobotsFile | None:
+# ROB014 compares a twin's robots.txt for at most this many agents (a hostile file may name
+# thousands) and turns at most this many differing rules into sample paths.
+MAX_COMPARED_AGENTS = 50
+MAX_SAMPLED_RULES = 500
+MAX_LISTED = 20  # paths and rules quoted in one finding
+
+
+def _twin_robots(site: Site, twin: str, home: str) -> tuple[RobotsFile, bool] | None:
     """What ``twin``/robots.txt says, from the post-crawl check (crawl/checks.py
-    ROBOTS_TWIN) or, for an origin the crawl itself read, the crawl's fetch; None when
-    the twin host never answered (no such host, refused, a rejected certificate): then
-    there is no mirror to disagree."""
+    ROBOTS_TWIN) or, for an origin the crawl itself read, the crawl's fetch; and whether
+    the twin is seen to redirect to ``home`` (``_moves_to``). None when the twin host
+    never answered (no such host, refused, a rejected certificate, ONP019's): then there
+    is no mirror to disagree."""
     url = twin + "/robots.txt"
     check = site.check(url)
     if check is not None and ROBOTS_TWIN in check.purposes:
-        if check.status is None and check.redirects == 0:
+        if check.error == TLS_ERROR or (check.status is None and check.redirects == 0):
             return None
-        return interpret_robots(
+        robots = interpret_robots(
             url,
             check.status,
             check.body or b"",
@@ -812,27 +827,63 @@ def _twin_robots(site: Site, twin: str) -> RobotsFile | None:
             redirects=check.redirects,
             content_type=check.content_type,
         )
+        moved = check.redirects > 0 and origin(check.final_url) == home
+        return robots, moved or _moves_to(site, twin, home)
     row = next((r for r in site.robots if r.origin == twin), None)
-    if row is None or (row.status is None and row.redirects == 0):
+    if row is None or row.error == TLS_ERROR or (row.status is None and row.redirects == 0):
         return None
-    return site.robots_file(url)
+    robots_file = site.robots_file(url)
+    return None if robots_file is None else (robots_file, _moves_to(site, twin, home))
+
+
+def _moves_to(site: Site, twin: str, home: str) -> bool:
+    """Whether the audit saw a URL of ``twin`` redirect to ``home``: a start URL there (the
+    usual http -> https start), or the start page's scheme-twin check (ONP018's)."""
+    for start in site.start_urls:
+        if origin(start) == twin:
+            chain = site.redirect_chain(start)
+            if chain.hops and chain.final_url and origin(chain.final_url) == home:
+                return True
+    return any(
+        origin(c.url) == twin and c.redirects > 0 and origin(c.final_url) == home
+        for c in site.checks("scheme-twin")
+    )
+
+
+def _sample_paths(rules: frozenset[tuple[bool, str]]) -> list[str]:
+    """Paths where two files that differ in ``rules`` (the rules only one of them has) may
+    decide differently: each pattern with its wildcards left empty or filled, and one
+    character longer. A verdict can only differ on a path one of those rules matches."""
+    paths = {"/"}
+    for _, pattern in sorted(rules, key=lambda r: (r[1], r[0]))[:MAX_SAMPLED_RULES]:
+        base = pattern.removesuffix("$")
+        base = base if base.startswith("/") else "/" + base
+        for fill in ("", "x"):
+            path = base.replace("*", fill)
+            paths.update((path, path + "x"))
+    return sorted(paths)
+
+
+def _differences(
+    own: RobotsFile, theirs: RobotsFile, token: str, moved: bool
+) -> list[tuple[str, bool, bool]]:
+    """(path, allowed on the site, allowed on the twin) of sample paths whose verdicts
+    differ for ``token``; for a twin that redirects to the site, only paths the twin
+    blocks and the site allows (crawlers cannot follow those redirects)."""
+    mine, other = own.crawler_rules(token), theirs.crawler_rules(token)
+    if mine == other:
+        return []
+    found = []
+    for path in _sample_paths(mine ^ other):
+        here = decide(own, token, "http://x" + path)[0]
+        there = decide(theirs, token, "http://x" + path)[0]
+        if here != there and (here or not moved):
+            found.append((path, here, there))
+    return found
 
 
 def _rule_text(rule: tuple[bool, str]) -> str:
     return f"{'Allow' if rule[0] else 'Disallow'}: {rule[1]}"
-
-
-def _rule_list(rules: set[tuple[bool, str]]) -> str:
-    ordered = sorted(rules, key=lambda r: (r[1], r[0]))
-    shown = ", ".join(_rule_text(r) for r in ordered[:3])
-    return shown + (f" and {len(ordered) - 3} more" if len(ordered) > 3 else "")
-
-
-def _example_path(rules: frozenset[tuple[bool, str]]) -> str:
-    """A path whose verdict differs between the files, when a differing rule's pattern
-    is a plain path (no wildcards); else the home page."""
-    plain = sorted(p for _, p in rules if p.startswith("/") and not any(c in p for c in "*$"))
-    return plain[0] if plain else "/"
 
 
 @rule("ROB014", "robots-txt-differs-on-twin-host", severity="notice", scope="site")
@@ -842,12 +893,17 @@ def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
     ## What it does
     For each start page, reads the robots.txt of its twin origins (the other scheme, and
     the www or bare host on both schemes) once after the crawl, following redirects as
-    for the site's own robots.txt. A twin whose file, after those redirects, gives a
-    crawler other rules than the site's own is flagged: a different file, none (404), or
-    one that fails (Google then crawls nothing there). Rules are compared by meaning, so
-    comments, order and Sitemap lines do not count; a twin host that does not answer at
-    all, or whose robots.txt redirects to the site's, is fine. Hosts on a non-standard
-    port or the loopback are not checked.
+    for the site's own robots.txt. A twin whose file, after those redirects, decides a
+    URL otherwise than the site's for some crawler (Googlebot, Bingbot, any agent either
+    file names, or `*`) is flagged with such a path: a different file, none (404), or one
+    that fails (Google then crawls nothing there). Verdicts are compared on paths built
+    from the rules that differ, so comments, order, Sitemap lines and rules that change
+    nothing (`Allow: /` against no file) do not count. A twin seen to redirect to the site
+    (its robots.txt, a start URL or the home page's twin) is flagged only where it blocks
+    what the site allows. A twin host that does not answer, or fails its certificate
+    check (ONP019), is skipped; hosts on a non-standard port or the loopback are not
+    checked, and a www twin is guessed only for a registrable name (example.com,
+    example.co.uk).
 
     ## Why it matters
     robots.txt applies to one scheme, host and port only. When http://, www or another
@@ -885,27 +941,34 @@ def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
             if pair in compared:
                 continue
             compared.add(pair)
-            theirs = _twin_robots(site, twin)
-            if theirs is None:
+            read = _twin_robots(site, twin, home)
+            if read is None:
                 continue
+            theirs, moved = read
             named = (own.robots.agents() if own.robots else set()) | (
                 theirs.robots.agents() if theirs.robots else set()
             )
-            tokens = [*SEARCH_ENGINES, *sorted(named - {*SEARCH_ENGINES, "*"}), "*"]
-            differ = [t for t in tokens if own.crawler_rules(t) != theirs.crawler_rules(t)]
+            others = sorted(named - {*SEARCH_ENGINES, "*"})[:MAX_COMPARED_AGENTS]
+            differ: dict[str, list[tuple[str, bool, bool]]] = {}
+            for token in [*SEARCH_ENGINES, *others, "*"]:
+                paths = _differences(own, theirs, token, moved)
+                if paths:
+                    differ[token] = paths
             if not differ:
                 continue
-            token = differ[0]
-            mine, other = own.crawler_rules(token), theirs.crawler_rules(token)
-            parts = []
-            if other - mine:
-                parts.append(f"has {_rule_list(set(other - mine))}")
-            if mine - other:
-                parts.append(f"lacks {_rule_list(set(mine - other))}")
+            token, paths = next(iter(differ.items()))
+            path, here, there = paths[0]
             who = "crawlers no group names" if token == "*" else label(token)
-            message = f"{theirs.url} differs from {own.url} for {who}: it {' and '.join(parts)}"
+            verdict = {True: "allowed", False: "disallowed"}
+            message = (
+                f"{theirs.url} differs from {own.url} for {who}: {path} is {verdict[there]}"
+                f" on the twin and {verdict[here]} on the site"
+            )
             if theirs.robots is None:
                 message += f" ({theirs.reason})"
+            if moved:
+                message += "; the twin redirects to the site, but not where it is disallowed"
+            mine, other = own.crawler_rules(token), theirs.crawler_rules(token)
             yield Hit(
                 theirs.url,
                 message,
@@ -914,10 +977,15 @@ def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
                     "site_robots": own.url,
                     "twin_outcome": theirs.outcome,
                     "twin_reason": theirs.reason,
+                    "twin_redirects_to_site": moved,
                     "differs_for": [label(t) if t != "*" else "*" for t in differ],
-                    "only_on_twin": sorted(_rule_text(r) for r in other - mine)[:20],
-                    "only_on_site": sorted(_rule_text(r) for r in mine - other)[:20],
-                    "verify": _verify(twin + _example_path(other ^ mine), token),
+                    "paths": [
+                        {"path": p, "site": verdict[a], "twin": verdict[b]}
+                        for p, a, b in paths[:MAX_LISTED]
+                    ],
+                    "only_on_twin": sorted(_rule_text(r) for r in other - mine)[:MAX_LISTED],
+                    "only_on_site": sorted(_rule_text(r) for r in mine - other)[:MAX_LISTED],
+                    "verify": _verify(twin + path, "examplebot" if token == "*" else token),
                 },
                 cause=f"{theirs.url} differs from {own.url}",
             )

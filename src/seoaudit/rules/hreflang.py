@@ -326,6 +326,8 @@ def hreflang_target_not_200(page: PageFacts, site: Site) -> Iterator[Hit]:
         }
         if status is not None and 300 <= status < 400:
             chain = site.redirect_chain(target)
+            if _x_default_home(named, target, status, chain.final_status):
+                continue  # HRF013's fix: Google asks for x-default on a redirecting home
             evidence |= {"final_url": chain.final_url, "final_status": chain.final_status}
             bad_end = chain.final_status is None or chain.final_status >= 400
             yield Hit(
@@ -350,6 +352,26 @@ def hreflang_target_not_200(page: PageFacts, site: Site) -> Iterator[Hit]:
                 evidence | {"error": error},
                 cause=f"target {target}",
             )
+
+
+TEMPORARY_REDIRECTS = (302, 303, 307)
+
+
+def _is_root(url: str) -> bool:
+    return urlsplit(url).path in ("", "/")
+
+
+def _x_default_home(
+    named: list[Annotation], target: str, status: int, final_status: int | None
+) -> bool:
+    """Whether ``target`` is named only as x-default and is a home page that redirects
+    temporarily to a live page: the auto-redirecting home Google names as x-default."""
+    return (
+        all(a.tag.language == "x-default" for a in named)
+        and _is_root(target)
+        and status in TEMPORARY_REDIRECTS
+        and final_status == 200
+    )
 
 
 def _blocked(site: Site, url: str) -> bool:
@@ -964,13 +986,15 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
     """The home page redirects to one language version, or lists them, with no x-default.
 
     ## What it does
-    Looks at each start page at the root of its host (`/`). When it redirects to a page
-    whose hreflang cluster has two or more language or region codes and none of the
-    versions names an `x-default`, it is flagged: it picks a version for the visitor
-    (by language, location, or always the same one). When it answers itself, is in no
-    hreflang set, and links to two or more versions of such a cluster, it is flagged as
-    a language selector without `x-default`. A home page that is one of the versions
-    itself is fine: `x-default` is optional there.
+    Looks at each start page at the root of its host (`/`). When it redirects
+    temporarily (302, 303, 307) to a page whose hreflang cluster has two or more language
+    or region codes and none of the versions names an `x-default`, it is flagged: it
+    picks a version for each visitor (by language or location). When it answers itself,
+    is in no hreflang set, and links to two or more versions of such a cluster that are
+    language home pages (`/en/`, `/de-at/`, another host's root), it is flagged as a
+    language selector without `x-default`. A home page that is one of the versions
+    itself, or moves permanently (301, 308) to one, is fine: `x-default` is optional
+    there. One finding per cluster.
 
     ## Why it matters
     Searchers whose language or region matches none of the codes, and Googlebot (which
@@ -981,7 +1005,8 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
     ## How to fix
     Add `<link rel="alternate" hreflang="x-default" href="https://example.com/">` (the
     selecting or redirecting URL) to the hreflang set of every version, in the head,
-    Link header or sitemap that already carries the set.
+    Link header or sitemap that already carries the set. An x-default that redirects
+    temporarily from the home page is what Google asks for: HRF006 does not flag it.
 
     ## How to verify
     `curl -s <a version> | grep -i 'hreflang="x-default"'` names the home page.
@@ -994,20 +1019,26 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
     if not sets:
         return
     unserved = _Unserved(sets)
+    reported: set[str] = set()  # one finding per cluster (http and https start pages)
     for start in site.start_urls:
         chain = site.redirect_chain(start)
         final = chain.final_url
-        if final is None or chain.final_status != 200 or urlsplit(start).path not in ("", "/"):
+        if final is None or chain.final_status != 200 or not _is_root(start):
             continue
-        if urlsplit(final).path not in ("", "/"):  # it sent the visitor to a version
+        # the hop that leaves the home page (after any http -> https or host move)
+        leaving = next(((u, code) for u, code in reversed(chain.hops) if _is_root(u)), None)
+        if not _is_root(final):
             cluster = unserved.cluster(final) if final in sets else None
-            if cluster is None:
+            if cluster is None or cluster in reported or leaving is None:
                 continue
+            home, status = leaving
+            if status not in TEMPORARY_REDIRECTS:
+                continue  # a fixed move: the target is the home page (x-default optional)
+            reported.add(cluster)
             codes = sorted(unserved.codes[cluster])
-            status = chain.hops[0][1] if chain.hops else None
             yield Hit(
-                start,
-                f"{start} redirects ({status}) to {final}, one of {len(codes)} versions "
+                home,
+                f"{home} redirects ({status}) to {final}, one of {len(codes)} versions "
                 f"({', '.join(codes[:6])}), and no version names an x-default",
                 {"redirects_to": final, "status": status, "codes": codes, "cluster": cluster},
                 cause=f"cluster {cluster}",
@@ -1016,17 +1047,28 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
         if final in sets:
             continue  # the home page is a version itself
         page = site.store.page(final)
-        linked = sorted({link.url for link in page.links if link.url} & sets.keys()) if page else []
+        # versions that are language homes (/en/, /de-at, another host's root): a home
+        # page linking to an article and its translation is not a selector
+        linked = (
+            sorted(
+                url
+                for url in {link.url for link in page.links if link.url} & sets.keys()
+                if urlsplit(url).path.strip("/").count("/") == 0
+            )
+            if page
+            else []
+        )
         found: dict[str, list[str]] = {}
         for url in linked:
             cluster = unserved.cluster(url)
-            if cluster is not None:
+            if cluster is not None and cluster not in reported:
                 found.setdefault(cluster, []).append(url)
         if not found:
             continue
         cluster, versions = max(found.items(), key=lambda item: (len(item[1]), item[0]))
         if len(versions) < 2:
             continue
+        reported.add(cluster)
         codes = sorted(unserved.codes[cluster])
         yield Hit(
             final,

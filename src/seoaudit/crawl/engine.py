@@ -239,15 +239,12 @@ class Crawler:
                 measure = IMAGE_PURPOSE in purposes
                 robots_txt = ROBOTS_TWIN in purposes  # read as the crawl reads robots.txt
                 if robots_txt:
-                    result = await fetcher.fetch(
-                        url,
-                        max_redirects=ROBOTS_MAX_REDIRECTS,
-                        max_body=ROBOTS_READ_LIMIT,
-                        source="link",
-                    )
-                else:
-                    limit = IMAGE_HEAD_LIMIT if measure else CHECK_BODY_LIMIT
-                    result = await fetcher.fetch(url, max_body=limit, source="link")
+                    redirects, limit = ROBOTS_MAX_REDIRECTS, ROBOTS_READ_LIMIT
+                else:  # the crawl's redirect limit; a body just big enough
+                    redirects, limit = None, IMAGE_HEAD_LIMIT if measure else CHECK_BODY_LIMIT
+                result = await fetcher.fetch(
+                    url, max_redirects=redirects, max_body=limit, source="link"
+                )
                 verdict = self._verdict(url)
                 content_type = result.header("content-type")
                 size = image_size(result.body, content_type) if measure else None

@@ -22,7 +22,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from seoaudit.config import GOOGLEBOT_HTML_LIMIT
+from seoaudit.config import GOOGLEBOT_HTML_LIMIT, Thresholds
 from seoaudit.crawl.urls import host_of
 from seoaudit.models import PageFacts, Resource, Severity
 from seoaudit.persite import per_site
@@ -178,6 +178,15 @@ def _percent(share: float) -> str:
     return f"{share * 100:.3g}%"
 
 
+def _error_share(requests: int, failed: int, thresholds: Thresholds) -> float | None:
+    """The share of a host's requests that failed, when it is PERF001's to report: at
+    least ``MIN_FAILED_REQUESTS`` failures and ``server_error_share``; else None."""
+    if not requests or failed < MIN_FAILED_REQUESTS:
+        return None
+    share = failed / requests
+    return share if share >= thresholds.server_error_share else None
+
+
 def _request_tallies(site: Site) -> dict[str, tuple[str, int, dict[str, int]]]:
     """The footprint's per-origin tallies summed per internal host (http and https of one
     host are one server): host -> (busiest origin, requests, failures by kind)."""
@@ -250,10 +259,8 @@ def server_error_rate(site: Site) -> Iterator[Hit]:
     backoffs = [b for b in footprint.get("backoffs", []) if isinstance(b, dict)]
     for host, (origin, requests, by_kind) in sorted(_request_tallies(site).items()):
         failed = sum(by_kind.values())
-        if not requests or failed < MIN_FAILED_REQUESTS:
-            continue
-        share = failed / requests
-        if share < thresholds.server_error_share:
+        share = _error_share(requests, failed, thresholds)
+        if share is None:
             continue  # the crawl's error budget may have run out on another host
         high = share >= thresholds.high_server_error_share
         threshold = thresholds.high_server_error_share if high else thresholds.server_error_share
@@ -298,8 +305,7 @@ def _strained_hosts(site: Site) -> tuple[dict[str, str], str | None]:
     hosts: dict[str, str] = {}
     for host, (_, requests, by_kind) in _request_tallies(site).items():
         failed = sum(by_kind.values())
-        share = failed / requests if requests else 0.0
-        if failed >= MIN_FAILED_REQUESTS and share >= thresholds.server_error_share:
+        if _error_share(requests, failed, thresholds) is not None:
             hosts[host] = f"{failed} of {requests} requests failed"
     for backoff in site.footprint().get("backoffs", []):
         named = backoff.get("host") if isinstance(backoff, dict) else None
@@ -353,10 +359,10 @@ def large_file_crawled_under_strain(site: Site) -> Iterator[Hit]:
     hosts, slow = _strained_hosts(site)
     if not hosts and slow is None:
         return
-    largest = limits(site).large_file_mb * 1_000_000
+    threshold_mb = limits(site).large_file_mb
     for summary in site.summaries():
         media = (summary.content_type or "").split(";", 1)[0].strip().lower()
-        if summary.is_html or summary.status != 200 or summary.size <= largest:
+        if summary.is_html or summary.status != 200 or summary.size <= threshold_mb * 1_000_000:
             continue
         if any(kind in media for kind in _RENDER_TYPES) or not site.is_internal(summary.url):
             continue
@@ -373,7 +379,7 @@ def large_file_crawled_under_strain(site: Site) -> Iterator[Hit]:
             {
                 "bytes": summary.size,
                 "content_type": summary.content_type,
-                "threshold_mb": limits(site).large_file_mb,
+                "threshold_mb": threshold_mb,
                 "strain": strain,
                 "linked_from": site.linking_pages(summary.url, 5),
             },

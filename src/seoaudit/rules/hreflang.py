@@ -660,6 +660,13 @@ def _link_clusters(sets: dict[str, dict[str, set[str]]], confirmed: bool = False
     return clusters
 
 
+@per_site
+def _site_clusters(site: Site) -> _Clusters:
+    """The clusters of every page's hreflang links (``_link_clusters`` of ``_site_sets``),
+    built once per Site for the rules that read them (HRF003, HRF013); read-only."""
+    return _link_clusters(_site_sets(site))
+
+
 @rule(
     "HRF003",
     "hreflang-missing-return-link",
@@ -695,7 +702,7 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
     pages don't both point to each other, the tags will be ignored").
     """
     sets = _site_sets(site)
-    clusters = _link_clusters(sets)
+    clusters = _site_clusters(site)
     missing: dict[str, list[dict[str, object]]] = {}
     for a_url in sorted(sets):
         if not site.is_indexable(a_url):
@@ -959,8 +966,8 @@ def hreflang_with_other_alternate_attributes(page: PageFacts, site: Site) -> Ite
 class _Unserved:
     """The hreflang clusters of two or more codes that no version gives an x-default."""
 
-    def __init__(self, sets: dict[str, dict[str, set[str]]]) -> None:
-        self.clusters = _link_clusters(sets)
+    def __init__(self, sets: dict[str, dict[str, set[str]]], clusters: _Clusters) -> None:
+        self.clusters = clusters
         self.codes: dict[str, set[str]] = {}
         with_default: set[str] = set()
         for url, entry in sets.items():
@@ -1018,7 +1025,7 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
     sets = _site_sets(site)
     if not sets:
         return
-    unserved = _Unserved(sets)
+    unserved = _Unserved(sets, _site_clusters(site))
     reported: set[str] = set()  # one finding per cluster (http and https start pages)
     for start in site.start_urls:
         chain = site.redirect_chain(start)

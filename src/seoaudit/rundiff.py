@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
@@ -33,6 +31,7 @@ from seoaudit.gate import answered_in, coverage
 from seoaudit.indexing import canonical_target
 from seoaudit.printable import printable
 from seoaudit.report.markdown import cell, code
+from seoaudit.scratch import Scratch
 from seoaudit.site import Site
 from seoaudit.store import Store
 
@@ -67,8 +66,7 @@ class RunDiff:
     site_b: str
     rules: list[RuleDelta]
     counts: dict[str, int]  # "new", "fixed", "pages", "only_in_a", "only_in_b"
-    _db: sqlite3.Connection
-    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _scratch: Scratch = field(repr=False)
 
     def new(self, limit: int = -1) -> Iterator[str]:
         """New findings in B's report order: "RULE URL: message"."""
@@ -80,7 +78,9 @@ class RunDiff:
         return self._column(sql, limit)
 
     def pages(self, limit: int = -1) -> Iterator[PageChange]:
-        rows = self._db.execute("SELECT url, changes FROM changed ORDER BY url LIMIT ?", (limit,))
+        rows = self._scratch.db.execute(
+            "SELECT url, changes FROM changed ORDER BY url LIMIT ?", (limit,)
+        )
         for url, changes in rows:
             yield PageChange(url=url, changes=json.loads(changes))
 
@@ -93,14 +93,11 @@ class RunDiff:
         return self._column(sql, limit)
 
     def _column(self, sql: str, limit: int) -> Iterator[str]:
-        for (value,) in self._db.execute(sql, (limit,)):
+        for (value,) in self._scratch.db.execute(sql, (limit,)):
             yield value
 
     def close(self) -> None:
-        self._db.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        self._scratch.close()
 
     def __enter__(self) -> RunDiff:
         return self
@@ -151,8 +148,8 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
     run_a, run_b = store_a.load_run(), store_b.load_run()
     base_a, base_b = baseline.base_origin(run_a), baseline.base_origin(run_b)
     site_a, site_b = Site(store_a), Site(store_b)
-    tmp = tempfile.TemporaryDirectory(prefix="seoaudit-diff-")
-    db = sqlite3.connect(Path(tmp.name) / "diff.sqlite")
+    scratch = Scratch("seoaudit-diff-")
+    db = scratch.db
     try:
         db.executescript(_SCHEMA)
         # Findings: A's by fingerprint (one entry each, as a baseline file holds them), B's
@@ -215,8 +212,7 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
             ),
         }
     except BaseException:
-        db.close()
-        tmp.cleanup()
+        scratch.close()
         raise
     return RunDiff(
         run_a=run_a.run_id,
@@ -225,8 +221,7 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
         site_b=base_b,
         rules=[RuleDelta(rule=rule, **c) for rule, c in sorted(deltas.items())],
         counts=counts,
-        _db=db,
-        _tmp=tmp,
+        _scratch=scratch,
     )
 
 

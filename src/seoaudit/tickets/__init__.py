@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from seoaudit.models import Finding, Report
 from seoaudit.report.csv import safe_cell
+from seoaudit.scratch import Scratch
 from seoaudit.tickets import azure, github, gitlab, jira
 from seoaudit.tickets.model import EVIDENCE_FINDINGS, Ticket, build_ticket
 
@@ -80,38 +79,35 @@ def _write_urls(
     held at once."""
     wanted = {t.issue.id for t in tickets}
     paths: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="seoaudit-tickets-") as tmp:
-        db = sqlite3.connect(Path(tmp) / "rows.sqlite")
-        try:
-            db.execute(
-                "CREATE TABLE r (issue TEXT, value REAL, url TEXT, severity TEXT,"
-                " message TEXT, evidence TEXT)"
-            )
-            db.executemany(
-                "INSERT INTO r VALUES (?,?,?,?,?,?)",  # rowid: report order
+    with Scratch("seoaudit-tickets-") as scratch:
+        db = scratch.db
+        db.execute(
+            "CREATE TABLE r (issue TEXT, value REAL, url TEXT, severity TEXT,"
+            " message TEXT, evidence TEXT)"
+        )
+        db.executemany(
+            "INSERT INTO r VALUES (?,?,?,?,?,?)",  # rowid: report order
+            (
                 (
-                    (
-                        f.issue,
-                        value_of(f.url),
-                        f.url,
-                        f.severity,
-                        f.message,
-                        json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
-                    )
-                    for f in report.findings
-                    if f.issue in wanted
-                ),
-            )
-            db.execute("CREATE INDEX r_order ON r (issue, value DESC, url)")  # then rowid
-            for ticket in tickets:
-                rows = db.execute(
-                    "SELECT url, severity, value, message, evidence FROM r WHERE issue = ?"
-                    " ORDER BY value DESC, url, rowid",
-                    (ticket.issue.id,),
+                    f.issue,
+                    value_of(f.url),
+                    f.url,
+                    f.severity,
+                    f.message,
+                    json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str),
                 )
-                paths.append(_write_rows(out_dir / ticket.urls_file, rows))
-        finally:
-            db.close()
+                for f in report.findings
+                if f.issue in wanted
+            ),
+        )
+        db.execute("CREATE INDEX r_order ON r (issue, value DESC, url)")  # then rowid
+        for ticket in tickets:
+            rows = db.execute(
+                "SELECT url, severity, value, message, evidence FROM r WHERE issue = ?"
+                " ORDER BY value DESC, url, rowid",
+                (ticket.issue.id,),
+            )
+            paths.append(_write_rows(out_dir / ticket.urls_file, rows))
     return paths
 
 

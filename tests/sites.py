@@ -85,11 +85,14 @@ def crawl(
     pages: dict[str, dict[str, Any]],
     tmp_path: Path,
     *,
-    start: str = "/",
+    start: str | list[str] = "/",
     **crawl_settings: Any,
 ) -> AuditResult:
+    """Audit ``pages`` from ``start``: a path on ORIGIN, an absolute URL, or a list of
+    them (a crawl of several hosts, each in scope)."""
+    starts = [start] if isinstance(start, str) else start
     settings = Settings(
-        start_urls=[ORIGIN + start],
+        start_urls=[s if "://" in s else ORIGIN + s for s in starts],
         crawl=CrawlSettings(**{"retries": 0, **crawl_settings}),
         run_dir=tmp_path,
     )

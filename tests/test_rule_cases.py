@@ -33,7 +33,8 @@ CASES = _load()
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['rule']}-{c['id']}" for c in CASES])
 def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
     assert case["rule"] in REGISTRY, f"unknown rule {case['rule']}"
-    result = crawl(case["pages"], tmp_path, **case.get("settings", {}))
+    start = {"start": case["start"]} if "start" in case else {}
+    result = crawl(case["pages"], tmp_path, **start, **case.get("settings", {}))
     hits = [f for f in result.report.findings if f.rule == case["rule"]]
     fired = sorted(f.url.removeprefix(ORIGIN) for f in hits)
     assert fired == sorted(case["expect"]), case["why"]

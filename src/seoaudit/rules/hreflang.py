@@ -361,6 +361,14 @@ def _is_root(url: str) -> bool:
     return urlsplit(url).path in ("", "/")
 
 
+def _other_site(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are on different hosts, a www host and its bare name
+    (www.example.com, example.com) counting as one."""
+    return (urlsplit(a).hostname or "").removeprefix("www.") != (
+        urlsplit(b).hostname or ""
+    ).removeprefix("www.")
+
+
 def _x_default_home(
     named: list[Annotation], target: str, status: int, final_status: int | None
 ) -> bool:
@@ -996,12 +1004,14 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
     Looks at each start page at the root of its host (`/`). When it redirects
     temporarily (302, 303, 307) to a page whose hreflang cluster has two or more language
     or region codes and none of the versions names an `x-default`, it is flagged: it
-    picks a version for each visitor (by language or location). When it answers itself,
-    is in no hreflang set, and links to two or more versions of such a cluster that are
-    language home pages (`/en/`, `/de-at/`, another host's root), it is flagged as a
-    language selector without `x-default`. A home page that is one of the versions
-    itself, or moves permanently (301, 308) to one, is fine: `x-default` is optional
-    there. One finding per cluster.
+    picks a version for each visitor (by language or location). The version may be a
+    page of the same host (`/en/`) or another site's home page (`example.de/`, crawled
+    when it is a start URL too); a move to the www or bare twin is not a pick. When it
+    answers itself, is in no hreflang set, and links to two or more versions of such a
+    cluster that are language home pages (`/en/`, `/de-at/`, another host's root), it is
+    flagged as a language selector without `x-default`. A home page that is one of the
+    versions itself, or moves permanently (301, 308) to one, is fine: `x-default` is
+    optional there. One finding per cluster.
 
     ## Why it matters
     Searchers whose language or region matches none of the codes, and Googlebot (which
@@ -1034,23 +1044,25 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
             continue
         # the hop that leaves the home page (after any http -> https or host move)
         leaving = next(((u, code) for u, code in reversed(chain.hops) if _is_root(u)), None)
-        if not _is_root(final):
-            cluster = unserved.cluster(final) if final in sets else None
-            if cluster is None or cluster in reported or leaving is None:
-                continue
+        # a version picked by redirect: a page under the root, or another site's root
+        # (example.com/ -> example.de/); a move to the www or bare twin is not a pick
+        if leaving is not None and (not _is_root(final) or _other_site(leaving[0], final)):
             home, status = leaving
-            if status not in TEMPORARY_REDIRECTS:
-                continue  # a fixed move: the target is the home page (x-default optional)
-            reported.add(cluster)
-            codes = sorted(unserved.codes[cluster])
-            yield Hit(
-                home,
-                f"{home} redirects ({status}) to {final}, one of {len(codes)} versions "
-                f"({', '.join(codes[:6])}), and no version names an x-default",
-                {"redirects_to": final, "status": status, "codes": codes, "cluster": cluster},
-                cause=f"cluster {cluster}",
-            )
-            continue
+            cluster = unserved.cluster(final) if final in sets else None
+            # a fixed move (301, 308) makes the target the home page: x-default optional
+            if cluster is not None and cluster not in reported and status in TEMPORARY_REDIRECTS:
+                reported.add(cluster)
+                codes = sorted(unserved.codes[cluster])
+                yield Hit(
+                    home,
+                    f"{home} redirects ({status}) to {final}, one of {len(codes)} versions "
+                    f"({', '.join(codes[:6])}), and no version names an x-default",
+                    {"redirects_to": final, "status": status, "codes": codes, "cluster": cluster},
+                    cause=f"cluster {cluster}",
+                )
+                continue
+            if not _is_root(final):
+                continue  # another site's home page may still be a selector, below
         if final in sets:
             continue  # the home page is a version itself
         page = site.store.page(final)

@@ -262,6 +262,22 @@ def test_is_paginated(url: str, paginated: bool) -> None:
     assert is_paginated(url) is paginated
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.test/list?pagenum=3",
+        "https://a.test/list?pagina=3",
+        "https://a.test/list?page_no=3",
+        "https://a.test/list/seite/3",
+    ],
+)
+def test_pagination_rules_read_one_set_of_page_numbers(url: str) -> None:
+    # the on-page rules (is_paginated) and the canonical rules (_page_number) used two
+    # lists that disagreed on pagina and pagenum
+    number = _page_number(url)
+    assert is_paginated(url) and number is not None and number[1] == 3
+
+
 def test_duplicate_cause_is_short_and_stable() -> None:
     assert duplicate_cause("title", "  Home  |  Shop ") == "title 'Home | Shop'"
     assert len(duplicate_cause("title", "x" * 500)) < 100

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from seoaudit.indexing import canonical_target, effective_directives
 from seoaudit.models import Canonical, PageFacts, Severity
+from seoaudit.rules.common import PAGE_PARAMETER_NAMES, PAGE_SEGMENTS
 from seoaudit.rules.duplicates import duplicate_index
 from seoaudit.rules.hreflang import Annotation, page_annotations
 from seoaudit.rules.indexing_directives import crawler_of, describe_directive, with_token
@@ -51,9 +52,8 @@ _STAGING_LABELS = frozenset(
 # Second-level labels under which a country TLD sells registrations ("example.co.uk"):
 # approximates the registrable domain without shipping the Public Suffix List.
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"})
-# Page-number parameters and path segments of paginated series.
-_PAGE_PARAMS = frozenset({"page", "p", "pg", "paged", "pagenum", "pageno", "page_no", "seite"})
-_PAGE_PATH = re.compile(r"/(?:page|seite|pagina|p)/(\d{1,6})/?$", re.IGNORECASE)
+# A page-number path segment of a paginated series (common.PAGE_SEGMENTS).
+_PAGE_PATH = re.compile(rf"/(?:{PAGE_SEGMENTS})/(\d{{1,6}})/?$", re.IGNORECASE)
 
 
 def _cut(text: str, limit: int = 300) -> str:
@@ -871,7 +871,8 @@ def _page_number(url: str) -> tuple[str, int] | None:
     pairs = parse_qsl(split.query, keep_blank_values=True)
     for i, (name, value) in enumerate(pairs):
         # ASCII digits, few: str.isdigit() also accepts "²", which int() refuses.
-        if name.lower() in _PAGE_PARAMS and value.isascii() and value.isdigit() and len(value) < 10:
+        digits = value.isascii() and value.isdigit() and len(value) < 10
+        if digits and name.lower() in PAGE_PARAMETER_NAMES:
             rest = "&".join(f"{k}={v}" for k, v in pairs[:i] + pairs[i + 1 :])
             base = split.path.rstrip("/")
             return f"{split.scheme}://{split.netloc}{base}?{rest}", int(value)

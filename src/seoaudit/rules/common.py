@@ -24,11 +24,16 @@ if TYPE_CHECKING:
     from seoaudit.site import Site
 
 # Query parameters that number the pages of a series (?page=3, ?p=3, ?pg=3, ?paged=3),
-# as an alternation for regular expressions.
-PAGE_PARAMETERS = "page|p|pg|paged|pagina|seite"
+# as names and as an alternation for regular expressions; the path segments that do
+# (/page/3/, /seite/3).
+PAGE_PARAMETER_NAMES = frozenset(
+    {"page", "p", "pg", "paged", "pagenum", "pageno", "page_no", "pagina", "seite"}
+)
+PAGE_PARAMETERS = "|".join(sorted(PAGE_PARAMETER_NAMES))
+PAGE_SEGMENTS = "page|p|seite|pagina"
 # Page 2+ of a series: /page/3/, /p/3, ?page=3, ?p=3, ?pg=3, ?paged=3, and offsets.
 _PAGE_NUMBER = re.compile(
-    r"/(?:page|p|seite|pagina)/(?P<n>\d+)/?$"
+    rf"/(?:{PAGE_SEGMENTS})/(?P<n>\d+)/?$"
     rf"|[?&](?:{PAGE_PARAMETERS})=(?P<q>\d+)(?:&|$)"
     r"|[?&](?:start|offset)=(?P<o>\d+)(?:&|$)",
     re.IGNORECASE,

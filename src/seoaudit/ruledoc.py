@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 SECTIONS = ("What it does", "Why it matters", "How to fix", "How to verify", "Source")
-_PLACEHOLDER = re.compile(r"'?<([A-Za-z][A-Za-z0-9 _-]{0,30})>'?")
+_PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9 _-]{0,30})>")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
 COMMAND_PREFIXES = ("curl ", "seoaudit ", "dig ", "openssl ")
 
@@ -54,22 +54,57 @@ def _placeholders(sample: str, evidence: Mapping[str, Any]) -> dict[str, str]:
 
 def fill_command(command: str, sample: str, evidence: Mapping[str, Any]) -> str:
     """A "How to verify" command with its placeholders (<url>, <origin>, <target>...)
-    replaced by shell-quoted values of this issue; unknown placeholders stay for the
-    developer to fill in."""
+    replaced by values of this issue, safe for a shell wherever they stand; unknown
+    placeholders stay for the developer to fill in.
+
+    The values come from crawled pages (a URL may hold ``$(...)``, quotes or ``&``), so
+    each is shell-quoted as a word of its own: inside a quoted string of the command
+    (``grep -c '<loc><url></loc>'``) the string is closed before the value and reopened
+    after it, so the value stays literal and the pattern around it unchanged."""
     values = _placeholders(sample, evidence)
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1).lower().replace("_", "-").replace(" ", "-")
-        value = values.get(name)
+    out: list[str] = []
+    quote = ""  # the quote character the command is inside at this point, if any
+    done = 0
+    for match in _PLACEHOLDER.finditer(command):
+        start, end = match.span()
+        outside = quote
+        quote = _quote_after(command[done:start], quote)
+        value = values.get(match.group(1).lower().replace("_", "-").replace(" ", "-"))
+        # opened right before the placeholder: '<url>' (not "'a'<url>", nor a's'<url>)
+        opened = start > done and command[start - 1] == quote
+        if opened:
+            opened = not _quote_after(command[done : start - 1], outside)
         if value is None:
-            return match.group(0)
-        quoted = match.group(0).startswith("'") and match.group(0).endswith("'")
-        if not quoted and name == "origin":
-            # "<origin>/robots.txt": the path stays outside; origins are URL-safe.
-            return value
-        return shlex.quote(value)
+            out.append(command[done:end])
+            quote = _quote_after(match.group(0), quote)
+        elif opened and command[end : end + 1] == quote:
+            # the whole quoted string: '<url>' -> the value quoted once
+            out += [command[done : start - 1], shlex.quote(value)]
+            end, quote = end + 1, ""
+        elif quote:
+            out += [command[done:start], f"{quote}{shlex.quote(value)}{quote}"]
+        elif match.group(1).lower() == "origin":
+            out += [command[done:start], value]  # "<origin>/robots.txt": URL-safe
+        else:
+            out += [command[done:start], shlex.quote(value)]
+        done = end
+    out.append(command[done:])
+    return "".join(out)
 
-    return _PLACEHOLDER.sub(replace, command)
+
+def _quote_after(text: str, quote: str) -> str:
+    """The quote character open after ``text`` (POSIX shell), starting inside ``quote``."""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote and char == quote:
+            quote = ""
+        elif not quote and char in "'\"":
+            quote = char
+    return quote
 
 
 def verify_commands(text: str, sample: str, evidence: Mapping[str, Any]) -> list[str]:

@@ -702,8 +702,9 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
     version, so each page lists itself and all the others.
 
     ## How to verify
-    `curl -s <B> | grep -i hreflang` lists A (and A lists B); a new audit reports no
-    missing return links in the cluster.
+    `curl -s <url> | grep -i hreflang` lists every page the evidence names as missing its
+    return link (and each of those lists this page); a new audit reports no missing return
+    links in the cluster.
 
     ## Source
     Google Search Central: "Tell Google about localized versions of your page" ("if two

@@ -99,7 +99,8 @@ def internal_link_to_redirect(page: PageFacts, site: Site) -> Iterator[Hit]:
     the evidence.
 
     ## How to verify
-    Open a linking page and check the link's `href`; `curl -sI <href>` answers 200.
+    `curl -s <linked-from> | grep -o 'href="[^"]*"'` (a page the evidence names) shows the
+    final URL where the redirecting one was; `curl -sI <final-url>` answers 200.
 
     ## Source
     Google Search Central: "How to specify a canonical URL" (links as signals);

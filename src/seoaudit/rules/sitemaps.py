@@ -1048,7 +1048,8 @@ def page_missing_from_sitemap(site: Site) -> Iterator[Hit]:
     database), not from a hand-kept list.
 
     ## How to verify
-    `curl -s <sitemap> | grep -c '<loc>https://<host>/<path></loc>'` prints 1.
+    `curl -s <sitemap> | grep -c '<loc><url></loc>'` prints 1 for one of the site's
+    sitemaps (the evidence names up to three).
 
     ## Source
     Google Search Central: "Build and submit a sitemap"; Bing Webmaster Guidelines.
@@ -1068,11 +1069,14 @@ def page_missing_from_sitemap(site: Site) -> Iterator[Hit]:
         and not refreshes_away(s.url, s.refresh)
     ]
     indexable = sum(1 for s in site.summaries() if s.indexability == "indexable" and s.is_html)
+    sitemaps = [
+        r["url"] for r in _rows(site) if _ok(r) and r["kind"] in ("urlset", "text") and r["entries"]
+    ][:3]  # on every finding: a few to check against, not the whole list
     for url in missing:
         yield Hit(
             url,
             "Indexable page listed in no sitemap",
-            {"missing": len(missing), "indexable_pages": indexable},
+            {"missing": len(missing), "indexable_pages": indexable, "sitemaps": sitemaps},
         )
 
 

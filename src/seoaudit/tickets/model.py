@@ -94,8 +94,13 @@ def _impact_lines(issue: Issue) -> list[str]:
     lines = [
         f"Priority {issue.priority}: impact {issue.impact:g} = severity weight "
         f"{score.severity_weight:g} ({issue.severity}) x page value {score.page_value_sum:g}",
-        f"The {score.affected} affected URLs hold {score.page_value_sum:g}% of the site's "
-        f"page value (value source: {score.value_source}).",
+        (
+            "The affected URL holds"
+            if score.affected == 1
+            else f"The {score.affected} affected URLs hold"
+        )
+        + f" {score.page_value_sum:g}% of the site's page value (value source: "
+        f"{score.value_source}).",
     ]
     if score.priority_cap is not None:
         lines.append(

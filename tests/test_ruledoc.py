@@ -1,0 +1,80 @@
+"""The "How to verify" commands of tickets and the HTML report: placeholders filled with
+this issue's values, which come from crawled pages and must stay literal in a shell."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from seoaudit.ruledoc import doc_sections, fill_command, verify_commands
+from seoaudit.rules import REGISTRY
+
+EVIL = 'http://site.test/it\'s-$(touch pwned)-`id`&x="1";ls.html'
+SITEMAP = "http://site.test/sitemap.xml"
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("curl -s <url> | grep -i hreflang", ["curl", "-s", EVIL, "|", "grep", "-i", "hreflang"]),
+        ("curl -s '<url>' | wc -c", ["curl", "-s", EVIL, "|", "wc", "-c"]),
+        (
+            "curl -s <sitemap> | grep -c '<loc><url></loc>'",
+            ["curl", "-s", SITEMAP, "|", "grep", "-c", f"<loc>{EVIL}</loc>"],
+        ),
+        ('grep -c "<loc><url></loc>"', ["grep", "-c", f"<loc>{EVIL}</loc>"]),
+        ("curl -s 'a'<url>", ["curl", "-s", "a" + EVIL]),
+        ("curl -s \\'<url>", ["curl", "-s", "'" + EVIL]),
+        # unknown placeholders stay as they are, in or out of quotes
+        (
+            "curl -sI -H 'If-None-Match: <etag>' <url>",
+            ["curl", "-sI", "-H", "If-None-Match: <etag>", EVIL],
+        ),
+        (
+            "curl -s <url> | grep -o '<title>[^<]*'",
+            ["curl", "-s", EVIL, "|", "grep", "-o", "<title>[^<]*"],
+        ),
+        ("curl -s <origin>/robots.txt", ["curl", "-s", "http://site.test/robots.txt"]),
+    ],
+)
+def test_values_stay_one_literal_word_wherever_they_stand(command: str, words: list[str]) -> None:
+    filled = fill_command(command, EVIL, {"sitemaps": [SITEMAP, "http://site.test/b.xml"]})
+    assert shlex.split(filled) == words
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_runs_a_filled_command_without_running_the_url(tmp_path: Path) -> None:
+    filled = fill_command("echo '<loc><url></loc>' <url>", EVIL, {})
+    result = subprocess.run(
+        ["bash", "-c", filled], cwd=tmp_path, capture_output=True, text=True, timeout=10
+    )
+    assert result.stdout == f"<loc>{EVIL}</loc> {EVIL}\n"
+    assert not list(tmp_path.iterdir())  # no "pwned" file
+
+
+def test_every_rules_verify_commands_keep_a_hostile_url_literal() -> None:
+    evidence = {"final_url": EVIL, "linked_from": [EVIL], "sitemaps": [EVIL], "target": EVIL}
+    checked = 0
+    for code, spec in REGISTRY.items():
+        text = doc_sections(spec.doc).get("How to verify", "")
+        for command in verify_commands(text, EVIL, evidence):
+            checked += 1
+            for word in shlex.split(command):
+                if "pwned" in word:
+                    assert EVIL in word, (code, command)
+    assert checked > 100
+
+
+@pytest.mark.parametrize("code", ["HRF003", "HTTP014", "SMP016"])
+def test_verify_commands_name_this_issues_urls(code: str) -> None:
+    # these used placeholders no issue fills (<B>, <href>, https://<host>/<path>)
+    text = doc_sections(REGISTRY[code].doc)["How to verify"]
+    evidence = {"final_url": SITEMAP, "linked_from": [SITEMAP], "sitemaps": [SITEMAP]}
+    commands = verify_commands(text, "http://site.test/a", evidence)
+    assert commands
+    for command in commands:
+        assert "<" not in command.replace("<loc>", "").replace("</loc>", ""), command

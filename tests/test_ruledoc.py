@@ -12,6 +12,7 @@ import pytest
 
 from seoaudit.ruledoc import doc_sections, fill_command, verify_commands
 from seoaudit.rules import REGISTRY
+from seoaudit.rules.common import robots_command
 
 EVIL = 'http://site.test/it\'s-$(touch pwned)-`id`&x="1";ls.html'
 SITEMAP = "http://site.test/sitemap.xml"
@@ -78,3 +79,19 @@ def test_verify_commands_name_this_issues_urls(code: str) -> None:
     assert commands
     for command in commands:
         assert "<" not in command.replace("<loc>", "").replace("</loc>", ""), command
+
+
+def test_a_command_left_with_a_placeholder_gives_way_to_the_issues_own() -> None:
+    text = "`seoaudit robots <resource URL> --as googlebot` prints allowed; `curl -sI <url>`"
+    own = "seoaudit robots 'http://site.test/a b.css' --as googlebot"
+    commands = verify_commands(text, "http://site.test/", {"verify": own})
+    assert commands == [own, "curl -sI http://site.test/"]
+    # a pattern in quotes is no placeholder; a command of another program is kept
+    assert verify_commands(
+        "`curl -s <url> | grep -o '<title>'`", "http://a.test/", {"verify": own}
+    ) == ["curl -s http://a.test/ | grep -o '<title>'"]
+
+
+def test_evidence_commands_quote_crawled_urls() -> None:
+    command = robots_command(EVIL, "googlebot")
+    assert shlex.split(command) == ["seoaudit", "robots", EVIL, "--as", "googlebot"]

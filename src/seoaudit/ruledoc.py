@@ -109,12 +109,36 @@ def _quote_after(text: str, quote: str) -> str:
 
 def verify_commands(text: str, sample: str, evidence: Mapping[str, Any]) -> list[str]:
     """The shell commands (`curl ...`, `seoaudit ...`) of a "How to verify" section, with
-    this issue's values filled in."""
-    return [
-        fill_command(span, sample, evidence)
-        for span in _CODE_SPAN.findall(text)
-        if span.startswith(COMMAND_PREFIXES)
-    ]
+    this issue's values filled in. A command left with a placeholder no value fills
+    (`seoaudit robots <resource URL>`) gives way to the issue's own command of the same
+    program when its evidence has one (``verify``, quoted by the rule)."""
+    own = evidence.get("verify")
+    commands = []
+    for span in _CODE_SPAN.findall(text):
+        if not span.startswith(COMMAND_PREFIXES):
+            continue
+        command = fill_command(span, sample, evidence)
+        if (
+            isinstance(own, str)
+            and own.split(" ", 1)[0] == command.split(" ", 1)[0]
+            and _unfilled(command)
+        ):
+            command, own = own, None  # once
+        commands.append(command)
+    return commands
+
+
+def _unfilled(command: str) -> bool:
+    """Whether ``command`` still holds a placeholder outside quotes (``<file URL>``; not
+    ``'<title>[^<]*'``, a pattern)."""
+    quote, done = "", 0
+    for match in _PLACEHOLDER.finditer(command):
+        quote = _quote_after(command[done : match.start()], quote)
+        if not quote:
+            return True
+        quote = _quote_after(match.group(0), quote)
+        done = match.end()
+    return False
 
 
 def paragraphs(text: str) -> list[str]:

@@ -908,7 +908,7 @@ def paginated_canonical_to_first_page(page: PageFacts, site: Site) -> Iterator[H
     pages to a real view-all page).
 
     ## How to verify
-    `curl -s '<url of page 2>' | grep -i 'rel="canonical"'` shows page 2's own URL.
+    `curl -s '<url>' | grep -i 'rel="canonical"'` shows page 2's own URL.
 
     ## Source
     Google Search Central: "Pagination, incremental page loading, and their impact on
@@ -1052,8 +1052,8 @@ def canonicalised_url_in_sitemap(page: PageFacts, site: Site) -> Iterator[Hit]:
     the canonical if the sitemap is right).
 
     ## How to verify
-    Every `<loc>` of the sitemap is canonical to itself: `curl -s <loc> | grep -i
-    'rel="canonical"'`.
+    Every `<loc>` of the sitemap is canonical to itself; for this page, `curl -s <url> |
+    grep -i 'rel="canonical"'` names the URL the sitemap lists instead.
 
     ## Source
     Google Search Central: "Build and submit a sitemap"; "How to specify a canonical URL

@@ -13,6 +13,7 @@ Must not: decide indexability (``indexing.py`` does) or read the store.
 from __future__ import annotations
 
 import re
+import shlex
 from typing import TYPE_CHECKING
 
 from seoaudit.config import Thresholds
@@ -129,3 +130,9 @@ def urls_in_state(site: Site, site_origin: str, state: str) -> list[str]:
         if url.startswith(prefix) and site.state(url) == state:
             found.append(url)
     return found
+
+
+def robots_command(url: str, token: str | None = None) -> str:
+    """``seoaudit robots URL --as TOKEN`` for an issue's evidence, both shell-quoted: the
+    URL comes from a crawled page and may hold ``$(...)`` or quotes."""
+    return f"seoaudit robots {shlex.quote(url)} --as {shlex.quote(token or 'googlebot')}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from seoaudit.robots import (
     match_path,
     path_matcher,
 )
-from seoaudit.rules.common import found_signals, urls_in_state
+from seoaudit.rules.common import found_signals, robots_command, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT
 
@@ -45,10 +46,6 @@ if TYPE_CHECKING:
 # (robots.txt noindex stopped working on 1 September 2019): a warning, not a notice.
 _RELIED_ON = frozenset({"noindex", "nofollow", "noarchive", "nosnippet"})
 _RULE_LINE = re.compile(rb"^[ \t]*(?:user-?agent|allow|disallow)[ \t]*:", re.I | re.M)
-
-
-def _verify(url: str, token: str | None = None) -> str:
-    return f"seoaudit robots {url} --as {token or 'googlebot'}"
 
 
 def _problems(robots_file: RobotsFile, *kinds: str) -> list[LineProblem]:
@@ -103,7 +100,7 @@ def robots_txt_unreachable(site: Site) -> Iterator[Hit]:
             "error": row.error,
             "reason": robots_file.reason,
             "urls_not_crawled": len(blocked),
-            "verify": f"curl -sI {row.url}",
+            "verify": f"curl -sI {shlex.quote(row.url)}",
         }
         yield Hit(
             row.url,
@@ -399,7 +396,7 @@ def site_disallowed_for_search_crawler(site: Site) -> Iterator[Hit]:
                     "crawlers": crawlers,
                     "line": line,
                     "rule": text,
-                    "verify": _verify(row.origin + "/"),
+                    "verify": robots_command(row.origin + "/"),
                 },
                 cause=cause,
             )
@@ -483,7 +480,7 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
             "linked_from": site.linking_pages(page.url, 10),
             "sitemaps": sitemaps,
             "page_value": round(site.page_value(page.url), 3),
-            "verify": _verify(page.url, verdict.agent),
+            "verify": robots_command(page.url, verdict.agent),
         },
         cause=cause,
         severity=None if reasons else "notice",
@@ -917,7 +914,7 @@ def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
     twin must answer itself, serve it the same robots.txt as the site.
 
     ## How to verify
-    `curl -sIL http://<twin host>/robots.txt` ends at the site's robots.txt, or
+    `curl -sIL <twin>` ends at the site's robots.txt, or
     `seoaudit robots <twin URL> --as googlebot` gives the site's verdict.
 
     ## Source
@@ -985,7 +982,7 @@ def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
                     ],
                     "only_on_twin": sorted(_rule_text(r) for r in other - mine)[:MAX_LISTED],
                     "only_on_site": sorted(_rule_text(r) for r in mine - other)[:MAX_LISTED],
-                    "verify": _verify(twin + path, "examplebot" if token == "*" else token),
+                    "verify": robots_command(twin + path, "examplebot" if token == "*" else token),
                 },
                 cause=f"{theirs.url} differs from {own.url}",
             )

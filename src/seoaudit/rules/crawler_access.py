@@ -8,6 +8,7 @@ the access matrix in the reports therefore always agree.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from seoaudit.access import (
 )
 from seoaudit.models import AccessVerdict
 from seoaudit.robots import RobotsFile
+from seoaudit.rules.common import robots_command
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -46,7 +48,9 @@ USER_FETCHERS = ("chatgpt-user", "perplexity-user", "meta-externalfetcher")
 
 def _curl(diff: ProbeDifference) -> str:
     agent = str(diff.evidence.get(diff.profile, {}).get("user_agent") or diff.token)
-    return f"curl -s -o /dev/null -w '%{{http_code}}' -A '{agent}' {diff.url}"
+    return (
+        f"curl -s -o /dev/null -w '%{{http_code}}' -A {shlex.quote(agent)} {shlex.quote(diff.url)}"
+    )
 
 
 @rule(
@@ -183,7 +187,7 @@ def ai_search_crawler_blocked(site: Site) -> Iterator[Hit]:
                 "crawlers": names,
                 "line": first.line,
                 "rule": first.rule,
-                "verify": f"seoaudit robots {row.origin}/ --as {blocked[0][0]}",
+                "verify": robots_command(row.origin + "/", blocked[0][0]),
             },
             cause=cause,
         )
@@ -285,7 +289,7 @@ def _declared_block_not_in_force(site: Site, policy: Mapping[str, str]) -> Itera
                     row.url,
                     f"{label(token)} is declared an intended block, but robots.txt allows it "
                     f"on {row.origin}",
-                    {"crawler": token, "verify": f"seoaudit robots {row.origin}/ --as {token}"},
+                    {"crawler": token, "verify": robots_command(row.origin + "/", token)},
                     cause=f"declared block not in force for {label(token)}",
                     severity="warning",
                 )

@@ -315,7 +315,7 @@ def exact_duplicate_content(site: Site) -> Iterator[Hit]:
     `<link rel="canonical">` to it. If the pages should differ, give each its own content.
 
     ## How to verify
-    `curl -s <url-a> | md5sum` and the same for `<url-b>` differ, or each duplicate's
+    `curl -s <url> | md5sum` and the same for `<duplicate>` differ, or each duplicate's
     canonical points at the kept URL; a new audit no longer lists the group.
 
     ## Source
@@ -410,7 +410,7 @@ def duplicate_url_variants(site: Site) -> Iterator[Hit]:
     do not change the content, canonicalise to the URL without them.
 
     ## How to verify
-    `curl -sI <variant>` answers 301 with `Location: <main URL>` (or the variant's
+    `curl -sI <url>` answers 301 with `Location: <main URL>` (or the variant's
     canonical names the main URL).
 
     ## Source

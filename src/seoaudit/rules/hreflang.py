@@ -1027,7 +1027,7 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
     temporarily from the home page is what Google asks for: HRF006 does not flag it.
 
     ## How to verify
-    `curl -s <a version> | grep -i 'hreflang="x-default"'` names the home page.
+    `curl -s <version> | grep -i 'hreflang="x-default"'` names the home page.
 
     ## Source
     Google Search Central: "Tell Google about localized versions of your page" (the
@@ -1058,7 +1058,13 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
                     home,
                     f"{home} redirects ({status}) to {final}, one of {len(codes)} versions "
                     f"({', '.join(codes[:6])}), and no version names an x-default",
-                    {"redirects_to": final, "status": status, "codes": codes, "cluster": cluster},
+                    {
+                        "redirects_to": final,
+                        "versions": [final],
+                        "status": status,
+                        "codes": codes,
+                        "cluster": cluster,
+                    },
                     cause=f"cluster {cluster}",
                 )
                 continue

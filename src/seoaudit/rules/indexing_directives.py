@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+import shlex
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from seoaudit.extract.directives import PLAIN_RULES
 from seoaudit.indexing import agents_for, effective_directives, is_noindex
 from seoaudit.models import Directive, PageFacts
-from seoaudit.rules.common import found_signals
+from seoaudit.rules.common import found_signals, robots_command
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL
 from seoaudit.structured.analysis import analyse
@@ -158,7 +159,7 @@ def unintended_noindex(page: PageFacts, site: Site) -> Iterator[Hit]:
             "directives": [describe_directive(d) for d in deciding],
             "why_it_matters": reasons,
             **evidence,
-            "verify": f"curl -sI {page.url}",
+            "verify": f"curl -sI {shlex.quote(page.url)}",
         },
         cause=cause,
     )
@@ -213,7 +214,7 @@ def noindex_on_disallowed_url(page: PageFacts, site: Site) -> Iterator[Hit]:
             "robots_url": verdict.robots_url,
             "line": verdict.line,
             "rule": verdict.rule,
-            "verify": f"seoaudit robots {page.url} --as {verdict.agent}",
+            "verify": robots_command(page.url, verdict.agent),
         },
         cause=where or verdict.reason,
     )

@@ -153,7 +153,7 @@ def broken_external_link(site: Site) -> Iterator[Hit]:
     Update the link to the resource's new address, link an archived copy, or remove it.
 
     ## How to verify
-    `curl -sIL <external url>` answers 200 (check in a browser when a site blocks curl).
+    `curl -sIL <url>` answers 200 (check in a browser when a site blocks curl).
 
     ## Source
     Google Search Central: "Link best practices for Google"; RFC 9110 section 15.5.

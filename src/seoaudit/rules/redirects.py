@@ -294,8 +294,8 @@ def many_to_one_redirect(site: Site) -> Iterator[Hit]:
     change.
 
     ## How to verify
-    `curl -sIL <old url> | grep -i '^location'` ends at the replacement page, or
-    `curl -sI <old url>` answers 404 or 410; a new audit no longer groups the URLs.
+    `curl -sIL <url> | grep -i '^location'` ends at the replacement page, or
+    `curl -sI <url>` answers 404 or 410; a new audit no longer groups the URLs.
 
     ## Source
     Google Search Central: "Troubleshoot Google Search crawling errors" (soft 404s,
@@ -414,7 +414,7 @@ def https_to_http_redirect(page: PageFacts, site: Site) -> Iterator[Hit]:
     `Location` from the backend's scheme. Enable HSTS once every URL is on https.
 
     ## How to verify
-    `curl -sI https://<host>/<path>` shows a `Location` starting with `https://`.
+    `curl -sI <url>` shows a `Location` starting with `https://`.
 
     ## Source
     Google Search Central: "How to specify a canonical URL" (Google prefers https);

@@ -25,7 +25,13 @@ from seoaudit.access import decide
 from seoaudit.crawl.urls import origin
 from seoaudit.models import PageFacts, Resource
 from seoaudit.robots import RobotsFile
-from seoaudit.rules.common import PAGE_PARAMETERS, clip, is_paginated, searchable
+from seoaudit.rules.common import (
+    PAGE_PARAMETERS,
+    clip,
+    is_paginated,
+    robots_command,
+    searchable,
+)
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -130,7 +136,7 @@ def render_resource_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
                 "resources": [{"kind": r.kind, "url": r.url} for r in resources[:MAX_LISTED]],
                 "robots": cause,
                 "raw_html_words": page.word_count,
-                "verify": f"seoaudit robots {first.url} --as {token}",
+                "verify": robots_command(first.url or "", token),
             },
             cause=cause,
             severity="error" if needs_script else None,
@@ -179,7 +185,7 @@ def image_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
             {
                 "images": [r.url for r in resources[:MAX_LISTED]],
                 "robots": cause,
-                "verify": f"seoaudit robots {first.url} --as {token}",
+                "verify": robots_command(first.url or "", token),
             },
             cause=cause,
         )

@@ -172,7 +172,7 @@ def sitemap_unreachable(site: Site) -> Iterator[Hit]:
     the CDN and rewrite rules), or correct the URL in robots.txt or the index.
 
     ## How to verify
-    `curl -sI <sitemap url>` answers 200 with an XML (or gzip) content type.
+    `curl -sI <url>` answers 200 with an XML (or gzip) content type.
 
     ## Source
     Google Search Central: "Build and submit a sitemap"; "Manage your sitemaps with a
@@ -328,8 +328,8 @@ def nested_sitemap_index(site: Site) -> Iterator[Hit]:
     side by side (robots.txt may name more than one).
 
     ## How to verify
-    `curl -s <parent index> | grep -o '<loc>[^<]*'` lists only files whose root element is
-    `<urlset>` (`curl -s <file> | head -c 300`).
+    `curl -s <parent> | grep -o '<loc>[^<]*'` lists only files whose root element is
+    `<urlset>` (`curl -s <url> | head -c 300`).
 
     ## Source
     sitemaps.org protocol (sitemap index files); Google Search Central: "Manage your
@@ -438,7 +438,7 @@ def sitemap_url_out_of_scope(site: Site) -> Iterator[Hit]:
     use the canonical scheme and host, or name the sitemap in the target host's robots.txt.
 
     ## How to verify
-    `curl -s <sitemap> | grep -o '<loc>[^<]*' | grep -v '<loc><sitemap directory URL>'`
+    `curl -s <url> | grep -o '<loc>[^<]*' | grep -v '<loc><scope>'`
     prints nothing.
 
     ## Source
@@ -558,7 +558,7 @@ def changefreq_priority_present(site: Site) -> Iterator[Hit]:
     Optional: drop them from the sitemap generator, and keep `<lastmod>` accurate instead.
 
     ## How to verify
-    `curl -s <sitemap> | grep -c -E '<(changefreq|priority)>'` prints 0.
+    `curl -s <url> | grep -c -E '<(changefreq|priority)>'` prints 0.
 
     ## Source
     Google Search Central: "Build and submit a sitemap" (Google ignores `<priority>` and
@@ -635,8 +635,8 @@ def image_sitemap_error(site: Site) -> Iterator[Hit]:
     structured data or on-page text for captions and licences).
 
     ## How to verify
-    `curl -s <sitemap> | grep -c '<image:image>'` equals
-    `curl -s <sitemap> | grep -c '<image:loc>'`, and
+    `curl -s <url> | grep -c '<image:image>'` equals
+    `curl -s <url> | grep -c '<image:loc>'`, and
     `grep -cE '<image:(caption|title|geo_location|license)>'` prints 0.
 
     ## Source
@@ -708,7 +708,7 @@ def video_sitemap_error(site: Site) -> Iterator[Hit]:
     (`video:player_loc`), all crawlable.
 
     ## How to verify
-    `curl -s <sitemap> | grep -c '<video:video>'` equals the count of
+    `curl -s <url> | grep -c '<video:video>'` equals the count of
     `<video:thumbnail_loc>`, `<video:title>` and `<video:description>` each.
 
     ## Source
@@ -776,7 +776,7 @@ def news_sitemap_error(site: Site) -> Iterator[Hit]:
     volumes across several sitemaps.
 
     ## How to verify
-    `curl -s <sitemap> | grep -c '<news:news>'` is at most 1,000 and
+    `curl -s <url> | grep -c '<news:news>'` is at most 1,000 and
     `grep -o '<news:publication_date>[^<]*'` shows only the last two days.
 
     ## Source

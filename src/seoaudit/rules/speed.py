@@ -348,7 +348,7 @@ def large_file_crawled_under_strain(site: Site) -> Iterator[Hit]:
     (PERF001, PERF002).
 
     ## How to verify
-    `seoaudit robots <file URL> --as googlebot` prints "blocked", or the file is served
+    `seoaudit robots <url> --as googlebot` prints "blocked", or the file is served
     from another host; the next audit shows no failures or back-offs.
 
     ## Source

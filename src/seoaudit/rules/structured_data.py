@@ -740,8 +740,8 @@ def structured_data_image_unavailable(page: PageFacts, site: Site) -> Iterator[H
     allow it in robots.txt.
 
     ## How to verify
-    `curl -sI <image-url>` answers 200 with an `image/*` content type;
-    `seoaudit robots <image-url>` allows it.
+    `curl -sI <image>` answers 200 with an `image/*` content type;
+    `seoaudit robots <image>` allows it.
 
     ## Source
     Google Search Central: "General structured data guidelines" (images); "Recipe" and
@@ -1300,7 +1300,7 @@ def structured_data_differs_from_canonical(site: Site) -> Iterator[Hit]:
     partial or component, whatever the URL parameters or device.
 
     ## How to verify
-    `curl -s <duplicate-url>` and `curl -s <canonical-url>` show the same
+    `curl -s <url>` and `curl -s <canonical>` show the same
     `application/ld+json` blocks (or Microdata items) with the same `@type`s.
 
     ## Source

@@ -202,6 +202,17 @@ def test_unusable_robots_txt_is_reported_not_crashed(
     assert "ROB008" not in _rules(result)
 
 
+def test_binary_junk_before_rules_is_reported_with_the_rules_still_applied(
+    tmp_path: Path,
+) -> None:
+    body = b"\x00\x01\x02\xff\xfe binary junk\n\x1a\nUser-agent: *\nDisallow: /shop/\n"
+    result = crawl({**PAGES, "/robots.txt": {"body": body}}, tmp_path)
+    hit = next(f for f in result.report.findings if f.rule == "ROB005")
+    # Google skips the unreadable lines and applies the rest: "finds no rules" was wrong
+    assert "applies only the rules it can read" in hit.message
+    assert "ROB008" in _rules(result)
+
+
 def test_redirect_loop_on_robots_txt_means_allow_all(tmp_path: Path) -> None:
     pages = {
         **PAGES,

@@ -86,6 +86,20 @@ def test_more_than_ten_hops_stops() -> None:
     assert len(result.hops) == 11
 
 
+def test_location_is_read_as_utf8_whatever_the_other_headers_hold() -> None:
+    # httpx decodes every header with one encoding: a Latin-1 byte in another header
+    # made the UTF-8 Location /caf%C3%83%C2%A9 (a redirect to a 404)
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            headers = [(b"Location", "/café".encode()), (b"X-Note", "déjà".encode("latin-1"))]
+            return httpx.Response(301, headers=headers, stream=RawStream(b""))
+        return respond(200, b"<title>x</title>", {"Content-Type": "text/html"})
+
+    result = fetch(handler)
+    assert result.hops[0].location == "http://site.test/caf%C3%A9"
+    assert result.final_url == "http://site.test/caf%C3%A9" and result.status == 200
+
+
 def test_redirect_without_usable_location() -> None:
     result = fetch(lambda r: respond(302, headers={"Location": "javascript:alert(1)"}))
     assert result.error == "bad-redirect-location"

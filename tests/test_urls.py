@@ -28,6 +28,11 @@ from seoaudit.crawl.urls import Scope, host_of, normalize, origin, resolve
         ("http://a.com/", "http://a.com:99999/", None),
         ("http://a.com/", "/" + "x" * 9000, None),
         ("http://a.com/", "http://[::1]:8080/x", "http://[::1]:8080/x"),
+        # control characters are encoded as browsers do, never left for httpx to reject
+        ("http://a.com/", "/a-\x01b", "http://a.com/a-%01b"),
+        ("http://a.com/", "/a-\x7fdel?q=\x02", "http://a.com/a-%7Fdel?q=%02"),
+        ("http://a.com/", "/red-\x1b[31m", "http://a.com/red-%1B%5B31m"),
+        ("http://a.com/", "http://a\x01b.com/", None),
     ],
 )
 def test_resolve(base: str, href: str, expected: str | None) -> None:

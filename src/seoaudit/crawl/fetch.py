@@ -505,9 +505,17 @@ _LOCATION = "seoaudit.location"
 async def _take_location(response: httpx.Response) -> None:
     """Move Location out of httpx's sight. With follow_redirects=False httpx still builds
     the next request from it, and raises on a Location it cannot parse before we see the
-    response. We resolve Location ourselves (``resolve``), hop by hop."""
-    location = response.headers.get("location")
-    if location is not None:
+    response. We resolve Location ourselves (``resolve``), hop by hop.
+
+    Location is decoded on its own, UTF-8 first as browsers read it: httpx decodes all
+    headers with one encoding, so one Latin-1 byte in another header turned /café into
+    /cafÃ©."""
+    raw = next((v for k, v in response.headers.raw if k.lower() == b"location"), None)
+    if raw is not None:
+        try:
+            location = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            location = raw.decode("latin-1")
         response.extensions[_LOCATION] = location
         del response.headers["location"]
 

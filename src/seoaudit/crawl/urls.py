@@ -30,7 +30,9 @@ def _requote(part: str, safe: str) -> str:
     # A "%" not followed by two hex digits is a literal percent sign: encode it.
     if "%" in part:
         part = _BAD_ESCAPE.sub("%25", part)
-    if not part.isascii() or any(c in part for c in ' "<>\\^`{|}\t\r\n'):
+    # control characters (C0, DEL) are encoded as browsers do (WHATWG URL): a link
+    # written with one is fetched as /a-%01b, not rejected by the HTTP client
+    if not part.isascii() or not part.isprintable() or any(c in part for c in ' "<>\\^`{|}\t\r\n'):
         part = quote(part, safe=safe, encoding="utf-8", errors="surrogateescape")
     if "%" in part:
         part = _ESCAPE.sub(lambda m: "%" + m.group(1).upper(), part)
@@ -50,8 +52,8 @@ def _host(split: SplitResult) -> str | None:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             return None
-    if any(c in host for c in " /\\@"):
-        return None
+    if any(c in host for c in " /\\@") or not host.isprintable():
+        return None  # control characters are forbidden in a host (WHATWG URL)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS.get(split.scheme):

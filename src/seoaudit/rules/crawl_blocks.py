@@ -237,6 +237,13 @@ def _not_robots_text(row: RobotsOutcome, robots_file: RobotsFile) -> tuple[str, 
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
         return "it is UTF-16 encoded; Google reads UTF-8, so no line can match", "warning"
     if b"\x00" in head:
+        if robots.agents() or robots.sitemaps:
+            # Google skips the lines it cannot read and applies the rest, as we do
+            return (
+                "it holds binary data; Google skips those lines and applies only the rules "
+                "it can read between them",
+                "warning",
+            )
         return "it is binary data, not text; Google finds no rules in it", "warning"
     if any(p.kind == "looks-like-html" for p in robots.problems):
         return (

@@ -194,8 +194,12 @@ def unavailable_without_retry_after(page: PageFacts, site: Site) -> Iterator[Hit
 
 # "Not found" wording in a title or main heading. Only read on thin pages: an article about
 # fixing 404 errors has content; an error page served with 200 has next to none.
+# "404" counts as an error code only where error pages put it (a title "404", "Error
+# 404", "404 - Page", "(404)"), not as any number: "Peugeot 404", "page 404 of 900".
 _NOT_FOUND = re.compile(
-    r"\b(?:404|not found|page (?:cannot|can't|could not) be found|no longer (?:available|exists)"
+    r"^\W*404\b|\b(?:error|fehler|erreur|http|code)\W{0,3}404\b|\b404\W{0,3}error"
+    r"|\b404\s*[-–—|:!]|\(404\)"
+    r"|\b(?:not found|page (?:cannot|can't|could not) be found|no longer (?:available|exists)"
     r"|does(?:n't| not) exist|no (?:results|products|items) found|nicht gefunden"
     r"|existiert nicht|introuvable|page non trouvée|no encontrad[ao]|non trovat[ao]"
     r"|niet gevonden)\b",

@@ -482,6 +482,21 @@ PATHOLOGICAL = [
     # Sloppy but cheap: unclosed inline elements inside closed blocks, unclosed <li>.
     (b"<div><span>x</div>" * 100_000 + b"<a href=/end>e</a>", False),
     (b"<ul>" + b"<li><a href=/i>i</a>" * 100_000 + b"</ul>", False),
+    # One element with 200,000 distinct attributes (lexbor: minutes), also hidden in quotes
+    (
+        b"<p><a href=/first>f</a></p><a "
+        + b" ".join(b"a%d=x" % i for i in range(200_000))
+        + b" href=/x>x</a>",
+        True,
+    ),
+    (b"<a " + b" ".join(b'a%d=">"' % i for i in range(100_000)) + b">x</a>", True),
+    # A long attribute with few attributes (Inertia's data-page JSON), and a fake tag in a
+    # script: kept
+    (
+        b'<div id="app" data-page="' + b"&quot;k&quot;:1," * 40_000 + b'"></div><a href=/a>a</a>',
+        False,
+    ),
+    (b'<script>var s="<div"; ' + b"a b c d ; " * 20_000 + b"</script><a href=/b>b</a>", False),
 ]
 
 

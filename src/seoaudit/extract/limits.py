@@ -11,6 +11,14 @@ too expensive. The cost model: every tag token costs the current depth of an app
 stack of open elements (end tags pop back to their element, stray end tags are ignored,
 void elements and elements with optional end tags are not pushed: amortised O(1) per tag).
 
+The other cost: lexbor checks each new attribute of an element against the ones before it,
+so one element with 200,000 distinct attributes (a 1.9 MB tag) takes minutes; 20,000 take
+0.7 s. Documents over ``LONG_DOCUMENT`` bytes are searched for tags longer than
+``LONG_TAG`` bytes (quoted values skipped as the tokenizer does), and such a tag with more
+than ``MAX_ATTRIBUTES`` attributes is cut off with everything after it. Smaller documents
+hold ~13,000 attributes at most (~0.3 s); long tags with few attributes (a `data-page`
+JSON of 500 KB) are kept.
+
 Must not: change markup that parses in bounded time. Documents with few tags (most pages)
 are not scanned at all: with at most ``SMALL_DOCUMENT`` tags the worst case is already
 bounded (about 0.5 s).
@@ -23,7 +31,16 @@ import re
 SMALL_DOCUMENT = 20_000  # "<" characters below which no scan is needed
 COST_BUDGET = 100_000_000  # sum of stack depths over tag tokens (about 0.2 to 0.5 s of parse)
 
+LONG_DOCUMENT = 64 * 1024  # bytes below which no tag can hold costly attribute counts
+LONG_TAG = 16 * 1024  # bytes of a start tag worth counting its attributes
+MAX_ATTRIBUTES = 1_000  # on one element (~3 ms of parse); real pages have tens
+
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
+# A start tag's inside, quoted values whole (a ">" or "<" in quotes does not end it).
+_TAG_INSIDE = rb"""(?:[^>"']|"[^"]*"|'[^']*')"""
+_LONG_TAG = re.compile(rb"<[a-zA-Z]" + _TAG_INSIDE + rb"{%d}" % LONG_TAG)
+_WHOLE_TAG = re.compile(rb"<[a-zA-Z]" + _TAG_INSIDE + rb"*")
+_ATTRIBUTE = re.compile(rb"""[^\s/>"'=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 # Not pushed: void elements, and elements the tree builder closes implicitly (a model that
 # pushed them would count thousands of unclosed <li> or <p> as depth that never exists).
 _NOT_PUSHED = frozenset(
@@ -35,8 +52,12 @@ _NOT_PUSHED = frozenset(
 
 def bounded_markup(utf8: bytes) -> tuple[bytes, bool]:
     """(markup, whether it was cut): the longest prefix whose parse cost fits the budget."""
+    crowded = _crowded_tag(utf8)
+    if crowded is not None:
+        utf8 = utf8[:crowded]
+    cut = crowded is not None
     if utf8.count(b"<") <= SMALL_DOCUMENT:
-        return utf8, False
+        return utf8, cut
     stack: list[bytes] = []
     open_count: dict[bytes, int] = {}
     cost = 0
@@ -56,4 +77,28 @@ def bounded_markup(utf8: bytes) -> tuple[bytes, bool]:
                 open_count[popped] -= 1
                 if popped == name:
                     break
-    return utf8, False
+    return utf8, cut
+
+
+def _crowded_tag(utf8: bytes) -> int | None:
+    """Where the first start tag with more than MAX_ATTRIBUTES attributes begins, if any."""
+    if len(utf8) <= LONG_DOCUMENT:
+        return None
+    at = 0
+    while (match := _LONG_TAG.search(utf8, at)) is not None:
+        start = match.start()
+        whole = _WHOLE_TAG.match(utf8, start)
+        assert whole is not None  # _LONG_TAG matched there
+        at = whole.end()
+        names = _ATTRIBUTE.finditer(utf8, start + 2, at)
+        crowded = sum(1 for _ in zip(names, range(MAX_ATTRIBUTES + 1), strict=False))
+        if crowded > MAX_ATTRIBUTES and not _in_script(utf8, start):
+            return start
+    return None
+
+
+def _in_script(utf8: bytes, at: int) -> bool:
+    """Whether ``at`` is inside a <script> element (where "<div ..." is only text)."""
+    opened = max(utf8.rfind(b"<script", 0, at), utf8.rfind(b"<SCRIPT", 0, at))
+    closed = max(utf8.rfind(b"</script", 0, at), utf8.rfind(b"</SCRIPT", 0, at))
+    return opened > closed

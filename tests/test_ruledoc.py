@@ -64,6 +64,7 @@ def test_every_rules_verify_commands_keep_a_hostile_url_literal() -> None:
         text = doc_sections(spec.doc).get("How to verify", "")
         for command in verify_commands(text, EVIL, evidence):
             checked += 1
+            assert len(command.split()) >= 3, (code, command)  # not a bare "curl -sI"
             for word in shlex.split(command):
                 if "pwned" in word:
                     assert EVIL in word, (code, command)

@@ -124,8 +124,8 @@ def no_sitemap(site: Site) -> Iterator[Hit]:
     `Sitemap: https://<host>/sitemap.xml` line to robots.txt.
 
     ## How to verify
-    `curl -s <origin>/robots.txt | grep -i '^sitemap:'` names it and `curl -sI` on it
-    answers 200.
+    `curl -s <origin>/robots.txt | grep -i '^sitemap:'` names it and `curl -sI <url>`
+    (or the file it names) answers 200.
 
     ## Source
     Google Search Central: "Learn about sitemaps"; Bing Webmaster Guidelines.
@@ -910,7 +910,7 @@ def error_sitemap_url(site: Site) -> Iterator[Hit]:
     Regenerate the sitemap from live, indexable pages, automatically on every change.
 
     ## How to verify
-    Every `<loc>` of the sitemap answers 200 (`curl -sI`).
+    Every `<loc>` of the sitemap answers 200: `curl -sI <url>` for this one.
 
     ## Source
     Google Search Central: "Troubleshoot Google Search crawling errors"; Bing Webmaster
@@ -1048,8 +1048,8 @@ def page_missing_from_sitemap(site: Site) -> Iterator[Hit]:
     database), not from a hand-kept list.
 
     ## How to verify
-    `curl -s <sitemap> | grep -c '<loc><url></loc>'` prints 1 for one of the site's
-    sitemaps (the evidence names up to three).
+    `curl -s <sitemap> | gzip -dcf | grep -c '<loc><url></loc>'` prints 1 for one of the
+    site's sitemaps (the evidence names up to three; `gzip -dcf` reads .gz files too).
 
     ## Source
     Google Search Central: "Build and submit a sitemap"; Bing Webmaster Guidelines.

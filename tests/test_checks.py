@@ -232,6 +232,22 @@ def test_twin_origins_are_the_other_scheme_and_the_www_or_bare_host() -> None:
     assert twin_origins("http", "localhost") == []
 
 
+def test_a_single_label_intranet_host_has_no_www_twin_and_is_crawled(tmp_path: Path) -> None:
+    # a two-letter host ("hr") made the www guess index past its labels: the start
+    # page became an internal error and nothing behind it was crawled
+    assert twin_origins("https", "hr") == ["http://hr"]
+    pages = {
+        "/": {"body": '<title>HR</title><a href="/a">a</a>'},
+        "/a": {"body": "<title>a</title>"},
+    }
+    result = crawl(pages, tmp_path, start="http://hr/")
+    store = Store(result.store_path)
+    try:
+        assert store.page("http://hr/a") is not None
+    finally:
+        store.close()
+
+
 def test_twin_robots_txt_is_read_whole_once_and_kept(tmp_path: Path) -> None:
     big = "User-agent: *\n" + "".join(f"Disallow: /p{i}/\n" for i in range(8000))  # ~100 KB
     pages = {

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import imagesize
 
 from seoaudit.config import CrawlSettings
+from seoaudit.crawl.urls import name_labels
 from seoaudit.models import PageFacts
 
 Collector = Callable[[PageFacts, CrawlSettings], Iterable[str]]
@@ -154,17 +155,12 @@ def scheme_twins(page: PageFacts, settings: CrawlSettings) -> Iterable[str]:
     return (("http" if scheme == "https" else "https") + "://" + rest,)
 
 
-# Second levels under which country domains register names (example.co.uk, example.com.au).
-_SECOND_LEVELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
-
-
 def _registrable(labels: list[str]) -> bool:
     """Whether a host of these labels is a registered name (example.com, example.co.uk),
     not a subdomain (blog.example.com): a guess without the public suffix list."""
     if labels[-1].isdigit():  # an IPv4 address
         return False
-    under_country = len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVELS  # co.uk
-    return len(labels) == (3 if under_country else 2)
+    return len(labels) == name_labels(labels)
 
 
 def _www_twin(host: str) -> str | None:

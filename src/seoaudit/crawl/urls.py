@@ -22,6 +22,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # unreserved characters plus "%" so that existing escapes survive.
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
+# Second levels under which country domains register names (example.co.uk,
+# example.com.au): a guess at a host's registered name without the public suffix list.
+SECOND_LEVELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
 
@@ -141,6 +144,13 @@ def resolve(base: str, href: str) -> str | None:
         if scheme.isalpha() or scheme.replace("+", "").replace("-", "").replace(".", "").isalnum():
             return None  # another scheme: mailto:, javascript:, tel:, data:, ftp:...
     return _resolve_cached(base, href)
+
+
+def name_labels(labels: list[str]) -> int:
+    """How many of a host's last labels make its registered name: 3 under a country's
+    second level (example.co.uk of shop.example.co.uk), else 2 (example.com)."""
+    under_country = len(labels) >= 2 and len(labels[-1]) == 2 and labels[-2] in SECOND_LEVELS
+    return 3 if under_country else 2
 
 
 def strip_fragment(url: str) -> str:

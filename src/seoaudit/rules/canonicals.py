@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
+from seoaudit.crawl.urls import name_labels
 from seoaudit.indexing import canonical_target, effective_directives
 from seoaudit.models import Canonical, PageFacts, Severity
 from seoaudit.rules.common import PAGE_PARAMETER_NAMES, PAGE_SEGMENTS
@@ -49,9 +50,6 @@ _STAGING_LABELS = frozenset(
     {"staging", "stage", "stg", "dev", "develop", "development", "test", "testing", "qa"}
     | {"uat", "preprod", "pre-prod", "sandbox", "local", "localhost"}
 )
-# Second-level labels under which a country TLD sells registrations ("example.co.uk"):
-# approximates the registrable domain without shipping the Public Suffix List.
-_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"})
 # A page-number path segment of a paginated series (common.PAGE_SEGMENTS).
 _PAGE_PATH = re.compile(rf"/(?:{PAGE_SEGMENTS})/(\d{{1,6}})/?$", re.IGNORECASE)
 
@@ -406,10 +404,9 @@ def canonical_with_alternate_attributes(page: PageFacts, site: Site) -> Iterator
 
 
 def _site_of(host: str) -> str:
-    """The registrable domain, approximately (see _SECOND_LEVEL)."""
+    """The registrable domain, approximately (crawl.urls.name_labels)."""
     labels = host.split(":")[0].split(".")
-    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
-    return ".".join(labels[-keep:])
+    return ".".join(labels[-name_labels(labels) :])
 
 
 def _is_staging(host: str) -> bool:

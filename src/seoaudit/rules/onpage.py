@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from seoaudit.crawl.urls import SECOND_LEVELS
 from seoaudit.extract.encoding import codec_for
 from seoaudit.models import PageFacts, Resource
 from seoaudit.persite import per_site
@@ -255,7 +256,6 @@ _STOP_WORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+")
 # Between the parts of a title: "Drills | Tools – Example Store", "Example: Drills".
 _TITLE_SEPARATOR = re.compile(r"\s*[|·•»]\s*|\s+[-–—~/]\s+|:\s+")
-_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go"})
 MIN_SHARED_TITLES = 3  # pages whose titles start or end alike: that part is the site name
 
 
@@ -276,7 +276,7 @@ def _site_name(url: str) -> str:
     labels = (urlsplit(url).hostname or "").split(".")
     if len(labels) > 1:
         labels.pop()
-    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+    if len(labels) > 1 and labels[-1] in SECOND_LEVELS:
         labels.pop()
     return labels[-1]
 

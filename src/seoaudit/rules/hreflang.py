@@ -30,6 +30,7 @@ from seoaudit.langtags import LangTag, parse_hreflang
 from seoaudit.models import PageFacts
 from seoaudit.persite import per_site
 from seoaudit.rules.lookups import lookups
+from seoaudit.rules.redirects import TEMPORARY
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -354,9 +355,6 @@ def hreflang_target_not_200(page: PageFacts, site: Site) -> Iterator[Hit]:
             )
 
 
-TEMPORARY_REDIRECTS = (302, 303, 307)
-
-
 def _is_root(url: str) -> bool:
     return urlsplit(url).path in ("", "/")
 
@@ -377,7 +375,7 @@ def _x_default_home(
     return (
         all(a.tag.language == "x-default" for a in named)
         and _is_root(target)
-        and status in TEMPORARY_REDIRECTS
+        and status in TEMPORARY
         and final_status == 200
     )
 
@@ -1051,7 +1049,7 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
             home, status = leaving
             cluster = unserved.cluster(final) if final in sets else None
             # a fixed move (301, 308) makes the target the home page: x-default optional
-            if cluster is not None and cluster not in reported and status in TEMPORARY_REDIRECTS:
+            if cluster is not None and cluster not in reported and status in TEMPORARY:
                 reported.add(cluster)
                 codes = sorted(unserved.codes[cluster])
                 yield Hit(

@@ -71,6 +71,8 @@ class CrawlSettings(BaseModel):
     # Crawl-trap bounds (crawl/traps.py): URLs beyond them are recorded and skipped.
     max_url_length: int = Field(default=2048, ge=64)
     max_query_variants: int = Field(default=50, ge=1)  # parameter-name combinations per path
+    # URLs per path that only recombine parameter values already seen there (facets)
+    max_filter_combinations: int = Field(default=500, ge=1)
     trap_depth_spread: int = Field(default=25, ge=1)  # levels deeper than a shape's first URL
     # After the crawl (crawl/probe.py): fetch a small sample of each section as a browser,
     # Googlebot, Bingbot and an AI crawler to find server-level blocks; and read the

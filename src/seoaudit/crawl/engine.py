@@ -142,7 +142,10 @@ class Crawler:
         self.stop_reason: str | None = None
         self.probe = Prober(settings, store, transport=transport)
         self.traps = TrapGuard(
-            self.crawl.max_url_length, self.crawl.max_query_variants, self.crawl.trap_depth_spread
+            self.crawl.max_url_length,
+            self.crawl.max_query_variants,
+            self.crawl.trap_depth_spread,
+            self.crawl.max_filter_combinations,
         )
 
     # -- public --------------------------------------------------------------------------

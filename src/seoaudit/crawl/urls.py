@@ -24,6 +24,13 @@ _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
 # Second levels under which country domains register names (example.co.uk,
 # example.com.au): a guess at a host's registered name without the public suffix list.
+# Query parameters that number the pages of a series (?page=3, ?p=3, ?pg=3, ?paged=3) and
+# the path segments that do (/page/3/, /seite/3): the crawl-trap guard leaves them out of
+# filter combinations, the rules read them to recognise series pages (rules.common).
+PAGE_PARAMETER_NAMES = frozenset(
+    {"page", "p", "pg", "paged", "pagenum", "pageno", "page_no", "pagina", "seite"}
+)
+PAGE_SEGMENTS = "page|p|seite|pagina"
 SECOND_LEVELS = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
 _ESCAPE = re.compile(r"%([0-9a-fA-F]{2})")
 _BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")

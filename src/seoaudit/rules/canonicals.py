@@ -25,10 +25,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from seoaudit.crawl.urls import name_labels
+from seoaudit.crawl.urls import PAGE_PARAMETER_NAMES, PAGE_SEGMENTS, name_labels
 from seoaudit.indexing import canonical_target, effective_directives
 from seoaudit.models import Canonical, PageFacts, Severity
-from seoaudit.rules.common import PAGE_PARAMETER_NAMES, PAGE_SEGMENTS
 from seoaudit.rules.duplicates import duplicate_index
 from seoaudit.rules.hreflang import Annotation, page_annotations
 from seoaudit.rules.indexing_directives import crawler_of, describe_directive, with_token
@@ -50,7 +49,7 @@ _STAGING_LABELS = frozenset(
     {"staging", "stage", "stg", "dev", "develop", "development", "test", "testing", "qa"}
     | {"uat", "preprod", "pre-prod", "sandbox", "local", "localhost"}
 )
-# A page-number path segment of a paginated series (common.PAGE_SEGMENTS).
+# A page-number path segment of a paginated series (crawl.urls.PAGE_SEGMENTS).
 _PAGE_PATH = re.compile(rf"/(?:{PAGE_SEGMENTS})/(\d{{1,6}})/?$", re.IGNORECASE)
 
 

@@ -17,21 +17,15 @@ import shlex
 from typing import TYPE_CHECKING
 
 from seoaudit.config import Thresholds
-from seoaudit.crawl.urls import resolve
+from seoaudit.crawl.urls import PAGE_PARAMETER_NAMES, PAGE_SEGMENTS, resolve
 from seoaudit.models import PageFacts
 from seoaudit.persite import per_site
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
 
-# Query parameters that number the pages of a series (?page=3, ?p=3, ?pg=3, ?paged=3),
-# as names and as an alternation for regular expressions; the path segments that do
-# (/page/3/, /seite/3).
-PAGE_PARAMETER_NAMES = frozenset(
-    {"page", "p", "pg", "paged", "pagenum", "pageno", "page_no", "pagina", "seite"}
-)
+# Page-number query parameters (crawl.urls.PAGE_PARAMETER_NAMES) as an alternation.
 PAGE_PARAMETERS = "|".join(sorted(PAGE_PARAMETER_NAMES))
-PAGE_SEGMENTS = "page|p|seite|pagina"
 # Page 2+ of a series: /page/3/, /p/3, ?page=3, ?p=3, ?pg=3, ?paged=3, and offsets.
 _PAGE_NUMBER = re.compile(
     rf"/(?:{PAGE_SEGMENTS})/(?P<n>\d+)/?$"

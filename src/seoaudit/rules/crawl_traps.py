@@ -19,6 +19,7 @@ _WHY = {
     "endless-pattern": "each page links one step further (calendar or pagination without end)",
     "session-id": "the same pages under new session ids in their URLs",
     "parameter-explosion": "filters and facets multiplying parameter combinations",
+    "parameter-order": "the same parameters linked in ever new orders",
     "repeating-path-segments": "relative links that repeat path segments without end",
     "url-too-long": "URLs longer than browsers and crawlers handle",
 }
@@ -37,7 +38,8 @@ def crawl_trap(site: Site) -> Iterator[Hit]:
     ## What it does
     Reports, per site section and cause, the URLs the crawl recognised as an endless URL
     space and skipped: calendars or pagination whose "next" link never ends, session ids in
-    links, filter and facet combinations that multiply, relative links that repeat path
+    links, filter and facet combinations that multiply, the same parameters in ever new
+    orders, relative links that repeat path
     segments, and URLs over 2,048 characters. Each finding gives the count and examples.
 
     ## Why it matters

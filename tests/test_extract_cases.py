@@ -506,5 +506,12 @@ def test_pathological_nesting_is_bounded(body: bytes, cut: bool) -> None:
     facts = page(body)
     assert time.perf_counter() - start < 5
     assert facts.markup_truncated is cut
+    assert (facts.markup_cut is not None) is cut
+    if facts.markup_cut is not None:  # said for the developer: where and why
+        assert 0 <= facts.markup_cut.at < facts.markup_cut.of == len(body)
+        why = facts.markup_cut.why
+        assert why == "an element with more than 1,000 attributes" or (
+            why.startswith("elements nested ") and why.endswith(" deep")
+        )
     if not cut:
         assert facts.links[-1].url is not None

@@ -196,6 +196,14 @@ class Heading(_Model):
     text: str
 
 
+class MarkupCut(_Model):
+    """Where the HTML was cut before parsing, and why (extract/limits.py)."""
+
+    at: int  # bytes of the decoded (UTF-8) document read
+    of: int  # bytes of the whole document
+    why: str  # "elements nested 9,000 deep", "an element with more than 1,000 attributes"
+
+
 class PageFacts(_Model):
     """What rules read about one URL. Everything is extracted once; rules never parse."""
 
@@ -257,6 +265,8 @@ class PageFacts(_Model):
     nosnippet_tags: list[str] = Field(default_factory=list)
     head_ended_by: str | None = None  # element that implicitly closed <head>, if any
     markup_truncated: bool = False  # nesting too deep to parse: facts cover the start only
+    # Where and why; None when read whole (or in facts stored before it was said).
+    markup_cut: MarkupCut | None = None
     word_count: int = 0
     # Visible words outside the page chrome (navigation, header, footer, asides: see
     # extract/html.py); None in facts stored before it was measured.

@@ -483,7 +483,9 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
         for where, label in zip(("bom", "header", "meta"), decoded.declared, strict=True)
         if label is not None
     }
-    facts["markup_truncated"] = cut
+    if cut is not None:
+        facts["markup_truncated"] = True
+        facts["markup_cut"] = {"at": len(markup), "of": len(decoded.utf8), "why": cut}
     head, body = tree.head, tree.body
     page.walk(head.css(_SELECTOR) if head is not None else [], True)
     page.walk(body.css(_SELECTOR) if body is not None else [], False)

@@ -50,12 +50,17 @@ _NOT_PUSHED = frozenset(
 )
 
 
-def bounded_markup(utf8: bytes) -> tuple[bytes, bool]:
-    """(markup, whether it was cut): the longest prefix whose parse cost fits the budget."""
+def bounded_markup(utf8: bytes) -> tuple[bytes, str | None]:
+    """(markup, why it was cut or None): the longest prefix whose parse cost fits the budget.
+
+    The reason is said for the developer who fixes the page: "an element with more than
+    1,000 attributes" or "elements nested 9,000 deep".
+    """
     crowded = _crowded_tag(utf8)
+    cut = None
     if crowded is not None:
         utf8 = utf8[:crowded]
-    cut = crowded is not None
+        cut = f"an element with more than {MAX_ATTRIBUTES:,} attributes"
     if utf8.count(b"<") <= SMALL_DOCUMENT:
         return utf8, cut
     stack: list[bytes] = []
@@ -64,7 +69,7 @@ def bounded_markup(utf8: bytes) -> tuple[bytes, bool]:
     for match in _TAG.finditer(utf8):
         cost += len(stack)
         if cost > COST_BUDGET:
-            return utf8[: match.start()], True
+            return utf8[: match.start()], f"elements nested {len(stack):,} deep"
         name = match.group(2).lower()
         if name in _NOT_PUSHED:
             continue

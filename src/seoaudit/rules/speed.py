@@ -562,6 +562,55 @@ def heavy_html(page: PageFacts, site: Site) -> Iterator[Hit]:
 
 
 @rule(
+    "PERF014",
+    "html-not-read-in-full",
+    severity="warning",
+    group="{count} pages have HTML too complex to read in full ({cause})",
+)
+def html_not_read_in_full(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The page's HTML nests elements thousands deep, or crowds one element with attributes.
+
+    ## What it does
+    Flags pages whose HTML seoaudit cut before parsing it, because parsing the rest would
+    take minutes: elements nested thousands deep (usually a template that opens an element
+    for each item and never closes it, so each item sits inside the previous one), or one
+    element with more than 1,000 attributes. The finding says where the cut is: links, text,
+    structured data and tags after it are not in this audit.
+
+    ## Why it matters
+    Browsers and Google's renderer (Chromium) stop nesting at 512 levels and attach deeper
+    elements side by side, so the page Google renders is not the structure the template
+    meant; a DOM that deep or crowded is also slow to render and to run scripts on. And
+    whatever the page says after the cut was not checked by this audit.
+
+    ## How to fix
+    Close the elements the template opens (check each loop: every `<div>`, `<span>` or
+    `<section>` opened per item needs its closing tag in the same iteration), and move
+    data held in thousands of attributes into one JSON attribute or a script.
+
+    ## How to verify
+    `curl -s <url> | grep -oE '<div|</div' | sort | uniq -c` shows as many `</div` as
+    `<div` (the same for the element named in the finding), and the W3C validator
+    (https://validator.w3.org/nu/) reports no unclosed elements.
+
+    ## Source
+    Chromium's HTML parser (HTMLConstructionSite: at most 512 levels of nesting);
+    Lighthouse "Avoid an excessive DOM size" (tool convention).
+    """
+    cut = page.markup_cut
+    if cut is None:
+        return
+    share = cut.at / cut.of if cut.of else 0.0
+    yield Hit(
+        page.url,
+        f"HTML read only to {share:.0%} ({cut.at / 1024:,.0f} of {cut.of / 1024:,.0f} KB): "
+        f"{cut.why}; links, text and structured data after that point are not audited",
+        {"read_bytes": cut.at, "html_bytes": cut.of, "why": cut.why},
+        cause="elements nested too deep" if cut.why.startswith("elements nested") else cut.why,
+    )
+
+
+@rule(
     "PERF007",
     "render-blocking-resources",
     severity="notice",

@@ -202,7 +202,7 @@ def test_unreachable_start_url_exits_3_with_a_one_line_error(tmp_path: Path) -> 
     )
     assert proc.returncode == 3
     assert "Traceback" not in proc.stderr
-    assert "start URL could not be fetched" in proc.stderr
+    assert "no start URL could be audited: connect-error" in proc.stderr
     report = json.loads((tmp_path / "out.json").read_text())  # the report is still written
     assert report["run"]["state"] == "failed"
 

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,6 +159,54 @@ def test_an_internal_crawl_error_keeps_what_was_stored(
     assert result.report.run.state == "failed"
     assert "simulated bug" in (result.report.run.message or "")
     assert Store(result.store_path).load_run().state == "failed"  # stored, readable
+
+
+def test_a_bug_on_every_page_prints_a_few_tracebacks_and_names_the_start_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first internal errors are logged for a bug report, not one per page; a start
+    page that answered but could not be read says so (not "no HTTP response")."""
+    from seoaudit.crawl import engine
+
+    parse = engine.extract_digest
+    broken = {"start": False}
+
+    def breaking(result: Any, *args: Any, **kwargs: Any) -> Any:
+        if broken["start"] or "/p" in result.url:
+            raise ValueError("boom")
+        return parse(result, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "extract_digest", breaking)
+    monkeypatch.setattr(engine, "POOL_AFTER", 10**9)  # inline, in this process
+    links = "".join(f'<a href="/p{i}">{i}</a>' for i in range(12))
+    pages = {"/": {"body": links}} | {f"/p{i}": {"body": "<title>p</title>"} for i in range(12)}
+    with caplog.at_level("ERROR", logger="seoaudit"):
+        result = crawl(pages, tmp_path / "pages", sitemaps=False)
+    assert result.stats.fetched == 13 and not result.start_failed
+    said = result.report.summary["internal_errors"]  # the report says what was not read
+    assert said["pages"] == 12 and len(said["examples"]) == 5
+    assert said["examples"][0] == {"url": "http://site.test/p0", "detail": "ValueError: boom"}
+    logged = [r for r in caplog.records if r.name == "seoaudit.crawl.engine"]
+    assert [r.exc_info is not None for r in logged] == [True] * engine.MAX_LOGGED_ERRORS + [False]
+    broken["start"] = True
+    result = crawl(pages, tmp_path / "start", sitemaps=False)
+    assert result.start_failed
+    assert result.start_problem == (
+        "it answered, but reading it failed on an internal error of seoaudit "
+        "(ValueError: boom); please report it as a bug"
+    )
+
+
+def test_the_command_line_prints_log_lines_without_terminal_escapes() -> None:
+    import logging
+
+    from seoaudit.cli import _LogFormatter
+
+    formatter = _LogFormatter("seoaudit: %(message)s")
+    record = logging.LogRecord(
+        "seoaudit.x", logging.ERROR, __file__, 1, "internal error on %s", ("\x1b[31mred",), None
+    )
+    assert formatter.format(record) == "seoaudit: internal error on  [31mred"
 
 
 @pytest.mark.e2e

@@ -122,7 +122,7 @@ def run_audit(
         info.message = "no start URL could be fetched"
         store.save_run(info)
         site.run = info
-    problem = start_problem(site) if start_failed else None  # whichever rules run
+    problem = _start_problem(store, site, settings.start_urls) if start_failed else None
     _judge(store, site, settings)
     report = build_report(store, site)
     store.close()
@@ -175,6 +175,23 @@ def _judge(store: Store, site: Site, settings: Settings) -> None:
     errors: list[RuleError] = []
     findings = iter_findings(site, selected(settings.select, settings.ignore), errors)
     store.replace_findings(iter_overrides(findings, settings), errors)
+
+
+def _start_problem(store: Store, site: Site, start_urls: list[str]) -> str | None:
+    """Why no start URL could be read, when the run knows: a rejected certificate (whichever
+    rules run), or a bug of seoaudit on the start page (the page answered)."""
+    problem = start_problem(site)
+    if problem is not None:
+        return problem
+    for url in start_urls:
+        final = site.redirect_chain(url).final_url or url
+        page = store.page(final)
+        if page is not None and page.error == "internal-error":
+            return (
+                f"it answered, but reading it failed on an internal error of seoaudit "
+                f"({page.error_detail}); please report it as a bug"
+            )
+    return None
 
 
 def _start_failed(site: Site, url: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import logging
 import re
 import sqlite3
 import sys
@@ -216,7 +217,7 @@ def _finish(
     if result.start_failed:
         err.print(
             Text(
-                f"seoaudit: start URL could not be fetched: {_start_error(result)}",
+                f"seoaudit: no start URL could be audited: {printable(_start_error(result))}",
                 style="bold red",
             )
         )
@@ -1198,5 +1199,24 @@ def config_show(
         raise fail(f"unknown format {fmt!r}; choose toml or json")
 
 
+class _LogFormatter(logging.Formatter):
+    """``seoaudit: message``, every line made printable: a logged error may quote a URL or
+    an exception message built from a crawled page."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(printable(line) for line in super().format(record).splitlines())
+
+
+def _log_to_stderr() -> None:
+    """Warnings and internal errors of the library's loggers, on stderr, one prefix."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter("seoaudit: %(message)s"))
+    logger = logging.getLogger("seoaudit")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
 def main() -> None:
+    _log_to_stderr()
     app()

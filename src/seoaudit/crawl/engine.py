@@ -75,6 +75,7 @@ from seoaudit.store import (
 )
 
 log = logging.getLogger(__name__)
+MAX_LOGGED_ERRORS = 3  # internal errors printed with their traceback; the rest only stored
 
 FLUSH_EVERY = 200  # pages per store transaction
 FLUSH_SECONDS = 1.0
@@ -126,6 +127,7 @@ class Crawler:
         self._sitemaps_seen: set[str] = set()
         self._harvest_new_origins = False
         self.stats = CrawlStats()
+        self._internal_errors = 0
         self._frontier: list[tuple[int, int, int, str, Source]] = []
         self._seq = 0
         self._wakeup = asyncio.Event()
@@ -389,7 +391,6 @@ class Crawler:
             try:
                 await self._visit(fetcher, url_id, url, depth, source)
             except Exception as exc:  # a bug on one page must not end the crawl
-                log.exception("internal error on %s", url)
                 self._record_error(url_id, url, depth, source, exc)
             finally:
                 self._active -= 1
@@ -522,6 +523,13 @@ class Crawler:
     def _record_error(
         self, url_id: int, url: str, depth: int, source: Source, exc: Exception
     ) -> None:
+        # The first tracebacks are printed for a bug report; a bug that hits every page
+        # must not print thousands: the rest are in the run (error "internal-error").
+        self._internal_errors += 1
+        if self._internal_errors <= MAX_LOGGED_ERRORS:
+            log.error("internal error on %s", url, exc_info=exc)
+            if self._internal_errors == MAX_LOGGED_ERRORS:
+                log.error("further internal errors are recorded in the run, not printed")
         facts = PageFacts(
             url=url,
             final_url=url,

@@ -142,6 +142,15 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
             f"{trap['skipped']} URLs skipped, e.g. {example}"
         )
         console.print(_clean(line, 160))
+    failed = report.summary.get("internal_errors")
+    if failed:
+        first = failed["examples"][0]
+        line = (
+            f"{failed['pages']:,} page(s) could not be read: an internal error of seoaudit "
+            f"(first: {first['url']}, {first['detail']}); they have no findings. "
+            "Please report it as a bug."
+        )
+        console.print(_clean(line, 300), style="yellow")
     if report.rule_errors:
         console.print(
             Text(

@@ -112,8 +112,8 @@ def internal_link_to_redirect(page: PageFacts, site: Site) -> Iterator[Hit]:
     if inlinks == 0:
         return
     chain = site.redirect_chain(page.url)
-    if chain.loop:
-        return
+    if chain.loop or chain.final_url in (None, page.url):
+        return  # a loop (HTTP008) or a redirect that goes nowhere (HTTP013)
     yield Hit(
         page.url,
         f"Linked from {inlinks} pages but redirects to {chain.final_url}",

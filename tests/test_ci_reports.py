@@ -148,6 +148,16 @@ def test_github_with_a_clean_run_prints_only_the_verdict() -> None:
     assert text == f"seoaudit PASS: {SITE}/ (run 20260601-000000-shop)\n"
 
 
+def test_a_gate_that_checked_nothing_is_no_pass_in_the_ci_reports() -> None:
+    """--fail-on never without budgets or KPIs: the terminal says "no checks", so must CI."""
+    report = _report([_finding("HTTP002", "/p/1", "error")], fail_on="never")
+    assert _render("github", report).splitlines()[-1] == (
+        f"seoaudit NO CHECKS: {SITE}/ (run 20260601-000000-shop)"
+    )
+    assert _render("markdown", report).startswith("## ➖ seoaudit: no checks · ")
+    assert '<property name="verdict" value="no checks"' in _render("junit", report)
+
+
 def test_markdown_summary_escapes_cells_and_stays_small() -> None:
     text = _render("markdown", _mixed())
     assert text.startswith("## ❌ seoaudit: fail")

@@ -124,6 +124,15 @@ class CiView:
         return self.stored_gate or _default_gate(self.report)
 
     @property
+    def verdict(self) -> str:
+        """The gate's verdict as the CI reports say it: "no checks" for a pass where
+        nothing was checked (``--fail-on never``, no budgets or KPIs), which a green
+        "pass" would make read as "the site is fine"."""
+        if self.gate.verdict == "pass" and not self.gate.checks:
+            return "no checks"
+        return self.gate.verdict
+
+    @property
     def has_baseline(self) -> bool:
         return self.stored_gate is not None and self.stored_gate.baseline is not None
 

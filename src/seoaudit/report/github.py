@@ -59,7 +59,7 @@ def write(report: Report, out: TextIO) -> None:
             continue
         shown[kind] += 1
         out.write(command(kind, title, message))
-    verdict = gate.verdict.upper()
+    verdict = ci.verdict.upper()
     out.write(f"seoaudit {verdict}: {one_line(site_label(report))} (run {report.run.run_id})\n")
     if left_out:
         out.write(

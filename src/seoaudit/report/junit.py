@@ -52,7 +52,7 @@ def write(report: Report, out: TextIO) -> None:
     props = ET.SubElement(suite, "properties")
     for name, value in (
         ("run_id", report.run.run_id),
-        ("verdict", gate.verdict),
+        ("verdict", ci.verdict),
         ("tool_version", report.run.tool_version),
         ("config_hash", report.run.config_hash),
     ):

@@ -20,7 +20,7 @@ MAX_FINDINGS = 25
 MAX_ISSUES = 10
 MAX_LISTED = 20  # fixed / not comparable entries listed
 MAX_BYTES = 512 * 1024  # GitHub accepts 1 MiB per step summary
-_ICON = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "➖"}
+_ICON = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️", "skipped": "➖", "no checks": "➖"}
 _MARKUP = re.compile(r"([\\`*_\[\]<>|#~!])")
 
 
@@ -143,7 +143,7 @@ def render(report: Report) -> str:
     gate = ci.gate
     run = report.run
     head = [
-        f"## {_ICON[gate.verdict]} seoaudit: {gate.verdict} · {cell(site_label(report))}",
+        f"## {_ICON[ci.verdict]} seoaudit: {ci.verdict} · {cell(site_label(report))}",
         "",
         f"Run {code(run.run_id)} · {run.pages_fetched} URLs fetched · "
         f"{len(report.issues)} issues · run {run.state}",

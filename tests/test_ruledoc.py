@@ -96,3 +96,14 @@ def test_a_command_left_with_a_placeholder_gives_way_to_the_issues_own() -> None
 def test_evidence_commands_quote_crawled_urls() -> None:
     command = robots_command(EVIL, "googlebot")
     assert shlex.split(command) == ["seoaudit", "robots", EVIL, "--as", "googlebot"]
+
+
+def test_the_start_url_placeholder_is_the_runs_start_url_quoted() -> None:
+    text = "`seoaudit audit <start URL> --select PERF013` no longer lists the page."
+    start = "http://site.test/?a=1&b=$(id)"
+    assert verify_commands(text, "http://site.test/deep", {}, start) == [
+        "seoaudit audit 'http://site.test/?a=1&b=$(id)' --select PERF013"
+    ]
+    assert verify_commands(text, "http://site.test/deep", {}) == [
+        "seoaudit audit <start URL> --select PERF013"  # left for the developer
+    ]

@@ -32,13 +32,17 @@ def doc_sections(doc: str) -> dict[str, str]:
     return sections
 
 
-def _placeholders(sample: str, evidence: Mapping[str, Any]) -> dict[str, str]:
+def _placeholders(
+    sample: str, evidence: Mapping[str, Any], start_url: str | None = None
+) -> dict[str, str]:
     parts = urlsplit(sample)
     values = {
         "url": sample,
         "origin": f"{parts.scheme}://{parts.netloc}",
         "host": parts.netloc,
     }
+    if start_url is not None:  # the run's first start URL: `seoaudit audit <start URL>`
+        values["start-url"] = start_url
     for key, value in evidence.items():
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             values[key.lower().replace("_", "-")] = value
@@ -52,7 +56,9 @@ def _placeholders(sample: str, evidence: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def fill_command(command: str, sample: str, evidence: Mapping[str, Any]) -> str:
+def fill_command(
+    command: str, sample: str, evidence: Mapping[str, Any], start_url: str | None = None
+) -> str:
     """A "How to verify" command with its placeholders (<url>, <origin>, <target>...)
     replaced by values of this issue, safe for a shell wherever they stand; unknown
     placeholders stay for the developer to fill in.
@@ -61,7 +67,7 @@ def fill_command(command: str, sample: str, evidence: Mapping[str, Any]) -> str:
     each is shell-quoted as a word of its own: inside a quoted string of the command
     (``grep -c '<loc><url></loc>'``) the string is closed before the value and reopened
     after it, so the value stays literal and the pattern around it unchanged."""
-    values = _placeholders(sample, evidence)
+    values = _placeholders(sample, evidence, start_url)
     out: list[str] = []
     quote = ""  # the quote character the command is inside at this point, if any
     done = 0
@@ -107,7 +113,9 @@ def _quote_after(text: str, quote: str) -> str:
     return quote
 
 
-def verify_commands(text: str, sample: str, evidence: Mapping[str, Any]) -> list[str]:
+def verify_commands(
+    text: str, sample: str, evidence: Mapping[str, Any], start_url: str | None = None
+) -> list[str]:
     """The shell commands (`curl ...`, `seoaudit ...`) of a "How to verify" section, with
     this issue's values filled in. A command left with a placeholder no value fills
     (`seoaudit robots <resource URL>`) gives way to the issue's own command of the same
@@ -117,7 +125,7 @@ def verify_commands(text: str, sample: str, evidence: Mapping[str, Any]) -> list
     for span in _CODE_SPAN.findall(text):
         if not span.startswith(COMMAND_PREFIXES):
             continue
-        command = fill_command(span, sample, evidence)
+        command = fill_command(span, sample, evidence, start_url)
         if (
             isinstance(own, str)
             and own.split(" ", 1)[0] == command.split(" ", 1)[0]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -270,8 +271,9 @@ def _issue_view(issue: Issue, report: Report, specs: Mapping[str, Any]) -> dict[
     spec = specs.get(issue.rule)
     sections = doc_sections(spec.doc) if spec is not None else {}
     sample = issue.sample_urls[0] if issue.sample_urls else ""
-    verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence)
-    start = report.run.start_urls[0] if report.run.start_urls else "<start-url>"
+    first = report.run.start_urls[0] if report.run.start_urls else None
+    verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence, first)
+    start = shlex.quote(first) if first is not None else "<start-url>"
     verify.append(f"seoaudit audit {start} --select {issue.rule} --fail-on notice -q")
     doc_text = " ".join(sections.values())
     return {

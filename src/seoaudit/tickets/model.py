@@ -128,7 +128,8 @@ def build_ticket(
     summary = spec.summary if spec is not None else issue.name.replace("-", " ")
     sample_url = issue.sample_urls[0] if issue.sample_urls else ""
     verify_text = sections.get("How to verify", "")
-    verify = verify_commands(verify_text, sample_url, issue.evidence)
+    first = report.run.start_urls[0] if report.run.start_urls else None
+    verify = verify_commands(verify_text, sample_url, issue.evidence, first)
     audit = _audit_command(report, issue.rule)
     acceptance = []
     if verify_text:

@@ -170,6 +170,16 @@ def test_markdown_summary_escapes_cells_and_stays_small() -> None:
     assert len(markdown.render(huge).encode()) <= markdown.MAX_BYTES + 100
 
 
+def test_a_pipe_in_a_url_does_not_split_a_markdown_table_cell() -> None:
+    # "|" is no URL code point in a host or path as normalised, but a stored run or an
+    # external URL may hold one; GitHub splits table cells on it even inside code spans
+    assert markdown.code("http://a|b.example/x") == "`http://a\\|b.example/x`"
+    report = _report([_finding("HTTP002", "/a|b", "error")], fail_on="error")
+    lines = _render("markdown", report).splitlines()
+    rows = [line for line in lines if line.startswith("|") and "/a\\|b" in line]
+    assert rows and all(row.replace("\\|", "").count("|") == 5 for row in rows)
+
+
 def test_sarif_results_with_fingerprints_and_suppressions() -> None:
     log = json.loads(_render("sarif", _mixed()))
     assert log["version"] == "2.1.0"

@@ -309,6 +309,15 @@ def test_urls_csv_neutralises_formulas(tmp_path: Path) -> None:
     assert "'=HYPERLINK(1)" in out.getvalue()
 
 
+def test_csv_cells_carry_no_control_characters() -> None:
+    from seoaudit.report.csv import safe_cell
+
+    assert safe_cell("a\x1b]0;PWNED\x07b") == "a ]0;PWNED b"
+    assert safe_cell("line\nnext\tcell") == "line\nnext\tcell"  # a cell may hold lines
+    assert safe_cell("\x1b=1+1") == " =1+1"
+    assert safe_cell("=1+1") == "'=1+1"
+
+
 def test_old_run_file_without_probes_or_content_type(tmp_path: Path) -> None:
     result = crawl(PAGES, tmp_path)
     store = Store(result.store_path)

@@ -314,6 +314,31 @@ def test_findings_are_bounded_whatever_a_rule_quotes() -> None:
     assert registry._finding(spec, short).evidence == {"a": ["b", {"c": 1}]}
 
 
+def test_findings_carry_no_terminal_escapes_whatever_a_rule_quotes() -> None:
+    """A header or title may hold escape sequences; every output reads the finding."""
+    spec = registry.REGISTRY["IDX001"]
+    evil = "noindex, \x1b]0;PWNED\x07\x1b[31mRED\u202e"
+    hit = Hit("http://site.test/", f"X-Robots-Tag: {evil}", {"raw": f"a\nb\t{evil}"}, cause=evil)
+    finding = registry._finding(spec, hit)
+    assert finding.message == "X-Robots-Tag: noindex,  ]0;PWNED  [31mRED "
+    assert finding.cause == "noindex,  ]0;PWNED  [31mRED "
+    assert finding.evidence["raw"] == "a\nb\tnoindex,  ]0;PWNED  [31mRED "  # lines kept
+
+
+def test_a_lone_surrogate_in_json_ld_does_not_cost_the_page(tmp_path: Path) -> None:
+    body = (
+        '<title>Boot</title><script type="application/ld+json">'
+        '{"@context":"https://schema.org","@type":"Product","name":"bad \\ud800 name",'
+        '"description":"\\ud83d\\ude00"}</script>'
+    )
+    result = crawl({"/": {"body": body}}, tmp_path)
+    page = next(iter(Store(result.store_path).iter_pages()))
+    assert page.error is None
+    data = page.structured_data[0].data
+    assert isinstance(data, dict)
+    assert (data["name"], data["description"]) == ("bad \ufffd name", "\U0001f600")
+
+
 def test_odd_structured_data_values_never_cost_the_page(tmp_path: Path) -> None:
     # Values of every JSON type where strings are expected, numbers too large to write out
     # ("1e999999999" made the visibility probe's Decimal.normalize overflow, and the whole

@@ -27,7 +27,8 @@ from seoaudit.tickets.render import markdown
 from tests.sites import ORIGIN, crawl
 
 PAYLOAD = (
-    "</noformat>{noformat}{code}<script>alert(1)</script>](javascript:alert(1)) ``` `x` "
+    "</noformat>{noformat}{code}{no{noformat}format}<script>alert(1)</script>"
+    "](javascript:alert(1)) ``` `x` "
     "@everyone <img src=x onerror=alert(2)>"
 )
 EVIL_URL = ORIGIN + "/it's-$(rm -rf ~)-`id`.html"
@@ -239,6 +240,8 @@ def test_crawled_text_cannot_inject_markup_or_formulas(tmp_path: Path) -> None:
     description = jira_rows[1][3]
     assert description.count("{noformat}") % 2 == 0
     assert "{code}" not in description
+    # removing a tag must not join one: only the renderer's own {noformat} lines remain
+    assert {line for line in description.splitlines() if "{noformat}" in line} == {"{noformat}"}
     azure_rows = list(
         csv.DictReader((tmp_path / "azure" / "azure-devops-import.csv").open(encoding="utf-8"))
     )

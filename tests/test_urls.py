@@ -33,6 +33,11 @@ from seoaudit.crawl.urls import Scope, host_of, normalize, origin, resolve
         ("http://a.com/", "/a-\x7fdel?q=\x02", "http://a.com/a-%7Fdel?q=%02"),
         ("http://a.com/", "/red-\x1b[31m", "http://a.com/red-%1B%5B31m"),
         ("http://a.com/", "http://a\x01b.com/", None),
+        # forbidden host code points (WHATWG), also percent-encoded; a host is decoded first
+        ("http://a.com/", "http://a|b.example/x", None),
+        ("http://a.com/", "http://a%7Cb.example/x", None),
+        ("http://a.com/", "http://%FF.example/x", None),
+        ("http://a.com/", "http://ex%61mple.com/x", "http://example.com/x"),
     ],
 )
 def test_resolve(base: str, href: str, expected: str | None) -> None:

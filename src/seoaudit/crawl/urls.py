@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 8192  # longer URLs are rejected as junk, not fetched
 
@@ -49,6 +49,11 @@ def _requote(part: str, safe: str) -> str:
     return part
 
 
+# WHATWG URL "forbidden domain code points" a parsed host can still hold ("|" in a host
+# would also split a Markdown table cell); ":" only in IPv6 literals, checked apart.
+_FORBIDDEN_HOST = frozenset(" #%/<>?@[\\]^|")
+
+
 def _host(split: SplitResult) -> str | None:
     try:
         host = split.hostname
@@ -57,13 +62,18 @@ def _host(split: SplitResult) -> str | None:
         return None
     if not host:
         return None
+    if "%" in host:  # a browser decodes the host first: ex%61mple.com is example.com
+        try:
+            host = unquote(host, errors="strict").lower()
+        except UnicodeDecodeError:  # %FF: no host (WHATWG: failure)
+            return None
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             return None
-    if any(c in host for c in " /\\@") or not host.isprintable():
-        return None  # control characters are forbidden in a host (WHATWG URL)
+    if not host.isprintable() or any(c in _FORBIDDEN_HOST for c in host):
+        return None  # forbidden host code points and control characters (WHATWG URL)
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     if port is not None and port != _DEFAULT_PORTS.get(split.scheme):

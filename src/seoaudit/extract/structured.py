@@ -76,6 +76,22 @@ def json_types(data: Any) -> list[str]:
     return list(types)
 
 
+# "\ud800": JSON may escape half of a UTF-16 pair, which no UTF-8 text can hold.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each lone surrogate a U+FFFD, as browsers decode it (pairs joined):
+    kept, one would make the page's facts impossible to store."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def json_ld(text: str) -> StructuredData:
     """One JSON-LD block: strict JSON (no NaN/Infinity, no comments, no trailing commas)."""
     block = StructuredData(format="json-ld", raw=text[:MAX_RAW])
@@ -84,6 +100,8 @@ def json_ld(text: str) -> StructuredData:
         return block
     try:
         block.data = json.loads(text, parse_constant=_reject_constant)
+        if _SURROGATE_ESCAPE.search(text):
+            block.data = _without_lone_surrogates(block.data)
     except json.JSONDecodeError as exc:
         block.error, block.line, block.column = exc.msg, exc.lineno, exc.colno
         return block

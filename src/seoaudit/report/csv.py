@@ -12,6 +12,7 @@ import json
 from typing import TextIO
 
 from seoaudit.models import Report
+from seoaudit.printable import printable
 
 COLUMNS = (
     "priority",
@@ -29,7 +30,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: no formula, no control characters (line breaks
+    and tabs kept) from a run stored before findings were made printable."""
     text = "" if value is None else str(value)
+    if not text.isprintable():
+        text = printable(text, keep="\n\t")
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text

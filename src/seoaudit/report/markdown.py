@@ -30,8 +30,9 @@ def cell(text: str, limit: int = 200) -> str:
 
 
 def code(text: str, limit: int = 200) -> str:
-    """Inline code for URLs: no markup inside, and no backtick can close it."""
-    return "`" + one_line(text, limit).replace("`", "'") + "`"
+    r"""Inline code for URLs: no markup inside, no backtick can close it, and no "|" can
+    end a table cell (GitHub splits cells on it even inside code; "\|" is kept as "|")."""
+    return "`" + one_line(text, limit).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def _check_row(check: Check) -> str:

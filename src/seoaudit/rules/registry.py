@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seoaudit.models import Finding, PageFacts, RuleError, Scope, Severity
+from seoaudit.printable import printable
 from seoaudit.rules import helper as rule_helper
 from seoaudit.rules.common import clip
 
@@ -174,10 +175,19 @@ MAX_EVIDENCE_TEXT = 2000  # characters of one string in the evidence
 MAX_EVIDENCE_DEPTH = 6
 
 
+def _line(text: str, limit: int) -> str:
+    """A message or cause: one printable line (a header or title may carry terminal
+    escapes, which every output would otherwise pass on), clipped."""
+    return clip(text if text.isprintable() else printable(text), limit)
+
+
 def _bounded(value: Any, depth: int = 0) -> Any:
-    """A copy of ``value`` with every string clipped to MAX_EVIDENCE_TEXT and nesting cut
-    at MAX_EVIDENCE_DEPTH (equal to ``value`` when nothing is too long)."""
+    """A copy of ``value`` with every string clipped to MAX_EVIDENCE_TEXT, its control
+    characters but line breaks and tabs replaced, and nesting cut at MAX_EVIDENCE_DEPTH
+    (equal to ``value`` when nothing is too long or unprintable)."""
     if isinstance(value, str):
+        if not value.isprintable():
+            value = printable(value, keep="\n\t")
         return clip(value, MAX_EVIDENCE_TEXT)
     if depth >= MAX_EVIDENCE_DEPTH and isinstance(value, (dict, list)):
         return clip(repr(value), MAX_EVIDENCE_TEXT)
@@ -195,9 +205,9 @@ def _finding(spec: RuleSpec, hit: Hit) -> Finding:
         name=spec.name,
         severity=hit.severity or spec.severity,
         url=hit.url,
-        message=clip(hit.message, MAX_MESSAGE),
+        message=_line(hit.message, MAX_MESSAGE),
         evidence=_bounded(hit.evidence),
-        cause=None if cause is None else clip(cause, MAX_CAUSE),
+        cause=None if cause is None else _line(cause, MAX_CAUSE),
     )
 
 

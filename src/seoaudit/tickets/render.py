@@ -105,8 +105,15 @@ def markdown(ticket: Ticket, limit: int) -> str:
 _JIRA_SPECIAL = re.compile(r"([{}\[\]|*_+^~?#!-])")
 
 
+_JIRA_BLOCK = re.compile(r"\{(noformat|code)[^}]*\}", re.IGNORECASE)
+
+
 def _jira_data(text: str) -> str:
-    return re.sub(r"\{(noformat|code)[^}]*\}", "", text, flags=re.IGNORECASE)
+    """Crawled text for a {noformat} block: no {noformat} or {code} tag can end it, also
+    none that removing one would join ("{no{noformat}format}"). Each pass shortens it."""
+    while (cleaned := _JIRA_BLOCK.sub("", text)) != text:
+        text = cleaned
+    return text
 
 
 def jira_prose(text: str) -> str:

@@ -247,3 +247,18 @@ def test_invalid_config_is_exit_code_2_with_the_key(
         result = runner.invoke(app, args, env={})
         assert result.exit_code == 2, (args, result.output)
         assert "crawl.max_pagez: unknown key" in result.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[crawl]\ndeadline = inf\n",
+        "[crawl]\nmax_retry_wait = nan\n",
+        "[impact.severity_weights]\nerror = nan\n",
+    ],
+)
+def test_infinite_or_nan_numbers_are_refused(tmp_path: Path, text: str) -> None:
+    """Stored as null, they made the run file unreadable after the crawl."""
+    (tmp_path / "seoaudit.toml").write_text(text)
+    with pytest.raises(ConfigError, match="finite number"):
+        load(env={}, cwd=tmp_path)

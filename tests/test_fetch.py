@@ -273,7 +273,13 @@ def test_user_agent_names_seoaudit() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("120", 120.0), ("", None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+    [
+        ("120", 120.0),
+        ("", None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("\xb2", None),  # a latin-1 byte read as "²": a digit to str.isdigit, no number
+    ],
 )
 def test_retry_after_parsing(value: str, expected: float | None) -> None:
     assert retry_after_seconds(value, now=1445412480.0 + 1) == expected

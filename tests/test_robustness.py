@@ -325,6 +325,37 @@ def test_findings_carry_no_terminal_escapes_whatever_a_rule_quotes() -> None:
     assert finding.evidence["raw"] == "a\nb\tnoindex,  ]0;PWNED  [31mRED "  # lines kept
 
 
+def test_a_damaged_run_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = crawl({"/": {"body": "<title>home</title>"}}, tmp_path)
+    data = bytearray(result.store_path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = bytes(8192)  # a few pages of the file zeroed
+    result.store_path.write_bytes(bytes(data))
+    proc = subprocess.run(
+        [sys.executable, "-m", "seoaudit", "report", str(result.store_path), "-f", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "seoaudit: a run file cannot be read or written: " in proc.stderr
+
+
+def test_a_url_in_structured_data_that_is_no_url_costs_no_check(tmp_path: Path) -> None:
+    """An image "http://[::1": the checks after the crawl raised on it, and the run
+    failed with every check result lost."""
+    body = (
+        '<script type="application/ld+json">{"@context":"https://schema.org",'
+        '"@type":"Product","name":"Boot","image":["http://[::1","http://site.test/i.png"]}'
+        "</script>"
+    )
+    result = crawl({"/": {"body": body}, "/i.png": {"body": "x"}}, tmp_path)
+    assert result.report.run.state == "complete"
+    checked = {c.url for c in Site(Store(result.store_path)).checks()}
+    assert "http://site.test/i.png" in checked
+
+
 def test_a_lone_surrogate_in_json_ld_does_not_cost_the_page(tmp_path: Path) -> None:
     body = (
         '<title>Boot</title><script type="application/ld+json">'
@@ -370,3 +401,18 @@ def test_odd_structured_data_values_never_cost_the_page(tmp_path: Path) -> None:
     assert page.status == 200 and page.error is None and len(page.structured_data) == 7
     assert not result.report.rule_errors
     assert {"SD023", "SD026", "SD027"} <= {f.rule for f in result.report.findings}
+
+
+def test_a_sitemap_that_does_not_decode_is_not_said_to_answer_200(tmp_path: Path) -> None:
+    pages = {
+        "/": {"body": "<title>x</title>"},
+        "/robots.txt": {"body": "User-agent: *\nAllow: /\nSitemap: http://site.test/sm.xml\n"},
+        "/sm.xml": {
+            "body": "<urlset></urlset>",
+            "headers": {"Content-Encoding": "no-such-coding"},
+            "content_type": "application/xml",
+        },
+    }
+    said = {f.rule: f.message for f in crawl(pages, tmp_path).report.findings}
+    assert said["SMP002"] == "Sitemap answers 200 but fails: decoding-error (named in robots.txt)"
+    assert said["ROB013"].endswith("which answers status 200 and fails: decoding-error")

@@ -484,6 +484,18 @@ def test_huge_line_in_text_sitemap() -> None:
     assert peak < 4_000_000
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 7, 65_536])
+def test_text_sitemap_lines_end_in_lf_crlf_or_a_lone_cr(chunk: int) -> None:
+    data = b"https://www.example.com/\rhttps://www.example.com/a\r\nhttps://www.example.com/b\n"
+    result = feed_in_chunks(data + b"https://www.example.com/c\r", chunk)
+    assert [(e.url, e.line) for e in result.entries] == [
+        ("https://www.example.com/", 1),
+        ("https://www.example.com/a", 2),
+        ("https://www.example.com/b", 3),
+        ("https://www.example.com/c", 4),
+    ]
+
+
 def test_text_sitemap_that_is_not_utf8() -> None:
     result = parse_sitemap(SITEMAP, "https://www.example.com/caf\xe9\n".encode("latin-1"))
     assert kinds(result) == ["bad-encoding"]

@@ -546,3 +546,10 @@ def test_values_compared_across_markup(value: object, compared: str | None) -> N
     from seoaudit.rules.structured_eligibility import _comparable
 
     assert _comparable(value) == compared
+
+
+def test_a_position_is_ascii_digits() -> None:
+    from seoaudit.structured.values import position
+
+    assert (position("2"), position(" 3 "), position(4)) == (2, 3, 4)
+    assert position("²") is None  # str.isdigit says yes, int() says no

@@ -1219,4 +1219,8 @@ def _log_to_stderr() -> None:
 
 def main() -> None:
     _log_to_stderr()
-    app()
+    try:
+        app()
+    except sqlite3.DatabaseError as exc:  # a damaged run file, a full disk
+        err.print(Text(f"seoaudit: a run file cannot be read or written: {exc}", style="bold red"))
+        raise SystemExit(EXIT_USAGE) from None

@@ -33,7 +33,7 @@ class BasicAuth(BaseModel):
     ``origins`` (those of the start URLs), and never dumped: ``CrawlSettings.auth`` is
     excluded from every serialisation, so no report and no run file can contain them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     user: SecretStr
     password: SecretStr
@@ -41,7 +41,7 @@ class BasicAuth(BaseModel):
 
 
 class CrawlSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     include: list[str] = Field(default_factory=list)  # regexes; a URL must match one
     exclude: list[str] = Field(default_factory=list)  # regexes; a URL matching one is skipped
@@ -113,7 +113,7 @@ class Thresholds(BaseModel):
     """Tool conventions (not search-engine rules) that rules compare against. Every one is
     configurable; the defaults are the usual ones and each says where it comes from."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     title_min_chars: int = 30  # SERP titles shorter than this waste space (tool convention)
     title_max_chars: int = 60  # ~600 px at Google's SERP font (tool convention)
@@ -176,7 +176,7 @@ class Budget(BaseModel):
     prefix, minimum severity and a URL regex; limits are a count, a share of pages and a
     count of findings new since the baseline (gate.py documents the arithmetic)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = None  # shown in CI reports; derived from the selectors when absent
     rules: list[str] = Field(default_factory=list)  # codes or prefixes; empty: every rule
@@ -202,7 +202,7 @@ class Budget(BaseModel):
 class Kpi(BaseModel):
     """A bound on one of the run's KPIs (kpis.py defines them; gate.py checks them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     metric: KpiMetric
     min: float | None = None
@@ -221,7 +221,7 @@ class Suppression(BaseModel):
     """A hand-curated exception: findings it matches do not count against the gate. It
     says why, and may expire (then it no longer applies, and the run says so)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     rules: list[str] = Field(default_factory=list)  # codes or prefixes; empty: every rule
     urls: str | None = None  # regex searched in the URL
@@ -242,7 +242,7 @@ class Suppression(BaseModel):
 
 
 class GateSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     baseline: Path | None = None  # baseline file (relative to the config file's folder)
     new_only: bool = True  # with a baseline, fail_on counts only findings new since it
@@ -253,7 +253,7 @@ class GateSettings(BaseModel):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     start_urls: list[str] = Field(default_factory=list)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)

@@ -104,7 +104,7 @@ def _known_severities(keys: Iterable[str]) -> None:
 class ImpactSettings(BaseModel):
     """The configurable weights of the formulas above (defaults: the module constants)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     severity_weights: dict[str, float] = Field(default_factory=lambda: dict(SEVERITY_WEIGHTS))
     priority_bands: dict[str, float] = Field(default_factory=lambda: dict(PRIORITY_BANDS))

@@ -244,6 +244,12 @@ class Site:
             return None
         return int(self._status[url_id])
 
+    def error(self, url: str) -> str | None:
+        """The fetch error stored for ``url`` ("decoding-error", "read-timeout"...), if any:
+        some come with a status (a body that cannot be decoded after a 200)."""
+        url_id = self._ids.get(url)
+        return None if url_id is None else self._error.get(url_id)
+
     def indexability(self, url: str) -> str | None:
         """ "indexable", the reason a stored page is not (see indexing.py), or None for a
         URL that has no stored page (external, excluded, never crawled)."""

@@ -247,10 +247,14 @@ class Crawler:
                     redirects, limit = ROBOTS_MAX_REDIRECTS, ROBOTS_READ_LIMIT
                 else:  # the crawl's redirect limit; a body just big enough
                     redirects, limit = None, IMAGE_HEAD_LIMIT if measure else CHECK_BODY_LIMIT
-                result = await fetcher.fetch(
-                    url, max_redirects=redirects, max_body=limit, source="link"
-                )
-                verdict = self._verdict(url)
+                try:
+                    result = await fetcher.fetch(
+                        url, max_redirects=redirects, max_body=limit, source="link"
+                    )
+                    verdict = self._verdict(url)
+                except Exception:  # a bug on one URL must not cost the others' results
+                    log.error("internal error checking %s", url, exc_info=True)
+                    continue
                 content_type = result.header("content-type")
                 size = image_size(result.body, content_type) if measure else None
                 results.append(

@@ -130,7 +130,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -420,7 +420,13 @@ class Fetcher:
         response.body = body
         response.size = size
         length = resp.headers.get("content-length")
-        if response.truncated and isinstance(decoder, _Identity) and length and length.isdigit():
+        if (
+            response.truncated
+            and isinstance(decoder, _Identity)
+            and length
+            and length.isascii()
+            and length.isdigit()
+        ):
             response.size = int(length)
 
     async def fetch(

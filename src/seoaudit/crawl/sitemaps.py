@@ -548,8 +548,14 @@ class _TextReader:
         self._line = line_offset
         self._buf = bytearray()
         self._dropped = 0  # bytes of the current line beyond _MAX_LINE
+        self._after_cr = False  # the last chunk ended in CR
 
     def feed(self, data: bytes) -> None:
+        # Lines end in LF, CRLF or a lone CR (old Mac files): one URL each, never joined.
+        if self._after_cr and data[:1] == b"\n":
+            data = data[1:]  # the LF of a CRLF split between two chunks
+        self._after_cr = data[-1:] == b"\r"
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         start = 0
         while (end := data.find(b"\n", start)) >= 0:
             self._append(data[start:end])

@@ -797,6 +797,8 @@ def invalid_sitemap_line(site: Site) -> Iterator[Hit]:
             status, error = fetched.get("status"), fetched.get("error")
             if error or status is None or not 200 <= status < 300:
                 what = f"status {status}" if status is not None else error
+                if error and status is not None:  # a body that did not decode
+                    what = f"status {status} and fails: {error}"
                 yield Hit(
                     row.url,
                     f"Sitemap line {line} names {url}, which answers {what}",

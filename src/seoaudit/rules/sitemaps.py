@@ -182,7 +182,10 @@ def sitemap_unreachable(site: Site) -> Iterator[Hit]:
         if _ok(row) or _guessed(site, row):
             continue
         status, error = row["status"], row["error"]
-        what = f"answers {status}" if status is not None else f"fails: {error}"
+        if error:  # also after a status: a body that did not decode
+            what = f"fails: {error}" if status is None else f"answers {status} but fails: {error}"
+        else:
+            what = f"answers {status}"
         where = f"listed in {row['parent']}" if row["parent"] else "named in robots.txt"
         yield Hit(
             row["url"],

@@ -94,7 +94,9 @@ def server_error(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## What it does
     Flags URLs that answered 500–599, or whose fetch failed at the network level
-    (connection refused or reset, timeouts, a body that never finished).
+    (connection refused or reset, timeouts, a body that never finished), or that answered
+    with a body no client can decode (`Content-Encoding: gzip` on a plain body, an
+    encoding browsers do not support).
 
     ## Why it matters
     Google slows crawling of the whole host when it sees server errors, and URLs that
@@ -124,6 +126,19 @@ def server_error(page: PageFacts, site: Site) -> Iterator[Hit]:
             f"No usable response: {page.error}",
             {"error": page.error, "detail": page.error_detail, **_linked(page, site)},
             cause=f"network: {page.error}",
+        )
+    elif page.error == "decoding-error":  # a status, and a body no client can read
+        yield Hit(
+            page.url,
+            f"Answers {page.status} with a body that cannot be decoded: {page.error_detail}",
+            {
+                "status": page.status,
+                "error": page.error,
+                "detail": page.error_detail,
+                "content_encoding": page.header("content-encoding"),
+                **_linked(page, site),
+            },
+            cause="body cannot be decoded (Content-Encoding)",
         )
 
 
@@ -240,7 +255,8 @@ def soft_404s(site: Site) -> dict[str, tuple[str, str | None]]:
         if refreshes_away(summary.url, summary.refresh):
             continue  # a meta refresh redirect (HTTP010), not a page of its own
         if summary.size == 0:
-            found[summary.url] = ("answers 200 with an empty body", None)
+            if site.error(summary.url) is None:  # else a body that did not decode: HTTP002
+                found[summary.url] = ("answers 200 with an empty body", None)
             continue
         if not summary.is_html or summary.word_count >= limits.thin_content_words:
             continue

@@ -119,6 +119,8 @@ def test_parameters_in_ever_new_orders_are_cut_after_two() -> None:
     reasons = [g.check(f"http://a.test/x?{q}", 1) for q in orders]
     assert reasons == [None, None, "parameter-order", "parameter-order"]
     assert g.check("http://a.test/x?a=1&b=3&c=3", 1) is None  # other values: another URL
+    # the same query on other paths: other pages, not other orders
+    assert all(g.check(f"http://a.test/y{i}?c=3&b=2&a=1", 1) is None for i in range(3))
 
 
 def test_a_skipped_recombination_stays_skipped_in_another_order() -> None:

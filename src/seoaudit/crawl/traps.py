@@ -76,7 +76,7 @@ class TrapGuard:
         self._pairs: dict[str, set[int]] = {}
         self._combinations: dict[str, set[int]] = {}
         self._recombined: dict[str, int] = {}
-        self._orders: dict[int, int] = {}  # hash of sorted pairs -> orders met (when > 1)
+        self._orders: dict[int, int] = {}  # hash of path, sorted pairs -> orders (when > 1)
         self._sorted_seen: set[int] = set()
         self._pattern_depth: dict[str, int] = {}  # URL shape -> shallowest depth seen
         self._session_keys: set[str] = set()
@@ -123,7 +123,7 @@ class TrapGuard:
         combos.add(names)
         if len(pairs) < 2:
             return None
-        ordered = hash(tuple(sorted(pairs)))
+        ordered = hash((path, tuple(sorted(pairs))))
         if ordered in self._sorted_seen:  # the URL is new, so this is another order
             orders = self._orders.get(ordered, 1)
             if orders >= MAX_ORDERS:

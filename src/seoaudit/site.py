@@ -250,6 +250,10 @@ class Site:
         url_id = self._ids.get(url)
         return None if url_id is None else self._error.get(url_id)
 
+    def error_count(self, error: str) -> int:
+        """How many stored URLs failed with ``error``."""
+        return sum(1 for found in self._error.values() if found == error)
+
     def indexability(self, url: str) -> str | None:
         """ "indexable", the reason a stored page is not (see indexing.py), or None for a
         URL that has no stored page (external, excluded, never crawled)."""

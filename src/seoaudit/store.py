@@ -502,11 +502,6 @@ class Store:
         for (blob,) in rows:
             yield _unpack(blob)
 
-    def count_failing(self, error: str) -> int:
-        """How many pages failed with ``error`` (see pages_failing)."""
-        row = self.db.execute("SELECT count(*) FROM pages WHERE error = ?", (error,)).fetchone()
-        return int(row[0])
-
     def page(self, url: str) -> PageFacts | None:
         row = self.db.execute(
             "SELECT p.facts FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.url = ?", (url,)

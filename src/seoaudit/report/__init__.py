@@ -75,7 +75,7 @@ def build_report(store: Store, site: Site | None = None) -> Report:
         for reason, section, count, examples in site.traps
     ]
     # Pages seoaudit failed to read (a bug): left out of the findings, said here.
-    failed = store.count_failing("internal-error")
+    failed = site.error_count("internal-error")
     if failed:
         first = itertools.islice(store.pages_failing("internal-error"), 5)
         summary["internal_errors"] = {

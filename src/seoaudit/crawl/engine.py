@@ -252,8 +252,8 @@ class Crawler:
                         url, max_redirects=redirects, max_body=limit, source="link"
                     )
                     verdict = self._verdict(url)
-                except Exception:  # a bug on one URL must not cost the others' results
-                    log.error("internal error checking %s", url, exc_info=True)
+                except Exception as exc:  # a bug on one URL must not cost the others' results
+                    self._log_internal(f"internal error checking {url}", exc)
                     continue
                 content_type = result.header("content-type")
                 size = image_size(result.body, content_type) if measure else None
@@ -527,13 +527,7 @@ class Crawler:
     def _record_error(
         self, url_id: int, url: str, depth: int, source: Source, exc: Exception
     ) -> None:
-        # The first tracebacks are printed for a bug report; a bug that hits every page
-        # must not print thousands: the rest are in the run (error "internal-error").
-        self._internal_errors += 1
-        if self._internal_errors <= MAX_LOGGED_ERRORS:
-            log.error("internal error on %s", url, exc_info=exc)
-            if self._internal_errors == MAX_LOGGED_ERRORS:
-                log.error("further internal errors are recorded in the run, not printed")
+        self._log_internal(f"internal error on {url}", exc)
         facts = PageFacts(
             url=url,
             final_url=url,
@@ -544,6 +538,16 @@ class Crawler:
         )
         self._save(url_id, facts)
         self.store.set_state(url_id, DONE)
+
+    def _log_internal(self, message: str, exc: Exception) -> None:
+        """The first tracebacks are printed for a bug report; a bug that hits every page
+        must not print thousands. A page is stored with error "internal-error"; a URL
+        checked after the crawl is left without a check result."""
+        self._internal_errors += 1
+        if self._internal_errors <= MAX_LOGGED_ERRORS:
+            log.error("%s", message, exc_info=exc)
+            if self._internal_errors == MAX_LOGGED_ERRORS:
+                log.error("further internal errors are recorded in the run, not printed")
 
     def _save(self, url_id: int, facts: PageFacts, location_id: int | None = None) -> None:
         self.store.add_page(url_id, facts, location_id, indexability(facts, self.token))

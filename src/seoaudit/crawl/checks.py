@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import imagesize
 
 from seoaudit.config import CrawlSettings
-from seoaudit.crawl.urls import name_labels, normalize
+from seoaudit.crawl.urls import name_labels
 from seoaudit.models import PageFacts
 
 Collector = Callable[[PageFacts, CrawlSettings], Iterable[str]]
@@ -110,13 +110,7 @@ def image_size(head: bytes, content_type: str | None) -> tuple[int, int] | None:
 def wanted(page: PageFacts, settings: CrawlSettings) -> list[tuple[str, str]]:
     """(URL, purpose) of every URL the collectors pick from one page: pure, so it runs
     where the page is extracted (crawl/digest.py)."""
-    pairs = []
-    for purpose, func in COLLECTORS.items():
-        for found in func(page, settings):
-            # structured data holds any string ("http://[::1"): no URL, nothing to check
-            if normalize(found) is not None:
-                pairs.append((found, purpose))
-    return pairs
+    return [(url, purpose) for purpose, func in COLLECTORS.items() for url in func(page, settings)]
 
 
 @collector("external-link")

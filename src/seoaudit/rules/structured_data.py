@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from seoaudit.config import CrawlSettings
 from seoaudit.crawl.checks import IMAGE_PURPOSE, collector
+from seoaudit.crawl.urls import normalize
 from seoaudit.extract.structured import (
     ITEMPROP_OUTSIDE_ITEM,
     ITEMSCOPE_WITHOUT_ITEMTYPE,
@@ -110,10 +111,12 @@ def structured_data_images(page: PageFacts, settings: CrawlSettings) -> Iterable
             elif isinstance(node, dict):
                 for key, value in node.items():
                     if key in IMAGE_PROPERTIES:
+                        # any string: "http://[::1" is no URL, nothing to check
                         found.extend(
                             url
                             for url in _image_urls(value)
                             if url.lower().startswith(("http://", "https://"))
+                            and normalize(url) is not None
                         )
                     if isinstance(value, (dict, list)):
                         stack.append(value)

@@ -76,8 +76,7 @@ class TrapGuard:
         self._pairs: dict[str, set[int]] = {}
         self._combinations: dict[str, set[int]] = {}
         self._recombined: dict[str, int] = {}
-        self._orders: dict[int, int] = {}  # hash of path, sorted pairs -> orders (when > 1)
-        self._sorted_seen: set[int] = set()
+        self._orders: dict[int, int] = {}  # hash of path and sorted pairs -> orders crawled
         self._pattern_depth: dict[str, int] = {}  # URL shape -> shallowest depth seen
         self._session_keys: set[str] = set()
         self.records: dict[tuple[str, str], TrapRecord] = {}
@@ -124,15 +123,15 @@ class TrapGuard:
         if len(pairs) < 2:
             return None
         ordered = hash((path, tuple(sorted(pairs))))
-        if ordered in self._sorted_seen:  # the URL is new, so this is another order
-            orders = self._orders.get(ordered, 1)
+        orders = self._orders.get(ordered)
+        if orders is not None:  # the URL is new, so this is another order
             if orders >= MAX_ORDERS:
                 return "parameter-order"
             self._orders[ordered] = orders + 1
             return None
         reason = self._filter_reason(path, pairs)
         if reason is None:  # a skipped URL's other orders are skipped as it was
-            self._sorted_seen.add(ordered)
+            self._orders[ordered] = 1
         return reason
 
     def _filter_reason(self, path: str, pairs: list[tuple[str, str]]) -> str | None:
@@ -140,12 +139,12 @@ class TrapGuard:
         filters = sorted((k, v) for k, v in pairs if k.lower() not in _SERIES_PARAMS)
         if len(filters) < 2:
             return None
-        seen_pairs = self._pairs.setdefault(path, set())
-        hashes = [hash(pair) for pair in filters]
         combinations = self._combinations.setdefault(path, set())
         combination = hash(tuple(filters))
         if combination in combinations:  # the same filters on another page of a series
             return None
+        seen_pairs = self._pairs.setdefault(path, set())
+        hashes = [hash(pair) for pair in filters]
         if all(h in seen_pairs for h in hashes):
             recombined = self._recombined.get(path, 0)
             if recombined >= self.max_filter_combinations:

@@ -113,6 +113,13 @@ def _quote_after(text: str, quote: str) -> str:
     return quote
 
 
+def audit_command(start_url: str | None, rule: str) -> str:
+    """The command that audits the site again for one rule: the last check of a ticket or
+    an issue in the HTML report (the start URL shell-quoted; a placeholder without one)."""
+    start = shlex.quote(start_url) if start_url is not None else "<start-url>"
+    return f"seoaudit audit {start} --select {rule} --fail-on notice -q"
+
+
 def verify_commands(
     text: str, sample: str, evidence: Mapping[str, Any], start_url: str | None = None
 ) -> list[str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,7 +30,7 @@ from markupsafe import Markup, escape
 from seoaudit import glossary, owners
 from seoaudit.impact import ImpactSettings
 from seoaudit.models import Issue, Report
-from seoaudit.ruledoc import doc_sections, paragraphs, verify_commands
+from seoaudit.ruledoc import audit_command, doc_sections, paragraphs, verify_commands
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TOP_URLS = 10
@@ -273,8 +272,7 @@ def _issue_view(issue: Issue, report: Report, specs: Mapping[str, Any]) -> dict[
     sample = issue.sample_urls[0] if issue.sample_urls else ""
     first = report.run.start_urls[0] if report.run.start_urls else None
     verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence, first)
-    start = shlex.quote(first) if first is not None else "<start-url>"
-    verify.append(f"seoaudit audit {start} --select {issue.rule} --fail-on notice -q")
+    verify.append(audit_command(first, issue.rule))
     doc_text = " ".join(sections.values())
     return {
         "issue": issue,

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seoaudit import glossary
 from seoaudit.models import Finding, Issue, Report
-from seoaudit.ruledoc import doc_sections, verify_commands
+from seoaudit.ruledoc import audit_command, doc_sections, verify_commands
 
 if TYPE_CHECKING:
     from seoaudit.rules.registry import RuleSpec
@@ -84,11 +83,6 @@ def _evidence(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows[:EVIDENCE_ITEMS]
 
 
-def _audit_command(report: Report, rule: str) -> str:
-    start = report.run.start_urls[0] if report.run.start_urls else "<start-url>"
-    return f"seoaudit audit {shlex.quote(start)} --select {rule} --fail-on notice -q"
-
-
 def _impact_lines(issue: Issue) -> list[str]:
     score = issue.score
     lines = [
@@ -130,7 +124,7 @@ def build_ticket(
     verify_text = sections.get("How to verify", "")
     first = report.run.start_urls[0] if report.run.start_urls else None
     verify = verify_commands(verify_text, sample_url, issue.evidence, first)
-    audit = _audit_command(report, issue.rule)
+    audit = audit_command(first, issue.rule)
     acceptance = []
     if verify_text:
         acceptance.append(f"For every URL in the attached list: {_prose(verify_text)}")

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from seoaudit.crawl.urls import Scope, host_of, normalize, origin, resolve
+from seoaudit.crawl.urls import Scope, bare_host, host_of, normalize, origin, resolve
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,10 @@ def test_host_and_origin_read_urls_exactly_as_urlsplit_does() -> None:
         except ValueError:
             got = ValueError
         assert got == expected, repr(url)
+
+
+def test_bare_host_is_one_site_www_or_not() -> None:
+    assert bare_host("https://www.Example.com:8443/a") == "example.com"
+    assert bare_host("http://example.com/") == "example.com"
+    assert bare_host("http://[::1") == ""  # crawled text that is no URL
+    assert bare_host("/relative") == ""

@@ -127,6 +127,16 @@ def host_of(url: str) -> str:
     return _authority(url)[1].lower()
 
 
+def bare_host(url: str) -> str:
+    """The host name of ``url`` without ``www.`` (a www host and its bare name as one
+    site), without port; "" when ``url`` has none or does not parse (crawled text)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
 @lru_cache(maxsize=262144)
 def _resolve_cached(base: str, href: str) -> str | None:
     try:

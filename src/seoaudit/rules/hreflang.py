@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from seoaudit.crawl.urls import normalize
+from seoaudit.crawl.urls import bare_host, normalize
 from seoaudit.langtags import LangTag, parse_hreflang
 from seoaudit.models import PageFacts
 from seoaudit.persite import per_site
@@ -362,9 +362,7 @@ def _is_root(url: str) -> bool:
 def _other_site(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are on different hosts, a www host and its bare name
     (www.example.com, example.com) counting as one."""
-    return (urlsplit(a).hostname or "").removeprefix("www.") != (
-        urlsplit(b).hostname or ""
-    ).removeprefix("www.")
+    return bare_host(a) != bare_host(b)
 
 
 def _x_default_home(

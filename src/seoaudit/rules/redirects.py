@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from seoaudit.crawl.urls import resolve
+from seoaudit.crawl.urls import bare_host, resolve
 from seoaudit.models import Hop, PageFacts
 from seoaudit.rules.common import parse_refresh
 from seoaudit.rules.registry import Hit, rule
@@ -244,8 +244,7 @@ def temporary_redirect(page: PageFacts, site: Site) -> Iterator[Hit]:
 def _page_key(url: str) -> tuple[str, str, str]:
     """One page whatever its http/https, www or trailing-slash variant."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
-    return host, parts.path.rstrip("/").lower(), parts.query
+    return bare_host(url), parts.path.rstrip("/").lower(), parts.query
 
 
 def _words(url: str) -> set[str]:

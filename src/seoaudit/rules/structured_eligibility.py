@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from seoaudit.crawl.urls import bare_host
 from seoaudit.models import PageFacts, Severity
 from seoaudit.rules.common import clip, found_signals, searchable
 from seoaudit.rules.registry import Hit, rule
@@ -551,14 +552,6 @@ def several_products_on_one_page(page: PageFacts, site: Site) -> Iterator[Hit]:
 # ---------------------------------------------------------------------------------------
 
 
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
 def _home(value: str, base: str, hosts: set[str]) -> bool:
     """Whether ``value`` resolves to the home page of one of ``hosts`` (any scheme, with
     or without ``www.``, a fragment allowed: ``https://example.com/#organization``)."""
@@ -642,7 +635,7 @@ def self_serving_reviews(page: PageFacts, site: Site) -> Iterator[Hit]:
     analysis = analyse(page)
     graph = analysis.graph
     businesses = [n for n in graph.nodes if _is(graph, n, "Organization")]
-    hosts = {_host(page.url), _host(page.final_url)} - {""}
+    hosts = {bare_host(page.url), bare_host(page.final_url)} - {""}
     published = {target for _node, prop, target in graph.refs if prop == "publisher"}
     reviewed: set[int] | None = None
     seen: set[str] = set()

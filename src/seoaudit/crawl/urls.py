@@ -42,7 +42,7 @@ def _requote(part: str, safe: str) -> str:
         part = _BAD_ESCAPE.sub("%25", part)
     # control characters (C0, DEL) are encoded as browsers do (WHATWG URL): a link
     # written with one is fetched as /a-%01b, not rejected by the HTTP client
-    if not part.isascii() or not part.isprintable() or any(c in part for c in ' "<>\\^`{|}\t\r\n'):
+    if not part.isascii() or not part.isprintable() or any(c in part for c in ' "<>\\^`{|}'):
         part = quote(part, safe=safe, encoding="utf-8", errors="surrogateescape")
     if "%" in part:
         part = _ESCAPE.sub(lambda m: "%" + m.group(1).upper(), part)

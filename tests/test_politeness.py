@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from seoaudit.crawl.footprint import Footprint
-from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.politeness import CrawlStopped, Politeness
 from tests.sites import crawl, transport
 
 
@@ -96,6 +96,75 @@ def test_error_budget() -> None:
         p.observe("a.test", 500 if i % 3 else 200, 0.01, None)
     reason = p.error_budget_spent()
     assert reason is not None and "failed 66% of the last 100 requests" in reason
+
+
+def test_a_host_answering_only_429_or_503_spends_the_budget_after_max_throttled_time() -> None:
+    p, clock = polite(max_throttled_time=60)
+    for _ in range(5):  # a fast burst of 503s: not yet
+        p.observe("a.test", 503, 0.01, 30.0)
+    assert p.error_budget_spent() is None
+    clock.now += 59
+    p.observe("a.test", 429, 0.01, 30.0)
+    assert p.error_budget_spent() is None
+    clock.now += 1
+    reason = p.error_budget_spent()
+    assert reason is not None
+    assert (
+        reason.startswith("a.test answered only 429/503") and "last 6 requests, for 60s" in reason
+    )
+
+
+def test_any_other_answer_ends_a_run_of_429s() -> None:
+    p, clock = polite(max_throttled_time=60)
+    for answer in (503, 503, 200, 503, 503):
+        p.observe("a.test", answer, 0.01, 30.0)
+        clock.now += 20
+    assert p.error_budget_spent() is None  # the 503s in a row began 40s ago
+    p.observe("a.test", 503, 0.01, 30.0)
+    clock.now += 20
+    assert p.error_budget_spent() is not None
+    p.observe("a.test", 500, 0.01, None)  # not a "come back later": the streak ends
+    assert p.error_budget_spent() is None
+
+
+def test_two_throttled_answers_are_not_enough_however_long_apart() -> None:
+    p, clock = polite(max_throttled_time=60)
+    p.observe("a.test", 503, 0.01, 30.0)
+    clock.now += 300
+    p.observe("a.test", 503, 0.01, 30.0)
+    assert p.error_budget_spent() is None
+
+
+def test_closing_stops_the_requests_still_waiting_but_not_those_on_the_wire() -> None:
+    async def scenario() -> list[str]:
+        p = Politeness(16, 1)  # one request at a time per host
+        p.observe("a.test", 503, 0.01, 30.0)  # the host is paused for 30 s
+        outcome: list[str] = []
+
+        async def request(name: str, host: str) -> None:
+            try:
+                async with p.slot(host):
+                    outcome.append(f"{name} sent")
+                    await asyncio.sleep(0.2)  # on the wire when the crawl stops
+            except CrawlStopped:
+                outcome.append(f"{name} stopped")
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        tasks = [
+            asyncio.create_task(request("on-the-wire", "b.test")),
+            asyncio.create_task(request("paused", "a.test")),
+            asyncio.create_task(request("queued", "a.test")),
+        ]
+        await asyncio.sleep(0.05)
+        p.close()
+        await asyncio.wait_for(asyncio.gather(*tasks), 5)
+        outcome.append(f"{loop.time() - started < 1}")
+        return outcome
+
+    outcome = asyncio.run(scenario())
+    assert sorted(outcome[:-1]) == ["on-the-wire sent", "paused stopped", "queued stopped"]
+    assert outcome[-1] == "True"  # not after the 30 s pause
 
 
 def test_footprint_summary_counts_every_request() -> None:
@@ -213,6 +282,21 @@ def test_the_error_budget_stops_the_crawl_with_a_clear_message(tmp_path: Path) -
     assert result.report.run.state == "failed"
     assert "error budget" in (result.report.run.message or "")
     assert result.report.run.pages_fetched < 140
+
+
+def test_a_server_that_only_answers_503_ends_the_crawl_in_bounded_time(tmp_path: Path) -> None:
+    """Every page says "503, Retry-After: 1": without the throttle bound the crawl would
+    pause ~1 s per answer until 100 answers had come (the error-rate budget's window)."""
+    pages: dict[str, dict[str, Any]] = {
+        "/": {"body": "".join(f'<a href="/e{i}">{i}</a>' for i in range(60))}
+    }
+    busy = {"status": 503, "headers": {"Retry-After": "1"}, "body": "busy"}
+    pages.update({f"/e{i}": busy for i in range(60)})
+    result = crawl(pages, tmp_path, max_throttled_time=2, retries=1, max_checks=0)
+    run = result.report.run
+    assert run.state == "failed"
+    assert "answered only 429/503" in (run.message or "")
+    assert run.pages_fetched < 20
 
 
 def test_crawl_delay_is_honoured_when_asked(tmp_path: Path) -> None:

@@ -126,6 +126,53 @@ def test_resumed_run_equals_an_uninterrupted_one(
     assert resumed.report.run.pages_fetched == whole.report.run.pages_fetched
 
 
+def test_ctrl_c_while_the_server_asks_to_wait_stops_at_once_and_resume_fetches_the_rest(
+    tmp_path: Path,
+) -> None:
+    """The server turns busy ("503, Retry-After: 30") and the user presses Ctrl-C: the
+    requests waiting out the pause are not made, the run ends at once, and the URLs they
+    were for are fetched by --resume (before, each waited its 30 s turn first)."""
+    pages = _site()
+    busy = {"on": False}
+    inner = _slowed(pages)
+    handler = inner.handle_async_request
+    wait = {"status": 503, "headers": {"Retry-After": "30"}}
+    answer_busy = transport({path: wait for path in pages})
+
+    async def sometimes_busy(request: Any) -> Any:
+        if busy["on"] and request.url.path.startswith("/p/"):
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.2, os.kill, os.getpid(), signal.SIGINT)  # Ctrl-C, a bit later
+            busy["on"] = False
+            return await answer_busy.handle_async_request(request)
+        return await handler(request)
+
+    inner.handle_async_request = sometimes_busy  # type: ignore[method-assign]
+
+    def turn_busy(stats: CrawlStats) -> None:
+        if stats.fetched == 30:
+            busy["on"] = True
+
+    started = time.monotonic()
+    first = run_audit(_settings(tmp_path / "b"), transport=inner, on_progress=turn_busy)
+    assert time.monotonic() - started < 10  # not 30 s per waiting request
+    assert first.report.run.state == "interrupted"
+    store = Store(first.store_path)
+    owed = {url for _, url, _, _ in store.unfinished_urls()}
+    store.close()
+    assert owed  # the waiting requests' URLs are kept for --resume
+
+    requested: list[str] = []
+    resumed = run_audit(
+        _settings(tmp_path / "b"), transport=_slowed(pages, requested), resume=first.store_path
+    )
+    assert resumed.report.run.state == "complete"
+    assert owed <= set(requested)
+    whole = run_audit(_settings(tmp_path / "a"), transport=transport(pages))
+    # one page answered 503 in the first session and stays so; every other one is there
+    assert resumed.report.run.pages_fetched == whole.report.run.pages_fetched
+
+
 async def _finite_slow_site(request: Any) -> Any:
     """150 pages, each linking to six others, 20 ms per answer: long enough to kill."""
     from seoaudit.devserver import Response

@@ -66,6 +66,9 @@ class CrawlSettings(BaseModel):
     # Processes that parse pages beside the crawler (-1: one per extra core; 0: inline).
     extract_workers: int = Field(default=-1, ge=-1, le=16)
     max_error_rate: float = Field(default=0.5, gt=0, le=1)  # of the last 100: stop beyond
+    # Seconds a host may answer nothing but 429/503 before the crawl stops (each answer
+    # pauses the host for its Retry-After, so the error rate alone would take an hour).
+    max_throttled_time: float = Field(default=120.0, gt=0)
     respect_crawl_delay: bool = False  # honour robots.txt crawl-delay (Google ignores it)
     max_checks: int = Field(default=2000, ge=0)  # URLs checked after the crawl (crawl/checks.py)
     # Crawl-trap bounds (crawl/traps.py): URLs beyond them are recorded and skipped.

@@ -50,7 +50,7 @@ from seoaudit.crawl.discovery import (
 )
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.footprint import Footprint
-from seoaudit.crawl.politeness import Politeness
+from seoaudit.crawl.politeness import CrawlStopped, Politeness
 from seoaudit.crawl.probe import Prober
 from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
@@ -158,6 +158,8 @@ class Crawler:
             self.stats.stopped_early = reason
         self._stop.set()
         self._wakeup.set()
+        if reason != "max-pages" and self._fetcher is not None:
+            self._fetcher.politeness.close()  # requests waiting for their turn are not made
 
     async def run(self) -> CrawlStats:
         self.stats.started = time.monotonic()
@@ -168,6 +170,7 @@ class Crawler:
             adaptive=self.crawl.adaptive,
             max_retry_wait=self.crawl.max_retry_wait,
             max_error_rate=self.crawl.max_error_rate,
+            max_throttled_time=self.crawl.max_throttled_time,
         )
         self.politeness = politeness
         self._fetcher = Fetcher(
@@ -176,6 +179,8 @@ class Crawler:
         with _signals(self.stop):
             try:
                 await self._run(self._fetcher)
+            except CrawlStopped:
+                pass  # stopped while robots.txt, sitemaps or probes had requests waiting
             finally:
                 await self._fetcher.aclose()
                 if self._pool is not None:
@@ -252,6 +257,8 @@ class Crawler:
                         url, max_redirects=redirects, max_body=limit, source="link"
                     )
                     verdict = self._verdict(url)
+                except CrawlStopped:
+                    return
                 except Exception as exc:  # a bug on one URL must not cost the others' results
                     self._log_internal(f"internal error checking {url}", exc)
                     continue
@@ -273,6 +280,7 @@ class Crawler:
                         body=result.body if robots_txt else None,
                     )
                 )
+                self._check_error_budget()  # a throttling host must not hold the checks
 
         await self._run_workers(check_one() for _ in range(self.crawl.concurrency))
         self.store.add_checks(results)
@@ -394,20 +402,28 @@ class Crawler:
             self._active += 1
             try:
                 await self._visit(fetcher, url_id, url, depth, source)
+            except CrawlStopped:  # never requested: --resume fetches it
+                if self.stats.stopped_early != "interrupted":
+                    self.store.set_state(url_id, NOT_CRAWLED)
             except Exception as exc:  # a bug on one page must not end the crawl
                 self._record_error(url_id, url, depth, source, exc)
             finally:
                 self._active -= 1
                 self._wakeup.set()
             self._maybe_flush()
-            spent = self.politeness.error_budget_spent()
-            if spent is not None:
-                self.stop_reason = spent
-                self.stop("error-budget")
+            self._check_error_budget()
             if self.on_progress is not None:
                 self.stats.queued = len(self._frontier)
                 self.stats.elapsed = time.monotonic() - self.stats.started
                 self.on_progress(self.stats)
+
+    def _check_error_budget(self) -> None:
+        spent = self.politeness.error_budget_spent()
+        if spent is not None and self.stop_reason is None:
+            self.stop_reason = spent
+            if self.stats.stopped_early == "max-pages":  # checks after a full crawl
+                self.stats.stopped_early = None
+            self.stop("error-budget")
 
     async def _visit(
         self, fetcher: Fetcher, url_id: int, url: str, depth: int, source: Source

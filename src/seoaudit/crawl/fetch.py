@@ -325,7 +325,9 @@ class Fetcher:
             wait = self._retry_wait(response, attempt)
             if wait is None:
                 return response
-            await asyncio.sleep(wait)
+            await self.politeness.pause(wait)
+            if self.politeness.closed:  # stopped meanwhile: this answer is the last
+                return response
 
     def _observe(self, host: str, response: Response) -> None:
         """Every request, whatever its outcome, is counted in the footprint and fed back to
@@ -343,7 +345,8 @@ class Fetcher:
         self.politeness.observe(host, response.status, response.ttfb, after, response.error)
 
     def _retry_wait(self, response: Response, attempt: int) -> float | None:
-        if attempt > self.settings.retries:
+        polite = self.politeness
+        if attempt > self.settings.retries or polite.closed or polite.error_budget_spent():
             return None
         if response.status in RETRY_STATUSES:
             after = retry_after_seconds(response.header("retry-after"))

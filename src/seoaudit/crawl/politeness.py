@@ -15,12 +15,16 @@ report can show the server team exactly when and why the crawler slowed down):
 
 Each trigger has a cool-down so one burst halves the limit once, not fifty times.
 The crawl stops by itself when the error budget is spent: more than ``max_error_rate`` of
-the last 100 responses failed (see ``error_budget_spent``).
+the last 100 responses failed, or a host has answered nothing but 429/503 for
+``max_throttled_time`` seconds (see ``error_budget_spent``). The second bound matters for a
+server that answers every request "503, Retry-After: 30": each answer pauses the host, so
+100 answers would take most of an hour.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from collections import deque
@@ -39,6 +43,7 @@ SLOWDOWN_MIN_SECONDS = 0.5
 RECOVER_AFTER = 50
 COOLDOWN_SECONDS = 10.0
 BUDGET_WINDOW = 100
+THROTTLED_MIN = 3  # 429/503 answers in a row before max_throttled_time can end the crawl
 
 
 def is_failure(status: int | None, error: str | None = None) -> bool:
@@ -49,6 +54,12 @@ def is_failure(status: int | None, error: str | None = None) -> bool:
     if error == TLS_ERROR:
         return False
     return status is None or status >= 500 or status == 429
+
+
+class CrawlStopped(Exception):
+    """Raised to a request still waiting for its turn when the crawl stops (Ctrl-C, the
+    error budget): it is not made, and its URL stays unfinished. Without it a stopped
+    crawl would still make every waiting request, each after its host's pause."""
 
 
 @dataclass
@@ -74,6 +85,9 @@ class _Host:
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=ERROR_WINDOW))
     healthy_streak: int = 0
     last_cut: float = -COOLDOWN_SECONDS
+    # 429/503 answers in a row (any other answer ends the run) and when the first came
+    throttled: int = 0
+    throttled_since: float = 0.0
 
 
 class Politeness:
@@ -86,6 +100,7 @@ class Politeness:
         adaptive: bool = True,
         max_retry_wait: float = 30.0,
         max_error_rate: float = 0.5,
+        max_throttled_time: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._total = asyncio.Semaphore(concurrency)
@@ -94,6 +109,7 @@ class Politeness:
         self.adaptive = adaptive
         self.max_retry_wait = max_retry_wait
         self.max_error_rate = max_error_rate
+        self.max_throttled_time = max_throttled_time
         self._clock = clock
         self._started = clock()
         self._hosts: dict[str, _Host] = {}
@@ -102,6 +118,29 @@ class Politeness:
         self.backoffs: list[Backoff] = []
         self.inflight = 0
         self.max_inflight = 0
+        self._closed = asyncio.Event()
+        self._wake: asyncio.Task[None] | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def close(self) -> None:
+        """No request starts from now on: those waiting for a slot, a pause or their turn
+        raise ``CrawlStopped``; those on the wire finish."""
+        if self.closed:
+            return
+        self._closed.set()
+        self._wake = asyncio.get_running_loop().create_task(self._wake_waiters())
+
+    async def _wake_waiters(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when the crawl stops meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closed.wait(), seconds)
 
     def _host(self, host: str) -> _Host:
         state = self._hosts.get(host)
@@ -123,12 +162,16 @@ class Politeness:
     async def slot(self, host: str) -> AsyncIterator[None]:
         state = self._host(host)
         async with self._changed:
-            while state.inflight >= state.limit:
+            while state.inflight >= state.limit and not self.closed:
                 await self._changed.wait()
+            if self.closed:
+                raise CrawlStopped
             state.inflight += 1
         try:
             await self._wait_turn(state)  # before a global slot: a paused host holds none
             async with self._total:
+                if self.closed:
+                    raise CrawlStopped
                 self.inflight += 1
                 self.max_inflight = max(self.max_inflight, self.inflight)
                 try:
@@ -147,7 +190,9 @@ class Politeness:
         if state.interval:
             state.next_start = start + state.interval
         if start > now:
-            await asyncio.sleep(start - now)
+            await self.pause(start - now)
+        if self.closed:
+            raise CrawlStopped
 
     # -- feedback -------------------------------------------------------------------------
 
@@ -167,9 +212,15 @@ class Politeness:
         failed = is_failure(status, error)
         state.outcomes.append(failed)
         self._budget.append(failed)
+        now = self._clock()
+        if status in (429, 503):
+            if not state.throttled:
+                state.throttled_since = now
+            state.throttled += 1
+        else:
+            state.throttled = 0
         if not self.adaptive:
             return
-        now = self._clock()
         if status in (429, 503):
             wait = min(retry_after if retry_after is not None else 5.0, self.max_retry_wait)
             state.paused_until = max(state.paused_until, now + wait)
@@ -221,7 +272,18 @@ class Politeness:
             state.healthy_streak = 0
 
     def error_budget_spent(self) -> str | None:
-        """Why the crawl should stop (too many failures among the last 100 responses)."""
+        """Why the crawl should stop: too many failures among the last 100 responses, or a
+        host that has answered only 429/503 (asking us to wait) for too long."""
+        now = self._clock()
+        for host, state in self._hosts.items():
+            waited = now - state.throttled_since
+            if state.throttled >= THROTTLED_MIN and waited >= self.max_throttled_time:
+                return (
+                    f"{host} answered only 429/503 (too busy, come back later) to the last "
+                    f"{state.throttled} requests, for {waited:.0f}s (max_throttled_time "
+                    f"{self.max_throttled_time:g}s): crawling on would only add load; "
+                    "try again later, or at a lower --rps"
+                )
         if len(self._budget) < BUDGET_WINDOW:
             return None
         share = sum(self._budget) / len(self._budget)

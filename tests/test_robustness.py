@@ -403,6 +403,27 @@ def test_odd_structured_data_values_never_cost_the_page(tmp_path: Path) -> None:
     assert {"SD023", "SD026", "SD027"} <= {f.rule for f in result.report.findings}
 
 
+def test_json_numbers_beyond_python_and_double_range_are_kept_as_written(tmp_path: Path) -> None:
+    # Valid JSON both: a 5,000-digit integer made Python's int() refuse the whole block
+    # (SD001 "does not parse"); 1e400 became inf, stored as null: "price missing".
+    huge = "9" * 5000
+    body = (
+        '<title>Boot</title><script type="application/ld+json">'
+        '{"@context":"https://schema.org","@type":"Product","name":"Boot","sku":'
+        + huge
+        + ',"offers":{"@type":"Offer","price":1e400,"priceCurrency":"EUR"}}</script>'
+    )
+    result = crawl({"/": {"body": body}}, tmp_path)
+    (page,) = Site(Store(result.store_path)).pages()
+    (block,) = page.structured_data
+    assert block.error is None and block.types == ["Product", "Offer"]
+    assert isinstance(block.data, dict)
+    assert block.data["sku"] == huge and block.data["offers"]["price"] == "1e400"
+    said = {f.rule: f.message for f in result.report.findings}
+    assert "SD001" not in said
+    assert said["SD008"] == "Product: offers.price '1e400' is in exponent notation: write the plain number"
+
+
 def test_a_sitemap_that_does_not_decode_is_not_said_to_answer_200(tmp_path: Path) -> None:
     pages = {
         "/": {"body": "<title>x</title>"},

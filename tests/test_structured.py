@@ -124,6 +124,8 @@ def test_plain_prices(value: object) -> None:
         ("Free", "not a number"),
         ("١٢", "not a number"),  # Arabic-Indic digits
         ("10-20", "more than a number"),
+        ("1e400", "exponent notation"),  # a JSON number beyond a double, kept as written
+        ("2.5E3", "exponent notation"),
         (-1, "negative"),
         (True, "not a price"),
     ],

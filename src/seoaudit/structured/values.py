@@ -137,6 +137,8 @@ def price_problem(value: object) -> str | None:
         return None
     if re.search(r"\d,\d{3}\b", text) and "." in text:
         return f"{value!r} has a thousands separator: write {re.sub(r'[^0-9.]', '', text)}"
+    if re.fullmatch(r"\d+(?:\.\d+)?[eE][+-]?\d+", text, re.ASCII):  # 1e400 stays text
+        return f"{value!r} is in exponent notation: write the plain number"
     if re.fullmatch(r"\d+,\d{1,2}", text):
         return f"{value!r} uses a comma as decimal separator: write {text.replace(',', '.')}"
     if re.search(r"\d", text) and re.search(r"[^\d.,\s]", text):

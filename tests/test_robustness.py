@@ -421,7 +421,10 @@ def test_json_numbers_beyond_python_and_double_range_are_kept_as_written(tmp_pat
     assert block.data["sku"] == huge and block.data["offers"]["price"] == "1e400"
     said = {f.rule: f.message for f in result.report.findings}
     assert "SD001" not in said
-    assert said["SD008"] == "Product: offers.price '1e400' is in exponent notation: write the plain number"
+    assert (
+        said["SD008"]
+        == "Product: offers.price '1e400' is in exponent notation: write the plain number"
+    )
 
 
 def test_a_sitemap_that_does_not_decode_is_not_said_to_answer_200(tmp_path: Path) -> None:

@@ -433,6 +433,9 @@ def test_sitemaps() -> None:
         (7, "relative.xml"),
     ]
     assert [p.line for p in robots.problems if p.kind == "invalid-sitemap"] == [6, 7]
+    # A byte that is no UTF-8 is requested percent-encoded (it was "\\xe9", as text)
+    latin1 = RobotsTxt.parse(b"Sitemap: https://example.com/caf\xe9-\xc3\xa9.xml\n")
+    assert latin1.sitemaps == [(1, "https://example.com/caf%E9-\u00e9.xml")]
     # A sitemap line neither opens nor closes a group.
     assert not robots.decide("FooBot", "https://example.com/x").allowed
 

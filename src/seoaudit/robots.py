@@ -215,6 +215,16 @@ def _google_escape(value: bytes) -> str:
     return _GOOGLE_ESCAPE.sub(fix, value).decode("ascii", "backslashreplace")
 
 
+_STRAY_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _url_text(value: bytes) -> str:
+    """A URL read from robots.txt: UTF-8 text, a byte that is no UTF-8 percent-encoded
+    (``caf\xe9.xml`` -> ``caf%E9.xml``, the bytes a crawler sends)."""
+    text = value.decode("utf-8", "surrogateescape")
+    return _STRAY_BYTE.sub(lambda m: f"%{ord(m[0]) - 0xDC00:02X}", text)
+
+
 # ---------------------------------------------------------------------------------------
 # Matching: the path side and the pattern side, normalised the same way
 # ---------------------------------------------------------------------------------------
@@ -601,7 +611,7 @@ class _Parser:
 
     def sitemap(self, number: int, line: bytes, value: bytes) -> None:
         if value:
-            self.robots.sitemaps.append((number, value.decode("utf-8", "backslashreplace")))
+            self.robots.sitemaps.append((number, _url_text(value)))
         if not value.lower().startswith((b"http://", b"https://")):
             self.problem(number, "invalid-sitemap", line)
 

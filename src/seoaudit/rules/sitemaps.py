@@ -70,8 +70,9 @@ def _ok(row: dict[str, Any]) -> bool:
 
 
 def _named_in_robots(site: Site, sitemap: str) -> bool:
-    """Is ``sitemap`` named on a Sitemap: line of its own host's robots.txt?"""
-    return _robots_names(site, sitemap, sitemap)
+    """Is ``sitemap`` named on a Sitemap: line of a robots.txt the crawl read: its own
+    host's, or the site's naming a file kept on another host (a CDN, a sitemap service)?"""
+    return any(_robots_names(site, row.url, sitemap) for row in site.robots)
 
 
 def _robots_names(site: Site, host_url: str, sitemap: str) -> bool:

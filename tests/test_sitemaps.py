@@ -80,7 +80,10 @@ SUMMARIES = [
     ("undeclared_prefix.xml", "urlset", ["undeclared-prefix"], 1),
     ("empty_urlset.xml", "urlset", ["empty"], 0),
     ("not_a_sitemap.html", "unknown", ["not-a-sitemap"], 0),
-    ("feed.rss", "unknown", ["unsupported-format"], 0),
+    ("feed.rss", "feed", ["missing-loc", "bad-lastmod"], 4),
+    ("feed.atom", "feed", ["bad-lastmod", "missing-loc"], 3),
+    ("feed_rdf.rss", "unknown", ["unsupported-format"], 0),
+    ("feed_atom03.xml", "unknown", ["unsupported-format"], 0),
     ("billion_laughs.xml", "unknown", ["entities-forbidden"], 0),
     ("xxe_entity.xml", "unknown", ["entities-forbidden"], 0),
     ("xxe_entity_utf16.xml", "urlset", ["entities-forbidden"], 0),
@@ -135,6 +138,58 @@ def test_urlset_entries() -> None:
     assert (result.changefreq_count, result.priority_count) == (1, 1)
     assert not result.truncated
     assert result.urls == [e.url for e in result.entries]
+
+
+def test_rss_and_atom_feeds_are_read_as_google_reads_them() -> None:
+    # RSS: an item's <link> and <pubDate> (RFC 822, kept as ISO 8601 for parse_lastmod)
+    rss = parse_file("feed.rss")
+    assert [(e.loc, e.url, e.lastmod) for e in rss.entries] == [
+        (
+            "https://www.example.com/post",
+            "https://www.example.com/post",
+            "2026-11-02T10:00:00+01:00",
+        ),
+        ("https://www.example.com/undated", "https://www.example.com/undated", None),
+        ("", None, "2026-11-01T09:00:00+00:00"),
+        ("https://www.example.com/odd-date", "https://www.example.com/odd-date", "2 November"),
+    ]
+    assert [e.message for e in rss.errors][1] == (
+        "lastmod '2 November' is not an RFC 822 date (RSS <pubDate>)"
+    )
+    assert rss.namespace is None and rss.media == parse_sitemap(SITEMAP, HEAD).media
+    # Atom: the entry's alternate link (rel absent or "alternate"), not an enclosure
+    atom = parse_file("feed.atom")
+    assert [(e.url, e.lastmod) for e in atom.entries] == [
+        ("https://www.example.com/blog/first", "2026-11-02T10:00:00+01:00"),
+        ("https://www.example.com/blog/second", "yesterday"),
+        (None, None),
+    ]
+    assert "is not an RFC 3339 date-time (Atom <updated>)" in atom.errors[0].message
+    assert "RSS 1.0" in parse_file("feed_rdf.rss").errors[0].message
+    assert "not Atom 1.0" in parse_file("feed_atom03.xml").errors[0].message
+
+
+def test_a_big_rss_feed_is_read_whole_and_capped_like_a_sitemap() -> None:
+    head = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+    items = b"".join(
+        b"<item><title>%d</title><link>https://www.example.com/p/%d</link></item>" % (i, i)
+        for i in range(MAX_SITEMAP_URLS + 5)
+    )
+    result = feed_in_chunks(head + items + b"</channel></rss>", 65_536)
+    assert result.kind == "feed" and len(result.entries) == MAX_SITEMAP_URLS + 5
+    assert result.entries[-1].url == f"https://www.example.com/p/{MAX_SITEMAP_URLS + 4}"
+    assert kinds(result) == ["too-many-urls"]
+
+
+def test_an_oversized_rss_item_keeps_what_it_said() -> None:
+    junk = b"<j/>" * 30_000
+    item = b"<item><link>https://www.example.com/x</link>" + junk + b"</item>"
+    data = b"<rss><channel>" + item + b"<item><link>https://www.example.com/y</link></item>"
+    result = feed_in_chunks(data + b"</channel></rss>", 4096)
+    assert [e.url for e in result.entries] == [
+        "https://www.example.com/x",
+        "https://www.example.com/y",
+    ]
 
 
 def test_sitemap_index_lists_child_sitemaps() -> None:
@@ -425,6 +480,8 @@ print(grown // 1024, len(result.entries), result.size)
         (HEAD.decode() + "<url><loc>https://www.example.com/</loc>", "<j/>"),  # in an entry
         (HEAD.decode() + "<a><b><c>", "<d/>"),  # deeper
         (HEAD.decode(), "<url><loc>https://www.example.com/</loc>" + "<j/>" * 40 + "</url>"),
+        ("<rss><channel>", "<item><link>https://www.example.com/</link>" + "<j/>" * 40 + "</item>"),
+        ("<rss><channel><item>", "<j/>"),  # in an item
     ],
 )
 def test_memory_stays_flat_whatever_the_shape(head: str, unit: str) -> None:

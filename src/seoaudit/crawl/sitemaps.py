@@ -1,7 +1,8 @@
 """Sitemaps: a streaming, hardened parser for XML, gzip and plain-text sitemap files.
 
 Owns: turning the bytes of one sitemap file, fed chunk by chunk as they arrive, into a
-``ParsedSitemap``: its kind (urlset, sitemap index, text), its entries (``loc`` as written
+``ParsedSitemap``: its kind (urlset, sitemap index, text, or an RSS 2.0 / Atom 1.0 feed,
+which Google reads as sitemaps too), its entries (``loc`` as written
 and normalised, ``lastmod``, hreflang alternates), a tally of its image, video and news
 tags (sitemap_media.py) and every protocol violation found, as records. It also owns the
 one definition of a valid ``<lastmod>`` (``parse_lastmod``).
@@ -19,10 +20,16 @@ anything a website sends. Every byte is adversarial, so:
 
 Protocol: https://www.sitemaps.org/protocol.html; Google:
 https://developers.google.com/search/docs/crawling-indexing/sitemaps/build-sitemap
+(formats: XML, RSS 2.0 / mRSS / Atom 1.0, text). Feeds as Google reads them (Search Central
+blog, "Best practices for XML sitemaps & RSS/Atom feeds", 2014): the URL of an RSS
+``<item>`` is its ``<link>``, its date ``<pubDate>`` (RFC 822); of an Atom ``<entry>`` its
+``<link href>``, its date ``<updated>`` (RFC 3339). Dates are kept as ISO 8601 so that one
+``parse_lastmod`` reads every format.
 """
 
 from __future__ import annotations
 
+import email.utils
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -42,15 +49,16 @@ MAX_ERRORS_PER_KIND = 100  # errors kept per kind; ``error_counts`` has the full
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
-SitemapKind = Literal["urlset", "sitemapindex", "text", "unknown"]
+SitemapKind = Literal["urlset", "sitemapindex", "text", "feed", "unknown"]
 ErrorKind = Literal[
     "xml-syntax",  # not well-formed XML (entries before the error are kept)
     "entities-forbidden",  # a DTD or ENTITY declaration: billion laughs, XXE
     "wrong-namespace",  # root not in SITEMAP_NS (entries still read)
     "undeclared-prefix",  # e.g. xhtml:link without xmlns:xhtml (SMP-020)
-    "not-a-sitemap",  # root is not urlset/sitemapindex (an HTML page, binary junk)
-    "unsupported-format",  # an RSS/Atom feed: valid for Google, not read here
+    "not-a-sitemap",  # root is not urlset/sitemapindex/rss/feed (an HTML page, junk)
+    "unsupported-format",  # a feed Google does not read as a sitemap (RSS 1.0, Atom 0.3)
     "too-large",  # over max_bytes uncompressed: reading stopped
     "too-many-urls",  # over MAX_SITEMAP_URLS entries
     "gzip-error",  # corrupt or truncated gzip stream
@@ -58,7 +66,7 @@ ErrorKind = Literal[
     "missing-loc",  # an entry without <loc>
     "relative-url",  # loc without a scheme
     "invalid-url",  # loc that is not an absolute http(s) URL, or absurdly long
-    "bad-lastmod",  # lastmod not in W3C Datetime
+    "bad-lastmod",  # lastmod not in W3C Datetime (a feed's pubDate/updated unreadable)
     "empty",  # no entries at all
 ]
 
@@ -67,10 +75,10 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _PIECE = 65_536  # bytes handed to the XML parser (and out of zlib) per step
 _SPACE = b" \t\r\n"
-_FEED_ROOTS = {"rss", "feed", "RDF"}  # RSS 2.0, Atom 1.0, RSS 1.0
+_FEED_ROOTS = {"rss", "feed", "RDF"}  # RSS 2.0 (and 0.9x), Atom, RSS 1.0
 # The XML parser reports only these elements to Python ("{*}": any namespace or none).
 _EVENT_TAGS = [f"{{*}}{name}" for name in ("urlset", "sitemapindex", "url", "sitemap", "html")]
-_EVENT_TAGS += [f"{{*}}{name}" for name in _FEED_ROOTS]
+_EVENT_TAGS += [f"{{*}}{name}" for name in (*_FEED_ROOTS, "channel", "item", "entry")]
 _ROOT_WITHIN = 262_144  # a file whose root is not seen by then is not a sitemap
 # Children one element may keep before the finished ones are dropped (an image sitemap
 # entry legitimately has 2,000: 1,000 image:image with an image:loc each).
@@ -201,6 +209,7 @@ class _Collector:
         self.overflow = False  # an entry arrived beyond max_entries
         self.changefreq = 0
         self.priority = 0
+        self.date_format = "W3C Datetime"  # what a lastmod must be, for the error's words
 
     def error(self, kind: ErrorKind, message: str, line: int | None = None) -> None:
         count = self.counts.get(kind, 0) + 1
@@ -228,7 +237,8 @@ class _Collector:
         if lastmod is not None:
             lastmod = lastmod.strip()
             if parse_lastmod(lastmod) is None:
-                self.error("bad-lastmod", f"lastmod {lastmod[:64]!r} is not W3C Datetime", line)
+                wanted = self.date_format
+                self.error("bad-lastmod", f"lastmod {lastmod[:64]!r} is not {wanted}", line)
         self.entries.append(SitemapEntry(loc[:MAX_URL_LENGTH], url, lastmod, line, alternates))
 
     def _check_loc(self, loc: str, line: int | None, length: int) -> str | None:
@@ -345,6 +355,9 @@ class _XmlReader:
         self.failed = False  # parsing is over; later bytes are only counted
         self.stop = False  # later bytes cannot change the result
         self._root: etree._Element | None = None
+        # The element whose children are the entries: the root, or an RSS <channel>.
+        self._parent: etree._Element | None = None
+        self._rss = False
         self._fed = 0
         self._prolog_tail = b""
         self._entry_tags: set[str] = set()
@@ -420,12 +433,14 @@ class _XmlReader:
                 return
             if self._root is None and not self._take_root(el.getroottree().getroot()):
                 return
-            if event == "start":
-                continue
             parent = el.getparent()
-            if parent is None:
-                continue  # the root's end
-            if parent is not self._root:
+            if event == "start":
+                if self._rss and self._parent is None and parent is self._root:
+                    self._parent = el  # the <channel> holding the items
+                continue
+            if parent is None or el is self._parent:
+                continue  # the root's end, or the channel's
+            if parent is not self._parent:
                 # A <url> nested elsewhere is not an entry, but still costs an event.
                 self._stray += 1
                 if self._stray > self._sink.max_entries:
@@ -447,12 +462,16 @@ class _XmlReader:
         if len(root) > 1:
             del root[:-1]  # entries are read already; anything else is not protocol
         node = root
+        if self._parent is not None and self._parent is not root and root[-1] is self._parent:
+            node = self._parent  # RSS: the same below the channel
+            if len(node) > 1:
+                del node[:-1]
         for _ in range(_MAX_DEPTH):
             if not len(node):
                 return
             child = node[-1]
             if len(child) > _MAX_KEPT:
-                if node is root:
+                if node is self._parent:
                     self._rescue(child)
                 del child[:-1]
             node = child
@@ -464,18 +483,27 @@ class _XmlReader:
         self.namespace = ns
         info: Any = root.getroottree().docinfo
         line = self._lineno(root)
-        if local not in ("urlset", "sitemapindex"):
-            if local in _FEED_ROOTS:
-                self._sink.error("unsupported-format", f"<{local}> feed: not read here", line)
+        feed = local == "rss" or (local == "feed" and ns == ATOM_NS)
+        if local not in ("urlset", "sitemapindex") and not feed:
+            if local == "RDF":
+                why = "an RSS 1.0 (RDF) feed: Google reads RSS 2.0 and Atom 1.0 feeds"
+                self._sink.error("unsupported-format", why, line)
+            elif local == "feed":
+                found = f"namespace {ns[:100]!r}" if ns else "no namespace"
+                why = f"a <feed> in {found}: not Atom 1.0 ({ATOM_NS}), which Google reads"
+                self._sink.error("unsupported-format", why, line)
             else:
                 self._sink.error("not-a-sitemap", f"root element is <{local[:100]}>", line)
             self.failed = self.stop = True
             return False
-        self.kind = "urlset" if local == "urlset" else "sitemapindex"
+        self.kind = "feed" if feed else "urlset" if local == "urlset" else "sitemapindex"
         dtd = info.internalDTD
         if info.system_url or info.public_id or (dtd is not None and any(dtd.iterentities())):
             self._refuse("the file carries a DTD", line)
             return False
+        if feed:
+            return self._take_feed(root, ns, local)
+        self._parent = root
         if ns != SITEMAP_NS:
             found = f"namespace {ns!r}" if ns else "no namespace"
             self._sink.error("wrong-namespace", f"<{local}> has {found}, not {SITEMAP_NS}", line)
@@ -488,6 +516,22 @@ class _XmlReader:
         self._roles["xhtml:link"] = "link"  # prefix not declared (reported at the end)
         if entry == "url":  # image, video and news tags belong in a <url> only
             self._roles.update(MEDIA_TAGS)
+        return True
+
+    def _take_feed(self, root: etree._Element, ns: str | None, local: str) -> bool:
+        """RSS: entries are the <item>s of the <channel>; Atom: the <entry>s of the root."""
+        prefix = f"{{{ns}}}" if ns else ""
+        if local == "rss":
+            self._rss = True
+            self._sink.date_format = "an RFC 822 date (RSS <pubDate>)"
+            self._entry_tags = {prefix + "item", "item"}
+            self._roles = {prefix + "link": "loc", "link": "loc"}
+            self._roles |= {prefix + "pubDate": "pubdate", "pubDate": "pubdate"}
+        else:
+            self._parent = root
+            self._sink.date_format = "an RFC 3339 date-time (Atom <updated>)"
+            self._entry_tags = {prefix + "entry"}
+            self._roles = {prefix + "link": "atomlink", prefix + "updated": "lastmod"}
         return True
 
     def _entry(self, el: etree._Element) -> None:
@@ -520,6 +564,12 @@ class _XmlReader:
                 fields.loc = child.text or "" if fields.loc is None else fields.loc
             elif role == "lastmod":
                 fields.lastmod = child.text or "" if fields.lastmod is None else fields.lastmod
+            elif role == "atomlink":  # the page is the link with rel="alternate" (the default)
+                rel = (child.get("rel") or "alternate").strip().lower()
+                if rel == "alternate" and fields.loc is None:
+                    fields.loc = child.get("href") or ""
+            elif role == "pubdate" and fields.lastmod is None:
+                fields.lastmod = _rfc822(child.text or "")
             elif role == "changefreq":
                 self._sink.changefreq += 1
             elif role == "priority":
@@ -534,6 +584,16 @@ class _XmlReader:
     def _lineno(self, el: etree._Element) -> int | None:
         line = el.sourceline
         return line + self._offset if isinstance(line, int) and line > 0 else None
+
+
+def _rfc822(text: str) -> str:
+    """An RSS ``<pubDate>`` (RFC 822: "Mon, 27 Jun 2011 19:34:00 +0100") as ISO 8601, so
+    that ``parse_lastmod`` reads it; as written when it is no such date (bad-lastmod)."""
+    try:
+        when = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return text
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
 class _TextReader:

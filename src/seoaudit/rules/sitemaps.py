@@ -40,6 +40,7 @@ MALFORMED = {
     "wrong-namespace": "wrong or missing sitemap namespace",
     "undeclared-prefix": "uses an undeclared namespace prefix",
     "not-a-sitemap": "not a sitemap",
+    "unsupported-format": "a feed format Google does not read",
     "gzip-error": "gzip data that does not decompress",
     "bad-encoding": "not UTF-8",
 }
@@ -49,7 +50,8 @@ INVALID_URLS = {
     "relative-url": "relative URLs",
     "invalid-url": "invalid URLs",
 }
-READABLE = frozenset({"urlset", "sitemapindex", "text"})
+READABLE = frozenset({"urlset", "sitemapindex", "text", "feed"})
+LISTS = ("urlset", "text", "feed")  # kinds whose entries are pages (an index lists files)
 
 
 @per_site
@@ -211,8 +213,10 @@ def malformed_sitemap(site: Site) -> Iterator[Hit]:
     XML that is not well-formed, a DTD or entity declarations, a root element without the
     sitemap namespace `http://www.sitemaps.org/schemas/sitemap/0.9`, undeclared namespace
     prefixes (such as `xhtml:link` without `xmlns:xhtml`), a file that is not a sitemap at
-    all (an HTML page), gzip data that does not decompress, text that is not UTF-8, and an
-    XML encoding other than UTF-8 (warning). A file with no entries is a notice.
+    all (an HTML page), a feed in a format Google does not read as a sitemap (RSS 1.0/RDF,
+    Atom 0.3; RSS 2.0 and Atom 1.0 feeds are read as sitemaps), gzip data that does not
+    decompress, text that is not UTF-8, and an XML encoding other than UTF-8 (warning). A
+    file with no entries is a notice.
 
     ## Why it matters
     Search engines reject a malformed file, or every entry after the first error: its URLs
@@ -1024,7 +1028,7 @@ def blocked_sitemap_url(site: Site) -> Iterator[Hit]:
 
 
 def _sitemaps_in_use(site: Site) -> bool:
-    return any(_ok(r) and r["kind"] in ("urlset", "text") and r["entries"] for r in _rows(site))
+    return any(_ok(r) and r["kind"] in LISTS and r["entries"] for r in _rows(site))
 
 
 @rule(
@@ -1073,9 +1077,9 @@ def page_missing_from_sitemap(site: Site) -> Iterator[Hit]:
         and not refreshes_away(s.url, s.refresh)
     ]
     indexable = sum(1 for s in site.summaries() if s.indexability == "indexable" and s.is_html)
-    sitemaps = [
-        r["url"] for r in _rows(site) if _ok(r) and r["kind"] in ("urlset", "text") and r["entries"]
-    ][:3]  # on every finding: a few to check against, not the whole list
+    sitemaps = [r["url"] for r in _rows(site) if _ok(r) and r["kind"] in LISTS and r["entries"]][
+        :3
+    ]  # on every finding: a few to check against, not the whole list
     for url in missing:
         yield Hit(
             url,

@@ -34,13 +34,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 import numpy as np
 
 from seoaudit.config import Suppression
 from seoaudit.crawl.urls import origin
 from seoaudit.models import Finding, RuleError, RunInfo
+from seoaudit.outfile import write_output
 from seoaudit.printable import printable
 
 Status = Literal["new", "persisting", "fixed", "not-comparable", "suppressed"]
@@ -142,10 +143,12 @@ def _one_line(text: str) -> str:
 
 
 def write(path: Path, entries: Iterable[Entry]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(entries), encoding="utf-8", newline="\n")
-    tmp.replace(path)
+    text = render(entries)
+
+    def put(handle: TextIO) -> None:
+        handle.write(text)
+
+    write_output(path, put, newline="\n")
 
 
 # -- comparison -------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Output files the user names: atomic for regular files, never replacing a device, a FIFO
+or a symlink, and no .tmp left behind when a write fails or is interrupted."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+
+from seoaudit.outfile import write_output
+
+
+def _text(value: str):  # type: ignore[no-untyped-def]
+    def put(handle: TextIO) -> None:
+        handle.write(value)
+
+    return put
+
+
+def test_a_regular_file_is_replaced_whole(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "report.json"
+    write_output(path, _text("one"))
+    write_output(path, _text("two"))
+    assert path.read_text() == "two"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["report.json"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_tmp(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text("good")
+
+    def broken(handle: TextIO) -> None:
+        handle.write("half")
+        raise KeyboardInterrupt  # Ctrl-C in the middle of a report
+
+    with pytest.raises(KeyboardInterrupt):
+        write_output(path, broken)
+    assert path.read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_a_symlink_stays_a_link_and_its_file_is_written(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_output(link, _text("new"))
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_a_fifo_is_written_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    write_output(fifo, _text("through the pipe"))
+    reader.join(10)
+    assert got == ["through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_device_is_written_not_replaced(tmp_path: Path) -> None:
+    # `-o /dev/null` as root (a CI container) turned the machine's /dev/null into a regular
+    # file. Tested on a copy of the device (made as root) and through a link to the real
+    # one, so that a regression here replaces nothing outside tmp_path.
+    null = tmp_path / "null-device"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        null = None  # type: ignore[assignment]
+    if null is not None:
+        write_output(null, _text("discarded"))
+        assert stat.S_ISCHR(null.stat().st_mode)
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    write_output(link, _text("discarded"))
+    assert link.is_symlink() and stat.S_ISCHR(Path("/dev/null").stat().st_mode)

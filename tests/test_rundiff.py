@@ -25,7 +25,8 @@ def _run(path: Path, origin: str, pages: range, found: range, retitled: int) -> 
     N with N % 10 == 0 ends in ``retitled``), and each rule of RULES finding /p/N for N in
     ``found``."""
     store = Store(path, create=True)
-    store.save_run(RunInfo(run_id=path.stem, tool_version="t", start_urls=[origin + "/"]))
+    info = RunInfo(run_id=path.stem, tool_version="t", start_urls=[origin + "/"], state="complete")
+    store.save_run(info)  # complete: a "running" one is a killed run, judged again
     for n in pages:
         url = f"{origin}/p/{n}"
         url_id, _ = store.url_id(url, depth=1, source="link")

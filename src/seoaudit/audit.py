@@ -36,6 +36,10 @@ from seoaudit.store import Store
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
+# Run-file meta key: True from the start of a crawl session until its findings are stored.
+# A run killed or interrupted in between (the crawl said "complete", the rules never
+# finished) is judged again by whoever reads it next (``finish_killed_run``).
+FINDINGS_STALE = "findings_stale"
 
 
 def _now() -> datetime:
@@ -79,6 +83,7 @@ def run_audit(
     else:
         store, info, path = _new_run(settings, clock, run_id)
         previous = 0
+    store.set_meta(FINDINGS_STALE, True)
     if page_values is not None:  # the user's page value (pagevalue.py), kept with the run
         attach_page_values(store, page_values)
     crawler = Crawler(
@@ -124,6 +129,7 @@ def run_audit(
         site.run = info
     problem = _start_problem(store, site, settings.start_urls) if start_failed else None
     _judge(store, site, settings)
+    store.set_meta(FINDINGS_STALE, False)
     report = build_report(store, site)
     store.close()
     return AuditResult(path, report, stats, start_failed, problem)
@@ -152,21 +158,27 @@ def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Stor
     return store, info, path
 
 
-def finish_killed_run(store: Store) -> bool:
+def finish_killed_run(store: Store) -> str | None:
     """A run file whose process died mid-crawl (kill -9, power cut) still says "running"
-    and has no findings. Judge what it stored and mark it interrupted, so nothing it
-    collected is lost. Returns True when it did so."""
+    and has no findings: judge what it stored and mark it interrupted, so nothing it
+    collected is lost. A run stopped after its crawl but before its findings were stored
+    (killed or Ctrl-C during the rules) keeps its state and is judged. Returns what was
+    done, for the user, or None when the run needed nothing."""
     info = store.load_run()
-    if info.state != "running":
-        return False
+    killed = info.state == "running"
+    if not killed and not store.get_meta(FINDINGS_STALE, False):
+        return None
     site = Site(store)
     _judge(store, site, site.settings)
+    store.set_meta(FINDINGS_STALE, False)
+    if not killed:
+        return "The run was stopped before its findings were stored: judged it now."
     info.state = "interrupted"
     info.message = "the crawl was killed; the report covers what was stored until then"
     info.pages_fetched = info.pages_fetched or site.fetched_count()
     info.urls_discovered = site.summary()["urls"]
     store.save_run(info)
-    return True
+    return "The run was killed mid-crawl: judged what it stored."
 
 
 def _judge(store: Store, site: Site, settings: Settings) -> None:

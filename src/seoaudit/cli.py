@@ -38,6 +38,7 @@ from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
 from seoaudit.impact import group_issues
 from seoaudit.models import Report
+from seoaudit.outfile import write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
@@ -132,13 +133,15 @@ def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> None
             _write_file(path, functools.partial(writer, report))
 
 
+def _finish_killed_run(store: Store) -> None:
+    done = finish_killed_run(store)
+    if done is not None:
+        err.print(Text(done, style="yellow"))
+
+
 def _write_file(path: Path, write: Callable[[TextIO], None]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            write(handle)
-        tmp.replace(path)  # never leave a half-written file behind
+        write_output(path, write)  # never half a file, never a device replaced
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc}") from exc
 
@@ -549,8 +552,7 @@ def report(
     pairs = _outputs(fmt, output, False)
     store = _open_run(run, run_dir)
     try:
-        if finish_killed_run(store):
-            err.print(Text("The run was killed mid-crawl: judged what it stored.", style="yellow"))
+        _finish_killed_run(store)
         result = build_report(store)
     finally:
         store.close()
@@ -727,7 +729,7 @@ def tickets(
         raise fail(f"unknown --min-priority {min_priority!r}; choose from P1, P2, P3, P4")
     store = _open_run(run, run_dir)
     try:
-        finish_killed_run(store)
+        _finish_killed_run(store)
         info = store.load_run()
         values = _page_values(page_value, page_value_metric, (info.start_urls or [""])[0])
         if values is not None:
@@ -995,8 +997,7 @@ def check(
     _check_baseline(settings)
     store = _open_run(run, settings.run_dir)
     try:
-        if finish_killed_run(store):  # judged as interrupted: inconclusive
-            err.print(Text("The run was killed mid-crawl: judged what it stored.", style="yellow"))
+        _finish_killed_run(store)  # a killed crawl is judged as interrupted: inconclusive
         site = Site(store)
         result = build_report(store, site)
         findings = gate.apply_overrides(result.findings, settings)
@@ -1032,6 +1033,8 @@ def diff(
     run_dir = run_dir or _load(config, isolated).settings.run_dir
     stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
     try:
+        for store in stores:
+            _finish_killed_run(store)  # else its missing findings would all be "fixed"
         result = rundiff.diff_stores(*stores)
     except (OSError, sqlite3.Error) as exc:  # the temporary file: no space, no temp dir
         raise fail(f"cannot compare the runs: {exc}") from exc
@@ -1066,6 +1069,7 @@ def _baseline_inputs(
     settings = _load(config, isolated).settings
     path = baseline_file or settings.gate.baseline or DEFAULT_BASELINE
     store = _open_run(run, run_dir or settings.run_dir)
+    _finish_killed_run(store)  # an unjudged run has no findings: all would be "fixed"
     site = Site(store)
     report = build_report(store, site)
     if report.run.state == "failed":

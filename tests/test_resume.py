@@ -173,6 +173,96 @@ def test_ctrl_c_while_the_server_asks_to_wait_stops_at_once_and_resume_fetches_t
     assert resumed.report.run.pages_fetched == whole.report.run.pages_fetched
 
 
+def test_a_run_stopped_during_the_rules_is_judged_by_the_next_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed or Ctrl-C after the crawl, during the rules: the run said "complete" with no
+    findings, so `report` printed "No issues found" and `check` passed the gate."""
+    from seoaudit import audit
+
+    pages = _site()
+
+    def ctrl_c(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(audit, "_judge", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        run_audit(_settings(tmp_path / "b"), transport=transport(pages))
+    monkeypatch.undo()
+    (path,) = (tmp_path / "b").glob("*.sqlite")
+    store = Store(path)
+    assert store.load_run().state == "complete"
+    assert audit.finish_killed_run(store) == (
+        "The run was stopped before its findings were stored: judged it now."
+    )
+    assert audit.finish_killed_run(store) is None  # once
+    store.close()
+    whole = run_audit(_settings(tmp_path / "a"), transport=transport(pages))
+    assert _dump(path) == _dump(whole.store_path)
+    assert _dump(path)["findings"]
+
+
+def _sitemap_site() -> dict[str, dict[str, Any]]:
+    """A home page that links nowhere and ten pages found only through the sitemap."""
+    locs = "".join(f"<url><loc>{ORIGIN}/s/{i}</loc></url>" for i in range(10))
+    pages: dict[str, dict[str, Any]] = {
+        "/": {"body": "<title>Home</title><h1>Home</h1>"},
+        "/robots.txt": {"body": f"User-agent: *\nAllow: /\nSitemap: {ORIGIN}/sitemap.xml\n"},
+        "/sitemap.xml": {
+            "body": f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>',
+            "content_type": "application/xml",
+        },
+    }
+    pages.update({f"/s/{i}": {"body": f"<title>Listed {i}</title>"} for i in range(10)})
+    return pages
+
+
+_KILLED_AFTER_THE_SITEMAP = """
+import os, sys
+from pathlib import Path
+from seoaudit.audit import run_audit
+from tests.sites import transport
+from tests.test_resume import _settings, _sitemap_site
+
+inner = transport(_sitemap_site())
+handler = inner.handle_async_request
+
+async def killed(request):
+    if request.url.path.startswith("/s/"):  # the sitemap is read: kill -9 now
+        os._exit(9)
+    return await handler(request)
+
+inner.handle_async_request = killed
+run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
+"""
+
+
+def test_pages_found_only_in_a_sitemap_survive_a_kill_before_the_first_batch(
+    tmp_path: Path,
+) -> None:
+    """kill -9 after the sitemap was read and before the crawl's first batch was written:
+    the sitemap's URLs were referenced by id but never stored, and the resumed crawl,
+    taking the sitemap as read, never fetched them (or gave their ids to other URLs)."""
+    root = Path(__file__).resolve().parent.parent
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AFTER_THE_SITEMAP, str(tmp_path / "b")],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == 9, killed.stderr
+    path = tmp_path / "b" / "r.sqlite"
+    resumed = run_audit(
+        _settings(tmp_path / "b"), transport=transport(_sitemap_site()), resume=path
+    )
+    whole = run_audit(_settings(tmp_path / "a"), transport=transport(_sitemap_site()))
+    assert resumed.report.run.state == "complete"
+    assert _dump(path) == _dump(whole.store_path)
+    assert len(_dump(path)["pages"]) == 11
+
+
 async def _finite_slow_site(request: Any) -> Any:
     """150 pages, each linking to six others, 20 ms per answer: long enough to kill."""
     from seoaudit.devserver import Response

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -440,3 +441,22 @@ def test_a_sitemap_that_does_not_decode_is_not_said_to_answer_200(tmp_path: Path
     said = {f.rule: f.message for f in crawl(pages, tmp_path).report.findings}
     assert said["SMP002"] == "Sitemap answers 200 but fails: decoding-error (named in robots.txt)"
     assert said["ROB013"].endswith("which answers status 200 and fails: decoding-error")
+
+
+def test_opening_a_file_that_is_no_run_leaves_it_as_it_was(tmp_path: Path) -> None:
+    # `seoaudit report other.db`: the store switched another program's database to WAL
+    # (and made an empty file a 4 KB database) before finding it was no run.
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    db.execute("INSERT INTO notes VALUES ('keep me')")
+    db.commit()
+    db.close()
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    for path in (other, empty):
+        before = path.read_bytes()
+        with pytest.raises(StoreError, match="is not a seoaudit run file"):
+            Store(path)
+        assert path.read_bytes() == before
+    assert sqlite3.connect(other).execute("PRAGMA journal_mode").fetchone() == ("delete",)

@@ -260,17 +260,22 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = _connect(path)
-            self.db.execute("PRAGMA journal_mode=WAL")
             if create:
+                self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.executescript(_SCHEMA)
                 self.set_meta("schema_version", SCHEMA_VERSION)
+            # Read before anything is written: a file that is no run (another program's
+            # database, an empty file) must be left as it was.
             version = self.get_meta("schema_version")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a seoaudit run file: {exc}") from exc
         if version != SCHEMA_VERSION:
+            self.db.close()
             raise StoreError(
                 f"{path} has run schema {version}, this seoaudit reads {SCHEMA_VERSION}"
             )
+        with contextlib.suppress(sqlite3.Error):  # a read-only file keeps its journal mode
+            self.db.execute("PRAGMA journal_mode=WAL")
         # Run files of earlier versions get the newer column and tables (empty); a
         # read-only one is read without them: page summaries are then made from the
         # facts, links come from the older links table, checks have no error detail or
@@ -572,6 +577,10 @@ class Store:
         )
 
     def add_sitemap_urls(self, sitemap: str, url_ids: Iterable[int]) -> None:
+        """Which URLs ``sitemap`` lists. The URL rows those ids name are written first: a
+        run killed before its next batch would otherwise hold ids no URL row has, and a
+        resumed crawl would give them to other URLs."""
+        self.flush()
         with self.transaction():
             self.db.executemany(
                 "INSERT OR IGNORE INTO sitemap_urls VALUES (?, ?)",
@@ -579,8 +588,10 @@ class Store:
             )
 
     def add_sitemap_hreflang(self, sitemap: str, rows: Iterable[tuple[str, str, str]]) -> None:
-        """hreflang alternates of a sitemap's entries: (entry url, hreflang, href as written)."""
+        """hreflang alternates of a sitemap's entries: (entry url, hreflang, href as written);
+        they replace what an earlier reading of the file stored (a resumed crawl)."""
         with self.transaction():
+            self.db.execute("DELETE FROM sitemap_hreflang WHERE sitemap = ?", (sitemap,))
             self.db.executemany(
                 "INSERT INTO sitemap_hreflang VALUES (?, ?, ?, ?)",
                 ((url, sitemap, lang, href) for url, lang, href in rows),

@@ -177,7 +177,8 @@ async def harvest_sitemaps(
             "media": parsed.media,  # image, video and news tags (SMP017-SMP019)
         }
         kind = parsed.kind if status is not None and 200 <= status < 300 else None
-        store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
+        if kind is None or kind == "sitemapindex":
+            store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
         if kind == "sitemapindex":
             for entry in parsed.entries:
                 if entry.url and level < MAX_INDEX_DEPTH - 1:
@@ -198,6 +199,9 @@ async def harvest_sitemaps(
         ]
         if alternates:  # hreflang from sitemaps: HRF rules read them like HTML and headers
             store.add_sitemap_hreflang(url, alternates)
+        # Last: a file stored as read has its URLs stored (a run killed meanwhile reads
+        # it again when resumed).
+        store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
     return harvest
 
 

@@ -202,10 +202,15 @@ class Crawler:
             self._discover(url, depth=0, source="start")
         for site in sorted({origin(u) for u in self.settings.start_urls}):
             await self._ensure_robots(fetcher, site)
-        if resumed:
+        if resumed and self.store.get_meta(SITEMAPS_READ, True):
             self._sitemaps_seen.update(row["url"] for row in self.store.sitemap_rows())
         elif self.crawl.sitemaps and not self._stop.is_set():
+            # Read whole before the flag is set: a run stopped meanwhile (an index read,
+            # its children not yet) reads them all again when resumed.
+            self.store.set_meta(SITEMAPS_READ, False)
             await self._read_sitemaps(fetcher, sorted(self.robots.items()))
+            if not self._stop.is_set():
+                self.store.set_meta(SITEMAPS_READ, True)
         self._harvest_new_origins = self.crawl.sitemaps
         await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
         self._harvest_new_origins = False  # probes and checks queue no pages
@@ -606,6 +611,7 @@ class Crawler:
         return bool(self.robots) or self._claimed > 0
 
 
+SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 

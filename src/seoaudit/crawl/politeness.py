@@ -85,7 +85,7 @@ class _Host:
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=ERROR_WINDOW))
     healthy_streak: int = 0
     last_cut: float = -COOLDOWN_SECONDS
-    # 429/503 answers in a row (any other answer ends the run) and when the first came
+    # 429/503 answers in a row (any other answer ends the streak) and when the first came
     throttled: int = 0
     throttled_since: float = 0.0
 

@@ -177,8 +177,6 @@ async def harvest_sitemaps(
             "media": parsed.media,  # image, video and news tags (SMP017-SMP019)
         }
         kind = parsed.kind if status is not None and 200 <= status < 300 else None
-        if kind is None or kind == "sitemapindex":
-            store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
         if kind == "sitemapindex":
             for entry in parsed.entries:
                 if entry.url and level < MAX_INDEX_DEPTH - 1:
@@ -186,19 +184,17 @@ async def harvest_sitemaps(
                 elif entry.url:
                     # A nested index is not followed (Google does not); SMP rules report it.
                     pass
-            continue
-        if kind is None:
-            continue
-        urls = [entry.url for entry in parsed.entries if entry.url]
-        on_urls(url, urls)
-        alternates = [
-            (entry.url, lang, href)
-            for entry in parsed.entries
-            if entry.url
-            for lang, href in entry.alternates
-        ]
-        if alternates:  # hreflang from sitemaps: HRF rules read them like HTML and headers
-            store.add_sitemap_hreflang(url, alternates)
+        elif kind is not None:
+            urls = [entry.url for entry in parsed.entries if entry.url]
+            on_urls(url, urls)
+            alternates = [
+                (entry.url, lang, href)
+                for entry in parsed.entries
+                if entry.url
+                for lang, href in entry.alternates
+            ]
+            if alternates:  # hreflang from sitemaps: HRF rules read them like HTML and headers
+                store.add_sitemap_hreflang(url, alternates)
         # Last: a file stored as read has its URLs stored (a run killed meanwhile reads
         # it again when resumed).
         store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)

@@ -1027,8 +1027,13 @@ def blocked_sitemap_url(site: Site) -> Iterator[Hit]:
             )
 
 
+def _page_lists(site: Site) -> list[str]:
+    """The sitemap files read that list pages (urlset, text, feed) and have entries."""
+    return [r["url"] for r in _rows(site) if _ok(r) and r["kind"] in LISTS and r["entries"]]
+
+
 def _sitemaps_in_use(site: Site) -> bool:
-    return any(_ok(r) and r["kind"] in LISTS and r["entries"] for r in _rows(site))
+    return bool(_page_lists(site))
 
 
 @rule(
@@ -1077,9 +1082,7 @@ def page_missing_from_sitemap(site: Site) -> Iterator[Hit]:
         and not refreshes_away(s.url, s.refresh)
     ]
     indexable = sum(1 for s in site.summaries() if s.indexability == "indexable" and s.is_html)
-    sitemaps = [r["url"] for r in _rows(site) if _ok(r) and r["kind"] in LISTS and r["entries"]][
-        :3
-    ]  # on every finding: a few to check against, not the whole list
+    sitemaps = _page_lists(site)[:3]  # on every finding: a few to check against, not all
     for url in missing:
         yield Hit(
             url,

@@ -141,6 +141,14 @@ def test_environment_values_json_lists_tables_and_empty(tmp_path: Path) -> None:
         ("[[kpis]]\nmetric = 'ttfb_p95_ms'\n", "kpis.0: a KPI needs min or max"),
         ("select = [\n", "seoaudit.toml: invalid TOML"),
         ("[crawl]\nauth = { user = 'u', password = 'p' }\n", "credentials are never read"),
+        ("select = ['HTPP']\n", "select: no rule code starts with 'HTPP'"),
+        ("ignore = ['']\n", "ignore: empty rule code"),
+        ("ignore = ['HTTP,']\n", "ignore: empty rule code in 'HTTP,'"),
+        ("[per_url_ignores]\n'/x/' = ['RBO']\n", "per_url_ignores: no rule"),
+        ("[severity_overrides]\nHTTP009X = 'notice'\n", "severity_overrides: no rule code"),
+        ("[severity_overrides]\n'HTTP,ROB' = 'notice'\n", "one rule code or prefix per key"),
+        ("[[budgets]]\nrules = ['SDD']\nmax_count = 1\n", "budgets.0.rules: no rule code"),
+        ("[[suppress]]\nrules = ['X1']\nreason = 'r'\n", "suppress.0.rules: no rule code"),
     ],
 )
 def test_invalid_files_name_the_file_and_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -249,6 +257,32 @@ def test_invalid_config_is_exit_code_2_with_the_key(
         assert "crawl.max_pagez: unknown key" in result.output
 
 
+def test_rule_codes_are_split_on_commas_upper_cased_and_checked(tmp_path: Path) -> None:
+    """`--select HTTP,ROB` ran no rule at all (no code starts with "HTTP,ROB"), and a gate
+    over no rules passes: a CI job with a typo in a rule code was always green."""
+    _write(
+        tmp_path,
+        "seoaudit.toml",
+        "select = ['http,ROB', 'HTTP001']\n"
+        "[per_url_ignores]\n'/x/' = ['sd0,SD01']\n"
+        "[severity_overrides]\nhttp006 = 'notice'\n",
+    )
+    settings = load(env={}, cwd=tmp_path).settings
+    assert settings.select == ["HTTP", "ROB", "HTTP001"]
+    assert settings.per_url_ignores == {"/x/": ["SD0", "SD01"]}
+    assert settings.severity_overrides == {"HTTP006": "notice"}
+
+    runner = CliRunner()
+    for args in (
+        ["audit", "http://127.0.0.1:9/", "--isolated", "--select", "HTTP,RBO"],
+        ["audit", "http://127.0.0.1:9/", "--isolated", "--ignore", ""],
+        ["check", "latest", "--isolated", "--select", "HTPP"],
+    ):
+        result = runner.invoke(app, args, env={})
+        assert result.exit_code == 2, (args, result.output)
+        assert "rule code" in result.output, result.output
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -262,3 +296,27 @@ def test_infinite_or_nan_numbers_are_refused(tmp_path: Path, text: str) -> None:
     (tmp_path / "seoaudit.toml").write_text(text)
     with pytest.raises(ConfigError, match="finite number"):
         load(env={}, cwd=tmp_path)
+
+
+def test_a_run_stored_with_rule_codes_this_version_refuses_still_reports(tmp_path: Path) -> None:
+    """Runs made before the check above may hold `select = ["HTTP,ROB"]`: reporting such a
+    run judges it under today's settings and must not validate the stored ones."""
+    from seoaudit.store import Store
+    from tests.sites import crawl
+
+    result = crawl({"/": {"body": "<title>Home</title>"}}, tmp_path)
+    store = Store(result.store_path)
+    try:
+        run = store.get_meta("run")
+        run["settings"]["select"] = ["HTTP,ROB"]
+        run["settings"]["crawler_policy"] = {"gptbot": "block"}
+        store.set_meta("run", run)
+        store.db.commit()
+    finally:
+        store.close()
+    out = tmp_path / "r.json"
+    runner = CliRunner()
+    args = ["report", str(result.store_path), "-f", "json", "-o", str(out)]
+    answer = runner.invoke(app, args, env={})
+    assert answer.exit_code == 0, answer.output
+    assert json.loads(out.read_text())["run"]["settings"]["select"] == ["HTTP,ROB"]

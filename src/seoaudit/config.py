@@ -174,6 +174,28 @@ def _check_regex(pattern: str | None) -> str | None:
     return pattern
 
 
+def rule_patterns(values: list[str]) -> list[str]:
+    """Rule codes or prefixes as given (``HTTP``, ``HTTP00``, ``HTTP001``; ``"HTTP,ROB"``
+    is two), upper-cased. An empty one, or one that no rule's code starts with, is an
+    error: a misspelt ``--select`` would run no rule, and a gate with no rules passes."""
+    from seoaudit.rules import REGISTRY  # the rules import this module's Thresholds
+
+    patterns: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            pattern = part.strip().upper()
+            if not pattern:
+                raise ValueError(f"empty rule code in {value!r}")
+            if not any(code.startswith(pattern) for code in REGISTRY):
+                raise ValueError(
+                    f"no rule code starts with {part.strip()!r} "
+                    "(`seoaudit rules` lists the codes, e.g. HTTP001 or the prefix HTTP)"
+                )
+            if pattern not in patterns:
+                patterns.append(pattern)
+    return patterns
+
+
 class Budget(BaseModel):
     """How many findings of a kind a run may have. Findings are chosen by rule code or
     prefix, minimum severity and a URL regex; limits are a count, a share of pages and a
@@ -194,6 +216,11 @@ class Budget(BaseModel):
     @classmethod
     def _valid_regex(cls, pattern: str | None) -> str | None:
         return _check_regex(pattern)
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, values: list[str]) -> list[str]:
+        return rule_patterns(values)
 
     @model_validator(mode="after")
     def _has_a_limit(self) -> Budget:
@@ -237,6 +264,11 @@ class Suppression(BaseModel):
     def _valid_regex(cls, pattern: str | None) -> str | None:
         return _check_regex(pattern)
 
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, values: list[str]) -> list[str]:
+        return rule_patterns(values)
+
     @model_validator(mode="after")
     def _matches_something(self) -> Suppression:
         if not self.rules and self.urls is None and self.fingerprint is None:
@@ -278,12 +310,29 @@ class Settings(BaseModel):
     gate: GateSettings = Field(default_factory=GateSettings)
     reports: list[str] = Field(default_factory=list)  # FORMAT or FORMAT=PATH, as --report
 
+    @field_validator("select", "ignore")
+    @classmethod
+    def _known_rules(cls, values: list[str]) -> list[str]:
+        return rule_patterns(values)
+
     @field_validator("per_url_ignores")
     @classmethod
     def _valid_url_patterns(cls, ignores: dict[str, list[str]]) -> dict[str, list[str]]:
         for pattern in ignores:
             _check_regex(pattern)
-        return ignores
+        return {pattern: rule_patterns(codes) for pattern, codes in ignores.items()}
+
+    @field_validator("severity_overrides")
+    @classmethod
+    def _known_override_rules(cls, overrides: dict[str, RuleSeverity]) -> dict[str, RuleSeverity]:
+        # One key, one pattern: "HTTP,ROB" as a key would be two overrides in one.
+        known: dict[str, RuleSeverity] = {}
+        for key, severity in overrides.items():
+            patterns = rule_patterns([key])
+            if len(patterns) != 1:
+                raise ValueError(f"one rule code or prefix per key, not {key!r}")
+            known[patterns[0]] = severity
+        return known
 
     @field_validator("crawler_policy")
     @classmethod

@@ -331,3 +331,61 @@ def test_diff_between_two_runs(tmp_path: Path) -> None:
     data = json.loads(written.getvalue())
     assert data["only_in_a"] == ["/missing-2"] and data["fixed"] == ["HTTP002 /broken"]
     assert written.getvalue() == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _products(*names: str) -> dict[str, dict[str, Any]]:
+    items = ",".join(
+        f'{{"@type": "Product", "name": "{name}", "offers": {{"@type": "Offer", '
+        '"price": "10.00", "priceCurrency": "USD"}}'
+        for name in names
+    )
+    script = '<script type="application/ld+json">{"@context": "https://schema.org", '
+    script += f'"@graph": [{items}]}}</script>'
+    return {
+        "/": {
+            "body": f"<html><head><title>Shop</title>{script}</head><body><h1>Shop</h1>"
+            "<p>$10.00</p></body></html>"
+        }
+    }
+
+
+def test_one_problem_found_twice_on_a_page_counts_twice_against_the_baseline(
+    tmp_path: Path,
+) -> None:
+    """Two Products whose names the page does not show are two SD015 findings with one
+    rule, URL and cause: they had one fingerprint, so the baseline held one line for both
+    and a third such Product on the page was not new."""
+
+    def run(run_id: str, *names: str) -> AuditResult:
+        settings = Settings(
+            start_urls=[ORIGIN + "/"],
+            crawl=CrawlSettings(retries=0, sitemaps=False, probe=False),
+            run_dir=tmp_path,
+            select=["SD015"],
+        )
+        return run_audit(settings, transport=transport(_products(*names)), run_id=run_id)
+
+    two = run("two", "Alpine Tent", "Summit Pack")
+    assert [f.occurrence for f in two.report.findings] == [1, 2]
+    path = tmp_path / "baseline.txt"
+    baseline.write(path, baseline.entries_for(two.report.findings, ORIGIN))
+    assert len(baseline.read(path)) == 2
+    # The first keeps the fingerprint findings had before they were counted.
+    first = two.report.findings[0]
+    assert first.fingerprint == first.model_copy(update={"occurrence": 1}).fingerprint
+    assert baseline.fingerprint(first, ORIGIN) != baseline.fingerprint(
+        two.report.findings[1], ORIGIN
+    )
+
+    settings = Settings(gate=GateSettings(baseline=path), select=["SD015"], fail_on="warning")
+    three = run("three", "Alpine Tent", "Summit Pack", "Ridge Stove")
+    result = gate.evaluate(three.report, settings, store_path=three.store_path)
+    assert result.baseline is not None
+    assert (result.baseline.new, result.baseline.persisting) == (1, 2)
+    assert result.verdict == "fail"
+    one = run("one", "Summit Pack")  # one fixed: the other is known, nothing is new
+    result = gate.evaluate(one.report, settings, store_path=one.store_path)
+    assert result.baseline is not None
+    assert (result.baseline.new, result.baseline.persisting) == (0, 1)
+    assert len(result.baseline.fixed) == 1
+    assert result.verdict == "pass"

@@ -55,6 +55,9 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
     if "cause" in case:
         assert {f.cause for f in hits} == {case["cause"]}
     assert not [e for e in result.report.rule_errors if e.rule == case["rule"]]
+    # Each finding is its own line in a baseline: no two share a fingerprint.
+    prints = [f.fingerprint for f in result.report.findings]
+    assert len(set(prints)) == len(prints)
     if hits and case["rule"] not in OPEN_PLACEHOLDERS:
         # a ticket's commands run as they stand: every placeholder filled from the issue
         text = doc_sections(REGISTRY[case["rule"]].doc).get("How to verify", "")

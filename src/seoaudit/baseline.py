@@ -40,7 +40,7 @@ import numpy as np
 
 from seoaudit.config import Suppression
 from seoaudit.crawl.urls import origin
-from seoaudit.models import Finding, RuleError, RunInfo
+from seoaudit.models import Finding, RuleError, RunInfo, fingerprint_key
 from seoaudit.outfile import write_output
 from seoaudit.printable import printable
 
@@ -83,8 +83,11 @@ def absolute(url: str, base: str) -> str:
 
 
 def fingerprint(finding: Finding, base: str) -> str:
-    key = (
-        f"{finding.rule}\x1f{relative(finding.url, base)}\x1f{relative(finding.cause or '', base)}"
+    key = fingerprint_key(
+        finding.rule,
+        relative(finding.url, base),
+        relative(finding.cause or "", base),
+        finding.occurrence,
     )
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
 

@@ -312,12 +312,25 @@ class Finding(_Model):
     evidence: dict[str, Any] = Field(default_factory=dict)
     cause: str | None = None
     issue: str | None = None  # id of the Issue it was grouped into (set by impact.py)
+    # The k-th finding of its rule with this URL and cause: a rule can find one problem
+    # twice on a page (two Products whose names are not shown). Part of the fingerprint
+    # from 2 on, so each one counts against a baseline (see fingerprint_key).
+    occurrence: int = 1
 
     @property
     def fingerprint(self) -> str:
         """Stable across runs: the same problem on the same URL gives the same id."""
-        key = f"{self.rule}\x1f{self.url}\x1f{self.cause or ''}"
+        key = fingerprint_key(self.rule, self.url, self.cause, self.occurrence)
         return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def fingerprint_key(rule: str, url: str, cause: str | None, occurrence: int) -> str:
+    """What a finding's fingerprint hashes. The first of several findings with one rule,
+    URL and cause keeps the fingerprint it had before occurrences were counted; the
+    others add their number. So a baseline counts them: with two known on a page, fixing
+    one leaves one known and none new, and a third is new."""
+    key = f"{rule}\x1f{url}\x1f{cause or ''}"
+    return key if occurrence <= 1 else f"{key}\x1f{occurrence}"
 
 
 class ScoreInputs(_Model):

@@ -1085,11 +1085,13 @@ def http_not_redirected_to_https(site: Site) -> Iterator[Hit]:
     Google Search Central: "Understanding page experience" (https); "How to specify a
     canonical URL" (Google prefers https, redirect http to https).
     """
+    finals: set[str] = set()
     for start in site.start_urls:
         chain = site.redirect_chain(start)
         final = chain.final_url
-        if final is None or chain.final_status != 200:
-            continue
+        if final is None or chain.final_status != 200 or final in finals:
+            continue  # two start URLs that land on one page are one site
+        finals.add(final)
         secure = final.startswith("https://")
         twin = ("http://" if secure else "https://") + final.partition("://")[2]
         answer = _answer(site, twin)

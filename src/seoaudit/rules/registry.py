@@ -198,8 +198,16 @@ def _bounded(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def _finding(spec: RuleSpec, hit: Hit) -> Finding:
-    cause = hit.cause
+def _finding(
+    spec: RuleSpec, hit: Hit, occurrences: dict[tuple[str, str | None], int] | None = None
+) -> Finding:
+    """``occurrences`` counts the findings made so far per (URL, cause) of this rule on
+    this page (of this site rule): the ``occurrence`` of each (see Finding)."""
+    cause = None if hit.cause is None else _line(hit.cause, MAX_CAUSE)
+    occurrence = 1
+    if occurrences is not None:
+        key = (hit.url, cause)
+        occurrences[key] = occurrence = occurrences.get(key, 0) + 1
     return Finding(
         rule=spec.code,
         name=spec.name,
@@ -207,7 +215,8 @@ def _finding(spec: RuleSpec, hit: Hit) -> Finding:
         url=hit.url,
         message=_line(hit.message, MAX_MESSAGE),
         evidence=_bounded(hit.evidence),
-        cause=None if cause is None else _line(cause, MAX_CAUSE),
+        cause=cause,
+        occurrence=occurrence,
     )
 
 
@@ -272,10 +281,16 @@ def iter_findings(
             if helper is None
             else helper.records()
         )
+        # A page rule's records for one page come together, a site rule's together.
+        context: tuple[str, str | None] = ("", None)
+        occurrences: dict[tuple[str, str | None], int] = {}
         for code, url, hit, error in records:
             spec = by_code[code]
             if hit is not None:
-                yield _finding(spec, hit)
+                here = (code, url if spec.scope == "page" else None)
+                if here != context:
+                    context, occurrences = here, {}
+                yield _finding(spec, hit, occurrences)
             elif url is None:
                 site_errors.append((spec, error or ""))
             else:

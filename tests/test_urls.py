@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from seoaudit.crawl.urls import Scope, bare_host, host_of, normalize, origin, resolve
+from tests.sites import ORIGIN, crawl
 
 
 @pytest.mark.parametrize(
@@ -100,3 +102,21 @@ def test_bare_host_is_one_site_www_or_not() -> None:
     assert bare_host("http://example.com/") == "example.com"
     assert bare_host("http://[::1") == ""  # crawled text that is no URL
     assert bare_host("/relative") == ""
+
+
+def test_the_start_url_is_crawled_whatever_include_and_exclude_say(tmp_path: Path) -> None:
+    """`audit https://shop/ --include '/products/'` (the README's example) audited nothing
+    and exited 3: the home page did not match the include pattern, so nothing was
+    fetched and the product pages it links to were never found."""
+    pages = {
+        "/": {"body": '<a href="/products/a">a</a><a href="/blog/b">b</a>'},
+        "/products/a": {"body": '<a href="/products/c">c</a><title>A</title>'},
+        "/products/c": {"body": "<title>C</title>"},
+        "/blog/b": {"body": "<title>B</title>"},
+    }
+    result = crawl(pages, tmp_path, include=["/products/"], sitemaps=False)
+    assert not result.start_failed
+    fetched = {p.url.removeprefix(ORIGIN) for p in result.report.pages if p.status is not None}
+    assert fetched == {"/", "/products/a", "/products/c"}
+    excluded = crawl(pages, tmp_path / "x", exclude=["^http://site.test/$", "/blog/"])
+    assert not excluded.start_failed

@@ -373,8 +373,8 @@ class Crawler:
         internal = self.scope.is_internal(url)
         if not internal:
             state = EXTERNAL
-        elif not self.scope.allows(url):
-            state = EXCLUDED
+        elif not self.scope.allows(url) and source != "start":
+            state = EXCLUDED  # a start URL is crawled: include/exclude pick what it leads to
         elif self.crawl.max_depth is not None and depth > self.crawl.max_depth:
             state = NOT_CRAWLED
         else:

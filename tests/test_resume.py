@@ -459,3 +459,25 @@ def test_a_run_file_from_before_robots_content_type_resumes(tmp_path: Path) -> N
     resumed = run_audit(_settings(tmp_path), transport=_slowed(pages), resume=first.store_path)
     assert resumed.report.run.state == "complete"
     assert resumed.report.run.pages_fetched == len(pages)  # the redirect and the 404 too
+
+
+def test_ctrl_c_before_the_start_url_answered_is_an_interruption(tmp_path: Path) -> None:
+    """It was stored "failed: no start URL could be fetched" (exit 3, as for a site that
+    is down) instead of "interrupted" (exit 130, resumable)."""
+    inner = transport(_site())
+    handler = inner.handle_async_request
+
+    async def interrupt_at_home(request: Any) -> Any:
+        if request.url.path == "/robots.txt":  # read before the start URL is fetched
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does
+            await asyncio.sleep(0.05)
+        return await handler(request)
+
+    inner.handle_async_request = interrupt_at_home  # type: ignore[method-assign]
+    first = run_audit(_settings(tmp_path), transport=inner)
+    assert first.report.run.state == "interrupted"
+    assert not first.start_failed
+    assert first.stats.fetched == 0
+    resumed = run_audit(_settings(tmp_path), transport=transport(_site()), resume=first.store_path)
+    assert resumed.report.run.state == "complete"
+    assert resumed.stats.fetched > 1

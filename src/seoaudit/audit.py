@@ -121,7 +121,9 @@ def run_audit(
         info.fetch_errors = stats.errors
         store.save_run(info)
     site = Site(store)
-    start_failed = all(_start_failed(site, url) for url in settings.start_urls)
+    # Ctrl-C before a start URL answered is an interruption (resume it), not a failed site.
+    interrupted = info.state == "interrupted"
+    start_failed = not interrupted and all(_start_failed(site, u) for u in settings.start_urls)
     if start_failed and info.state != "failed":
         info.state = "failed"
         info.message = "no start URL could be fetched"

@@ -320,3 +320,31 @@ def test_a_run_stored_with_rule_codes_this_version_refuses_still_reports(tmp_pat
     answer = runner.invoke(app, args, env={})
     assert answer.exit_code == 0, answer.output
     assert json.loads(out.read_text())["run"]["settings"]["select"] == ["HTTP,ROB"]
+
+
+def test_a_pyproject_with_our_table_that_does_not_parse_is_an_error(tmp_path: Path) -> None:
+    """It was taken for a pyproject.toml without [tool.seoaudit] and skipped: the audit
+    ran with the defaults (or a parent folder's file) and said nothing."""
+    project = tmp_path / "project"
+    project.mkdir()
+    _write(tmp_path, "seoaudit.toml", "fail_on = 'never'\n")
+    _write(project, "pyproject.toml", "[tool.seoaudit]\nselect = ['HTTP'\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml.*invalid TOML"):
+        load(env={}, cwd=project)
+    _write(project, "pyproject.toml", "[[ tool . 'seoaudit' . budgets ]]\nmax_count = \n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load(env={}, cwd=project)
+    # A broken pyproject.toml with nothing of ours is not ours: the parent's file is read.
+    _write(project, "pyproject.toml", "[tool.black]\nline-length = \n[tool.seoaudits]\n")
+    assert load(env={}, cwd=project).settings.fail_on == "never"
+
+
+def test_a_run_dir_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    """--run-dir under a file ended in a NotADirectoryError traceback, exit 1."""
+    (tmp_path / "afile").write_text("x")
+    runner = CliRunner()
+    args = ["audit", "http://127.0.0.1:9/", "--isolated", "--run-dir", str(tmp_path / "afile/r")]
+    result = runner.invoke(app, args, env={})
+    assert result.exit_code == 2, result.output
+    assert "cannot create the run file" in result.output
+    assert "Traceback" not in result.output

@@ -270,6 +270,8 @@ def _audit(
     except KeyboardInterrupt:
         err.print(Text("seoaudit: interrupted", style="bold yellow"))
         return EXIT_INTERRUPTED
+    except StoreError as exc:  # the run file cannot be made (--run-dir is a file...)
+        raise fail(str(exc)) from None
     return _finish(result, pairs, settings, quiet, exit_zero)
 
 

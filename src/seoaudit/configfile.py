@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 import types
 import typing
@@ -47,6 +48,10 @@ from seoaudit.config import BasicAuth, Settings
 from seoaudit.crawl.urls import normalize, origin
 
 ENV_PREFIX = "SEOAUDIT_"
+# A [tool.seoaudit] (or [tool.seoaudit.crawl], [[tool.seoaudit.budgets]]) table header.
+_TOOL_TABLE = re.compile(
+    r"""^[ \t]*\[{1,2}[ \t]*tool[ \t]*\.[ \t]*["']?seoaudit["']?[ \t]*[].]""", re.M
+)
 ENV_CONFIG = "SEOAUDIT_CONFIG"
 ENV_AUTH = "SEOAUDIT_AUTH"
 ENV_AUTH_USER = "SEOAUDIT_AUTH_USER"
@@ -179,9 +184,15 @@ def find_config(start: Path) -> Path | None:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        # One that does not parse but has our table is ours: read_file says what is
+        # wrong, where skipping it would audit with other settings and say nothing.
+        return _TOOL_TABLE.search(text) is not None
     tool = data.get("tool")
     return isinstance(tool, dict) and "seoaudit" in tool
 

@@ -257,7 +257,13 @@ class Store:
         if not create and not path.exists():
             raise StoreError(f"no run at {path}")
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.touch(exist_ok=True)  # says "not a directory", "permission denied"
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the run file {path}: {exc.strerror or exc}"
+                ) from None
         try:
             self.db = _connect(path)
             if create:

@@ -38,7 +38,7 @@ from typing import Literal, TextIO
 
 import numpy as np
 
-from seoaudit.config import Suppression
+from seoaudit.config import Suppression, rule_matches
 from seoaudit.crawl.urls import origin
 from seoaudit.models import Finding, RuleError, RunInfo, fingerprint_key
 from seoaudit.outfile import write_output
@@ -242,10 +242,6 @@ def compare(
 # -- suppressions -----------------------------------------------------------------------
 
 
-def _matches_rule(code: str, patterns: Sequence[str]) -> bool:
-    return not patterns or any(code.startswith(p.upper()) for p in patterns)
-
-
 def split_expired(
     suppressions: Sequence[Suppression], today: date
 ) -> tuple[list[Suppression], list[Suppression]]:
@@ -268,7 +264,7 @@ def suppressed(
         for rule, pattern in compiled:
             if rule.fingerprint is not None and rule.fingerprint != fp:
                 continue
-            if not _matches_rule(finding.rule, rule.rules):
+            if rule.rules and not rule_matches(finding.rule, rule.rules):
                 continue
             if pattern is not None and not pattern.search(finding.url):
                 continue

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import ssl
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -194,6 +195,12 @@ def rule_patterns(values: list[str]) -> list[str]:
             if pattern not in patterns:
                 patterns.append(pattern)
     return patterns
+
+
+def rule_matches(code: str, patterns: Iterable[str]) -> bool:
+    """Whether rule ``code`` starts with one of ``patterns`` (codes or prefixes, like
+    ruff's ``--select``; any case, as a stored run's settings may hold them)."""
+    return any(code.startswith(p.upper()) for p in patterns)
 
 
 class Budget(BaseModel):

@@ -38,7 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from seoaudit import baseline, kpis
-from seoaudit.config import Budget, GateSettings, Kpi, Settings
+from seoaudit.config import Budget, GateSettings, Kpi, Settings, rule_matches
 from seoaudit.findings import Findings, Smallest
 from seoaudit.models import SEVERITY_ORDER, Finding, Report, RuleError, RunInfo
 from seoaudit.rules import selected
@@ -117,10 +117,6 @@ def exit_code(result: GateResult, exit_zero: bool = False) -> int:
 # -- policy: what the rules' findings become ------------------------------------------------
 
 
-def _prefix_match(code: str, patterns: Iterable[str]) -> bool:
-    return any(code.startswith(p.upper()) for p in patterns)
-
-
 def apply_overrides(findings: Iterable[Finding], settings: Settings) -> Findings:
     """Rule selection, per-URL ignores and severity overrides, as configured. Idempotent,
     so a stored run can be re-judged under today's configuration. A view of the run file
@@ -149,11 +145,11 @@ def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
 
     def judge(finding: Finding) -> Finding | None:
         code = finding.rule
-        if settings.select and not _prefix_match(code, settings.select):
+        if settings.select and not rule_matches(code, settings.select):
             return None
-        if _prefix_match(code, settings.ignore):
+        if rule_matches(code, settings.ignore):
             return None
-        if any(_prefix_match(code, codes) and p.search(finding.url) for p, codes in ignores):
+        if any(rule_matches(code, codes) and p.search(finding.url) for p, codes in ignores):
             return None
         for prefix, severity in overrides:
             if code.startswith(prefix.upper()):
@@ -265,7 +261,7 @@ def budget_name(budget: Budget) -> str:
 
 
 def _selects(budget: Budget, pattern: re.Pattern[str] | None, finding: Finding) -> bool:
-    if budget.rules and not _prefix_match(finding.rule, budget.rules):
+    if budget.rules and not rule_matches(finding.rule, budget.rules):
         return False
     if budget.severity and SEVERITY_ORDER[finding.severity] > SEVERITY_ORDER[budget.severity]:
         return False

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from seoaudit.config import rule_matches
 from seoaudit.models import Finding, PageFacts, RuleError, Scope, Severity
 from seoaudit.printable import printable
 from seoaudit.rules import helper as rule_helper
@@ -155,13 +156,10 @@ def group_titles() -> dict[str, str]:
 def selected(select: list[str] | None = None, ignore: list[str] | None = None) -> list[RuleSpec]:
     """Rules chosen by code or prefix (``HTTP``, ``HTTP00``, ``HTTP001``), like ruff."""
 
-    def matches(code: str, patterns: list[str]) -> bool:
-        return any(code.startswith(p.upper()) for p in patterns)
-
     chosen = [
         spec
         for code, spec in sorted(REGISTRY.items())
-        if (not select or matches(code, select)) and not matches(code, ignore or [])
+        if (not select or rule_matches(code, select)) and not rule_matches(code, ignore or [])
     ]
     return chosen
 

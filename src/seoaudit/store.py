@@ -267,7 +267,6 @@ class Store:
         try:
             self.db = _connect(path)
             if create:
-                self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.executescript(_SCHEMA)
                 self.set_meta("schema_version", SCHEMA_VERSION)
             # Read before anything is written: a file that is no run (another program's
@@ -280,7 +279,8 @@ class Store:
             raise StoreError(
                 f"{path} has run schema {version}, this seoaudit reads {SCHEMA_VERSION}"
             )
-        with contextlib.suppress(sqlite3.Error):  # a read-only file keeps its journal mode
+        # WAL for a new run file too; a read-only file keeps its journal mode.
+        with contextlib.suppress(sqlite3.Error):
             self.db.execute("PRAGMA journal_mode=WAL")
         # Run files of earlier versions get the newer column and tables (empty); a
         # read-only one is read without them: page summaries are then made from the

@@ -32,7 +32,7 @@ from seoaudit.rules import selected
 from seoaudit.rules.certificates import start_problem
 from seoaudit.rules.registry import iter_findings
 from seoaudit.site import Site
-from seoaudit.store import Store
+from seoaudit.store import RunBusy, Store, StoreError
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # A run killed or interrupted in between (the crawl said "complete", the rules never
 # finished) is judged again by whoever reads it next (``finish_killed_run``).
 FINDINGS_STALE = "findings_stale"
+_NAME_TRIES = 1000  # run file names tried per second (NAME, NAME-2, ...) before giving up
 
 
 def _now() -> datetime:
@@ -74,6 +75,11 @@ def run_audit(
     what it stored is kept and not fetched again; its frontier is crawled."""
     if resume is not None:
         store = Store(resume)
+        try:
+            store.hold()  # not while another process writes it (RunBusy)
+        except RunBusy:
+            store.close()
+            raise
         info = store.load_run()
         # A killed run never wrote its count; the pages it stored stand in for it.
         previous = info.pages_fetched if info.state != "running" else store.pages_count()
@@ -83,12 +89,40 @@ def run_audit(
     else:
         store, info, path = _new_run(settings, clock, run_id)
         previous = 0
+    try:
+        return _crawl_and_judge(
+            settings,
+            store,
+            info,
+            path,
+            previous,
+            on_progress,
+            clock,
+            transport,
+            page_values,
+            resumed=resume is not None,
+        )
+    finally:
+        store.let_go()  # however it ended (Ctrl-C, a bug): the run is free to resume
+
+
+def _crawl_and_judge(
+    settings: Settings,
+    store: Store,
+    info: RunInfo,
+    path: Path,
+    previous: int,
+    on_progress: ProgressCallback | None,
+    clock: Clock,
+    transport: httpx.AsyncBaseTransport | None,
+    page_values: UserValues | None,
+    *,
+    resumed: bool,
+) -> AuditResult:
     store.set_meta(FINDINGS_STALE, True)
     if page_values is not None:  # the user's page value (pagevalue.py), kept with the run
         attach_page_values(store, page_values)
-    crawler = Crawler(
-        settings, store, on_progress=on_progress, transport=transport, resume=resume is not None
-    )
+    crawler = Crawler(settings, store, on_progress=on_progress, transport=transport, resume=resumed)
     try:
         stats = asyncio.run(crawler.run())
         info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
@@ -140,12 +174,22 @@ def run_audit(
 def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Store, RunInfo, Path]:
     run_id = run_id or new_run_id(settings.start_urls[0], clock)
     path = settings.run_dir / f"{run_id}.sqlite"
-    suffix = 1
-    while path.exists():  # two runs in the same second
-        suffix += 1
-        path = settings.run_dir / f"{run_id}-{suffix}.sqlite"
-        run_id = path.stem
-    store = Store(path, create=True)
+    base = run_id
+    for suffix in range(2, _NAME_TRIES + 2):
+        if not path.exists():
+            store = Store(path, create=True)
+            try:
+                store.hold()
+            except RunBusy:  # another audit took this name in the same second
+                store.close()
+            else:
+                if store.get_meta("run") is None:
+                    break
+                store.close()  # ... and finished already
+        run_id = f"{base}-{suffix}"  # two runs in the same second
+        path = settings.run_dir / f"{run_id}.sqlite"
+    else:
+        raise StoreError(f"no free run file name for {base} in {settings.run_dir}")
     info = RunInfo(
         run_id=run_id,
         tool_version=__version__,
@@ -167,6 +211,13 @@ def finish_killed_run(store: Store) -> str | None:
     (killed or Ctrl-C during the rules) keeps its state and is judged. Returns what was
     done, for the user, or None when the run needed nothing."""
     info = store.load_run()
+    killed = info.state == "running"
+    if not killed and not store.get_meta(FINDINGS_STALE, False):
+        return None
+    # "running" with no findings is also what a live audit's run looks like: judge it only
+    # when no process holds it (RunBusy: it is being written, not killed).
+    store.hold()
+    info = store.load_run()  # as the last writer left it
     killed = info.state == "running"
     if not killed and not store.get_meta(FINDINGS_STALE, False):
         return None

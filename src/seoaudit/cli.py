@@ -44,7 +44,7 @@ from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
 from seoaudit.rules import REGISTRY, group_titles
 from seoaudit.site import Site
-from seoaudit.store import Store, StoreError
+from seoaudit.store import RunBusy, Store, StoreError
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_START_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -134,7 +134,10 @@ def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> None
 
 
 def _finish_killed_run(store: Store) -> None:
-    done = finish_killed_run(store)
+    try:
+        done = finish_killed_run(store)
+    except RunBusy as exc:  # a live audit's run: no findings yet, and not ours to judge
+        raise fail(str(exc)) from None
     if done is not None:
         err.print(Text(done, style="yellow"))
 

@@ -21,6 +21,7 @@ import array
 import contextlib
 import itertools
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, run files are not guarded there
+    fcntl = None  # type: ignore[assignment]
 import numpy.typing as npt
 
 from seoaudit import findings as findings_module
@@ -251,9 +257,95 @@ class StoreError(Exception):
     """The run file is missing, not a seoaudit run, or from an incompatible version."""
 
 
+class RunBusy(StoreError):
+    """Another process is writing this run file (an audit, a resume, a reader judging it)."""
+
+
+_LOCK_TRIES = 5  # attempts when the lock file is replaced under us (bounded)
+_HELD: set[int] = set()  # descriptors of the run locks this process holds
+
+
+def _drop_inherited() -> None:
+    """In a forked child (extraction worker, rules helper): close the inherited lock
+    descriptors without unlocking (that would unlock the parent's too). A child that
+    outlives a killed parent for a moment must not keep the run locked against --resume."""
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited)
+
+
+class RunLock:
+    """The right to write one run file, held by one process at a time.
+
+    Without it two processes could write one run: ``report`` reading a run whose audit is
+    still crawling would take it for killed ("running" with no findings), judge it and
+    mark it interrupted under the crawler's feet; two ``--resume`` of one run would crawl
+    it twice into one file. The writer holds ``flock`` on ``RUN.sqlite-lock`` (beside
+    SQLite's own ``-wal`` and ``-shm``; not the run file itself, whose locks are SQLite's):
+    advisory, non-blocking, released by the kernel when the process ends however it ends,
+    so a killed run is never left locked. The file holds the writer's pid, for the message,
+    and is removed on release. Where ``fcntl`` is missing (Windows) nothing is guarded.
+    """
+
+    def __init__(self, run_file: Path) -> None:
+        self.path = run_file.with_name(run_file.name + "-lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        """Hold the lock, or raise :class:`RunBusy` naming the holder's pid."""
+        if fcntl is None or self._fd is not None:
+            return self
+        for _ in range(_LOCK_TRIES):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:
+                return self  # a read-only folder: nothing else can write here either
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                raise RunBusy(self._busy(holder)) from None
+            try:  # the holder we waited on may have removed the file meanwhile
+                same = self.path.stat().st_ino == os.fstat(fd).st_ino
+            except OSError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                self._fd = fd
+                _HELD.add(fd)
+                return self
+            os.close(fd)
+        raise RunBusy(self._busy(""))
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None or fd not in _HELD:  # not taken, or inherited by a fork and dropped
+            return
+        _HELD.discard(fd)
+        with contextlib.suppress(OSError):
+            self.path.unlink()  # before unlocking: a waiter then re-checks the inode
+        os.close(fd)
+
+    def _busy(self, holder: str) -> str:
+        run = self.path.name.removesuffix("-lock")
+        who = f" (pid {holder})" if holder.isdigit() else ""
+        return (
+            f"{run} is being written by another seoaudit process{who}: wait for it to "
+            "end, or stop it (the run can then be resumed with --resume)"
+        )
+
+
 class Store:
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
+        self._lock: RunLock | None = None
         if not create and not path.exists():
             raise StoreError(f"no run at {path}")
         if create:
@@ -318,9 +410,23 @@ class Store:
             return False
         return True
 
+    def hold(self) -> None:
+        """Take the run for writing until :meth:`close` (raises :class:`RunBusy`)."""
+        if self._lock is None:
+            self._lock = RunLock(self.path).acquire()
+
+    def let_go(self) -> None:
+        """Give up the hold taken by :meth:`hold` (also done by :meth:`close`)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
     def close(self) -> None:
-        self.flush()
-        self.db.close()
+        try:
+            self.flush()
+            self.db.close()
+        finally:
+            self.let_go()
 
     # -- metadata ----------------------------------------------------------------------
 

@@ -481,3 +481,53 @@ def test_ctrl_c_before_the_start_url_answered_is_an_interruption(tmp_path: Path)
     resumed = run_audit(_settings(tmp_path), transport=transport(_site()), resume=first.store_path)
     assert resumed.report.run.state == "complete"
     assert resumed.stats.fetched > 1
+
+
+def test_resume_refuses_scope_flags_and_takes_a_slower_pace(tmp_path: Path) -> None:
+    """--resume ignored every flag given with it: a new URL, --include or --max-pages went
+    unused without a word. Scope flags are now an error (the run file is left as it was);
+    the pace flags apply to the rest of the crawl."""
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+    from seoaudit.devserver import SiteServer
+
+    def interrupt(stats: CrawlStats) -> None:
+        if stats.fetched == 20:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with SiteServer(handler=_finite_slow_site) as server:
+        settings = Settings(
+            start_urls=[server.base_url + "/"],
+            crawl=CrawlSettings(retries=0, per_host=4, sitemaps=False, probe=False),
+            run_dir=tmp_path,
+        )
+        first = run_audit(settings, on_progress=interrupt, run_id="r")
+        assert first.report.run.state == "interrupted"
+        before = first.store_path.read_bytes()
+        runner = CliRunner()
+        common = ["audit", "--resume", "r", "--run-dir", str(tmp_path), "-q"]
+        for extra, named in [
+            ([server.base_url + "/other"], "URL"),
+            (["--include", "/1"], "--include"),
+            (["--max-pages", "5", "--as", "bingbot"], "--as, --max-pages"),
+            (["--no-sitemaps"], "--no-sitemaps"),
+            (["--run-id", "other"], "--run-id"),
+        ]:
+            refused = runner.invoke(app, [*common, *extra], env={"NO_COLOR": "1"})
+            assert refused.exit_code == 2, refused.output
+            assert f"scope it started with: {named} cannot change" in " ".join(
+                refused.output.split()
+            )
+        assert first.store_path.read_bytes() == before  # nothing written
+
+        slower = runner.invoke(
+            app, [*common, "--per-host", "1", "--rps", "50", "--fail-on", "never"], env={}
+        )
+        assert slower.exit_code == 0, slower.output
+    store = Store(first.store_path)
+    assert store.load_run().state == "complete"
+    limits = store.get_meta("footprint")["limits"]
+    assert (limits["per_host"], limits["rps"]) == (1, 50.0)
+    assert store.load_run().settings["crawl"]["per_host"] == 4  # the run's own, as started
+    store.close()

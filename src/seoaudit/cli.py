@@ -369,7 +369,8 @@ def audit(
         typer.Option(
             "--resume",
             help="Continue an interrupted or killed run (run id, run file or 'latest') with "
-            "the settings it started with; nothing it stored is fetched again.",
+            "the scope it started with; nothing it stored is fetched again. Pace flags "
+            "(--per-host, --rps, --concurrency...) may change, scope flags may not.",
         ),
     ] = None,
     respect_crawl_delay: Annotated[
@@ -401,10 +402,12 @@ def audit(
         flags["crawl.respect_crawl_delay"] = (True, "--respect-crawl-delay")
     if ca_bundle is not None:  # absolute: a resumed run finds it from any folder
         flags["crawl.ca_bundle"] = (ca_bundle.resolve(), "--ca-bundle")
+    if resume is not None:
+        _check_resume_flags(flags, run_id)
     settings = _load(config, isolated, flags).settings
     resume_path: Path | None = None
     if resume is not None:
-        settings, resume_path = _resumed(resume, settings)
+        settings, resume_path = _resumed(resume, settings, set(flags))
     _check_ca_bundle(settings)
     if intended_block:  # added to the configured crawler policy
         blocks = {t.strip().lower(): "block" for t in intended_block if t.strip()}
@@ -439,11 +442,48 @@ def _check_ca_bundle(settings: Settings) -> None:
         raise fail(f"crawl.ca_bundle: {problem}")
 
 
-def _resumed(run: str, current: Settings) -> tuple[Settings, Path]:
+# What --resume may change of the crawl: how hard the server is asked (a server team that
+# asked for a slower crawl), not what is crawled (that would mix two scopes in one run).
+_RESUME_PACE = {
+    "crawl.concurrency": "concurrency",
+    "crawl.per_host": "per_host",
+    "crawl.rps": "rps",
+    "crawl.connect_timeout": "connect_timeout",
+    "crawl.read_timeout": "read_timeout",
+    "crawl.deadline": "deadline",
+    "crawl.retries": "retries",
+    "crawl.respect_crawl_delay": "respect_crawl_delay",
+}
+# ... and what is this invocation's anyway: judging, reporting, where runs are, the CA file.
+_RESUME_FREE = ("crawl.ca_bundle", "fail_on", "run_dir", "reports", "select", "ignore", "gate.")
+
+
+def _check_resume_flags(flags: dict[str, tuple[Any, str]], run_id: str | None) -> None:
+    """--resume with a flag that would change what the run crawls is an error, not a flag
+    silently ignored: the run goes on with the scope it started with."""
+    fixed = sorted(
+        {
+            flag
+            for key, (_, flag) in flags.items()
+            if key not in _RESUME_PACE and not key.startswith(_RESUME_FREE)
+        }
+    )
+    if run_id is not None:
+        fixed.append("--run-id")
+    if fixed:
+        raise fail(
+            f"--resume continues a run with the scope it started with: {', '.join(fixed)} "
+            "cannot change (start a new audit for that). It can change the pace: "
+            "--concurrency, --per-host, --rps, --timeout, --deadline, --retries, "
+            "--respect-crawl-delay"
+        )
+
+
+def _resumed(run: str, current: Settings, given: set[str]) -> tuple[Settings, Path]:
     """Settings for resuming a stored run: the crawl goes on as it started (start URLs and
     crawl settings from the run; secrets from the environment again, a CA file from this
-    invocation when it names one), while judging and reporting follow this invocation
-    (gate, budgets, reports, --fail-on)."""
+    invocation when it names one, and the pace flags ``given`` now), while judging and
+    reporting follow this invocation (gate, budgets, reports, --fail-on)."""
     store = _open_run(run, current.run_dir)
     try:
         stored = store.load_run()
@@ -461,6 +501,11 @@ def _resumed(run: str, current: Settings) -> tuple[Settings, Path]:
         update={
             "auth": current.crawl.auth,
             "ca_bundle": current.crawl.ca_bundle or original.crawl.ca_bundle,
+            **{
+                field: getattr(current.crawl, field)  # validated with this invocation's
+                for key, field in _RESUME_PACE.items()
+                if key in given
+            },
         }
     )
     settings = current.model_copy(update={"start_urls": original.start_urls, "crawl": crawl})

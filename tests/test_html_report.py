@@ -212,3 +212,27 @@ def test_the_crawl_footprint_is_charted_for_the_server_team(tmp_path: Path) -> N
 def test_no_footprint_section_without_footprint_data() -> None:
     run = RunInfo(run_id="r", tool_version="0")
     assert 'id="footprint"' not in html.render(Report(run=run, summary={}))
+
+
+def test_a_run_that_timed_no_response_says_so_instead_of_none_ms(tmp_path: Path) -> None:
+    """Nothing listens on port 9: the footprint has requests but no TTFB, which read
+    "TTFB p50 None ms p95 None ms" in the terminal and the HTML report."""
+    import io
+
+    from seoaudit.audit import run_audit
+    from seoaudit.config import CrawlSettings, Settings
+
+    settings = Settings(
+        start_urls=["http://127.0.0.1:9/"],
+        crawl=CrawlSettings(retries=0, probe=False),
+        run_dir=tmp_path,
+    )
+    report = run_audit(settings).report
+    impact = report.summary["crawl_impact"]
+    assert impact["requests"] >= 1 and impact["ttfb_ms"]["p50"] is None
+    terminal = io.StringIO()
+    WRITERS["console"](report, terminal)
+    page = html.render(report)
+    for text in (" ".join(terminal.getvalue().split()), page):
+        assert "None ms" not in text
+        assert "no response to time (TTFB)" in text

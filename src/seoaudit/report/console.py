@@ -6,7 +6,7 @@ a page title like ``[bold red]`` or an escape sequence cannot restyle the termin
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +19,13 @@ from seoaudit.report import access_table
 TOP = 15
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": "dim"}
+
+
+def _ttfb(ttfb: dict[str, Any]) -> str:
+    """The footprint's TTFB, or what stands for it when no response came at all."""
+    if ttfb.get("p50") is None:
+        return "no response to time (TTFB)"
+    return f"TTFB p50 {ttfb['p50']} ms p95 {ttfb.get('p95')} ms"
 
 
 def _clean(text: str, limit: int = 90) -> Text:
@@ -127,8 +134,8 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
         line = (
             f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
             f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
-            f"max {impact['max_in_flight']} in flight, TTFB p50 {ttfb.get('p50')} ms "
-            f"p95 {ttfb.get('p95')} ms, {len(impact.get('backoffs', []))} automatic back-off(s)"
+            f"max {impact['max_in_flight']} in flight, {_ttfb(ttfb)}, "
+            f"{len(impact.get('backoffs', []))} automatic back-off(s)"
         )
         console.print(_clean(line, 200))
         for backoff in impact.get("backoffs", [])[:5]:

@@ -348,3 +348,23 @@ def test_a_run_dir_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "cannot create the run file" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://bob:s3cret@staging.example.com/", "'https://staging.example.com/' is given"),
+        ("bob@staging.example.com", "with a user name or password"),
+        ("http://127.0.0.1:0/", "has port 0"),
+    ],
+)
+def test_a_start_url_with_credentials_or_port_0_is_refused(
+    tmp_path: Path, url: str, says: str
+) -> None:
+    """Credentials in a start URL were dropped silently (the crawl then met a 401), and
+    port 0 was accepted. The message never repeats the password."""
+    with pytest.raises(ConfigError) as caught:
+        load(env={}, cwd=tmp_path, flags={"start_urls": ([url], "URL")})
+    assert says in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+    assert "SEOAUDIT_AUTH=user:password" in str(caught.value) or "port 0" in says

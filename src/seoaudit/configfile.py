@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -389,12 +390,35 @@ def load(
 def _start_urls(raw: list[str], where: str) -> list[str]:
     urls: list[str] = []
     for item in raw:
+        _check_authority(item, where)
         url = start_url(item)
         if url is None:
             raise ConfigError(f"{where}: start_urls: {item!r} is not a valid http(s) URL")
         if url not in urls:
             urls.append(url)
     return urls
+
+
+def _check_authority(raw: str, where: str) -> None:
+    """A user name or password in a start URL was dropped without a word (the crawl then
+    met a 401); keeping it would store a secret with the run and in every report. Port 0
+    names no server."""
+    candidate = raw.strip() if "://" in raw else "https://" + raw.strip()
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port
+    except ValueError:
+        return  # start_url() says what is wrong with it
+    if parts.username is not None or parts.password is not None:
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        raise ConfigError(
+            f"{where}: start_urls: {shown!r} is given with a user name or password: "
+            "seoaudit keeps no secret in a URL (the run and its reports store the start "
+            "URLs); give them as SEOAUDIT_AUTH=user:password, sent only to the start URLs' "
+            "origins"
+        )
+    if port == 0:
+        raise ConfigError(f"{where}: start_urls: {raw.strip()!r} has port 0, which no server has")
 
 
 def _validate(merged: dict[str, Any], sources: Mapping[str, str]) -> Settings:

@@ -90,6 +90,18 @@ def test_baseline_file_is_sorted_one_per_line_and_round_trips(tmp_path: Path) ->
         baseline.read(tmp_path / "missing.txt")
 
 
+def test_a_baseline_saved_with_a_bom_and_crlf_reads_the_same(tmp_path: Path) -> None:
+    """Edited in a Windows editor: a BOM made the first line unreadable ("expected a
+    16-hex-digit fingerprint") or, when it was an entry, lost it."""
+    entries = baseline.entries_for([finding("HTTP001", "/a"), finding("HTTP002", "/b")], SITE)
+    path = tmp_path / "seoaudit-baseline.txt"
+    whole = baseline.render(entries)
+    bare = "".join(x for x in whole.splitlines(keepends=True) if not x.startswith("#"))
+    for text in (whole, bare):  # the BOM before the header, or before an entry
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+        assert baseline.read(path) == {e.fingerprint: e for e in entries}
+
+
 def _baseline(tmp_path: Path, findings: list[Finding]) -> Path:
     path = tmp_path / "baseline.txt"
     baseline.write(path, baseline.entries_for(findings, SITE))

@@ -111,7 +111,7 @@ def entries_for(findings: Iterable[Finding], base: str) -> list[Entry]:
 
 def read(path: Path) -> dict[str, Entry]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is no line
     except FileNotFoundError:
         raise BaselineError(
             f"baseline file {path} not found; create it with `seoaudit baseline create`"

@@ -4,6 +4,7 @@ file < flags < SEOAUDIT_* environment), errors that name the key, and `config sh
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -368,3 +369,45 @@ def test_a_start_url_with_credentials_or_port_0_is_refused(
     assert says in str(caught.value)
     assert "s3cret" not in str(caught.value)
     assert "SEOAUDIT_AUTH=user:password" in str(caught.value) or "port 0" in says
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        (
+            "[thresholds]\ntitle_min_chars = 70\ntitle_max_chars = 60",
+            "title_min_chars (70) is above",
+        ),
+        ("[thresholds]\nslow_ttfb_ms = -1", "greater than or equal to 0"),
+        ("[thresholds]\nnear_duplicate_bits = 65", "less than or equal to 64"),
+        ("[thresholds]\nstuffing_repeats = 1", "greater than or equal to 2"),
+        ("[thresholds]\nsitemap_error_share = 10", "less than or equal to 1"),
+        ("[[kpis]]\nmetric = 'error_rate'\nmax = 5", "write 5% as 0.05"),
+        ("[[kpis]]\nmetric = 'indexable_share'\nmin = 0.9\nmax = 0.8", "min 0.9 is above max"),
+        ("[[kpis]]\nmetric = 'ttfb_p95_ms'\nmax = -800", "cannot be negative"),
+    ],
+)
+def test_thresholds_and_kpi_bounds_out_of_range_are_configuration_errors(
+    tmp_path: Path, toml: str, says: str
+) -> None:
+    """They were taken as given: a KPI share bound of 5 (meant 5%) never failed, a minimum
+    above its maximum flagged every page."""
+    _write(tmp_path, "seoaudit.toml", toml)
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        load(env={}, cwd=tmp_path)
+
+
+def test_kpi_bounds_in_range_are_kept(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "seoaudit.toml",
+        "[[kpis]]\nmetric = 'error_rate'\nmax = 0.05\n"
+        "[[kpis]]\nmetric = 'ttfb_p95_ms'\nmax = 800\n"
+        "[thresholds]\ntitle_min_chars = 60\ntitle_max_chars = 60",
+    )
+    settings = load(env={}, cwd=tmp_path).settings
+    assert [(k.metric, k.max) for k in settings.kpis] == [
+        ("error_rate", 0.05),
+        ("ttfb_p95_ms", 800),
+    ]
+    assert settings.thresholds.title_min_chars == settings.thresholds.title_max_chars == 60

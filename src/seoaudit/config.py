@@ -119,25 +119,25 @@ class Thresholds(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    title_min_chars: int = 30  # SERP titles shorter than this waste space (tool convention)
-    title_max_chars: int = 60  # ~600 px at Google's SERP font (tool convention)
-    description_min_chars: int = 70
-    description_max_chars: int = 160
-    alt_max_chars: int = 125  # longer alt text is a paragraph, not a label (tool convention)
-    stuffing_repeats: int = 3  # one word this often in a title or alt text: stuffing
-    thin_content_words: int = 200  # words of main content (no nav/header/footer) below: thin
-    slow_ttfb_ms: int = 800  # web.dev: TTFB good <= 0.8 s
-    very_slow_ttfb_ms: int = 1800  # web.dev: TTFB poor > 1.8 s
-    max_click_depth: int = 4  # pages deeper than this are hard to reach
-    near_duplicate_bits: int = 3  # simhash Hamming distance for near duplicates (of 64)
-    many_inlinks: int = 3  # a URL linked from this many pages counts as "heavily linked"
-    heavy_html_kb: int = 1024  # uncompressed HTML above this is heavy (2 MB: Googlebot cuts)
-    render_blocking_stylesheets: int = 2  # more blocking stylesheets in <head> are flagged
+    title_min_chars: int = Field(default=30, ge=0)  # shorter SERP titles waste space
+    title_max_chars: int = Field(default=60, ge=1)  # ~600 px at Google's SERP font
+    description_min_chars: int = Field(default=70, ge=0)
+    description_max_chars: int = Field(default=160, ge=1)
+    alt_max_chars: int = Field(default=125, ge=1)  # longer alt text is a paragraph
+    stuffing_repeats: int = Field(default=3, ge=2)  # one word this often in a title: stuffing
+    thin_content_words: int = Field(default=200, ge=0)  # main-content words below: thin
+    slow_ttfb_ms: int = Field(default=800, ge=0)  # web.dev: TTFB good <= 0.8 s
+    very_slow_ttfb_ms: int = Field(default=1800, ge=0)  # web.dev: TTFB poor > 1.8 s
+    max_click_depth: int = Field(default=4, ge=0)  # pages deeper than this are hard to reach
+    near_duplicate_bits: int = Field(default=3, ge=0, le=64)  # simhash distance (of 64 bits)
+    many_inlinks: int = Field(default=3, ge=1)  # linked from this many pages: "heavily linked"
+    heavy_html_kb: int = Field(default=1024, ge=1)  # uncompressed HTML above this is heavy
+    render_blocking_stylesheets: int = Field(default=2, ge=0)  # more in <head> are flagged
     # One CSS/JS/image file referenced with this many generated query values (timestamps,
     # random tokens) that differ between pages: per-page URLs (PERF011, tool convention).
     asset_url_variants: int = Field(default=3, ge=2)
-    sitemap_error_share: float = 0.1  # share of a sitemap's URLs failing that is an error
-    soft_404_same_page: int = 3  # this many URLs answering one identical thin page
+    sitemap_error_share: float = Field(default=0.1, ge=0, le=1)  # a sitemap's failing share
+    soft_404_same_page: int = Field(default=3, ge=2)  # URLs answering one identical thin page
     # Share of a host's requests answering 5xx, 429 or nothing (retries included): from
     # this share a warning, from the second an error (tool convention, rules-kb PERF-001).
     server_error_share: float = Field(default=0.01, ge=0, le=1)
@@ -145,6 +145,21 @@ class Thresholds(BaseModel):
     # A linked file above this size, open to crawlers while the server is short of crawl
     # capacity, is worth keeping out of the crawl (PERF012; Google's "e.g." is 5 MB files).
     large_file_mb: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        """A lower bound above its upper one would flag every page (or none): a typo."""
+        for low, high in (
+            ("title_min_chars", "title_max_chars"),
+            ("description_min_chars", "description_max_chars"),
+            ("slow_ttfb_ms", "very_slow_ttfb_ms"),
+            ("server_error_share", "high_server_error_share"),
+        ):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(
+                    f"{low} ({getattr(self, low)}) is above {high} ({getattr(self, high)})"
+                )
+        return self
 
 
 # -- CI: budgets, KPIs, suppressions and the gate (applied by gate.py) ------------------
@@ -251,6 +266,14 @@ class Kpi(BaseModel):
     def _has_a_bound(self) -> Kpi:
         if self.min is None and self.max is None:
             raise ValueError("a KPI needs min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"{self.metric}: min {self.min} is above max {self.max}")
+        bounds = [b for b in (self.min, self.max) if b is not None]
+        if self.metric.endswith("_ms"):
+            if any(b < 0 for b in bounds):
+                raise ValueError(f"{self.metric} is in milliseconds: a bound cannot be negative")
+        elif any(not 0 <= b <= 1 for b in bounds):  # "max = 5" meant 5% and never fails
+            raise ValueError(f"{self.metric} is a share from 0 to 1: write 5% as 0.05")
         return self
 
 

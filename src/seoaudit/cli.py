@@ -31,7 +31,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from seoaudit import __version__, baseline, configfile, gate, pagevalue, rundiff
-from seoaudit.audit import AuditResult, exit_code, finish_killed_run, run_audit
+from seoaudit.audit import AuditResult, exit_code, finish_killed_run, latest_run, run_audit
 from seoaudit.config import Settings, ca_bundle_problem
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
@@ -530,10 +530,15 @@ def demo(
 def _open_run(run: str, run_dir: Path) -> Store:
     path = Path(run)
     if run == "latest":
-        candidates = sorted(run_dir.glob("*.sqlite"), key=lambda p: p.stat().st_mtime)
-        if not candidates:
+        latest, skipped = latest_run(run_dir)
+        if skipped:
+            names = ", ".join(printable(p.name) for p in skipped[:3])
+            more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+            warning = f"seoaudit: warning: skipped {names}{more} in {run_dir}: not a readable run"
+            err.print(Text(warning, style="yellow"))
+        if latest is None:
             raise fail(f"no runs in {run_dir}")
-        path = candidates[-1]
+        path = latest
     elif not path.suffix:
         path = run_dir / f"{run}.sqlite"
     try:

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from seoaudit.cli import app
@@ -85,3 +86,45 @@ def test_latest_of_runs_without_a_precise_start(tmp_path: Path) -> None:
     named = paths[1].rename(runs / "20260102-100001-site-test.sqlite")
     paths[2].rename(runs / "20260102-095959-site-test.sqlite")
     assert latest_run(runs) == (named, [])
+
+
+# -- the run folder of a config file ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "table"), [("seoaudit.toml", ""), ("pyproject.toml", "[tool.seoaudit]\n")]
+)
+def test_every_command_that_reads_runs_finds_them_in_the_configured_run_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, table: str
+) -> None:
+    """`report` and `tickets` looked in .seoaudit/runs (or --run-dir) whatever the config
+    file said, where `audit` had stored the run."""
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    (project / name).write_text(f'{table}run_dir = "store/runs"\n', encoding="utf-8")
+    monkeypatch.chdir(project / "sub")  # the file is found in a parent, paths are its own
+    monkeypatch.delenv("SEOAUDIT_RUN_DIR", raising=False)
+    monkeypatch.delenv("SEOAUDIT_CONFIG", raising=False)
+    stored = crawl(SITE, project / "store" / "runs").store_path
+    runner = CliRunner()
+    assert _run_id(runner, "latest") == stored.stem
+    assert _run_id(runner, stored.stem) == stored.stem
+    commands = [
+        ["tickets", "latest", "-t", "github", "-o", str(tmp_path / "tickets")],
+        ["check", "latest", "-q", "--fail-on", "never"],
+        ["diff", "latest", stored.stem, "-o", str(tmp_path / "diff.txt")],
+        ["baseline", "create", "latest", "--baseline", str(tmp_path / "baseline.txt")],
+    ]
+    for args in commands:
+        answer = runner.invoke(app, args, env={})
+        assert answer.exit_code == 0, (args, answer.output)
+    assert not (project / "sub" / ".seoaudit").exists()
+
+    # As for `audit`: a flag wins over the file, the environment over both.
+    elsewhere = crawl(SITE, tmp_path / "elsewhere").store_path
+    assert _run_id(runner, "latest", "--run-dir", str(elsewhere.parent)) == elsewhere.stem
+    env = {"SEOAUDIT_RUN_DIR": str(elsewhere.parent)}
+    answer = runner.invoke(app, ["report", "latest", "-f", "json", "--run-dir", "x"], env=env)
+    assert json.loads(answer.stdout)["run"]["run_id"] == elsewhere.stem
+    answer = runner.invoke(app, ["report", "latest", "--isolated"], env={})
+    assert answer.exit_code == 2 and "no runs in .seoaudit" in " ".join(answer.output.split())

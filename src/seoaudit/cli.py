@@ -80,6 +80,13 @@ OutputOpt = Annotated[
     ),
 ]
 RunDirOpt = Annotated[Path, typer.Option("--run-dir", help="Where run files are stored.")]
+RunsOpt = Annotated[  # for commands that read runs: the folder is resolved by _runs_in
+    Path | None,
+    typer.Option(
+        "--run-dir",
+        help="Where run files are (default: run_dir of the config file, else .seoaudit/runs).",
+    ),
+]
 PageValueOpt = Annotated[
     Path | None,
     typer.Option(
@@ -553,11 +560,13 @@ def report(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "never",
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Write reports from a stored run, without crawling again."""
     pairs = _outputs(fmt, output, False)
-    store = _open_run(run, run_dir)
+    store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)
         result = build_report(store)
@@ -724,7 +733,9 @@ def tickets(
     ] = None,
     page_value: PageValueOpt = None,
     page_value_metric: PageValueMetricOpt = None,
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Write one ticket per issue for a tracker's import (ids stable across runs)."""
     from seoaudit import tickets as ticket_export
@@ -734,7 +745,7 @@ def tickets(
         raise fail(f"unknown --target {target!r}; choose from {', '.join(ticket_export.TARGETS)}")
     if min_priority.upper() not in ticket_export.PRIORITIES:
         raise fail(f"unknown --min-priority {min_priority!r}; choose from P1, P2, P3, P4")
-    store = _open_run(run, run_dir)
+    store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)
         info = store.load_run()
@@ -885,6 +896,16 @@ def _load(
     return loaded
 
 
+def _run_dir_flag(run_dir: Path | None) -> dict[str, tuple[Any, str]]:
+    return {} if run_dir is None else {"run_dir": (run_dir, "--run-dir")}
+
+
+def _runs_in(run_dir: Path | None, config: Path | None, isolated: bool) -> Path:
+    """The folder of the runs a command reads, resolved as `audit` resolves the one it
+    writes to: default < config file < --run-dir < SEOAUDIT_RUN_DIR."""
+    return _load(config, isolated, _run_dir_flag(run_dir)).settings.run_dir
+
+
 def _report_specs(specs: list[str]) -> list[tuple[str, Path | None]]:
     pairs: list[tuple[str, Path | None]] = []
     for spec in specs:
@@ -992,7 +1013,7 @@ def check(
     exit_zero: ExitZeroOpt = False,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    run_dir: RunsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Apply budgets, KPIs and the baseline to a stored run, without crawling again."""
@@ -1030,15 +1051,15 @@ def diff(
     ] = False,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """The release regression report: findings new, fixed and persisting per rule, and
     per URL the changes in status, indexability, canonical, title and structured data."""
     writer = rundiff.WRITERS.get(fmt)
     if writer is None:
         raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.WRITERS)}")
-    run_dir = run_dir or _load(config, isolated).settings.run_dir
-    stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
+    runs = _runs_in(run_dir, config, isolated)
+    stores = [_open_run(run_a, runs), _open_run(run_b, runs)]
     try:
         for store in stores:
             _finish_killed_run(store)  # else its missing findings would all be "fixed"
@@ -1073,9 +1094,9 @@ def _baseline_inputs(
     run: str, baseline_file: Path | None, config: Path | None, isolated: bool,
     run_dir: Path | None,
 ) -> tuple[Path, Settings, Report, Site, Store]:  # fmt: skip
-    settings = _load(config, isolated).settings
+    settings = _load(config, isolated, _run_dir_flag(run_dir)).settings
     path = baseline_file or settings.gate.baseline or DEFAULT_BASELINE
-    store = _open_run(run, run_dir or settings.run_dir)
+    store = _open_run(run, settings.run_dir)
     _finish_killed_run(store)  # an unjudged run has no findings: all would be "fixed"
     site = Site(store)
     report = build_report(store, site)
@@ -1155,7 +1176,7 @@ def baseline_create(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Write a baseline from a stored run: every finding it has is accepted debt."""
     _baseline_command("create", run, baseline_file, config, isolated, run_dir, force)
@@ -1167,7 +1188,7 @@ def baseline_update(
     baseline_file: BaselineOpt = None,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
     could not judge (URLs it did not fetch, rules it did not run)."""
@@ -1180,7 +1201,7 @@ def baseline_prune(
     baseline_file: BaselineOpt = None,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Remove only the entries the run shows fixed; add nothing."""
     _baseline_command("prune", run, baseline_file, config, isolated, run_dir)

@@ -38,7 +38,7 @@ from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
 from seoaudit.impact import group_issues
 from seoaudit.models import Report
-from seoaudit.outfile import write_output
+from seoaudit.outfile import output_problem, write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
@@ -131,13 +131,43 @@ def _outputs(
     return pairs
 
 
-def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> None:
+def _check_outputs(paths: list[Path | None]) -> None:
+    """Before any work: every file the command will write can be written (exit 2 saying
+    why for each one that cannot), so that a long crawl does not end in "cannot write"."""
+    problems = []
+    for path in paths:
+        problem = None if path is None else output_problem(path)
+        if problem is not None:
+            problems.append(f"cannot write {path}: {problem}")
+    for problem in problems:
+        err.print(Text(f"seoaudit: {printable(problem)}", style="bold red"))
+    if problems:
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> list[str]:
+    """Write every report. One that cannot be written (the disk filled up during the
+    crawl) does not stop the others: the errors are returned, for ``_unwritten`` to say
+    after the verdict."""
+    errors = []
     for fmt, path in pairs:
         writer = WRITERS[fmt]
         if path is None:
             writer(report, sys.stdout)
-        else:
-            _write_file(path, functools.partial(writer, report))
+            continue
+        try:
+            write_output(path, functools.partial(writer, report))
+        except OSError as exc:
+            errors.append(f"cannot write {path}: {exc}")
+    return errors
+
+
+def _unwritten(errors: list[str], code: int) -> int:
+    """The exit code once the verdict is out: ``code``, or 2 when a report is missing
+    (one error line each: the last lines a CI log shows)."""
+    for error in errors:
+        err.print(Text(f"seoaudit: {printable(error)}", style="bold red"))
+    return EXIT_USAGE if errors else code
 
 
 def _finish_killed_run(store: Store) -> None:
@@ -217,10 +247,15 @@ def _finish(
     try:
         verdict = gate.evaluate(result.report, settings, store_path=result.store_path)
     except baseline.BaselineError as exc:  # changed since the crawl started
-        _write_reports(result.report, pairs)
+        _unwritten(_write_reports(result.report, pairs), EXIT_USAGE)
         raise fail(str(exc)) from None
     result.report.gate = verdict.as_json()
-    _write_reports(result.report, pairs)  # always, whatever the outcome below
+    errors = _write_reports(result.report, pairs)  # always, whatever the outcome below
+    return _unwritten(errors, _outcome(result, verdict, quiet, exit_zero))
+
+
+def _outcome(result: AuditResult, verdict: GateResult, quiet: bool, exit_zero: bool) -> int:
+    """Say how the audit ended; its exit code."""
     run = result.report.run
     if not quiet:
         err.print(Text(f"Run stored in {result.store_path}", style="dim"))
@@ -418,6 +453,7 @@ def audit(
     if run_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
         raise fail(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-'")
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
+    _check_outputs([path for _, path in pairs])
     _check_baseline(settings)
     values = _page_values(
         page_value or settings.impact.page_value_file,
@@ -526,6 +562,7 @@ def demo(
     from seoaudit.devserver import SiteServer
 
     pairs = _outputs(fmt, output, quiet)
+    _check_outputs([path for _, path in pairs])
     with SiteServer(demo_site_root()) as server:
         if not quiet:
             err.print(Text(f"Demo site served at {server.base_url}/", style="bold"))
@@ -566,16 +603,17 @@ def report(
 ) -> None:
     """Write reports from a stored run, without crawling again."""
     pairs = _outputs(fmt, output, False)
+    if fail_on not in ("error", "warning", "notice", "never"):
+        raise fail(f"unknown --fail-on {fail_on!r}")
+    _check_outputs([path for _, path in pairs])
     store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)
         result = build_report(store)
     finally:
         store.close()
-    _write_reports(result, pairs)
-    if fail_on not in ("error", "warning", "notice", "never"):
-        raise fail(f"unknown --fail-on {fail_on!r}")
-    raise typer.Exit(exit_code(result, fail_on))
+    errors = _write_reports(result, pairs)
+    raise typer.Exit(_unwritten(errors, exit_code(result, fail_on)))
 
 
 @rules_app.callback(invoke_without_command=True)
@@ -1022,6 +1060,7 @@ def check(
         flags["gate.baseline"] = (None, "--no-baseline")
     settings = _load(config, isolated, flags).settings
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
+    _check_outputs([path for _, path in pairs])
     _check_baseline(settings)
     store = _open_run(run, settings.run_dir)
     try:
@@ -1035,9 +1074,9 @@ def check(
         verdict = _judge(result, settings, site=site)
     finally:
         store.close()
-    _write_reports(result, pairs)
+    errors = _write_reports(result, pairs)
     _print_gate(verdict, quiet)
-    raise typer.Exit(gate.exit_code(verdict, exit_zero))
+    raise typer.Exit(_unwritten(errors, gate.exit_code(verdict, exit_zero)))
 
 
 @app.command()
@@ -1058,6 +1097,7 @@ def diff(
     writer = rundiff.WRITERS.get(fmt)
     if writer is None:
         raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.WRITERS)}")
+    _check_outputs([output])
     runs = _runs_in(run_dir, config, isolated)
     stores = [_open_run(run_a, runs), _open_run(run_b, runs)]
     try:

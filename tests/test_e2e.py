@@ -290,3 +290,77 @@ def test_audit_freezes_the_heap_it_starts_with(
     gc.unfreeze()
     assert result.exit_code == 1, result.output  # the fixture site has planted errors
     assert frozen > 10_000
+
+
+def test_an_output_that_cannot_be_written_is_exit_2_before_the_crawl(
+    basic_site: str, tmp_path: Path
+) -> None:
+    """A report path under a file, or a folder given as a file, was found only when the
+    reports were written: after the whole crawl."""
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "adir").mkdir()
+    proc = seoaudit(
+        "audit", basic_site + "/", "-q", "--run-dir", "runs", "-f", "json", "-o", "adir",
+        "--report", "junit=afile/seo.xml", "--report", "markdown=new/folder/seo.md",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert "seoaudit: cannot write adir: it is a folder" in said
+    assert "seoaudit: cannot write afile/seo.xml: afile is not a folder" in said
+    assert "new/folder" not in said  # missing folders are made
+    assert "Traceback" not in said
+    assert not (tmp_path / "runs").exists()  # nothing was crawled
+
+
+def test_a_report_that_cannot_be_written_leaves_the_others_and_the_verdict(
+    basic_site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One report failing when written (the disk full at the end of the crawl) stopped
+    the reports after it and hid the verdict: exit 2 and one line."""
+    import errno
+    import gc
+
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+    from seoaudit.report import WRITERS
+
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setitem(WRITERS, "junit", disk_full)
+    monkeypatch.chdir(tmp_path)
+    args = ["audit", basic_site + "/", "--run-dir", "runs", "-f", "json", "-o", "seo.json",
+            "--report", "junit=seo.xml", "--report", "markdown=seo.md"]  # fmt: skip
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        gc.unfreeze()  # the audit froze this process's heap
+    assert result.exit_code == 2, result.output
+    assert json.loads((tmp_path / "seo.json").read_text())["gate"]["verdict"] == "fail"
+    assert (tmp_path / "seo.md").read_text().strip()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs", "seo.json", "seo.md"]
+    said = " ".join(result.output.split())
+    assert "Run stored in" in said and "Gate: FAIL" in said
+    error = "seoaudit: cannot write seo.xml: [Errno 28] No space left on device"
+    assert said.count("seoaudit: cannot write") == 1
+    assert said.index("Gate: FAIL") < said.index(error)  # the last line of a CI log
+
+
+def test_commands_on_a_stored_run_check_their_outputs_first(
+    basic_run: dict[str, Any], tmp_path: Path
+) -> None:
+    runs = str(basic_run["work"] / "runs")
+    (tmp_path / "afile").write_text("x")
+    bad = str(tmp_path / "afile" / "out")
+    for args in (
+        ["report", "latest", "-f", "json", "-o", str(tmp_path), "-f", "csv", "-o", bad],
+        ["check", "latest", "-q", "--isolated", "--report", f"junit={bad}"],
+        ["diff", "latest", "latest", "-o", bad],
+    ):
+        proc = seoaudit(*args, "--run-dir", runs, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        said = " ".join(proc.stderr.split())
+        assert f"cannot write {bad}: {tmp_path / 'afile'} is not a folder" in said, args
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

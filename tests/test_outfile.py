@@ -11,7 +11,7 @@ from typing import TextIO
 
 import pytest
 
-from seoaudit.outfile import write_output
+from seoaudit.outfile import output_problem, write_output
 
 
 def _text(value: str):  # type: ignore[no-untyped-def]
@@ -80,3 +80,43 @@ def test_a_device_is_written_not_replaced(tmp_path: Path) -> None:
     link.symlink_to("/dev/null")
     write_output(link, _text("discarded"))
     assert link.is_symlink() and stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+def test_output_problem_tells_what_write_output_would_fail_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "adir").mkdir()
+    assert output_problem(tmp_path / "adir") == "it is a folder"
+    assert output_problem(tmp_path / "afile" / "r.json") == f"{tmp_path / 'afile'} is not a folder"
+    assert output_problem(tmp_path / "afile" / "a" / "b" / "r.json") == (
+        f"{tmp_path / 'afile'} is not a folder"
+    )
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop")
+    assert output_problem(loop) is not None
+    (tmp_path / "to-dir").symlink_to(tmp_path / "adir")
+    assert output_problem(tmp_path / "to-dir") == "it is a folder"
+    # What write_output writes: a new or existing file, in folders it makes, a link to a file
+    fine = [tmp_path / "afile", tmp_path / "new.json", tmp_path / "a" / "b" / "r.json"]
+    (tmp_path / "link").symlink_to(tmp_path / "afile")
+    fine += [tmp_path / "link", tmp_path / "adir" / "r.json", Path("relative.json")]
+    for path in fine:
+        assert output_problem(path) is None, path
+        write_output(path, _text("ok"))
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
+def test_output_problem_in_a_folder_without_write_permission(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        assert output_problem(locked / "r.json") == f"permission denied in {locked}"
+        assert output_problem(locked / "sub" / "r.json") == f"permission denied in {locked}"
+        with pytest.raises(PermissionError):
+            write_output(locked / "r.json", _text("no"))
+    finally:
+        locked.chmod(0o755)

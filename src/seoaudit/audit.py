@@ -32,7 +32,7 @@ from seoaudit.rules import selected
 from seoaudit.rules.certificates import start_problem
 from seoaudit.rules.registry import iter_findings
 from seoaudit.site import Site
-from seoaudit.store import RunBusy, Store, StoreError
+from seoaudit.store import RunBusy, Store, StoreError, read_meta
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 # finished) is judged again by whoever reads it next (``finish_killed_run``).
 FINDINGS_STALE = "findings_stale"
 _NAME_TRIES = 1000  # run file names tried per second (NAME, NAME-2, ...) before giving up
+# Run-file meta key: when the run started, to the microsecond (RunInfo.started_at, which
+# reports show, has whole seconds); orders runs started in one second (``latest_run``).
+STARTED = "started"
+_RUN_ID_TIME = re.compile(r"(\d{8}-\d{6})")  # new_run_id's timestamp, UTC
 
 
 def _now() -> datetime:
@@ -190,10 +194,12 @@ def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Stor
         path = settings.run_dir / f"{run_id}.sqlite"
     else:
         raise StoreError(f"no free run file name for {base} in {settings.run_dir}")
+    started = clock()
+    store.set_meta(STARTED, started.isoformat())
     info = RunInfo(
         run_id=run_id,
         tool_version=__version__,
-        started_at=clock().isoformat(timespec="seconds"),
+        started_at=started.isoformat(timespec="seconds"),
         start_urls=settings.start_urls,
         user_agent=settings.crawl.user_agent,
         crawler_token=settings.crawl.crawler.lower(),
@@ -202,6 +208,53 @@ def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Stor
     )
     store.save_run(info)
     return store, info, path
+
+
+def latest_run(run_dir: Path) -> tuple[Path | None, list[Path]]:
+    """The run file of the audit started last in ``run_dir`` (None when there is none),
+    and the ``.sqlite`` files there that are no readable run (skipped).
+
+    Runs are ordered by the start they record, not by the file's modification time:
+    reading a run writes to it (its KPIs, a killed run judged), which made the run read
+    last "latest". A resumed run keeps its start. A run file that records no start (none
+    made by seoaudit) falls back to its name's timestamp, then its modification time."""
+    found: list[tuple[float, str, Path]] = []
+    skipped: list[Path] = []
+    for path in run_dir.glob("*.sqlite"):
+        meta = read_meta(path, "run", STARTED)
+        run = (meta or {}).get("run")
+        if not isinstance(run, dict):
+            skipped.append(path)
+            continue
+        when = _instant(meta.get(STARTED) if meta else None) or _instant(run.get("started_at"))
+        if when is None:
+            stamp = _RUN_ID_TIME.match(path.stem)
+            when = _instant(stamp.group(1) if stamp else None)
+        if when is None:
+            try:
+                when = path.stat().st_mtime
+            except OSError:
+                skipped.append(path)
+                continue
+        found.append((when, path.name, path))
+    return (max(found)[2] if found else None), sorted(skipped)
+
+
+def _instant(raw: object) -> float | None:
+    """A recorded time as a POSIX timestamp: ISO 8601, or a run id's 20261123-101500
+    (both UTC when they carry no offset)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        if re.fullmatch(r"\d{8}-\d{6}", raw):
+            when = datetime.strptime(raw, "%Y%m%d-%H%M%S")
+        else:
+            when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
 
 
 def finish_killed_run(store: Store) -> str | None:

@@ -31,14 +31,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from seoaudit import __version__, baseline, configfile, gate, pagevalue, rundiff
-from seoaudit.audit import AuditResult, exit_code, finish_killed_run, run_audit
+from seoaudit.audit import AuditResult, exit_code, finish_killed_run, latest_run, run_audit
 from seoaudit.config import Settings, ca_bundle_problem
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
 from seoaudit.impact import group_issues
 from seoaudit.models import Report
-from seoaudit.outfile import write_output
+from seoaudit.outfile import output_problem, write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
@@ -80,6 +80,13 @@ OutputOpt = Annotated[
     ),
 ]
 RunDirOpt = Annotated[Path, typer.Option("--run-dir", help="Where run files are stored.")]
+RunsOpt = Annotated[  # for commands that read runs: the folder is resolved by _runs_in
+    Path | None,
+    typer.Option(
+        "--run-dir",
+        help="Where run files are (default: run_dir of the config file, else .seoaudit/runs).",
+    ),
+]
 PageValueOpt = Annotated[
     Path | None,
     typer.Option(
@@ -124,13 +131,43 @@ def _outputs(
     return pairs
 
 
-def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> None:
+def _check_outputs(paths: list[Path | None]) -> None:
+    """Before any work: every file the command will write can be written (exit 2 saying
+    why for each one that cannot), so that a long crawl does not end in "cannot write"."""
+    problems = []
+    for path in paths:
+        problem = None if path is None else output_problem(path)
+        if problem is not None:
+            problems.append(f"cannot write {path}: {problem}")
+    for problem in problems:
+        err.print(Text(f"seoaudit: {printable(problem)}", style="bold red"))
+    if problems:
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> list[str]:
+    """Write every report. One that cannot be written (the disk filled up during the
+    crawl) does not stop the others: the errors are returned, for ``_unwritten`` to say
+    after the verdict."""
+    errors = []
     for fmt, path in pairs:
         writer = WRITERS[fmt]
         if path is None:
             writer(report, sys.stdout)
-        else:
-            _write_file(path, functools.partial(writer, report))
+            continue
+        try:
+            write_output(path, functools.partial(writer, report))
+        except OSError as exc:
+            errors.append(f"cannot write {path}: {exc}")
+    return errors
+
+
+def _unwritten(errors: list[str], code: int) -> int:
+    """The exit code once the verdict is out: ``code``, or 2 when a report is missing
+    (one error line each: the last lines a CI log shows)."""
+    for error in errors:
+        err.print(Text(f"seoaudit: {printable(error)}", style="bold red"))
+    return EXIT_USAGE if errors else code
 
 
 def _finish_killed_run(store: Store) -> None:
@@ -213,10 +250,15 @@ def _finish(
     try:
         verdict = gate.evaluate(result.report, settings, store_path=result.store_path)
     except baseline.BaselineError as exc:  # changed since the crawl started
-        _write_reports(result.report, pairs)
+        _unwritten(_write_reports(result.report, pairs), EXIT_USAGE)
         raise fail(str(exc)) from None
     result.report.gate = verdict.as_json()
-    _write_reports(result.report, pairs)  # always, whatever the outcome below
+    errors = _write_reports(result.report, pairs)  # always, whatever the outcome below
+    return _unwritten(errors, _outcome(result, verdict, quiet, exit_zero))
+
+
+def _outcome(result: AuditResult, verdict: GateResult, quiet: bool, exit_zero: bool) -> int:
+    """Say how the audit ended; its exit code."""
     run = result.report.run
     if not quiet:
         err.print(Text(f"Run stored in {result.store_path}", style="dim"))
@@ -417,6 +459,7 @@ def audit(
     if run_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
         raise fail(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-'")
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
+    _check_outputs([path for _, path in pairs])
     _check_baseline(settings)
     values = _page_values(
         page_value or settings.impact.page_value_file,
@@ -567,6 +610,7 @@ def demo(
     from seoaudit.devserver import SiteServer
 
     pairs = _outputs(fmt, output, quiet)
+    _check_outputs([path for _, path in pairs])
     with SiteServer(demo_site_root()) as server:
         if not quiet:
             err.print(Text(f"Demo site served at {server.base_url}/", style="bold"))
@@ -578,10 +622,15 @@ def demo(
 def _open_run(run: str, run_dir: Path) -> Store:
     path = Path(run)
     if run == "latest":
-        candidates = sorted(run_dir.glob("*.sqlite"), key=lambda p: p.stat().st_mtime)
-        if not candidates:
+        latest, skipped = latest_run(run_dir)
+        if skipped:
+            names = ", ".join(printable(p.name) for p in skipped[:3])
+            more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+            warning = f"seoaudit: warning: skipped {names}{more} in {run_dir}: not a readable run"
+            err.print(Text(warning, style="yellow"))
+        if latest is None:
             raise fail(f"no runs in {run_dir}")
-        path = candidates[-1]
+        path = latest
     elif not path.suffix:
         path = run_dir / f"{run}.sqlite"
     try:
@@ -596,20 +645,23 @@ def report(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = "never",
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Write reports from a stored run, without crawling again."""
     pairs = _outputs(fmt, output, False)
-    store = _open_run(run, run_dir)
+    if fail_on not in ("error", "warning", "notice", "never"):
+        raise fail(f"unknown --fail-on {fail_on!r}")
+    _check_outputs([path for _, path in pairs])
+    store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)
         result = build_report(store)
     finally:
         store.close()
-    _write_reports(result, pairs)
-    if fail_on not in ("error", "warning", "notice", "never"):
-        raise fail(f"unknown --fail-on {fail_on!r}")
-    raise typer.Exit(exit_code(result, fail_on))
+    errors = _write_reports(result, pairs)
+    raise typer.Exit(_unwritten(errors, exit_code(result, fail_on)))
 
 
 @rules_app.callback(invoke_without_command=True)
@@ -767,7 +819,9 @@ def tickets(
     ] = None,
     page_value: PageValueOpt = None,
     page_value_metric: PageValueMetricOpt = None,
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Write one ticket per issue for a tracker's import (ids stable across runs)."""
     from seoaudit import tickets as ticket_export
@@ -777,7 +831,7 @@ def tickets(
         raise fail(f"unknown --target {target!r}; choose from {', '.join(ticket_export.TARGETS)}")
     if min_priority.upper() not in ticket_export.PRIORITIES:
         raise fail(f"unknown --min-priority {min_priority!r}; choose from P1, P2, P3, P4")
-    store = _open_run(run, run_dir)
+    store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)
         info = store.load_run()
@@ -928,6 +982,16 @@ def _load(
     return loaded
 
 
+def _run_dir_flag(run_dir: Path | None) -> dict[str, tuple[Any, str]]:
+    return {} if run_dir is None else {"run_dir": (run_dir, "--run-dir")}
+
+
+def _runs_in(run_dir: Path | None, config: Path | None, isolated: bool) -> Path:
+    """The folder of the runs a command reads, resolved as `audit` resolves the one it
+    writes to: default < config file < --run-dir < SEOAUDIT_RUN_DIR."""
+    return _load(config, isolated, _run_dir_flag(run_dir)).settings.run_dir
+
+
 def _report_specs(specs: list[str]) -> list[tuple[str, Path | None]]:
     pairs: list[tuple[str, Path | None]] = []
     for spec in specs:
@@ -1035,7 +1099,7 @@ def check(
     exit_zero: ExitZeroOpt = False,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    run_dir: RunsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Apply budgets, KPIs and the baseline to a stored run, without crawling again."""
@@ -1044,6 +1108,7 @@ def check(
         flags["gate.baseline"] = (None, "--no-baseline")
     settings = _load(config, isolated, flags).settings
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
+    _check_outputs([path for _, path in pairs])
     _check_baseline(settings)
     store = _open_run(run, settings.run_dir)
     try:
@@ -1057,9 +1122,9 @@ def check(
         verdict = _judge(result, settings, site=site)
     finally:
         store.close()
-    _write_reports(result, pairs)
+    errors = _write_reports(result, pairs)
     _print_gate(verdict, quiet)
-    raise typer.Exit(gate.exit_code(verdict, exit_zero))
+    raise typer.Exit(_unwritten(errors, gate.exit_code(verdict, exit_zero)))
 
 
 @app.command()
@@ -1073,15 +1138,16 @@ def diff(
     ] = False,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """The release regression report: findings new, fixed and persisting per rule, and
     per URL the changes in status, indexability, canonical, title and structured data."""
     writer = rundiff.WRITERS.get(fmt)
     if writer is None:
         raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.WRITERS)}")
-    run_dir = run_dir or _load(config, isolated).settings.run_dir
-    stores = [_open_run(run_a, run_dir), _open_run(run_b, run_dir)]
+    _check_outputs([output])
+    runs = _runs_in(run_dir, config, isolated)
+    stores = [_open_run(run_a, runs), _open_run(run_b, runs)]
     try:
         for store in stores:
             _finish_killed_run(store)  # else its missing findings would all be "fixed"
@@ -1116,9 +1182,9 @@ def _baseline_inputs(
     run: str, baseline_file: Path | None, config: Path | None, isolated: bool,
     run_dir: Path | None,
 ) -> tuple[Path, Settings, Report, Site, Store]:  # fmt: skip
-    settings = _load(config, isolated).settings
+    settings = _load(config, isolated, _run_dir_flag(run_dir)).settings
     path = baseline_file or settings.gate.baseline or DEFAULT_BASELINE
-    store = _open_run(run, run_dir or settings.run_dir)
+    store = _open_run(run, settings.run_dir)
     _finish_killed_run(store)  # an unjudged run has no findings: all would be "fixed"
     site = Site(store)
     report = build_report(store, site)
@@ -1198,7 +1264,7 @@ def baseline_create(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Write a baseline from a stored run: every finding it has is accepted debt."""
     _baseline_command("create", run, baseline_file, config, isolated, run_dir, force)
@@ -1210,7 +1276,7 @@ def baseline_update(
     baseline_file: BaselineOpt = None,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
     could not judge (URLs it did not fetch, rules it did not run)."""
@@ -1223,7 +1289,7 @@ def baseline_prune(
     baseline_file: BaselineOpt = None,
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
-    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
+    run_dir: RunsOpt = None,
 ) -> None:
     """Remove only the entries the run shows fixed; add nothing."""
     _baseline_command("prune", run, baseline_file, config, isolated, run_dir)

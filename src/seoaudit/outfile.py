@@ -6,10 +6,14 @@ so an interrupted or failed write never leaves half a report where a good one wa
 written the same way at the file it points to, so the link stays a link. Anything else is
 written in place: replacing ``/dev/null`` (as root, in a container), a FIFO or a link to
 ``/dev/stdout`` with a regular file would destroy the device or bypass the reader.
+
+``output_problem`` tells beforehand whether a path can be written, so that a long crawl
+does not end in "cannot write".
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -38,3 +42,28 @@ def write_output(path: Path, write: Callable[[TextIO], None], *, newline: str = 
 def _in_place(path: Path, write: Callable[[TextIO], None], newline: str) -> None:
     with path.open("w", encoding="utf-8", newline=newline) as handle:
         write(handle)
+
+
+def output_problem(path: Path) -> str | None:
+    """Why ``write_output`` could not write ``path``, as far as can be told without
+    writing (a folder in the way, a parent that is a file, a folder that is not writable),
+    or None. Missing parent folders are no problem: ``write_output`` makes them."""
+    try:
+        target = path.resolve() if path.is_symlink() else path
+        if target.is_dir():
+            return "it is a folder"
+        if target.exists() and not target.is_file():  # a device, a FIFO: written in place
+            return None if os.access(target, os.W_OK) else "permission denied"
+        folder = target.parent
+        while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+            folder = folder.parent  # made by write_output
+        if not folder.is_dir():
+            return f"{folder} is not a folder"
+        # NAME.tmp is written there, then moved over NAME.
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"permission denied in {folder}"
+    except OSError as exc:  # a name too long...
+        return exc.strerror or str(exc)
+    except RuntimeError:  # Path.resolve before Python 3.13
+        return "symbolic link loop"
+    return None

@@ -253,6 +253,31 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def read_meta(path: Path, *keys: str) -> dict[str, Any] | None:
+    """``keys`` of the run file's meta table (those it has), or None when ``path`` is no
+    readable run file (another program's database, an empty or damaged file, a folder,
+    no permission). One SELECT and nothing else: unlike ``Store``, this sets no journal
+    mode, adds no table, reads no URL, and never creates the file; for looking over many
+    run files at once."""
+    try:  # mode=rw: never create; a write-protected file is opened read-only
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return None
+    marks = ", ".join("?" for _ in keys)
+    try:
+        rows = db.execute(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)  # noqa: S608
+        found = rows.fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    meta: dict[str, Any] = {}
+    for key, value in found:
+        with contextlib.suppress(TypeError, ValueError):
+            meta[key] = json.loads(value)
+    return meta
+
+
 class StoreError(Exception):
     """The run file is missing, not a seoaudit run, or from an incompatible version."""
 

@@ -2,8 +2,9 @@
 
 **Fingerprints.** A finding's portable fingerprint hashes its rule, its URL and its cause
 with the origin of the run's first start URL taken out (``/products/a`` rather than
-``https://staging.example.com/products/a``), so a baseline made on production matches a
-run on staging or on a fixture server with a random port. ``Finding.fingerprint`` (with
+``https://staging.example.com/products/a``; from a cause, its bare host too), so a
+baseline made on production matches a run on staging or on a fixture server with a
+random port. ``Finding.fingerprint`` (with
 the origin) stays the run-internal id.
 
 **The baseline file** holds one fingerprint per line with a trailing comment naming the rule
@@ -78,6 +79,29 @@ def relative(text: str, base: str) -> str:
     return pattern.sub("", text) if pattern else text
 
 
+@functools.lru_cache(maxsize=16)
+def _host_pattern(base: str) -> re.Pattern[str] | None:
+    # The origin's host[:port] as a whole token: not inside a URL (after "/" or "@"), not
+    # part of a longer host name (shop.example.com.evil, www-example.com) or port, not
+    # followed by a path. Host names ignore case.
+    host = base.partition("://")[2]
+    if not host:
+        return None
+    return re.compile(
+        r"(?<![\w.\-/@:])" + re.escape(host) + r"(?![\w\-]|\.\w|:\d|/)", re.IGNORECASE
+    )
+
+
+def portable_cause(cause: str, base: str) -> str:
+    """``cause`` as a fingerprint hashes it: ``relative``, and the site's host[:port]
+    standing alone taken out too, for the causes that name the server, not a URL (PERF001
+    ``www.example.com``, PERF005 ``www.example.com: no ETag or Last-Modified``, ONP019).
+    Another host (a CDN's) stays."""
+    text = relative(cause, base)
+    pattern = _host_pattern(base)
+    return pattern.sub("", text) if pattern else text
+
+
 def absolute(url: str, base: str) -> str:
     return base + url if url.startswith("/") and base else url
 
@@ -86,7 +110,7 @@ def fingerprint(finding: Finding, base: str) -> str:
     key = fingerprint_key(
         finding.rule,
         relative(finding.url, base),
-        relative(finding.cause or "", base),
+        portable_cause(finding.cause or "", base),
         finding.occurrence,
     )
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]

@@ -4,13 +4,18 @@ a run judged."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from seoaudit import baseline
-from tests.sites import ORIGIN, crawl
+from seoaudit import baseline, gate
+from seoaudit.audit import AuditResult, run_audit
+from seoaudit.cli import app
+from seoaudit.config import CrawlSettings, GateSettings, Settings
+from tests.sites import ORIGIN, crawl, transport
 from tests.test_rule_cases import CASES
 
 # -- fingerprints: stable when an unrelated robots.txt line moves --------------------------
@@ -99,3 +104,76 @@ def test_only_the_audited_host_standing_alone_is_taken_out_of_a_cause() -> None:
     assert cause("127.0.0.1:81234", "http://127.0.0.1:8123") == "127.0.0.1:81234"
     # the origin, as before
     assert cause("https://www.example.com/robots.txt: Disallow: /x") == "/robots.txt: Disallow: /x"
+
+
+# -- comparison: what the configuration leaves out is not fixed ---------------------------
+
+SEARCH = {
+    "/": {"body": '<title>Shop</title><a href="/search?q=tent">s</a><a href="/gone">g</a>'},
+    "/search?q=tent": {"status": 500, "body": "search backend down"},
+}
+IGNORE_SEARCH = {"/search\\?": ["HTTP002"]}  # the internal search: judged elsewhere
+
+
+def _audit(
+    folder: Path, run_id: str, pages: dict[str, dict[str, Any]] = SEARCH, **settings: Any
+) -> AuditResult:
+    return run_audit(
+        Settings(
+            start_urls=[ORIGIN + "/"],
+            crawl=CrawlSettings(retries=0, sitemaps=False, probe=False),
+            run_dir=folder,
+            select=["HTTP001", "HTTP002"],
+            **settings,
+        ),
+        transport=transport(pages),
+        run_id=run_id,
+    )
+
+
+def test_findings_ignored_for_their_url_are_not_fixed(tmp_path: Path) -> None:
+    """A baseline entry whose rule ``per_url_ignores`` leaves out on its URL was counted
+    as fixed (the URL answered, the rule ran), and so dropped by ``baseline update``:
+    the run did not look for it, so it is not comparable, whether the ignore was
+    configured when the run was made or is configured now."""
+    before = _audit(tmp_path, "before")
+    path = tmp_path / "baseline.txt"
+    baseline.write(path, baseline.entries_for(before.report.findings, ORIGIN))
+    assert [e.url for e in baseline.read(path).values()] == ["/gone", "/search?q=tent"]
+    ignored_then = _audit(tmp_path, "ignored", per_url_ignores=IGNORE_SEARCH)
+    assert [f.rule for f in ignored_then.report.findings] == ["HTTP001"]
+    for result, ignores in ((ignored_then, {}), (before, IGNORE_SEARCH)):
+        settings = Settings(gate=GateSettings(baseline=path), per_url_ignores=ignores)
+        judged = gate.evaluate(result.report, settings, store_path=result.store_path)
+        assert judged.baseline is not None
+        assert judged.baseline.fixed == []
+        assert judged.baseline.not_comparable == ["HTTP002 /search?q=tent"]
+        assert judged.baseline.persisting == 1  # /gone
+    # an ignore of other URLs or other rules hides no fix
+    repaired = _audit(tmp_path, "repaired", {**SEARCH, "/search?q=tent": {"body": "results"}})
+    for ignores in ({"/other": ["HTTP002"]}, {"/search": ["HTTP001"]}):
+        settings = Settings(gate=GateSettings(baseline=path), per_url_ignores=ignores)
+        judged = gate.evaluate(repaired.report, settings, store_path=repaired.store_path)
+        assert judged.baseline is not None
+        assert judged.baseline.fixed == ["HTTP002 /search?q=tent"]
+
+
+def test_baseline_update_keeps_findings_ignored_for_their_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _audit(tmp_path, "before")
+    path = tmp_path / "seoaudit-baseline.txt"
+    baseline.write(path, baseline.entries_for(before.report.findings, ORIGIN))
+    (tmp_path / "seoaudit.toml").write_text(
+        '[per_url_ignores]\n"/search\\\\?" = ["HTTP002"]\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
+        monkeypatch.delenv(name)
+    after = _audit(tmp_path, "after", per_url_ignores=IGNORE_SEARCH)
+    for command in ("update", "prune"):
+        result = CliRunner().invoke(app, ["baseline", command, str(after.store_path)], env={})
+        assert result.exit_code == 0, result.output
+        assert "0 fixed removed" in result.output
+        kept = [e.url for e in baseline.read(path).values()]
+        assert kept == ["/gone", "/search?q=tent"]

@@ -15,8 +15,9 @@ and the URL, sorted by rule and URL, so that a review shows a clean diff::
 
 **Comparison.** Each finding of a run is *new* (not in the baseline) or *persisting*. Each
 baseline entry the run did not find is *fixed* only when the run could have found it: its
-URL answered with an HTTP response in this run and its rule ran without error; otherwise it
-is *not comparable* (never fetched, excluded, cut by --max-pages, rule not selected...).
+URL answered with an HTTP response in this run and its rule ran without error and was not
+ignored for that URL; otherwise it is *not comparable* (never fetched, excluded, cut by
+--max-pages, rule not selected, ``per_url_ignores``...).
 So a partial crawl can never "fix" debt.
 
 **Suppressions** (``[[suppress]]`` in the config) are hand-curated, with a reason and an
@@ -181,24 +182,36 @@ def write(path: Path, entries: Iterable[Entry]) -> None:
 # -- comparison -------------------------------------------------------------------------
 
 
+def _nothing_ignored(rule: str, url: str) -> bool:
+    return False
+
+
 @dataclass
 class Coverage:
-    """What a run could have found: the URLs that answered, the rules that ran cleanly."""
+    """What a run could have found: the URLs that answered, the rules that ran cleanly
+    on them."""
 
     answered: Callable[[str], bool]  # absolute URL -> it got an HTTP response in this run
     rules: set[str]  # rule codes that ran (and are selected now)
     failed: set[tuple[str, str | None]]  # (rule, url) with a rule error; url None: whole rule
+    # (rule, absolute URL) -> the configuration leaves that rule's findings on that URL
+    # out (per_url_ignores, when the run was made or now): nothing there is judged
+    ignored: Callable[[str, str], bool] = _nothing_ignored
 
     def judged(self, rule: str, url: str) -> bool:
         if rule not in self.rules or (rule, None) in self.failed or (rule, url) in self.failed:
             return False
-        return self.answered(url)
+        return self.answered(url) and not self.ignored(rule, url)
 
     @classmethod
     def of(
-        cls, answered: Callable[[str], bool], rules: set[str], errors: Sequence[RuleError]
+        cls,
+        answered: Callable[[str], bool],
+        rules: set[str],
+        errors: Sequence[RuleError],
+        ignored: Callable[[str, str], bool] = _nothing_ignored,
     ) -> Coverage:
-        return cls(answered, rules, {(e.rule, e.url) for e in errors})
+        return cls(answered, rules, {(e.rule, e.url) for e in errors}, ignored)
 
 
 @dataclass

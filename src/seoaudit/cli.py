@@ -1119,9 +1119,7 @@ def _baseline_command(
                 raise fail(str(exc)) from None
             base = baseline.base_origin(report.run)
             answered = gate.answered_in(site)
-            cover = gate.coverage(
-                answered, report.run, report.rule_errors, settings.select, settings.ignore
-            )
+            cover = gate.coverage(answered, report.run, report.rule_errors, settings)
             comparison = baseline.compare(report.findings, old, base, cover)
             fixed = {e.fingerprint for e in comparison.fixed}
             if action == "prune":
@@ -1165,7 +1163,7 @@ def baseline_update(
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Where runs are.")] = None,
 ) -> None:
     """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
-    could not judge (URLs it did not fetch, rules it did not run)."""
+    could not judge (URLs it did not fetch, rules it did not run or ignored there)."""
     _baseline_command("update", run, baseline_file, config, isolated, run_dir)
 
 

@@ -1002,7 +1002,7 @@ def check(
         _finish_killed_run(store)  # a killed crawl is judged as interrupted: inconclusive
         site = Site(store)
         result = build_report(store, site)
-        findings = gate.apply_overrides(result.findings, settings)
+        findings = gate.apply_overrides(result.findings, settings, result.run)
         if findings is not result.findings:  # today's configuration has a policy to apply
             result.issues, assign = group_issues(findings, site, group_titles(), REGISTRY)
             result.findings = findings.map(assign, drops=False)
@@ -1087,7 +1087,7 @@ def _baseline_inputs(
                 f"seoaudit: warning: run {report.run.run_id} is {report.run.state}", style="yellow"
             )
         )
-    report.findings = gate.apply_overrides(report.findings, settings)
+    report.findings = gate.apply_overrides(report.findings, settings, report.run)
     return path, settings, report, site, store
 
 

@@ -117,13 +117,17 @@ def exit_code(result: GateResult, exit_zero: bool = False) -> int:
 # -- policy: what the rules' findings become ------------------------------------------------
 
 
-def apply_overrides(findings: Iterable[Finding], settings: Settings) -> Findings:
+def apply_overrides(
+    findings: Iterable[Finding], settings: Settings, run: RunInfo | None = None
+) -> Findings:
     """Rule selection, per-URL ignores and severity overrides, as configured. Idempotent,
-    so a stored run can be re-judged under today's configuration. A view of the run file
-    stays one: the policy is applied on each pass."""
+    so a stored run (``run``) can be re-judged under today's configuration: a severity
+    that the run's own overrides changed goes back to the rule's when today's do not
+    change it. A view of the run file stays one: the policy is applied on each pass."""
     findings = Findings.of(findings)
     configured = settings.select or settings.ignore or settings.per_url_ignores
-    if not configured and not settings.severity_overrides:
+    overridden = settings.severity_overrides or (run and run.settings.get("severity_overrides"))
+    if not configured and not overridden:
         return findings  # nothing to apply: not another pass over a large run's findings
     return findings.map(_policy(settings))
 
@@ -162,12 +166,12 @@ def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
             return None
         if ignored(code, finding.url):
             return None
-        for prefix, severity in overrides:
-            if code.startswith(prefix.upper()):
-                if severity != finding.severity:
-                    return finding.model_copy(update={"severity": severity})
-                break
-        return finding
+        own = finding.rule_severity or finding.severity  # what the rule said
+        severity = next((s for p, s in overrides if code.startswith(p.upper())), own)
+        if severity == finding.severity:
+            return finding
+        changed = None if severity == own else own
+        return finding.model_copy(update={"severity": severity, "rule_severity": changed})
 
     return judge
 
@@ -481,7 +485,7 @@ def evaluate(
             answers.append(answered_in(get_site()) if known else lambda _url: False)
         return answers[0](url)
 
-    findings = apply_overrides(report.findings, settings)
+    findings = apply_overrides(report.findings, settings, report.run)
     active, expired = baseline.split_expired(settings.suppress, today)
     warnings = [
         f"suppression expired on {s.expires}: {s.reason} (it no longer applies)" for s in expired

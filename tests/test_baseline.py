@@ -177,3 +177,37 @@ def test_baseline_update_keeps_findings_ignored_for_their_url(
         assert "0 fixed removed" in result.output
         kept = [e.url for e in baseline.read(path).values()]
         assert kept == ["/gone", "/search?q=tent"]
+
+
+def test_a_slow_site_keeps_its_fingerprints_from_run_to_run(tmp_path: Path) -> None:
+    """PERF002 on a site whose median page is slow put the median in the cause
+    (" (median TTFB 912 ms: ...)"): a measurement, different in every run, so every
+    finding was new and fixed again each time."""
+    prints = []
+    for delay in (0.85, 1.0):
+        pages = {"/": {"body": "<title>Home</title>", "delay": delay}}
+        result = crawl(pages, tmp_path / str(delay))
+        hits = [f for f in result.report.findings if f.rule == "PERF002"]
+        assert [f.severity for f in hits] == ["warning"]  # the whole site is slow
+        assert hits[0].evidence["site_median_ttfb_ms"] >= 800
+        prints.append(baseline.fingerprint(hits[0], ORIGIN))
+    assert prints[0] == prints[1]
+
+
+def test_one_more_url_on_a_catch_all_page_keeps_the_others_fingerprints(
+    tmp_path: Path,
+) -> None:
+    """HTTP005 put the number of URLs answering one catch-all page in the cause ("3 URLs
+    answer one page: 'Oops'"): a fourth such URL made the three known findings new and
+    fixed."""
+    oops = {"body": "<title>Oops</title><p>Nothing to see</p>"}
+    prints = []
+    for paths in (["/a", "/b", "/c"], ["/a", "/b", "/c", "/d"]):
+        links = "".join(f'<a href="{p}">{p}</a>' for p in paths)
+        pages = {"/": {"body": f"<title>Home</title><h1>Home</h1>{links}"}}
+        pages |= dict.fromkeys(paths, oops)
+        result = crawl(pages, tmp_path / str(len(paths)))
+        hits = [f for f in result.report.findings if f.rule == "HTTP005"]
+        assert len(hits) == len(paths)
+        prints.append({baseline.fingerprint(f, ORIGIN) for f in hits})
+    assert prints[0] < prints[1]

@@ -495,7 +495,9 @@ def test_demo_crawl_blocks_and_traps(tmp_path: Path) -> None:
                 if code.startswith(trap["family"]):
                     assert not set(trap["paths"]) & urls, (code, trap["what"])
     crawl_block = next(i for i in report.issues if i.rule == "ROB008")
-    assert crawl_block.count == 3 and "line 6" in (crawl_block.cause or "")
+    assert crawl_block.count == 3
+    assert (crawl_block.cause or "").endswith("robots.txt: Disallow: /products/tents/")
+    assert crawl_block.evidence["line"] == 6
     assert not [e for e in report.rule_errors if e.rule.startswith(MY_FAMILIES)]
 
 

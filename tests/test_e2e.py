@@ -102,7 +102,7 @@ def test_blocked_url_names_the_robots_line_and_why_it_matters(basic_run: dict[st
     assert finding["evidence"]["rule"] == "Disallow: /private/"
     assert finding["severity"] == "error"
     assert "listed in a sitemap" in finding["evidence"]["why_it_matters"]
-    assert finding["cause"].endswith("robots.txt line 2: Disallow: /private/")
+    assert finding["cause"].endswith("robots.txt: Disallow: /private/")  # no line number
 
 
 def test_json_report_is_versioned_and_ranked_with_score_inputs(basic_run: dict[str, Any]) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from seoaudit import baseline, gate, kpis, rundiff
 from seoaudit.audit import AuditResult, run_audit
+from seoaudit.cli import app
 from seoaudit.config import Budget, CrawlSettings, GateSettings, Kpi, Settings, Suppression
 from seoaudit.models import Finding, Report, RunInfo
 from seoaudit.site import Site
@@ -401,3 +404,38 @@ def test_one_problem_found_twice_on_a_page_counts_twice_against_the_baseline(
     assert (result.baseline.new, result.baseline.persisting) == (0, 1)
     assert len(result.baseline.fixed) == 1
     assert result.verdict == "pass"
+
+
+def test_check_judges_severities_by_todays_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``seoaudit check`` re-judges a stored run under today's configuration, but a
+    severity override configured when the run was made stayed in force: the stored
+    findings had lost the severity their rule gave them."""
+    settings = Settings(
+        start_urls=[ORIGIN + "/"],
+        crawl=CrawlSettings(retries=0, sitemaps=False, probe=False),
+        run_dir=tmp_path,
+        select=["HTTP001", "HTTP002"],
+        severity_overrides={"HTTP002": "notice"},
+    )
+    run = run_audit(settings, transport=transport(RELEASE_1), run_id="r")
+    stored = next(f for f in run.report.findings if f.rule == "HTTP002")
+    assert (stored.severity, stored.rule_severity) == ("notice", "error")
+    for overrides, expected in (({}, "error"), ({"HTTP": "warning"}, "warning")):
+        now = Settings(severity_overrides=overrides)
+        judged = gate.apply_overrides(run.report.findings, now, run.report.run)
+        assert {f.severity for f in judged if f.rule == "HTTP002"} == {expected}
+        assert {f.severity for f in judged if f.rule == "HTTP001"} == {"warning"}
+
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
+        monkeypatch.delenv(name)
+    out = tmp_path / "check.json"
+    args = ["check", str(run.store_path), "--isolated", "-q", "-f", "json", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output  # an error finding: today's policy fails it
+    data = json.loads(out.read_text())
+    [server_error] = [f for f in data["findings"] if f["rule"] == "HTTP002"]
+    assert (server_error["severity"], server_error["rule_severity"]) == ("error", None)
+    assert [i["severity"] for i in data["issues"] if i["rule"] == "HTTP002"] == ["error"]

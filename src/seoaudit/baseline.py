@@ -2,8 +2,9 @@
 
 **Fingerprints.** A finding's portable fingerprint hashes its rule, its URL and its cause
 with the origin of the run's first start URL taken out (``/products/a`` rather than
-``https://staging.example.com/products/a``), so a baseline made on production matches a
-run on staging or on a fixture server with a random port. ``Finding.fingerprint`` (with
+``https://staging.example.com/products/a``; from a cause, its bare host too), so a
+baseline made on production matches a run on staging or on a fixture server with a
+random port. ``Finding.fingerprint`` (with
 the origin) stays the run-internal id.
 
 **The baseline file** holds one fingerprint per line with a trailing comment naming the rule
@@ -14,8 +15,9 @@ and the URL, sorted by rule and URL, so that a review shows a clean diff::
 
 **Comparison.** Each finding of a run is *new* (not in the baseline) or *persisting*. Each
 baseline entry the run did not find is *fixed* only when the run could have found it: its
-URL answered with an HTTP response in this run and its rule ran without error; otherwise it
-is *not comparable* (never fetched, excluded, cut by --max-pages, rule not selected...).
+URL answered with an HTTP response in this run and its rule ran without error and was not
+ignored for that URL; otherwise it is *not comparable* (never fetched, excluded, cut by
+--max-pages, rule not selected, ``per_url_ignores``...).
 So a partial crawl can never "fix" debt.
 
 **Suppressions** (``[[suppress]]`` in the config) are hand-curated, with a reason and an
@@ -78,6 +80,29 @@ def relative(text: str, base: str) -> str:
     return pattern.sub("", text) if pattern else text
 
 
+@functools.lru_cache(maxsize=16)
+def _host_pattern(base: str) -> re.Pattern[str] | None:
+    # The origin's host[:port] as a whole token: not inside a URL (after "/" or "@"), not
+    # part of a longer host name (shop.example.com.evil, www-example.com) or port, not
+    # followed by a path. Host names ignore case.
+    host = base.partition("://")[2]
+    if not host:
+        return None
+    return re.compile(
+        r"(?<![\w.\-/@:])" + re.escape(host) + r"(?![\w\-]|\.\w|:\d|/)", re.IGNORECASE
+    )
+
+
+def portable_cause(cause: str, base: str) -> str:
+    """``cause`` as a fingerprint hashes it: ``relative``, and the site's host[:port]
+    standing alone taken out too, for the causes that name the server, not a URL (PERF001
+    ``www.example.com``, PERF005 ``www.example.com: no ETag or Last-Modified``, ONP019).
+    Another host (a CDN's) stays."""
+    text = relative(cause, base)
+    pattern = _host_pattern(base)
+    return pattern.sub("", text) if pattern else text
+
+
 def absolute(url: str, base: str) -> str:
     return base + url if url.startswith("/") and base else url
 
@@ -86,7 +111,7 @@ def fingerprint(finding: Finding, base: str) -> str:
     key = fingerprint_key(
         finding.rule,
         relative(finding.url, base),
-        relative(finding.cause or "", base),
+        portable_cause(finding.cause or "", base),
         finding.occurrence,
     )
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
@@ -157,24 +182,36 @@ def write(path: Path, entries: Iterable[Entry]) -> None:
 # -- comparison -------------------------------------------------------------------------
 
 
+def _nothing_ignored(rule: str, url: str) -> bool:
+    return False
+
+
 @dataclass
 class Coverage:
-    """What a run could have found: the URLs that answered, the rules that ran cleanly."""
+    """What a run could have found: the URLs that answered, the rules that ran cleanly
+    on them."""
 
     answered: Callable[[str], bool]  # absolute URL -> it got an HTTP response in this run
     rules: set[str]  # rule codes that ran (and are selected now)
     failed: set[tuple[str, str | None]]  # (rule, url) with a rule error; url None: whole rule
+    # (rule, absolute URL) -> the configuration leaves that rule's findings on that URL
+    # out (per_url_ignores, when the run was made or now): nothing there is judged
+    ignored: Callable[[str, str], bool] = _nothing_ignored
 
     def judged(self, rule: str, url: str) -> bool:
         if rule not in self.rules or (rule, None) in self.failed or (rule, url) in self.failed:
             return False
-        return self.answered(url)
+        return self.answered(url) and not self.ignored(rule, url)
 
     @classmethod
     def of(
-        cls, answered: Callable[[str], bool], rules: set[str], errors: Sequence[RuleError]
+        cls,
+        answered: Callable[[str], bool],
+        rules: set[str],
+        errors: Sequence[RuleError],
+        ignored: Callable[[str, str], bool] = _nothing_ignored,
     ) -> Coverage:
-        return cls(answered, rules, {(e.rule, e.url) for e in errors})
+        return cls(answered, rules, {(e.rule, e.url) for e in errors}, ignored)
 
 
 @dataclass

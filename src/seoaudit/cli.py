@@ -1115,7 +1115,7 @@ def check(
         _finish_killed_run(store)  # a killed crawl is judged as interrupted: inconclusive
         site = Site(store)
         result = build_report(store, site)
-        findings = gate.apply_overrides(result.findings, settings)
+        findings = gate.apply_overrides(result.findings, settings, result.run)
         if findings is not result.findings:  # today's configuration has a policy to apply
             result.issues, assign = group_issues(findings, site, group_titles(), REGISTRY)
             result.findings = findings.map(assign, drops=False)
@@ -1201,7 +1201,7 @@ def _baseline_inputs(
                 f"seoaudit: warning: run {report.run.run_id} is {report.run.state}", style="yellow"
             )
         )
-    report.findings = gate.apply_overrides(report.findings, settings)
+    report.findings = gate.apply_overrides(report.findings, settings, report.run)
     return path, settings, report, site, store
 
 
@@ -1233,9 +1233,7 @@ def _baseline_command(
                 raise fail(str(exc)) from None
             base = baseline.base_origin(report.run)
             answered = gate.answered_in(site)
-            cover = gate.coverage(
-                answered, report.run, report.rule_errors, settings.select, settings.ignore
-            )
+            cover = gate.coverage(answered, report.run, report.rule_errors, settings)
             comparison = baseline.compare(report.findings, old, base, cover)
             fixed = {e.fingerprint for e in comparison.fixed}
             if action == "prune":
@@ -1279,7 +1277,7 @@ def baseline_update(
     run_dir: RunsOpt = None,
 ) -> None:
     """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
-    could not judge (URLs it did not fetch, rules it did not run)."""
+    could not judge (URLs it did not fetch, rules it did not run or ignored there)."""
     _baseline_command("update", run, baseline_file, config, isolated, run_dir)
 
 

@@ -29,7 +29,7 @@ This module decides; it never prints.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from itertools import repeat
 from pathlib import Path
@@ -117,13 +117,17 @@ def exit_code(result: GateResult, exit_zero: bool = False) -> int:
 # -- policy: what the rules' findings become ------------------------------------------------
 
 
-def apply_overrides(findings: Iterable[Finding], settings: Settings) -> Findings:
+def apply_overrides(
+    findings: Iterable[Finding], settings: Settings, run: RunInfo | None = None
+) -> Findings:
     """Rule selection, per-URL ignores and severity overrides, as configured. Idempotent,
-    so a stored run can be re-judged under today's configuration. A view of the run file
-    stays one: the policy is applied on each pass."""
+    so a stored run (``run``) can be re-judged under today's configuration: a severity
+    that the run's own overrides changed goes back to the rule's when today's do not
+    change it. A view of the run file stays one: the policy is applied on each pass."""
     findings = Findings.of(findings)
     configured = settings.select or settings.ignore or settings.per_url_ignores
-    if not configured and not settings.severity_overrides:
+    overridden = settings.severity_overrides or (run and run.settings.get("severity_overrides"))
+    if not configured and not overridden:
         return findings  # nothing to apply: not another pass over a large run's findings
     return findings.map(_policy(settings))
 
@@ -137,9 +141,20 @@ def iter_overrides(findings: Iterable[Finding], settings: Settings) -> Iterator[
             yield kept
 
 
+def url_ignores(per_url_ignores: Mapping[str, Sequence[str]]) -> Callable[[str, str], bool]:
+    """(rule, URL) -> whether ``per_url_ignores`` (URL regex -> rule codes or prefixes)
+    leaves that rule's findings on that URL out."""
+    ignores = [(re.compile(p), codes) for p, codes in per_url_ignores.items()]
+
+    def ignored(code: str, url: str) -> bool:
+        return any(rule_matches(code, codes) and p.search(url) for p, codes in ignores)
+
+    return ignored
+
+
 def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
     """The finding as the configuration judges it, or None when it is not wanted."""
-    ignores = [(re.compile(p), codes) for p, codes in settings.per_url_ignores.items()]
+    ignored = url_ignores(settings.per_url_ignores)
     # The longest matching code or prefix wins ("HTTP006" over "HTTP").
     overrides = sorted(settings.severity_overrides.items(), key=lambda kv: -len(kv[0]))
 
@@ -149,14 +164,14 @@ def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
             return None
         if rule_matches(code, settings.ignore):
             return None
-        if any(rule_matches(code, codes) and p.search(finding.url) for p, codes in ignores):
+        if ignored(code, finding.url):
             return None
-        for prefix, severity in overrides:
-            if code.startswith(prefix.upper()):
-                if severity != finding.severity:
-                    return finding.model_copy(update={"severity": severity})
-                break
-        return finding
+        own = finding.rule_severity or finding.severity  # what the rule said
+        severity = next((s for p, s in overrides if code.startswith(p.upper())), own)
+        if severity == finding.severity:
+            return finding
+        changed = None if severity == own else own
+        return finding.model_copy(update={"severity": severity, "rule_severity": changed})
 
     return judge
 
@@ -403,16 +418,25 @@ def coverage(
     answered: Callable[[str], bool],
     run: RunInfo,
     rule_errors: Sequence[RuleError],
-    select: list[str],
-    ignore: list[str],
+    settings: Settings | None = None,
 ) -> baseline.Coverage:
     """What the run could have found (see baseline.Coverage): URLs that ``answered`` (see
-    ``answered_in``); a rule counts as run when the run selected it, did not fail on the
-    URL (``rule_errors``), and ``select`` and ``ignore`` (today's configuration) still do."""
+    ``answered_in``); a rule counts as run on a URL when the run selected it and did not
+    ignore it there (``per_url_ignores``), did not fail on the URL (``rule_errors``), and
+    today's ``settings`` (select, ignore, per_url_ignores) still judge it. Findings the
+    configuration leaves out, then or now, are not fixed: they were not looked for."""
     stored = run.settings
     ran = {spec.code for spec in selected(stored.get("select"), stored.get("ignore"))}
-    now = {spec.code for spec in selected(select, ignore)}
-    return baseline.Coverage.of(answered, ran & now, rule_errors)
+    raw = stored.get("per_url_ignores")
+    ignores = [url_ignores(raw if isinstance(raw, dict) else {})]
+    if settings is not None:
+        ran &= {spec.code for spec in selected(settings.select, settings.ignore)}
+        ignores.append(url_ignores(settings.per_url_ignores))
+
+    def ignored(code: str, url: str) -> bool:
+        return any(ignore(code, url) for ignore in ignores)
+
+    return baseline.Coverage.of(answered, ran, rule_errors, ignored)
 
 
 def answered_in(site: Site) -> Callable[[str], bool]:
@@ -461,7 +485,7 @@ def evaluate(
             answers.append(answered_in(get_site()) if known else lambda _url: False)
         return answers[0](url)
 
-    findings = apply_overrides(report.findings, settings)
+    findings = apply_overrides(report.findings, settings, report.run)
     active, expired = baseline.split_expired(settings.suppress, today)
     warnings = [
         f"suppression expired on {s.expires}: {s.reason} (it no longer applies)" for s in expired
@@ -479,7 +503,7 @@ def evaluate(
             findings,
             entries,
             base,
-            coverage(answered, report.run, report.rule_errors, settings.select, settings.ignore),
+            coverage(answered, report.run, report.rule_errors, settings),
             hidden,
         )
         status: dict[str, str] = dict(comparison.status)

@@ -316,6 +316,9 @@ class Finding(_Model):
     # twice on a page (two Products whose names are not shown). Part of the fingerprint
     # from 2 on, so each one counts against a baseline (see fingerprint_key).
     occurrence: int = 1
+    # The severity the rule gave, when a configured severity override changed it: kept so
+    # that `seoaudit check` re-judges a stored run under today's overrides, not the old.
+    rule_severity: Severity | None = None
 
     @property
     def fingerprint(self) -> str:

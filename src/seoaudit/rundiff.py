@@ -174,7 +174,7 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
         )
         db.execute("UPDATE b SET known = fp IN (SELECT fp FROM a)")
         # A's fingerprints B does not have: fixed when B could have found them.
-        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors(), [], [])
+        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors())
         gone = db.execute(
             "SELECT rule, url FROM a WHERE fp NOT IN (SELECT fp FROM b) ORDER BY rule, url, fp"
         )

@@ -5,7 +5,8 @@ Owns: ``limits`` (the run's thresholds, validated once per Site rather than once
 answered 200, not sent elsewhere by an instant refresh), ``found_signals`` (why a URL
 matters, for the rules that flag a wanted URL kept out), the refresh parser
 (``parse_refresh``, ``refreshes_away``), the pagination test duplicate rules use, and
-``duplicate_cause`` (how pages sharing one value become one issue).
+``duplicate_cause`` (how pages sharing one value become one issue) and ``robots_cause``
+(how URLs blocked by one robots.txt line become one issue).
 
 Must not: decide indexability (``indexing.py`` does) or read the store.
 """
@@ -124,6 +125,15 @@ def urls_in_state(site: Site, site_origin: str, state: str) -> list[str]:
         if url.startswith(prefix) and site.state(url) == state:
             found.append(url)
     return found
+
+
+def robots_cause(robots_url: str | None, line: str | None) -> str:
+    """The cause of a finding that one robots.txt line decides: the file and the line as
+    written (``https://site/robots.txt: Disallow: /private/``), never the line's number.
+    A cause is part of a finding's baseline fingerprint, and a comment or a rule added
+    above the line must not make its findings new ones; messages and evidence give the
+    number."""
+    return f"{robots_url}: {line}"
 
 
 def robots_command(url: str, token: str | None = None) -> str:

@@ -35,7 +35,7 @@ from seoaudit.robots import (
     match_path,
     path_matcher,
 )
-from seoaudit.rules.common import found_signals, robots_command, urls_in_state
+from seoaudit.rules.common import found_signals, robots_cause, robots_command, urls_in_state
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL, LINK_HREFLANG, LINK_REDIRECT
 
@@ -383,18 +383,14 @@ def site_disallowed_for_search_crawler(site: Site) -> Iterator[Hit]:
     for row, robots_file in internal_robots(site):
         if robots_file.robots is None:
             continue  # unreachable (ROB001) or missing: not a disallow rule
-        by_line: dict[str, list[str]] = {}
-        lines: dict[str, tuple[int | None, str | None]] = {}
+        by_line: dict[tuple[int | None, str | None], list[str]] = {}
         for token in SEARCH_ENGINES:
             if policy.get(token) == "block":
                 continue
             access = host_access(site, robots_file, row.origin, token)
             if access.verdict == "blocked":
-                key = f"{row.url} line {access.line}: {access.rule}"
-                by_line.setdefault(key, []).append(label(token))
-                lines[key] = (access.line, access.rule)
-        for cause, crawlers in by_line.items():
-            line, text = lines[cause]
+                by_line.setdefault((access.line, access.rule), []).append(label(token))
+        for (line, text), crawlers in by_line.items():
             yield Hit(
                 row.url,
                 f"{' and '.join(crawlers)} may not crawl {row.origin}: "
@@ -405,7 +401,7 @@ def site_disallowed_for_search_crawler(site: Site) -> Iterator[Hit]:
                     "rule": text,
                     "verify": robots_command(row.origin + "/"),
                 },
-                cause=cause,
+                cause=robots_cause(row.url, text),
             )
 
 
@@ -469,7 +465,7 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     reasons, sitemaps, inlinks = _why_it_matters(page, site)
     if verdict.line is not None:
-        cause = f"{verdict.robots_url} line {verdict.line}: {verdict.rule}"
+        cause = robots_cause(verdict.robots_url, verdict.rule)
     else:
         cause = verdict.reason or f"{verdict.robots_url}"
     yield Hit(
@@ -749,7 +745,7 @@ def case_mismatched_rule(site: Site) -> Iterator[Hit]:
                         "matching_in_other_case": len(folded),
                         "examples": urls,
                     },
-                    cause=f"{row.url} line {line.line}",
+                    cause=robots_cause(row.url, line.raw),
                 )
 
 
@@ -787,7 +783,7 @@ def invalid_sitemap_line(site: Site) -> Iterator[Hit]:
                 row.url,
                 f"Sitemap line {problem.line} is not an absolute http(s) URL ({problem.text})",
                 {"line": problem.line, "text": problem.text},
-                cause=f"{row.url} line {problem.line}",
+                cause=robots_cause(row.url, problem.text),
             )
         for line, value in robots.sitemaps:
             url = normalize(value) if value.lower().startswith(("http://", "https://")) else None
@@ -803,7 +799,7 @@ def invalid_sitemap_line(site: Site) -> Iterator[Hit]:
                     row.url,
                     f"Sitemap line {line} names {url}, which answers {what}",
                     {"line": line, "sitemap": url, "status": status, "error": error},
-                    cause=f"{row.url} line {line}",
+                    cause=robots_cause(row.url, f"Sitemap: {value}"),
                 )
 
 

@@ -24,7 +24,7 @@ from seoaudit.access import (
 )
 from seoaudit.models import AccessVerdict
 from seoaudit.robots import RobotsFile
-from seoaudit.rules.common import robots_command
+from seoaudit.rules.common import robots_cause, robots_command
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -122,18 +122,18 @@ def search_crawler_refused_by_server(site: Site) -> Iterator[Hit]:
 def _blocked_hosts(
     site: Site, tokens: list[str]
 ) -> Iterator[tuple[RobotsOutcome, RobotsFile, str, list[tuple[str, AccessVerdict]]]]:
-    """Per audited host and deciding line: the tokens that may not crawl the host at all."""
+    """Per audited host and deciding line: the tokens that may not crawl the host at all,
+    and the cause naming that line (``robots_cause``)."""
     for row, robots_file in internal_robots(site):
         if robots_file.robots is None:
             continue  # unreachable or missing robots.txt: ROB001 / ROB002
-        by_line: dict[str, list[tuple[str, AccessVerdict]]] = {}
+        by_line: dict[int | None, list[tuple[str, AccessVerdict]]] = {}
         for token in tokens:
             access = host_access(site, robots_file, row.origin, token)
             if access.verdict == "blocked":
-                key = f"{row.url} line {access.line}: {access.rule}"
-                by_line.setdefault(key, []).append((token, access))
-        for cause, blocked in by_line.items():
-            yield row, robots_file, cause, blocked
+                by_line.setdefault(access.line, []).append((token, access))
+        for blocked in by_line.values():
+            yield row, robots_file, robots_cause(row.url, blocked[0][1].rule), blocked
 
 
 def _tokens(kind: str) -> list[str]:
@@ -236,22 +236,25 @@ def ai_training_crawler_policy(site: Site) -> Iterator[Hit]:
     policy = crawler_policy(site)
     training = [t for t in _tokens("ai-training") if t != "google-extended"]
     undeclared = [t for t in training if t not in policy]
-    for row, _, cause, blocked in _blocked_hosts(site, undeclared):
+    for row, _, _, blocked in _blocked_hosts(site, undeclared):
         names = [label(t) for t, _ in blocked]
+        first = blocked[0][1]
         yield Hit(
             row.url,
-            f"{', '.join(names)} disallowed by {cause.removeprefix(row.url + ' ')}: if this "
+            f"{', '.join(names)} disallowed by line {first.line}: {first.rule}: if this "
             f"is intended, declare it (--intended-block {blocked[0][0]})",
-            {"crawlers": names, "cause": cause},
+            {"crawlers": names, "cause": f"{row.url} line {first.line}: {first.rule}"},
             cause=f"undeclared block of {', '.join(names)}",
         )
     declared_allow = [t for t, v in policy.items() if v == "allow"]
-    for row, _, cause, blocked in _blocked_hosts(site, declared_allow):
+    for row, _, _, blocked in _blocked_hosts(site, declared_allow):
         names = [label(t) for t, _ in blocked]
+        first = blocked[0][1]
+        where = f"{row.url} line {first.line}: {first.rule}"
         yield Hit(
             row.url,
-            f"{', '.join(names)} declared allowed but disallowed ({cause})",
-            {"crawlers": names, "cause": cause},
+            f"{', '.join(names)} declared allowed but disallowed ({where})",
+            {"crawlers": names, "cause": where},
             cause=f"declared allow not in force for {', '.join(names)}",
             severity="warning",
         )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from seoaudit.extract.directives import PLAIN_RULES
 from seoaudit.indexing import agents_for, effective_directives, is_noindex
 from seoaudit.models import Directive, PageFacts
-from seoaudit.rules.common import found_signals, robots_command
+from seoaudit.rules.common import found_signals, robots_cause, robots_command
 from seoaudit.rules.registry import Hit, rule
 from seoaudit.store import LINK_CANONICAL
 from seoaudit.structured.analysis import analyse
@@ -202,7 +202,7 @@ def noindex_on_disallowed_url(page: PageFacts, site: Site) -> Iterator[Hit]:
         return
     if not is_noindex(page, crawler):
         return
-    where = f"{verdict.robots_url} line {verdict.line}: {verdict.rule}" if verdict.line else None
+    where = robots_cause(verdict.robots_url, verdict.rule) if verdict.line else None
     yield Hit(
         page.url,
         f"noindex that {crawler} can never read: robots.txt disallows the URL"

@@ -29,6 +29,7 @@ from seoaudit.rules.common import (
     PAGE_PARAMETERS,
     clip,
     is_paginated,
+    robots_cause,
     robots_command,
     searchable,
 )
@@ -45,21 +46,25 @@ MAX_FRAGMENT = 200  # characters of a fragment looked at and quoted
 
 
 @lru_cache(maxsize=65536)
-def _blocked_by(robots_file: RobotsFile, token: str, url: str) -> str | None:
-    """The cause ("<robots.txt> line N: rule") when ``token`` may not fetch ``url``."""
+def _blocked_by(robots_file: RobotsFile, token: str, url: str) -> tuple[str, str] | None:
+    """(cause, where) when ``token`` may not fetch ``url``: the cause names the deciding
+    line by its text (``robots_cause``), ``where`` by its number too ("<robots.txt> line
+    N: rule"), for the evidence."""
     allowed, line, text = decide(robots_file, token, url)
     if allowed:
         return None
     if line is None:
-        return f"{robots_file.url}: {robots_file.reason}"
-    return f"{robots_file.url} line {line}: {text}"
+        reason = f"{robots_file.url}: {robots_file.reason}"
+        return reason, reason
+    return robots_cause(robots_file.url, text), f"{robots_file.url} line {line}: {text}"
 
 
 def _blocked_resources(
     page: PageFacts, site: Site, token: str, kinds: tuple[str, ...]
-) -> dict[str, list[Resource]]:
-    """cause -> the page's resources of ``kinds`` that robots.txt disallows for ``token``."""
-    found: dict[str, list[Resource]] = {}
+) -> dict[str, tuple[str, list[Resource]]]:
+    """cause -> (where, the page's resources of ``kinds`` that robots.txt disallows for
+    ``token``); see ``_blocked_by``."""
+    found: dict[str, tuple[str, list[Resource]]] = {}
     files: dict[str, RobotsFile | None] = {}  # per origin, for this page
     for resource in page.resources:
         if resource.url is None or resource.kind not in kinds:
@@ -72,9 +77,9 @@ def _blocked_resources(
             continue  # that host's robots.txt was not read: cannot judge
         if robots_file.robots is None and site.is_internal(resource.url):
             continue  # the site's own robots.txt is unreachable: ROB001 reports it
-        cause = _blocked_by(robots_file, token, resource.url)
-        if cause is not None:
-            found.setdefault(cause, []).append(resource)
+        blocked = _blocked_by(robots_file, token, resource.url)
+        if blocked is not None:
+            found.setdefault(blocked[0], (blocked[1], []))[1].append(resource)
     return found
 
 
@@ -124,7 +129,8 @@ def render_resource_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     if not _renders(page):
         return
     token = site.run.crawler_token or "googlebot"
-    for cause, resources in _blocked_resources(page, site, token, ("stylesheet", "script")).items():
+    blocked = _blocked_resources(page, site, token, ("stylesheet", "script"))
+    for cause, (where, resources) in blocked.items():
         needs_script = page.word_count < CLIENT_RENDERED_WORDS and any(
             r.kind == "script" for r in resources
         )
@@ -134,7 +140,7 @@ def render_resource_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
             f"{len(resources)} stylesheet/script file(s) disallowed for {token}, e.g. {first.url}",
             {
                 "resources": [{"kind": r.kind, "url": r.url} for r in resources[:MAX_LISTED]],
-                "robots": cause,
+                "robots": where,
                 "raw_html_words": page.word_count,
                 "verify": robots_command(first.url or "", token),
             },
@@ -177,14 +183,14 @@ def image_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     token = site.run.crawler_token or "googlebot"
     if token == "googlebot":
         token = "googlebot-image"
-    for cause, resources in _blocked_resources(page, site, token, ("image",)).items():
+    for cause, (where, resources) in _blocked_resources(page, site, token, ("image",)).items():
         first = resources[0]
         yield Hit(
             page.url,
             f"{len(resources)} image(s) disallowed for {token}, e.g. {first.url}",
             {
                 "images": [r.url for r in resources[:MAX_LISTED]],
-                "robots": cause,
+                "robots": where,
                 "verify": robots_command(first.url or "", token),
             },
             cause=cause,

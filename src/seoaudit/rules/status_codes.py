@@ -270,7 +270,9 @@ def soft_404s(site: Site) -> dict[str, tuple[str, str | None]]:
         if len(paths) < max(limits.soft_404_same_page, 2):
             continue
         label = (members[0].title or "untitled")[:80]
-        cause = f"{len(members)} URLs answer one page: {label!r}"
+        # Not how many URLs: a cause is part of the baseline fingerprint, and one more URL
+        # answering the page must not make the known ones new (the message counts them).
+        cause = f"one thin page answers many URLs: {label!r}"
         for member in members:
             found[member.url] = (
                 f"answers the same thin page as {len(members) - 1} other URLs",

@@ -236,3 +236,17 @@ def test_a_run_that_timed_no_response_says_so_instead_of_none_ms(tmp_path: Path)
     for text in (" ".join(terminal.getvalue().split()), page):
         assert "None ms" not in text
         assert "no response to time (TTFB)" in text
+
+
+def test_the_kpi_trend_is_read_from_a_run_folder_with_a_hash_in_its_path(
+    tmp_path: Path,
+) -> None:
+    """The trend opened sibling runs as the URI "file:{path}", which a "#" or "?" in the
+    path cut short: a run folder like "site#2" had no trend."""
+    folder = tmp_path / "site#2?x"
+    first = _run_report(folder)
+    second = _run_report(folder)
+    assert [p["run_id"] for p in second.summary["kpi_trend"]] == [
+        first.run.run_id,
+        second.run.run_id,
+    ]

@@ -21,7 +21,6 @@ the report only shows them.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit
 
 from seoaudit.models import Finding
 from seoaudit.stats import nearest_rank, percentiles_ms, to_ms
+from seoaudit.store import read_meta
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -126,23 +126,10 @@ def history(
 
 
 def _read_point(path: Path) -> dict[str, Any] | None:
-    import json
-
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
-    except sqlite3.Error:
-        return None
-    try:
-        rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('run', ?)", (META_KEY,)))
-    except sqlite3.Error:
-        return None
-    finally:
-        db.close()
-    try:
-        kpis = json.loads(rows[META_KEY])
-        run = json.loads(rows["run"])
-    except (KeyError, ValueError, TypeError):
-        return None
+    # read_meta: one SELECT, no file created; a path with "?" or "#" in it is read too
+    # (the URI "file:{path}" cut it there and read nothing).
+    meta = read_meta(path, "run", META_KEY) or {}
+    kpis, run = meta.get(META_KEY), meta.get("run")
     if not isinstance(kpis, dict) or not isinstance(run, dict):
         return None
     return {

@@ -277,21 +277,23 @@ async def _finite_slow_site(request: Any) -> Any:
     return Response(200, [("Content-Type", "text/html")], body.encode(), delay=0.02)
 
 
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a process of its own, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "seoaudit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
 @pytest.mark.e2e
 def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     from seoaudit.devserver import SiteServer
     from seoaudit.site import Site
     from seoaudit.store import StoreError
-
-    def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "seoaudit", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
 
     common = ["-q", "--no-sitemaps", "--no-probe", "--per-host", "2", "--run-dir", "runs"]
     with SiteServer(handler=_finite_slow_site) as server:
@@ -299,7 +301,7 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
         whole = tmp_path / "whole"
         whole.mkdir()
         assert (
-            cli(
+            _cli(
                 "audit", url, *common, "--run-id", "whole", "--fail-on", "never", cwd=whole
             ).returncode
             == 0
@@ -329,7 +331,7 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
         # reading the killed run (a report of what it had) finds who links where
         assert url in Site(Store(run_file)).linking_pages(url + "1")
 
-        resumed = cli(
+        resumed = _cli(
             "audit", "--resume", "r", "--run-dir", "runs", "-q", "--fail-on", "never", cwd=killed
         )
         assert resumed.returncode == 0, resumed.stderr

@@ -16,24 +16,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from seoaudit.store import RunBusy, RunLock, Store, StoreError
-from tests.test_resume import _finite_slow_site
+from tests.test_resume import _cli, _finite_slow_site
 
 if TYPE_CHECKING:
     from seoaudit.devserver import Request, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-
-
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seoaudit", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=ENV,
-    )
 
 
 def _wait_for_pages(run_file: Path, pages: int) -> None:

@@ -161,3 +161,20 @@ def test_two_audits_given_one_run_id_write_two_files(tmp_path: Path) -> None:
     assert info.run_id == "same-2"
     store.close()
     holder.release()
+
+
+def test_a_file_system_without_flock_leaves_runs_unguarded_not_unusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network file systems answer flock with ENOLCK: every audit stopped as if the
+    run were "being written by another seoaudit process"."""
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    store = Store(tmp_path / "r.sqlite", create=True)
+    store.hold()
+    store.close()

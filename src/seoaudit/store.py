@@ -332,10 +332,13 @@ class RunLock:
                 return self  # a read-only folder: nothing else can write here either
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            except BlockingIOError:  # held by another process
                 holder = os.read(fd, 32).decode("ascii", "replace").strip()
                 os.close(fd)
                 raise RunBusy(self._busy(holder)) from None
+            except OSError:  # no flock here (some network file systems): unguarded
+                os.close(fd)
+                return self
             try:  # the holder we waited on may have removed the file meanwhile
                 same = self.path.stat().st_ino == os.fstat(fd).st_ino
             except OSError:

@@ -29,11 +29,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks, run files are not guarded there
-    fcntl = None  # type: ignore[assignment]
 import numpy.typing as npt
 
 from seoaudit import findings as findings_module
@@ -41,6 +36,11 @@ from seoaudit import summary
 from seoaudit.crawl.checks import CheckResult
 from seoaudit.findings import Findings
 from seoaudit.models import Finding, PageFacts, RuleError, RunInfo, Source
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, run files are not guarded there
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 

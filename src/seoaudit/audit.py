@@ -45,6 +45,7 @@ _NAME_TRIES = 1000  # run file names tried per second (NAME, NAME-2, ...) before
 # reports show, has whole seconds); orders runs started in one second (``latest_run``).
 STARTED = "started"
 _RUN_ID_TIME = re.compile(r"(\d{8}-\d{6})")  # new_run_id's timestamp, UTC
+_RUN_ID_FORMAT = "%Y%m%d-%H%M%S"  # ... as written and read
 
 
 def _now() -> datetime:
@@ -62,7 +63,7 @@ class AuditResult:
 
 def new_run_id(start_url: str, clock: Clock = _now) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", host_of(start_url).lower()).strip("-")[:40] or "site"
-    return f"{clock():%Y%m%d-%H%M%S}-{slug}"
+    return f"{clock().strftime(_RUN_ID_FORMAT)}-{slug}"
 
 
 def run_audit(
@@ -246,8 +247,8 @@ def _instant(raw: object) -> float | None:
     if not isinstance(raw, str):
         return None
     try:
-        if re.fullmatch(r"\d{8}-\d{6}", raw):
-            when = datetime.strptime(raw, "%Y%m%d-%H%M%S")
+        if _RUN_ID_TIME.fullmatch(raw):
+            when = datetime.strptime(raw, _RUN_ID_FORMAT)
         else:
             when = datetime.fromisoformat(raw)
     except ValueError:

@@ -6,7 +6,8 @@ answered 200, not sent elsewhere by an instant refresh), ``found_signals`` (why 
 matters, for the rules that flag a wanted URL kept out), the refresh parser
 (``parse_refresh``, ``refreshes_away``), the pagination test duplicate rules use, and
 ``duplicate_cause`` (how pages sharing one value become one issue) and ``robots_cause``
-(how URLs blocked by one robots.txt line become one issue).
+(how URLs blocked by one robots.txt line become one issue; ``robots_line`` says where
+that line is).
 
 Must not: decide indexability (``indexing.py`` does) or read the store.
 """
@@ -134,6 +135,12 @@ def robots_cause(robots_url: str | None, line: str | None) -> str:
     above the line must not make its findings new ones; messages and evidence give the
     number."""
     return f"{robots_url}: {line}"
+
+
+def robots_line(robots_url: str | None, number: int | None, line: str | None) -> str:
+    """Where a robots.txt line is, for messages and evidence (not causes: see
+    ``robots_cause``): ``https://site/robots.txt line 3: Disallow: /private/``."""
+    return f"{robots_url} line {number}: {line}"
 
 
 def robots_command(url: str, token: str | None = None) -> str:

@@ -24,7 +24,7 @@ from seoaudit.access import (
 )
 from seoaudit.models import AccessVerdict
 from seoaudit.robots import RobotsFile
-from seoaudit.rules.common import robots_cause, robots_command
+from seoaudit.rules.common import robots_cause, robots_command, robots_line
 from seoaudit.rules.registry import Hit, rule
 
 if TYPE_CHECKING:
@@ -243,14 +243,14 @@ def ai_training_crawler_policy(site: Site) -> Iterator[Hit]:
             row.url,
             f"{', '.join(names)} disallowed by line {first.line}: {first.rule}: if this "
             f"is intended, declare it (--intended-block {blocked[0][0]})",
-            {"crawlers": names, "cause": f"{row.url} line {first.line}: {first.rule}"},
+            {"crawlers": names, "cause": robots_line(row.url, first.line, first.rule)},
             cause=f"undeclared block of {', '.join(names)}",
         )
     declared_allow = [t for t, v in policy.items() if v == "allow"]
     for row, _, _, blocked in _blocked_hosts(site, declared_allow):
         names = [label(t) for t, _ in blocked]
         first = blocked[0][1]
-        where = f"{row.url} line {first.line}: {first.rule}"
+        where = robots_line(row.url, first.line, first.rule)
         yield Hit(
             row.url,
             f"{', '.join(names)} declared allowed but disallowed ({where})",

@@ -31,6 +31,7 @@ from seoaudit.rules.common import (
     is_paginated,
     robots_cause,
     robots_command,
+    robots_line,
     searchable,
 )
 from seoaudit.rules.registry import Hit, rule
@@ -56,7 +57,7 @@ def _blocked_by(robots_file: RobotsFile, token: str, url: str) -> tuple[str, str
     if line is None:
         reason = f"{robots_file.url}: {robots_file.reason}"
         return reason, reason
-    return robots_cause(robots_file.url, text), f"{robots_file.url} line {line}: {text}"
+    return robots_cause(robots_file.url, text), robots_line(robots_file.url, line, text)
 
 
 def _blocked_resources(

@@ -323,12 +323,15 @@ def read_auth(env: Mapping[str, str]) -> tuple[str, str, str] | None:
 # -- merging ----------------------------------------------------------------------------------
 
 
+def _as_typed(raw: str) -> str:
+    """A start URL as the user meant it: ``example.com`` means https."""
+    candidate = raw.strip()
+    return candidate if "://" in candidate else "https://" + candidate
+
+
 def start_url(raw: str) -> str | None:
     """A start URL as typed (``example.com`` means https) in canonical form, or None."""
-    candidate = raw.strip()
-    if "://" not in candidate:
-        candidate = "https://" + candidate
-    return normalize(candidate)
+    return normalize(_as_typed(raw))
 
 
 def load(
@@ -403,9 +406,8 @@ def _check_authority(raw: str, where: str) -> None:
     """A user name or password in a start URL was dropped without a word (the crawl then
     met a 401); keeping it would store a secret with the run and in every report. Port 0
     names no server."""
-    candidate = raw.strip() if "://" in raw else "https://" + raw.strip()
     try:
-        parts = urlsplit(candidate)
+        parts = urlsplit(_as_typed(raw))
         port = parts.port
     except ValueError:
         return  # start_url() says what is wrong with it

@@ -152,7 +152,8 @@ def _audit(base_url: str, pages: int, work: Path, profile: bool, timeout: float)
     store = _dir_size(run_dir) if run_dir.exists() else 0
     return Result(
         pages=pages,
-        exit_code=code,
+        # cProfile swallows the audit's SystemExit: a profiled run always ends 0.
+        exit_code=None if profile else code,
         wall_s=round(wall, 2),
         pages_fetched=fetched,
         pages_per_s=round(fetched / wall, 1) if fetched else None,

@@ -871,4 +871,22 @@ def test_benchmark_script_runs_end_to_end(tmp_path: Path) -> None:
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert results[0]["pages"] == 30 and results[0]["pages_fetched"] >= 30
     assert results[0]["peak_rss_mb"] > 10 and results[0]["store_mb"] > 0
+    assert results[0]["exit_code"] == 1  # the generated site has planted errors
     assert "pages/s" in done.stdout
+
+
+@pytest.mark.e2e
+def test_profiled_benchmark_reports_no_exit_code(tmp_path: Path) -> None:
+    """cProfile swallows the audit's SystemExit (every profiled run ends 0): the table must
+    not pass that off as the audit's verdict."""
+    script = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--pages", "30", "--profile"]
+    done = subprocess.run(
+        [*script, "--timeout", "120", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert results[0]["pages_fetched"] >= 30 and results[0]["exit_code"] is None
+    assert "top 25 by cumulative time" in done.stdout

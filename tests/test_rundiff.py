@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from seoaudit import rundiff
 from seoaudit.cli import app
-from seoaudit.models import Finding, PageFacts, RunInfo
+from seoaudit.models import Canonical, Finding, PageFacts, RunInfo, StructuredData
 from seoaudit.store import Store
 
 RULES = ("ONP001", "ONP002", "ONP003", "ONP004", "ONP005")
@@ -141,3 +142,54 @@ def test_the_cli_writes_the_diff_and_fails_on_new_findings(
     failed = CliRunner().invoke(app, ["diff", str(a), str(b)])
     assert failed.exit_code == 2 and "cannot compare the runs" in failed.output
     assert "Traceback" not in failed.output
+
+
+def _typed_run(path: Path, types: list[str], canonical: str) -> None:
+    """One page whose structured data has ``types`` (nested included) and a head canonical."""
+    store = Store(path, create=True)
+    origin = "https://shop.test"
+    store.save_run(
+        RunInfo(run_id=path.stem, tool_version="t", start_urls=[origin + "/"], state="complete")
+    )
+    url = origin + "/p/1"
+    url_id, _ = store.url_id(url, depth=1, source="link")
+    block = StructuredData(format="json-ld", data={"@type": types[0]}, types=types)
+    link = Canonical(source="head", href=canonical, url=origin + canonical)
+    facts = PageFacts(
+        url=url,
+        final_url=url,
+        status=200,
+        is_html=True,
+        titles=["Tent"],
+        structured_data=[block],
+        canonicals=[link],
+    )
+    store.add_page(url_id, facts)
+    store.replace_findings([], [])
+    store.close()
+
+
+def test_page_states_are_compared_from_the_summaries_not_the_facts(tmp_path: Path) -> None:
+    # Reading every page's whole facts took ~half of a diff; the stored summaries hold all
+    # it compares. With the facts unreadable, the diff still sees the nested type (Offer ->
+    # AggregateOffer inside Product) and the canonical change.
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    _typed_run(a, ["Product", "Offer"], "/p/1")
+    _typed_run(b, ["Product", "AggregateOffer"], "/p/2")
+    for path in (a, b):
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE pages SET facts = x'00'")
+        db.close()
+    stores = [Store(a), Store(b)]
+    try:
+        with rundiff.diff_stores(*stores) as diff:
+            changes = {c.url: c.changes for c in diff.pages()}
+    finally:
+        for store in stores:
+            store.close()
+    assert changes == {
+        "/p/1": {
+            "canonical": ["/p/1", "/p/2"],
+            "structured_data": [["Offer", "Product"], ["AggregateOffer", "Product"]],
+        }
+    }

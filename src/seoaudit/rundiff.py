@@ -28,7 +28,6 @@ from pydantic import BaseModel
 
 from seoaudit import baseline
 from seoaudit.gate import answered_in, coverage
-from seoaudit.indexing import canonical_target
 from seoaudit.printable import printable
 from seoaudit.report.markdown import cell, code
 from seoaudit.scratch import Scratch
@@ -119,16 +118,16 @@ CREATE TABLE changed (url TEXT PRIMARY KEY, changes TEXT) WITHOUT ROWID;
 
 
 def _states(site: Site, base: str) -> Iterator[tuple[str, str]]:
-    """(URL relative to ``base``, its state as JSON) of every stored page."""
-    for page in site.pages():
-        canonical = canonical_target(page)
-        types = sorted({t for block in page.structured_data for t in block.types})
+    """(URL relative to ``base``, its state as JSON) of every stored page, from the pages'
+    summaries (a few hundred bytes each, not their whole facts)."""
+    for page in site.iter_summaries():
+        canonical = page.canonical
         state = [
             page.status,
-            site.indexability(page.url) or "",
+            page.indexability,
             baseline.relative(canonical, base) if canonical else None,
-            page.titles[0] if page.titles else None,
-            types,
+            page.title,
+            page.sd_types,
         ]
         yield baseline.relative(page.url, base), json.dumps(state)
 

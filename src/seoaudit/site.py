@@ -382,17 +382,23 @@ class Site:
     def summaries(self) -> list[PageSummary]:
         """One compact record per stored page, in URL-id order (built once, then cached)."""
         if self._summaries is None:
-            self._summaries = []
-            for url, packed, facts in self.store.iter_summary_rows():
-                indexability = self.indexability(url)
-                made = None if packed is None else unpack(url, indexability, packed)
-                if made is None:  # stored before summaries were, or by another layout
-                    facts = facts or self.store.page(url)
-                    if facts is None:
-                        continue
-                    made = summarise(facts, indexability)
-                self._summaries.append(made)
+            self._summaries = list(self.iter_summaries())
         return self._summaries
+
+    def iter_summaries(self) -> Iterator[PageSummary]:
+        """The summaries one at a time, none held (``summaries`` keeps them for the rules)."""
+        if self._summaries is not None:
+            yield from self._summaries
+            return
+        for url, packed, facts in self.store.iter_summary_rows():
+            indexability = self.indexability(url)
+            made = None if packed is None else unpack(url, indexability, packed)
+            if made is None:  # stored before summaries were, or by another layout
+                facts = facts or self.store.page(url)
+                if facts is None:
+                    continue
+                made = summarise(facts, indexability)
+            yield made
 
     def redirect_chain(self, url: str, limit: int = 50) -> RedirectChain:
         chain = RedirectChain()

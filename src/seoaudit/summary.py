@@ -49,6 +49,8 @@ class PageSummary:
     skeleton: str | None = None  # body structure hash: templates.py groups pages by it
     # (item key, type) of each structured-data item (structured/health.py)
     structured_items: list[tuple[str, str]] = field(default_factory=list)
+    # Every @type of the page's structured data, nested included, sorted (``seoaudit diff``)
+    sd_types: list[str] = field(default_factory=list)
 
 
 # What ``pack`` stores, in this order: every field but the URL (stored with the page) and
@@ -84,6 +86,7 @@ def summarise(page: PageFacts, indexability: str | None) -> PageSummary:
         hreflangs_read=[(h.lang, h.url) for h in hreflang_annotations(page) if h.url],
         download=page.download,
         refresh=page.meta_refresh or page.header("refresh"),
+        sd_types=sorted({t for block in page.structured_data for t in block.types}),
     )
 
 

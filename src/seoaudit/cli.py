@@ -603,18 +603,25 @@ def demo_site_root() -> Path:
 def demo(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Serve the bundled demo shop on 127.0.0.1 and audit it (no internet needed)."""
+    """Serve the bundled demo shop on 127.0.0.1 and audit it (no internet needed).
+
+    Only the run folder comes from the config file (as for `audit`: file < --run-dir <
+    SEOAUDIT_RUN_DIR), so that `seoaudit report latest` finds the run; the rest of a
+    project's settings (start URLs, scope, gate) would not fit the demo site."""
     from seoaudit.devserver import SiteServer
 
     pairs = _outputs(fmt, output, quiet)
     _check_outputs([path for _, path in pairs])
+    runs = _runs_in(run_dir, config, isolated)
     with SiteServer(demo_site_root()) as server:
         if not quiet:
             err.print(Text(f"Demo site served at {server.base_url}/", style="bold"))
-        settings = Settings(start_urls=[server.base_url + "/"], run_dir=run_dir, fail_on="never")
+        settings = Settings(start_urls=[server.base_url + "/"], run_dir=runs, fail_on="never")
         code = _audit(settings, pairs, quiet)
     raise typer.Exit(code)
 

@@ -18,7 +18,7 @@ import logging
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -38,7 +38,7 @@ from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
 from seoaudit.impact import group_issues
 from seoaudit.models import Report
-from seoaudit.outfile import output_problem, write_output
+from seoaudit.outfile import folder_problem, output_problem, write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
@@ -131,14 +131,19 @@ def _outputs(
     return pairs
 
 
-def _check_outputs(paths: list[Path | None]) -> None:
-    """Before any work: every file the command will write can be written (exit 2 saying
-    why for each one that cannot), so that a long crawl does not end in "cannot write"."""
+def _check_outputs(paths: list[Path | None], folders: Sequence[Path] = ()) -> None:
+    """Before any work: every file the command will write, and every folder it will
+    write files into, can be written (exit 2 saying why for each one that cannot), so
+    that a long crawl does not end in "cannot write"."""
     problems = []
     for path in paths:
         problem = None if path is None else output_problem(path)
         if problem is not None:
             problems.append(f"cannot write {path}: {problem}")
+    for folder in folders:
+        problem = folder_problem(folder)
+        if problem is not None:
+            problems.append(f"cannot write into {folder}: {problem}")
     for problem in problems:
         err.print(Text(f"seoaudit: {printable(problem)}", style="bold red"))
     if problems:
@@ -838,6 +843,7 @@ def tickets(
         raise fail(f"unknown --target {target!r}; choose from {', '.join(ticket_export.TARGETS)}")
     if min_priority.upper() not in ticket_export.PRIORITIES:
         raise fail(f"unknown --min-priority {min_priority!r}; choose from P1, P2, P3, P4")
+    _check_outputs([state], folders=[output])
     store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)

@@ -4,7 +4,8 @@ Exit codes (the same whatever reports are written; gate.py decides 0, 1 and 3):
   0  the gate passed: no finding at or above --fail-on (new ones only, with a baseline),
      every error-level budget and KPI held
   1  the gate failed (--exit-zero turns this, and only this, into 0)
-  2  usage or configuration error
+  2  usage or configuration error; also a pass or a fail whose report could not be
+     written (3 and 130 stay: see _unwritten)
   3  inconclusive: the start URL could not be fetched, or too many fetch errors to judge
   130  interrupted (Ctrl-C); the report of what was found is still written
 """
@@ -168,11 +169,16 @@ def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> list
 
 
 def _unwritten(errors: list[str], code: int) -> int:
-    """The exit code once the verdict is out: ``code``, or 2 when a report is missing
-    (one error line each: the last lines a CI log shows)."""
+    """The exit code once the verdict is out, after one error line per report that is
+    missing (the last lines a CI log shows). A missing report turns a verdict (0, 1) into
+    2: a pass without its report must not look green. A run that gave no verdict keeps
+    its code, 3 (inconclusive) or 130 (interrupted): wrappers retry on 3 and resume on
+    130, and the missing report does not change what the run was."""
     for error in errors:
         err.print(Text(f"seoaudit: {printable(error)}", style="bold red"))
-    return EXIT_USAGE if errors else code
+    if errors and code not in (EXIT_START_FAILED, EXIT_INTERRUPTED):
+        return EXIT_USAGE
+    return code
 
 
 def _finish_killed_run(store: Store) -> None:

@@ -293,6 +293,16 @@ def test_optional_values_never_render_as_python_none_true_or_false(tmp_path: Pat
     assert "120 ms p50 · p90 n/a · p99 n/a" in page
 
 
+def test_the_terminal_summary_shows_the_status_classes_in_words(tmp_path: Path) -> None:
+    """It printed the Python dict: "status {'2xx': 10, '4xx': 2}"."""
+    import io
+
+    terminal = io.StringIO()
+    WRITERS["console"](_run_report(tmp_path), terminal)
+    said = " ".join(terminal.getvalue().split())
+    assert "status 2xx 1, 4xx 1" in said and "{'" not in said
+
+
 def test_the_kpi_trend_is_read_from_a_run_folder_with_a_hash_in_its_path(
     tmp_path: Path,
 ) -> None:

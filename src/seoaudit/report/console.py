@@ -15,7 +15,7 @@ from rich.text import Text
 from seoaudit.models import Report
 from seoaudit.printable import printable
 from seoaudit.report import access_table
-from seoaudit.report.footprint import limits_text, ttfb_text
+from seoaudit.report.footprint import limits_text, status_mix_text, ttfb_text
 
 TOP = 15
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
@@ -81,7 +81,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
     head.append(f"Start: {', '.join(run.start_urls)}  as {run.crawler_token}\n")
     head.append(
         f"Fetched {summary.get('fetched', 0)} URLs, found {summary.get('urls', 0)}; "
-        f"status {summary.get('status_classes', {})}\n"
+        f"status {status_mix_text(summary.get('status_classes'))}\n"
     )
     speed = _speed_line(summary.get("speed"))
     if speed:

@@ -1224,12 +1224,16 @@ def _baseline_inputs(
     return path, settings, report, site, store
 
 
-def _counted_entries(report: Report, settings: Settings) -> list[baseline.Entry]:
+def _counted_entries(report: Report, settings: Settings) -> tuple[list[baseline.Entry], set[str]]:
+    """The entries of the run's findings that no active suppression matches, and the
+    fingerprints of the suppressed ones. A suppressed finding never enters a baseline
+    (when an expiring suppression ends, its finding fails as new: the deadline it set),
+    and the entry it had before stays (it goes back to being known debt)."""
     base = baseline.base_origin(report.run)
     active, _ = baseline.split_expired(settings.suppress, date.today())
     hidden = baseline.suppressed(report.findings, active, base)
     kept = (f for f in report.findings if baseline.fingerprint(f, base) not in hidden)
-    return baseline.entries_for(kept, base)
+    return baseline.entries_for(kept, base), hidden
 
 
 def _baseline_command(
@@ -1240,7 +1244,7 @@ def _baseline_command(
         run, baseline_file, config, isolated, run_dir
     )
     try:
-        current = _counted_entries(report, settings)
+        current, suppressed = _counted_entries(report, settings)
         if action == "create":
             if path.exists() and not force:
                 raise fail(f"{path} exists; use `seoaudit baseline update` (or --force)")
@@ -1259,11 +1263,15 @@ def _baseline_command(
                 entries = [e for e in old.values() if e.fingerprint not in fixed]
                 note = f"{len(fixed)} fixed removed, {len(entries)} kept"
             else:
-                entries = current + comparison.not_comparable
+                # Like the entries the run could not judge, those of suppressed findings
+                # stay: update must not decide what a suppression hides.
+                hidden = [e for fp, e in old.items() if fp in suppressed]
+                entries = current + comparison.not_comparable + hidden
                 added = sum(1 for e in current if e.fingerprint not in old)
                 note = (
                     f"{added} added, {len(fixed)} fixed removed, "
-                    f"{len(comparison.not_comparable)} not comparable kept"
+                    f"{len(comparison.not_comparable)} not comparable kept, "
+                    f"{len(hidden)} suppressed kept"
                 )
         try:
             baseline.write(path, entries)
@@ -1296,7 +1304,8 @@ def baseline_update(
     run_dir: RunsOpt = None,
 ) -> None:
     """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
-    could not judge (URLs it did not fetch, rules it did not run or ignored there)."""
+    could not judge (URLs it did not fetch, rules it did not run or ignored there) and
+    those of findings a [[suppress]] hides (none is added for them)."""
     _baseline_command("update", run, baseline_file, config, isolated, run_dir)
 
 

@@ -179,6 +179,46 @@ def test_baseline_update_keeps_findings_ignored_for_their_url(
         assert kept == ["/gone", "/search?q=tent"]
 
 
+def test_baseline_update_keeps_the_entries_of_suppressed_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`baseline update` dropped the entry of a finding that a [[suppress]] hides: when
+    the suppression expired, the finding, known debt before, failed CI as new. Its entry
+    stays; a suppressed finding with no entry gets none (`create` adds none either), so
+    an expiring suppression still ends as the deadline it set."""
+    run = _audit(tmp_path, "run")
+    path = tmp_path / "seoaudit-baseline.txt"
+    baseline.write(path, baseline.entries_for(run.report.findings, ORIGIN))
+    (tmp_path / "seoaudit.toml").write_text(
+        '[[suppress]]\nrules = ["HTTP002"]\nreason = "search backend moves in June"\n'
+        "expires = 2999-01-01\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
+        monkeypatch.delenv(name)
+    runner = CliRunner()
+    for command, said in (("update", "1 suppressed kept"), ("prune", "0 fixed removed")):
+        result = runner.invoke(app, ["baseline", command, str(run.store_path)], env={})
+        assert result.exit_code == 0, result.output
+        assert said in " ".join(result.output.split())
+        assert [e.url for e in baseline.read(path).values()] == ["/gone", "/search?q=tent"]
+    # The suppression expires: the finding is known debt again, not new.
+    settings = Settings(gate=GateSettings(baseline=path))
+    judged = gate.evaluate(run.report, settings, store_path=run.store_path)
+    assert judged.baseline is not None and judged.baseline.new == 0
+
+    # Without an entry, the suppressed finding gets none, whether created or updated.
+    path.unlink()
+    result = runner.invoke(app, ["baseline", "create", str(run.store_path)], env={})
+    assert result.exit_code == 0, result.output
+    assert [e.url for e in baseline.read(path).values()] == ["/gone"]
+    result = runner.invoke(app, ["baseline", "update", str(run.store_path)], env={})
+    said = " ".join(result.output.split())
+    assert "0 added" in said and "0 suppressed kept" in said
+    assert [e.url for e in baseline.read(path).values()] == ["/gone"]
+
+
 def test_a_slow_site_keeps_its_fingerprints_from_run_to_run(tmp_path: Path) -> None:
     """PERF002 on a site whose median page is slow put the median in the cause
     (" (median TTFB 912 ms: ...)"): a measurement, different in every run, so every

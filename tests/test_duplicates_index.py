@@ -5,11 +5,14 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from seoaudit import baseline
 from seoaudit.rules.duplicates import DuplicateIndex, _near_links, variant_key, variant_pattern
 from seoaudit.store import Store
+from tests.sites import ORIGIN, crawl
 
 
 @pytest.mark.parametrize(
@@ -85,3 +88,65 @@ def test_run_file_without_sitemap_hreflang_table(tmp_path: Path) -> None:
     db.commit()
     db.close()
     assert list(Store(path).sitemap_hreflang_rows()) == []
+
+
+# -- the name of a duplicate group: stable while the group is -------------------------------
+
+TEXT = (
+    "Specifications: inner tent height one hundred and five centimetres, floor area two "
+    "point nine square metres, hydrostatic head of three thousand millimetres on the fly and "
+    "five thousand on the floor. The set includes twelve stakes, four guy lines, a repair "
+    "sleeve and a stuff sack with compression straps. Care: dry the tent fully before storing "
+    "it, keep it away from fuel and flames, and wash it by hand with mild soap. Our alpine "
+    "tent keeps two hikers dry through summer storms and early snow. The frame uses "
+    "aluminium poles with colour coded clips so pitching takes five minutes even in wind. "
+    "Two doors and two vestibules give each person room for boots and a pack. The fly is "
+    "silicone coated nylon with taped seams and the floor is a tough ripstop that shrugs off "
+    "gravel. Mesh panels vent condensation on humid nights while the inner stays warm when "
+    "the fly is closed. Packed weight is just under two kilos and the bag compresses small "
+    "enough for a daypack. We tested it for three seasons in the Rockies and it never leaked "
+    "once, not even in hail."
+) * 2  # not thin: three thin pages with one text would be a catch-all soft 404
+
+
+def _site(texts: dict[str, str]) -> dict[str, dict[str, Any]]:
+    links = " ".join(f'<a href="{path}">{path}</a>' for path in texts)
+    pages: dict[str, dict[str, Any]] = {"/": {"body": f"<p>Shop</p>{links}"}}
+    for path, text in texts.items():
+        pages[path] = {"body": f'<link rel="canonical" href="{ORIGIN}{path}"><p>{text}</p>'}
+    return pages
+
+
+def _prints(texts: dict[str, str], rule: str, tmp_path: Path) -> dict[str, str]:
+    """Path -> baseline fingerprint of the ``rule`` finding there."""
+    result = crawl(_site(texts), tmp_path)
+    base = baseline.base_origin(result.report.run)
+    return {
+        f.url.removeprefix(ORIGIN): baseline.fingerprint(f, base)
+        for f in result.report.findings
+        if f.rule == rule
+    }
+
+
+def test_a_page_joining_or_leaving_an_exact_duplicate_group_does_not_rename_it(
+    tmp_path: Path,
+) -> None:
+    """The cause named the group's first URL: a new duplicate that sorted first (or the
+    first one fixed) changed every other finding's cause, so its baseline fingerprint,
+    and the whole group came back as new."""
+    before = _prints({"/m/b": TEXT, "/m/c": TEXT}, "DUP001", tmp_path / "1")
+    joined = _prints({"/m/a": TEXT, "/m/b": TEXT, "/m/c": TEXT}, "DUP001", tmp_path / "2")
+    assert set(joined) == {"/m/a", "/m/b", "/m/c"}
+    assert {p: joined[p] for p in before} == before
+    left = _prints({"/m/a": "Our own words.", "/m/b": TEXT, "/m/c": TEXT}, "DUP001", tmp_path / "3")
+    assert left == before
+
+
+def test_a_page_joining_a_near_duplicate_group_does_not_rename_it(tmp_path: Path) -> None:
+    colours = ["green", "orange", "blue", "grey", "sand", "olive"]
+    texts = {f"/n/{c}": f"{TEXT} Available in {c}." for c in colours}
+    before = _prints(texts, "DUP002", tmp_path / "1")
+    assert set(before) == set(texts)
+    joined = _prints({"/n/amber": f"{TEXT} Available in amber.", **texts}, "DUP002", tmp_path / "2")
+    assert set(joined) == {"/n/amber", *texts}
+    assert {p: joined[p] for p in before} == before

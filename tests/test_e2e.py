@@ -348,6 +348,60 @@ def test_a_report_that_cannot_be_written_leaves_the_others_and_the_verdict(
     assert said.index("Gate: FAIL") < said.index(error)  # the last line of a CI log
 
 
+def test_a_report_that_cannot_be_written_keeps_the_exit_code_of_a_run_without_verdict(
+    basic_site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted run whose report could not be written exited 2, not 130: a wrapper
+    that resumes on 130 gave up. Interrupted (130) and inconclusive (3) stay; the line
+    naming the missing report is still printed."""
+    import errno
+    import gc
+    import os
+    import signal
+
+    from typer.testing import CliRunner
+
+    from seoaudit import cli
+    from seoaudit.crawl.engine import CrawlStats
+    from seoaudit.report import WRITERS
+
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_audit = cli.run_audit
+
+    def ctrl_c_once_a_page_is_done(settings: Any, **kwargs: Any) -> Any:
+        sent = False
+
+        def on_progress(stats: CrawlStats) -> None:
+            nonlocal sent
+            if stats.fetched >= 1 and not sent:
+                sent = True  # a second Ctrl-C would abort without reports
+                os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does
+
+        return real_audit(settings, **{**kwargs, "on_progress": on_progress})
+
+    monkeypatch.setattr(cli, "run_audit", ctrl_c_once_a_page_is_done)
+    monkeypatch.setitem(WRITERS, "junit", disk_full)
+    monkeypatch.chdir(tmp_path)
+    args = ["audit", basic_site + "/", "--run-dir", "runs", "--per-host", "1",
+            "-f", "json", "-o", "seo.json", "--report", "junit=seo.xml"]  # fmt: skip
+    try:
+        result = CliRunner().invoke(cli.app, args)
+    finally:
+        gc.unfreeze()  # the audit froze this process's heap
+    assert result.exit_code == 130, result.output
+    assert json.loads((tmp_path / "seo.json").read_text())["run"]["state"] == "interrupted"
+    error = "seoaudit: cannot write seo.xml: [Errno 28] No space left on device"
+    assert error in " ".join(result.output.split())
+
+    # The interrupted run judged again: inconclusive, 3 whether or not its report is written.
+    args = ["check", "latest", "--run-dir", "runs", "--isolated", "--report", "junit=seo.xml"]
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 3, result.output
+    assert error in " ".join(result.output.split())
+
+
 def test_commands_on_a_stored_run_check_their_outputs_first(
     basic_run: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -439,3 +439,26 @@ def test_check_judges_severities_by_todays_overrides(
     [server_error] = [f for f in data["findings"] if f["rule"] == "HTTP002"]
     assert (server_error["severity"], server_error["rule_severity"]) == ("error", None)
     assert [i["severity"] for i in data["issues"] if i["rule"] == "HTTP002"] == ["error"]
+
+
+def test_policy_upper_cases_the_configured_codes_once_not_per_finding() -> None:
+    """The override loop upper-cased every configured code for every finding it judged;
+    a stored run's lower-case codes still match."""
+    calls = 0
+
+    class Code(str):
+        def upper(self) -> str:
+            nonlocal calls
+            calls += 1
+            return str.upper(self)
+
+    settings = Settings()
+    settings.severity_overrides = {Code("http"): "notice", Code("http008"): "warning"}
+    settings.select = [Code("http")]
+    settings.ignore = [Code("rob")]
+    settings.per_url_ignores = {"/legacy/": [Code("http00")]}
+    findings = [finding("HTTP008", f"/p{i}", "error") for i in range(50)]
+    findings += [finding("HTTP006", "/x", "warning"), finding("HTTP001", "/legacy/a")]
+    out = gate.apply_overrides(findings, settings)
+    assert [f.severity for f in out] == ["warning"] * 50 + ["notice"]
+    assert calls <= 5  # once per configured code

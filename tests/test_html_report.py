@@ -238,6 +238,71 @@ def test_a_run_that_timed_no_response_says_so_instead_of_none_ms(tmp_path: Path)
         assert "no response to time (TTFB)" in text
 
 
+def _visible(page: str) -> str:
+    """The HTML report's text as a reader sees it: no script, style or tags."""
+    page = re.sub(r"<(script|style)>.*?</\1>", " ", page, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def _python_words(text: str) -> list[str]:
+    """None, True or False where a value belongs, with some context ("Evidence: None
+    recorded." is English)."""
+    text = text.replace("None recorded.", "")
+    return [
+        text[m.start() - 40 : m.end() + 20]
+        for m in re.finditer(r"(?<![\w-])(None|True|False)(?![\w-])", text)
+    ]
+
+
+def test_optional_values_never_render_as_python_none_true_or_false(tmp_path: Path) -> None:
+    """The footprint read "Limits: concurrency 16, per_host 4, rps None, respect_crawl_delay
+    False, adaptive True" when no --rps was given; it says what the terminal says."""
+    import io
+
+    report = _run_report(tmp_path)  # no --rps
+    impact = report.summary["crawl_impact"]
+    assert impact["limits"]["rps"] is None
+    terminal = io.StringIO()
+    WRITERS["console"](report, terminal)
+    said = " ".join(terminal.getvalue().split())
+    limits = (
+        "16 requests in flight in total, 4 per host, no requests-per-second limit, robots.txt "
+        "crawl-delay ignored, automatic back-off on, 30 s per fetch at most"
+    )
+    page = _visible(html.render(report))
+    assert f"limits: {limits}" in said
+    assert f"Limits: {limits}." in page
+    assert _python_words(page) == []
+
+    impact["limits"]["rps"] = 2.0
+    assert "2/s per host" in _visible(html.render(report))
+
+    # A run file with fewer facts: no start time, no owner, a footprint without limits,
+    # user agent or status mix, a TTFB without p90 and p99.
+    run = report.run.model_copy(update={"started_at": None})
+    issues = [i.model_copy(update={"owner": ""}) for i in report.issues]
+    bare = {"requests": 3, "duration_s": 1.0, "ttfb_ms": {"p50": 80.0, "p95": None}}
+    summary = {**report.summary, "crawl_impact": bare, "kpis": {"ttfb_ms": {"p50": 120.0}}}
+    page = _visible(
+        html.render(report.model_copy(update={"run": run, "issues": issues, "summary": summary}))
+    )
+    assert _python_words(page) == []
+    assert "· ·" not in page and "owner hint" not in page and "User agent" not in page
+    assert "Limits: not recorded." in page and "Status mix: none." in page
+    assert "TTFB p50 80.0 ms p95 n/a ms" in page
+    assert "120 ms p50 · p90 n/a · p99 n/a" in page
+
+
+def test_the_terminal_summary_shows_the_status_classes_in_words(tmp_path: Path) -> None:
+    """It printed the Python dict: "status {'2xx': 10, '4xx': 2}"."""
+    import io
+
+    terminal = io.StringIO()
+    WRITERS["console"](_run_report(tmp_path), terminal)
+    said = " ".join(terminal.getvalue().split())
+    assert "status 2xx 1, 4xx 1" in said and "{'" not in said
+
+
 def test_the_kpi_trend_is_read_from_a_run_folder_with_a_hash_in_its_path(
     tmp_path: Path,
 ) -> None:

@@ -11,7 +11,7 @@ from typing import TextIO
 
 import pytest
 
-from seoaudit.outfile import output_problem, write_output
+from seoaudit.outfile import folder_problem, output_problem, write_output
 
 
 def _text(value: str):  # type: ignore[no-untyped-def]
@@ -118,5 +118,34 @@ def test_output_problem_in_a_folder_without_write_permission(tmp_path: Path) -> 
         assert output_problem(locked / "sub" / "r.json") == f"permission denied in {locked}"
         with pytest.raises(PermissionError):
             write_output(locked / "r.json", _text("no"))
+    finally:
+        locked.chmod(0o755)
+
+
+def test_folder_problem_tells_what_making_and_writing_into_a_folder_would_fail_on(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "adir").mkdir()
+    assert folder_problem(tmp_path / "afile") == "it is not a folder"
+    assert folder_problem(tmp_path / "afile" / "a" / "b") == f"{tmp_path / 'afile'} is not a folder"
+    (tmp_path / "to-file").symlink_to(tmp_path / "afile")
+    assert folder_problem(tmp_path / "to-file") == "it is not a folder"
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    assert folder_problem(tmp_path / "dangling") == "it is a broken symbolic link"
+    (tmp_path / "to-dir").symlink_to(tmp_path / "adir")
+    for fine in (tmp_path / "adir", tmp_path / "to-dir", tmp_path / "new" / "sub"):
+        assert folder_problem(fine) is None, fine
+        fine.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
+def test_folder_problem_without_write_permission(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        assert folder_problem(locked) == "permission denied"
+        assert folder_problem(locked / "sub") == f"permission denied in {locked}"
     finally:
         locked.chmod(0o755)

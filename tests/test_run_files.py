@@ -128,3 +128,40 @@ def test_every_command_that_reads_runs_finds_them_in_the_configured_run_dir(
     assert json.loads(answer.stdout)["run"]["run_id"] == elsewhere.stem
     answer = runner.invoke(app, ["report", "latest", "--isolated"], env={})
     assert answer.exit_code == 2 and "no runs in .seoaudit" in " ".join(answer.output.split())
+
+
+def test_demo_stores_its_run_where_the_config_file_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`demo` built its settings itself and stored the run in .seoaudit/runs whatever the
+    config file said: `seoaudit report latest` then found nothing there."""
+    site = tmp_path / "site"  # a one-page stand-in for the bundled shop: quick to crawl
+    site.mkdir()
+    (site / "index.html").write_text("<title>Home</title><p>Hello</p>", encoding="utf-8")
+    monkeypatch.setattr("seoaudit.cli.demo_site_root", lambda: site)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "seoaudit.toml").write_text('run_dir = "store/runs"\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("SEOAUDIT_RUN_DIR", raising=False)
+    monkeypatch.delenv("SEOAUDIT_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def demo(*args: str, env: dict[str, str] | None = None) -> list[Path]:
+        answer = runner.invoke(app, ["demo", "-q", *args], env=env or {})
+        assert answer.exit_code == 0, answer.output
+        return sorted(project.rglob("*.sqlite"))
+
+    stored = demo()
+    assert [p.parent for p in stored] == [project / "store" / "runs"]
+    assert _run_id(runner, "latest") == stored[0].stem
+    assert not (project / ".seoaudit").exists()
+
+    # As for `audit`: the flag wins over the file, the environment over both.
+    flagged = set(demo("--run-dir", "flagged")) - set(stored)
+    assert [p.parent for p in flagged] == [project / "flagged"]
+    env = {"SEOAUDIT_RUN_DIR": str(project / "from-env")}
+    from_env = set(demo("--run-dir", "flagged", env=env)) - set(stored) - flagged
+    assert [p.parent for p in from_env] == [project / "from-env"]
+    demo("--isolated")
+    assert (project / ".seoaudit" / "runs").is_dir()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -269,6 +271,53 @@ def test_cli_writes_tickets_and_rejects_unknown_targets(run_file: Path, tmp_path
     assert runner.invoke(app, ["tickets", str(run_file), "-t", "trello"]).exit_code == 2
     bad = runner.invoke(app, ["tickets", str(run_file), "-t", "jira", "--min-priority", "P9"])
     assert bad.exit_code == 2
+
+
+def test_cli_checks_the_ticket_folder_before_any_work(
+    run_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tickets -o` was only found unwritable after the run was read, judged and built
+    into a report; it is checked first, as the other commands check their outputs."""
+
+    def no_work(*args: object) -> None:
+        raise AssertionError("the run was opened")
+
+    monkeypatch.setattr("seoaudit.cli._open_run", no_work)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "adir").mkdir()
+    runner = CliRunner()
+    cases = [
+        (
+            ["-o", str(tmp_path / "afile")],
+            f"cannot write into {tmp_path / 'afile'}: it is not a folder",
+        ),
+        (
+            ["-o", str(tmp_path / "afile" / "sub")],
+            f"cannot write into {tmp_path / 'afile' / 'sub'}: {tmp_path / 'afile'} is not a folder",
+        ),
+        (
+            ["-o", str(tmp_path / "out"), "--state", str(tmp_path / "adir")],
+            f"cannot write {tmp_path / 'adir'}: it is a folder",
+        ),
+    ]
+    for args, expected in cases:
+        answer = runner.invoke(app, ["tickets", str(run_file), "-t", "github", *args])
+        assert answer.exit_code == 2, answer.output
+        said = " ".join(answer.output.split())  # rich wraps long lines
+        assert said == f"seoaudit: {expected}", said
+    assert not (tmp_path / "out").exists()
+
+    # A folder that cannot be written to (as root any folder can: the check is faked).
+    unwritable = SimpleNamespace(access=lambda *args: False, W_OK=os.W_OK, X_OK=os.X_OK)
+    monkeypatch.setattr("seoaudit.outfile.os", unwritable)
+    answer = runner.invoke(
+        app, ["tickets", str(run_file), "-t", "github", "-o", str(tmp_path / "adir")]
+    )
+    assert answer.exit_code == 2
+    assert (
+        " ".join(answer.output.split())
+        == f"seoaudit: cannot write into {tmp_path / 'adir'}: permission denied"
+    )
 
 
 def test_url_lists_of_a_large_run_are_sorted_without_holding_its_findings(

@@ -4,7 +4,8 @@ Exit codes (the same whatever reports are written; gate.py decides 0, 1 and 3):
   0  the gate passed: no finding at or above --fail-on (new ones only, with a baseline),
      every error-level budget and KPI held
   1  the gate failed (--exit-zero turns this, and only this, into 0)
-  2  usage or configuration error
+  2  usage or configuration error; also a pass or a fail whose report could not be
+     written (3 and 130 stay: see _unwritten)
   3  inconclusive: the start URL could not be fetched, or too many fetch errors to judge
   130  interrupted (Ctrl-C); the report of what was found is still written
 """
@@ -18,7 +19,7 @@ import logging
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -38,7 +39,7 @@ from seoaudit.crawl.engine import CrawlStats
 from seoaudit.gate import GateResult
 from seoaudit.impact import group_issues
 from seoaudit.models import Report
-from seoaudit.outfile import output_problem, write_output
+from seoaudit.outfile import folder_problem, output_problem, write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
@@ -131,14 +132,19 @@ def _outputs(
     return pairs
 
 
-def _check_outputs(paths: list[Path | None]) -> None:
-    """Before any work: every file the command will write can be written (exit 2 saying
-    why for each one that cannot), so that a long crawl does not end in "cannot write"."""
+def _check_outputs(paths: list[Path | None], folders: Sequence[Path] = ()) -> None:
+    """Before any work: every file the command will write, and every folder it will
+    write files into, can be written (exit 2 saying why for each one that cannot), so
+    that a long crawl does not end in "cannot write"."""
     problems = []
     for path in paths:
         problem = None if path is None else output_problem(path)
         if problem is not None:
             problems.append(f"cannot write {path}: {problem}")
+    for folder in folders:
+        problem = folder_problem(folder)
+        if problem is not None:
+            problems.append(f"cannot write into {folder}: {problem}")
     for problem in problems:
         err.print(Text(f"seoaudit: {printable(problem)}", style="bold red"))
     if problems:
@@ -163,11 +169,16 @@ def _write_reports(report: Report, pairs: list[tuple[str, Path | None]]) -> list
 
 
 def _unwritten(errors: list[str], code: int) -> int:
-    """The exit code once the verdict is out: ``code``, or 2 when a report is missing
-    (one error line each: the last lines a CI log shows)."""
+    """The exit code once the verdict is out, after one error line per report that is
+    missing (the last lines a CI log shows). A missing report turns a verdict (0, 1) into
+    2: a pass without its report must not look green. A run that gave no verdict keeps
+    its code, 3 (inconclusive) or 130 (interrupted): wrappers retry on 3 and resume on
+    130, and the missing report does not change what the run was."""
     for error in errors:
         err.print(Text(f"seoaudit: {printable(error)}", style="bold red"))
-    return EXIT_USAGE if errors else code
+    if errors and code not in (EXIT_START_FAILED, EXIT_INTERRUPTED):
+        return EXIT_USAGE
+    return code
 
 
 def _finish_killed_run(store: Store) -> None:
@@ -603,18 +614,25 @@ def demo_site_root() -> Path:
 def demo(
     fmt: FormatOpt = None,
     output: OutputOpt = None,
-    run_dir: RunDirOpt = Path(".seoaudit/runs"),
+    config: ConfigOpt = None,
+    isolated: IsolatedOpt = False,
+    run_dir: RunsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Serve the bundled demo shop on 127.0.0.1 and audit it (no internet needed)."""
+    """Serve the bundled demo shop on 127.0.0.1 and audit it (no internet needed).
+
+    Only the run folder comes from the config file (as for `audit`: file < --run-dir <
+    SEOAUDIT_RUN_DIR), so that `seoaudit report latest` finds the run; the rest of a
+    project's settings (start URLs, scope, gate) would not fit the demo site."""
     from seoaudit.devserver import SiteServer
 
     pairs = _outputs(fmt, output, quiet)
     _check_outputs([path for _, path in pairs])
+    runs = _runs_in(run_dir, config, isolated)
     with SiteServer(demo_site_root()) as server:
         if not quiet:
             err.print(Text(f"Demo site served at {server.base_url}/", style="bold"))
-        settings = Settings(start_urls=[server.base_url + "/"], run_dir=run_dir, fail_on="never")
+        settings = Settings(start_urls=[server.base_url + "/"], run_dir=runs, fail_on="never")
         code = _audit(settings, pairs, quiet)
     raise typer.Exit(code)
 
@@ -831,6 +849,7 @@ def tickets(
         raise fail(f"unknown --target {target!r}; choose from {', '.join(ticket_export.TARGETS)}")
     if min_priority.upper() not in ticket_export.PRIORITIES:
         raise fail(f"unknown --min-priority {min_priority!r}; choose from P1, P2, P3, P4")
+    _check_outputs([state], folders=[output])
     store = _open_run(run, _runs_in(run_dir, config, isolated))
     try:
         _finish_killed_run(store)
@@ -1205,12 +1224,16 @@ def _baseline_inputs(
     return path, settings, report, site, store
 
 
-def _counted_entries(report: Report, settings: Settings) -> list[baseline.Entry]:
+def _counted_entries(report: Report, settings: Settings) -> tuple[list[baseline.Entry], set[str]]:
+    """The entries of the run's findings that no active suppression matches, and the
+    fingerprints of the suppressed ones. A suppressed finding never enters a baseline
+    (when an expiring suppression ends, its finding fails as new: the deadline it set),
+    and the entry it had before stays (it goes back to being known debt)."""
     base = baseline.base_origin(report.run)
     active, _ = baseline.split_expired(settings.suppress, date.today())
     hidden = baseline.suppressed(report.findings, active, base)
     kept = (f for f in report.findings if baseline.fingerprint(f, base) not in hidden)
-    return baseline.entries_for(kept, base)
+    return baseline.entries_for(kept, base), hidden
 
 
 def _baseline_command(
@@ -1221,7 +1244,7 @@ def _baseline_command(
         run, baseline_file, config, isolated, run_dir
     )
     try:
-        current = _counted_entries(report, settings)
+        current, suppressed = _counted_entries(report, settings)
         if action == "create":
             if path.exists() and not force:
                 raise fail(f"{path} exists; use `seoaudit baseline update` (or --force)")
@@ -1240,11 +1263,15 @@ def _baseline_command(
                 entries = [e for e in old.values() if e.fingerprint not in fixed]
                 note = f"{len(fixed)} fixed removed, {len(entries)} kept"
             else:
-                entries = current + comparison.not_comparable
+                # Like the entries the run could not judge, those of suppressed findings
+                # stay: update must not decide what a suppression hides.
+                hidden = [e for fp, e in old.items() if fp in suppressed]
+                entries = current + comparison.not_comparable + hidden
                 added = sum(1 for e in current if e.fingerprint not in old)
                 note = (
                     f"{added} added, {len(fixed)} fixed removed, "
-                    f"{len(comparison.not_comparable)} not comparable kept"
+                    f"{len(comparison.not_comparable)} not comparable kept, "
+                    f"{len(hidden)} suppressed kept"
                 )
         try:
             baseline.write(path, entries)
@@ -1277,7 +1304,8 @@ def baseline_update(
     run_dir: RunsOpt = None,
 ) -> None:
     """Accept the run's findings: add new ones, drop fixed ones, keep the ones the run
-    could not judge (URLs it did not fetch, rules it did not run or ignored there)."""
+    could not judge (URLs it did not fetch, rules it did not run or ignored there) and
+    those of findings a [[suppress]] hides (none is added for them)."""
     _baseline_command("update", run, baseline_file, config, isolated, run_dir)
 
 

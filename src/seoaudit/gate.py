@@ -144,10 +144,12 @@ def iter_overrides(findings: Iterable[Finding], settings: Settings) -> Iterator[
 def url_ignores(per_url_ignores: Mapping[str, Sequence[str]]) -> Callable[[str, str], bool]:
     """(rule, URL) -> whether ``per_url_ignores`` (URL regex -> rule codes or prefixes)
     leaves that rule's findings on that URL out."""
-    ignores = [(re.compile(p), codes) for p, codes in per_url_ignores.items()]
+    ignores = [
+        (re.compile(p), tuple(c.upper() for c in codes)) for p, codes in per_url_ignores.items()
+    ]
 
     def ignored(code: str, url: str) -> bool:
-        return any(rule_matches(code, codes) and p.search(url) for p, codes in ignores)
+        return any(code.startswith(codes) and p.search(url) for p, codes in ignores)
 
     return ignored
 
@@ -155,19 +157,25 @@ def url_ignores(per_url_ignores: Mapping[str, Sequence[str]]) -> Callable[[str, 
 def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
     """The finding as the configuration judges it, or None when it is not wanted."""
     ignored = url_ignores(settings.per_url_ignores)
+    # Codes and prefixes upper-cased once here, not once per finding (a stored run's
+    # settings may hold them in any case: see rule_matches).
+    select = tuple(p.upper() for p in settings.select)
+    ignore = tuple(p.upper() for p in settings.ignore)
     # The longest matching code or prefix wins ("HTTP006" over "HTTP").
-    overrides = sorted(settings.severity_overrides.items(), key=lambda kv: -len(kv[0]))
+    overrides = sorted(
+        ((p.upper(), s) for p, s in settings.severity_overrides.items()), key=lambda kv: -len(kv[0])
+    )
 
     def judge(finding: Finding) -> Finding | None:
         code = finding.rule
-        if settings.select and not rule_matches(code, settings.select):
+        if select and not code.startswith(select):
             return None
-        if rule_matches(code, settings.ignore):
+        if ignore and code.startswith(ignore):
             return None
         if ignored(code, finding.url):
             return None
         own = finding.rule_severity or finding.severity  # what the rule said
-        severity = next((s for p, s in overrides if code.startswith(p.upper())), own)
+        severity = next((s for p, s in overrides if code.startswith(p)), own)
         if severity == finding.severity:
             return finding
         changed = None if severity == own else own

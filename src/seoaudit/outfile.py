@@ -7,8 +7,9 @@ written the same way at the file it points to, so the link stays a link. Anythin
 written in place: replacing ``/dev/null`` (as root, in a container), a FIFO or a link to
 ``/dev/stdout`` with a regular file would destroy the device or bypass the reader.
 
-``output_problem`` tells beforehand whether a path can be written, so that a long crawl
-does not end in "cannot write".
+``output_problem`` tells beforehand whether a path can be written, and ``folder_problem``
+whether files can be written into a folder, so that a long crawl or export does not end in
+"cannot write".
 """
 
 from __future__ import annotations
@@ -62,6 +63,30 @@ def output_problem(path: Path) -> str | None:
         # NAME.tmp is written there, then moved over NAME.
         if not os.access(folder, os.W_OK | os.X_OK):
             return f"permission denied in {folder}"
+    except OSError as exc:  # a name too long...
+        return exc.strerror or str(exc)
+    except RuntimeError:  # Path.resolve before Python 3.13
+        return "symbolic link loop"
+    return None
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why files could not be written into the folder ``path``, as far as can be told
+    without writing (a file in the way, a parent that is a file, a folder that is not
+    writable), or None. A missing folder is no problem: it is made with its parents."""
+    try:
+        if path.is_symlink() and not path.exists():
+            return "it is a broken symbolic link"
+        target = path.resolve() if path.is_symlink() else path
+        if target.exists() and not target.is_dir():
+            return "it is not a folder"
+        folder = target
+        while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+            folder = folder.parent  # made with its parents
+        if not folder.is_dir():
+            return f"{folder} is not a folder"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return "permission denied" if folder == target else f"permission denied in {folder}"
     except OSError as exc:  # a name too long...
         return exc.strerror or str(exc)
     except RuntimeError:  # Path.resolve before Python 3.13

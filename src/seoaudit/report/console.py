@@ -6,7 +6,7 @@ a page title like ``[bold red]`` or an escape sequence cannot restyle the termin
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -15,17 +15,11 @@ from rich.text import Text
 from seoaudit.models import Report
 from seoaudit.printable import printable
 from seoaudit.report import access_table
+from seoaudit.report.footprint import limits_text, status_mix_text, ttfb_text
 
 TOP = 15
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": "dim"}
-
-
-def _ttfb(ttfb: dict[str, Any]) -> str:
-    """The footprint's TTFB, or what stands for it when no response came at all."""
-    if ttfb.get("p50") is None:
-        return "no response to time (TTFB)"
-    return f"TTFB p50 {ttfb['p50']} ms p95 {ttfb.get('p95')} ms"
 
 
 def _clean(text: str, limit: int = 90) -> Text:
@@ -87,7 +81,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
     head.append(f"Start: {', '.join(run.start_urls)}  as {run.crawler_token}\n")
     head.append(
         f"Fetched {summary.get('fetched', 0)} URLs, found {summary.get('urls', 0)}; "
-        f"status {summary.get('status_classes', {})}\n"
+        f"status {status_mix_text(summary.get('status_classes'))}\n"
     )
     speed = _speed_line(summary.get("speed"))
     if speed:
@@ -134,10 +128,11 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
         line = (
             f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
             f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
-            f"max {impact['max_in_flight']} in flight, {_ttfb(ttfb)}, "
+            f"max {impact['max_in_flight']} in flight, {ttfb_text(ttfb)}, "
             f"{len(impact.get('backoffs', []))} automatic back-off(s)"
         )
         console.print(_clean(line, 200))
+        console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300))
         for backoff in impact.get("backoffs", [])[:5]:
             console.print(
                 _clean(f"  at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}", 200)

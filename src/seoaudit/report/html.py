@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from seoaudit import glossary, owners
 from seoaudit.impact import ImpactSettings
 from seoaudit.models import Issue, Report
+from seoaudit.report.footprint import limits_text, status_mix_text, ttfb_text
 from seoaudit.ruledoc import audit_command, doc_sections, paragraphs, verify_commands
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -83,6 +84,18 @@ KPI_CARDS: tuple[tuple[str, str, bool, str, str], ...] = (
 
 def _pct(value: Any) -> str:
     return f"{value * 100:.1f}%" if isinstance(value, int | float) else "n/a"
+
+
+def _ms(value: Any) -> str:
+    return f"{value:.0f} ms" if _num(value) is not None else "n/a"
+
+
+def _heading(report: Report, site: str) -> list[str]:
+    """The header line's parts that the run has: a run file without a start time shows no
+    empty place for it."""
+    run = report.run
+    parts = [site, f"run {run.run_id}", run.started_at or "", f"seoaudit {run.tool_version}"]
+    return [p for p in [*parts, f"as {run.crawler_token}" if run.crawler_token else ""] if p]
 
 
 def _num(value: Any) -> float | None:
@@ -226,7 +239,31 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
             ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
         ]
     )
-    return {**impact, "chart": chart}
+    # Optional values in the terminal summary's words (report/footprint.py), never None;
+    # keys an older run file lacks are given, for the template's StrictUndefined.
+    backoffs = [b for b in impact.get("backoffs") or [] if isinstance(b, dict)]
+    return {
+        **{key: impact.get(key, 0) for key in _FOOTPRINT_COUNTS},
+        "user_agent": impact.get("user_agent") or "",
+        "ttfb": ttfb_text(impact.get("ttfb_ms")),
+        "limits": limits_text(impact.get("limits")),
+        "status_mix": status_mix_text(impact.get("status_mix")),
+        "backoffs": [
+            {k: b.get(k, "") for k in ("at", "host", "trigger", "action")} for b in backoffs
+        ],
+        "stopped_by_error_budget": impact.get("stopped_by_error_budget"),
+        "chart": chart,
+    }
+
+
+_FOOTPRINT_COUNTS = (
+    "requests",
+    "duration_s",
+    "requests_per_second",
+    "peak_requests_per_second",
+    "max_in_flight",
+    "bytes",
+)
 
 
 def _charts(report: Report) -> dict[str, Markup]:
@@ -326,6 +363,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["prose"] = _prose
     env.filters["pct"] = _pct
+    env.filters["ms"] = _ms
     return env
 
 
@@ -344,10 +382,12 @@ def render(report: Report) -> str:
     summary = report.summary
     trend = summary.get("kpi_trend") if isinstance(summary.get("kpi_trend"), list) else []
     template = env.get_template("report.html.j2")
+    site = report.run.start_urls[0] if report.run.start_urls else ""
     return template.render(
         report=report,
         run=report.run,
-        site=report.run.start_urls[0] if report.run.start_urls else "",
+        site=site,
+        heading=_heading(report, site),
         summary=summary,
         cards=_kpi_cards(summary),
         charts=_charts(report),

@@ -96,10 +96,34 @@ class Variant:
 @dataclass
 class Duplicate:
     url: str
-    group: str  # names the group: its first URL
+    # Names the group in the findings' cause (so in their baseline fingerprints and the
+    # issue id): from the text the group shares, not from a URL of the group, so that a
+    # page joining or leaving the group does not rename it for every other page
+    # (``group_name``).
+    group: str
     others: list[str]
     exact: bool
     distance: int = 0  # bits to the nearest other page (near duplicates)
+
+
+GROUP_NAME_DIGITS = 12  # hex digits of a group's name: 48 bits, no clash within a site
+
+
+def group_name(members: list[PageSummary], exact: bool) -> str:
+    """A duplicate group's name. Exact duplicates share their text fingerprint: the group
+    is named by it, whoever joins or leaves. Near duplicates share no one value; the
+    group is named by the bitwise majority of its members' simhashes (ties give 0), which
+    one page more or fewer rarely changes in a group of several. Either changes when the
+    text of the whole group changes (a template's text): the group is then another one
+    by the rule's own measure."""
+    if exact:
+        return (members[0].fingerprint or "")[:GROUP_NAME_DIGITS]
+    hashes = [int(s.simhash) for s in members if s.simhash is not None]
+    majority = 0
+    for bit in range(64):
+        if 2 * sum((h >> bit) & 1 for h in hashes) > len(hashes):
+            majority |= 1 << bit
+    return f"{majority:016x}"[:GROUP_NAME_DIGITS]
 
 
 @dataclass
@@ -266,14 +290,14 @@ def _judge(members: list[PageSummary], site: Site, index: DuplicateIndex) -> Non
     if len(mains) < 2:
         return
     mains.sort(key=lambda s: s.url)
-    group = mains[0].url
+    group = group_name(mains, exact=False)
     by_fp: dict[str | None, list[str]] = {}
     for s in mains:
         by_fp.setdefault(s.fingerprint, []).append(s.url)
     for s in mains:
         twins = [u for u in by_fp[s.fingerprint] if u != s.url]
         if twins:
-            index.duplicates.append(Duplicate(s.url, by_fp[s.fingerprint][0], twins, True))
+            index.duplicates.append(Duplicate(s.url, group_name([s], exact=True), twins, True))
             continue
         others = [o for o in mains if o.url != s.url and o.simhash is not None]
         near = sorted(
@@ -303,7 +327,9 @@ def exact_duplicate_content(site: Site) -> Iterator[Hit]:
     noindex, not canonicalised elsewhere) and flags pages sharing it. URL variants of one
     address (http/https, www, trailing slash, case, index file, parameters) are CAN018's
     business; what is left are different URLs serving the same page. Pages of one group
-    form one issue.
+    form one issue, named by the fingerprint of the text they share (not by one of its
+    URLs, so a page joining or leaving the group does not rename it; a change of the
+    shared text does).
 
     ## Why it matters
     Google picks one URL of the group to index and crawls the others less; links and
@@ -328,7 +354,7 @@ def exact_duplicate_content(site: Site) -> Iterator[Hit]:
                 d.url,
                 f"Same text as {len(d.others)} other indexable page(s), e.g. {d.others[0]}",
                 {"duplicates": d.others[:MAX_LISTED], "count": len(d.others)},
-                cause=f"same text as {d.group}",
+                cause=f"text fingerprint {d.group}",
             )
 
 
@@ -346,7 +372,9 @@ def near_duplicate_content(site: Site) -> Iterator[Hit]:
     Compares the 64-bit simhash of every indexable HTML page's visible text and groups
     pages that differ in at most `near_duplicate_bits` bits (default 3, the threshold of
     Manku et al.'s evaluation; configurable under `[thresholds]`). Exact duplicates and
-    URL variants are reported by DUP001 and CAN018. Pages of one group form one issue.
+    URL variants are reported by DUP001 and CAN018. Pages of one group form one issue,
+    named by the bitwise majority of their simhashes (which one page more or fewer rarely
+    changes in a group of several; a change of the text they share can).
     A notice: the similarity is a heuristic over the whole visible text, navigation
     included, so short pages on a heavy template can look alike.
 
@@ -377,7 +405,7 @@ def near_duplicate_content(site: Site) -> Iterator[Hit]:
                     "distance_bits": d.distance,
                     "threshold_bits": site.thresholds.near_duplicate_bits,
                 },
-                cause=f"near duplicates of {d.group}",
+                cause=f"text simhash {d.group}",
             )
 
 

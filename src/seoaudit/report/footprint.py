@@ -1,0 +1,58 @@
+"""The crawl footprint (crawl/footprint.py) in words, for the terminal summary and the HTML
+report alike: the same run reads the same in both, and an optional value that is not set
+("no rate limit") never shows as Python's None, True or False.
+
+Must not print or import rich: the HTML report uses it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def ttfb_text(ttfb: Mapping[str, Any] | None) -> str:
+    """The footprint's TTFB, or what stands for it when no response came at all."""
+    if not ttfb or ttfb.get("p50") is None:
+        return "no response to time (TTFB)"
+    p95 = ttfb.get("p95")
+    return f"TTFB p50 {ttfb['p50']} ms p95 {'n/a' if p95 is None else p95} ms"
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _limit(key: str, value: Any) -> str:
+    """One limit the crawl ran with, as the server team reads it."""
+    if key == "concurrency":
+        return f"{_number(value)} requests in flight in total"
+    if key == "per_host":
+        return f"{_number(value)} per host"
+    if key == "rps":  # --rps: None when not given
+        return "no requests-per-second limit" if value is None else f"{_number(value)}/s per host"
+    if key == "respect_crawl_delay":
+        return f"robots.txt crawl-delay {'honoured' if value else 'ignored'}"
+    if key == "adaptive":
+        return f"automatic back-off {'on' if value else 'off'}"
+    if key == "deadline_s":
+        return f"{_number(value)} s per fetch at most"
+    # A limit added later: its key, and words for the values Python would spell oddly.
+    words = {None: "not set", True: "on", False: "off"}
+    shown = words[value] if value is None or isinstance(value, bool) else _number(value)
+    return f"{key.replace('_', ' ')} {shown}"
+
+
+def limits_text(limits: Mapping[str, Any] | None) -> str:
+    """The limits the crawl ran with (``concurrency``, ``per_host``, ``rps``...), in
+    words; "not recorded" for a run file that has none."""
+    if not limits:
+        return "not recorded"
+    return ", ".join(_limit(str(key), value) for key, value in limits.items())
+
+
+def status_mix_text(mix: Mapping[str, Any] | None) -> str:
+    """Responses by status class ("2xx 40, 4xx 2"), or "none"."""
+    if not mix:
+        return "none"
+    return ", ".join(f"{key} {value}" for key, value in mix.items())

@@ -361,3 +361,42 @@ def test_url_lists_of_a_large_run_are_sorted_without_holding_its_findings(
         )
         assert [r["message"] for r in rows] == [f"seen {i}" for i in expected]
         assert rows[0]["page_value"] == "2.0000"
+
+
+def test_an_interrupted_write_keeps_the_export_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk (or Ctrl-C) while the record is written: the record of what was already
+    # exported must survive whole, or --only-new would export every ticket again.
+    tickets.export(_synthetic([_issue(1)]), REGISTRY, "jira", tmp_path, only_new=True)
+    record = tmp_path / "tickets-exported.json"
+    before = record.read_text()
+    real_open = Path.open
+
+    class _DiskFull(io.StringIO):
+        def __init__(self, real: Any) -> None:
+            super().__init__()
+            self.real = real
+
+        def write(self, text: str) -> int:
+            self.real.write(text[:10])
+            self.real.close()
+            raise OSError(28, "No space left on device")
+
+        def __exit__(self, *exc: object) -> None:
+            self.real.close()
+
+    def failing_open(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(path, mode, *args, **kwargs)
+        return _DiskFull(handle) if path.name.startswith(record.name) and "w" in mode else handle
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    with pytest.raises(OSError):
+        tickets.export(_synthetic([_issue(1), _issue(2)]), REGISTRY, "jira", tmp_path)
+    monkeypatch.undo()
+    assert record.read_text() == before
+    assert sorted(tmp_path.glob("tickets-exported.json*")) == [record]  # no temporary file
+    again = tickets.export(
+        _synthetic([_issue(1), _issue(2)]), REGISTRY, "jira", tmp_path, only_new=True
+    )
+    assert [t.id for t in again.tickets] == ["seoaudit-000000000002"]

@@ -20,9 +20,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from seoaudit.models import Finding, Report
+from seoaudit.outfile import write_output
 from seoaudit.report.csv import safe_cell
 from seoaudit.scratch import Scratch
 from seoaudit.tickets import azure, github, gitlab, jira
@@ -155,8 +156,14 @@ def export(
     for ticket in result.tickets:
         known.setdefault(ticket.id, {"title": ticket.title, "run": report.run.run_id})
     state[target] = dict(sorted(known.items()))
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    state_path.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    # Replaced whole or not at all: a half-written record reads as empty (``load_state``),
+    # and every ticket would be exported again.
+    text = json.dumps(state, indent=2, ensure_ascii=False) + "\n"
+
+    def write_state(handle: TextIO) -> None:
+        handle.write(text)
+
+    write_output(state_path, write_state)
     return result
 
 

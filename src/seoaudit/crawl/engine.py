@@ -49,7 +49,13 @@ from seoaudit.crawl.discovery import (
     stored_robots,
 )
 from seoaudit.crawl.fetch import Fetcher
-from seoaudit.crawl.footprint import Footprint
+from seoaudit.crawl.footprint import (
+    Footprint,
+    legacy_record,
+    merge_sessions,
+    session_record,
+    unfinished_record,
+)
 from seoaudit.crawl.politeness import CrawlStopped, Politeness
 from seoaudit.crawl.probe import Prober
 from seoaudit.crawl.traps import TrapGuard
@@ -141,6 +147,7 @@ class Crawler:
         self._pool: Workers | None = None
         self._hosts = frozenset(self.scope.hosts)
         self.footprint = Footprint()
+        self._earlier_sessions: list[dict[str, Any]] = []  # a resumed run's (footprint)
         self.stop_reason: str | None = None
         self.probe = Prober(settings, store, transport=transport)
         self.traps = TrapGuard(
@@ -173,6 +180,12 @@ class Crawler:
             max_throttled_time=self.crawl.max_throttled_time,
         )
         self.politeness = politeness
+        # The footprint of every session of the run: this one is listed from its start,
+        # so a session killed before it could write its own is still seen.
+        self._earlier_sessions = self._stored_sessions() if self.resume else []
+        self.store.set_meta(
+            FOOTPRINT_SESSIONS, [*self._earlier_sessions, unfinished_record(self.footprint)]
+        )
         self._fetcher = Fetcher(
             self.crawl, politeness, transport=self.transport, footprint=self.footprint
         )
@@ -190,7 +203,7 @@ class Crawler:
                 self.store.save_traps(
                     (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
                 )
-                self.store.set_meta("footprint", self._footprint_summary(politeness))
+                self._save_footprint(politeness)
                 self.stats.elapsed = time.monotonic() - self.stats.started
         return self.stats
 
@@ -327,6 +340,23 @@ class Crawler:
             delay = robots.robots.crawl_delay("*")
         if delay:
             self.politeness.set_interval(host_of(site_origin), min(delay, 60.0))
+
+    def _stored_sessions(self) -> list[dict[str, Any]]:
+        """The footprint records of the run's earlier sessions (crawl/footprint.py); a run
+        file written before they were kept has one session's footprint."""
+        stored = self.store.get_meta(FOOTPRINT_SESSIONS)
+        if isinstance(stored, list):
+            return [r for r in stored if isinstance(r, dict)]
+        legacy = self.store.get_meta(FOOTPRINT)
+        return [legacy_record(legacy)] if isinstance(legacy, dict) and legacy else []
+
+    def _save_footprint(self, politeness: Politeness) -> None:
+        """This session's footprint after the earlier ones', and the run's footprint
+        merged from them all: what the report shows the server team."""
+        record = session_record(self.footprint, self._footprint_summary(politeness))
+        sessions = [*self._earlier_sessions, record]
+        self.store.set_meta(FOOTPRINT_SESSIONS, sessions)
+        self.store.set_meta(FOOTPRINT, merge_sessions(sessions))
 
     def _footprint_summary(self, politeness: Politeness) -> dict[str, Any]:
         limits = {
@@ -612,6 +642,8 @@ class Crawler:
 
 
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
+FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
+FOOTPRINT_SESSIONS = "footprint_sessions"  # ... and each session's record, to merge from
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 

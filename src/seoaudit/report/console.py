@@ -28,6 +28,40 @@ def _ttfb(ttfb: dict[str, Any]) -> str:
     return f"TTFB p50 {ttfb['p50']} ms p95 {ttfb.get('p95')} ms"
 
 
+def _footprint(console: Console, impact: dict[str, Any]) -> None:
+    """The crawl footprint in a few lines; a resumed run's with one line per session."""
+    sessions = impact.get("sessions") or []
+    several = len(sessions) > 1
+    line = (
+        f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
+        + (f"of crawling over {len(sessions)} sessions " if several else "")
+        + f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
+        f"max {impact['max_in_flight']} in flight, {_ttfb(impact.get('ttfb_ms', {}))}, "
+        f"{len(impact.get('backoffs', []))} automatic back-off(s)"
+    )
+    console.print(_clean(line, 200))
+    if several:  # a resumed run: each session's time window, for the server's logs
+        for session in sessions:
+            console.print(_clean("  " + _session(session), 200))
+    for backoff in impact.get("backoffs", [])[:5]:
+        where = f"session {backoff.get('session')}, " if several else ""
+        line = f"  {where}at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}"
+        console.print(_clean(line, 200))
+
+
+def _session(session: dict[str, Any]) -> str:
+    """One session of a resumed run's footprint (crawl/footprint.py merge_sessions)."""
+    head = f"session {session.get('session')}, started {session.get('started_at')}"
+    if not session.get("recorded"):
+        return f"{head}: ended before it could record its requests (killed, or the disk was full)"
+    return (
+        f"{head}: {session.get('requests')} requests in {session.get('duration_s')}s "
+        f"({session.get('requests_per_second')}/s), {_ttfb(session.get('ttfb_ms') or {})}, "
+        f"{session.get('backoffs', 0)} back-off(s)"
+        + (" (stopped early by errors)" if session.get("stopped_by_error_budget") else "")
+    )
+
+
 def _clean(text: str, limit: int = 90) -> Text:
     # Control characters from crawled content must not reach the terminal.
     return Text(printable(text, limit))
@@ -130,18 +164,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
             console.print(note)
     impact = report.summary.get("crawl_impact")
     if impact:
-        ttfb = impact.get("ttfb_ms", {})
-        line = (
-            f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
-            f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
-            f"max {impact['max_in_flight']} in flight, {_ttfb(ttfb)}, "
-            f"{len(impact.get('backoffs', []))} automatic back-off(s)"
-        )
-        console.print(_clean(line, 200))
-        for backoff in impact.get("backoffs", [])[:5]:
-            console.print(
-                _clean(f"  at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}", 200)
-            )
+        _footprint(console, impact)
     for trap in report.summary.get("crawl_traps", []):
         example = trap["examples"][0] if trap["examples"] else ""
         line = (

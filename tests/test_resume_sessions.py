@@ -10,9 +10,13 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from seoaudit.audit import run_audit
 from seoaudit.crawl.engine import CrawlStats
 from seoaudit.report import WRITERS, html
+from seoaudit.store import Store
+from tests.sites import ORIGIN
 from tests.test_resume import _settings, _site, _slowed
 
 
@@ -84,3 +88,51 @@ def test_the_footprint_of_a_resumed_run_counts_every_session(tmp_path: Path) -> 
     assert '<table class="sessions">' in section
     assert section.count('<line class="session"') == 2
     assert ">session 2</text>" in section
+
+
+@pytest.mark.parametrize("ended", ["interrupted", "killed"])
+def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
+    tmp_path: Path, ended: str
+) -> None:
+    """The server failed four requests before Ctrl-C, none after --resume: the run's
+    fetch errors (the CI gate's share), PERF001 and the back-offs still show them. A
+    killed session never wrote its counts: the failed pages it stored stand in."""
+    pages = _site()
+    failing = {"left": 4}
+    inner = _slowed(pages)
+    handler = inner.handle_async_request
+    from tests.sites import transport
+
+    busy = transport({path: {"status": 503, "body": "busy"} for path in pages})
+
+    async def failing_at_first(request: Any) -> Any:
+        if request.url.path.startswith("/p/") and failing["left"] > 0:
+            failing["left"] -= 1
+            return await busy.handle_async_request(request)
+        return await handler(request)
+
+    inner.handle_async_request = failing_at_first  # type: ignore[method-assign]
+    first = run_audit(_settings(tmp_path), transport=inner, on_progress=_interrupt_at(40))
+    assert first.report.run.state == "interrupted"
+    assert first.report.run.fetch_errors == 4
+    if ended == "killed":  # as kill -9 leaves it: "running", no counts, no footprint
+        store = Store(first.store_path)
+        store.save_run(first.report.run.model_copy(update={"state": "running", "fetch_errors": 0}))
+        store.set_meta("footprint_sessions", [{"started_at": "then", "summary": None}])
+        store.close()
+    resumed = run_audit(_settings(tmp_path), transport=_slowed(pages), resume=first.store_path)
+    run = resumed.report.run
+    assert run.state == "complete"
+    assert run.fetch_errors == 4
+    if ended == "killed":
+        return  # the killed session's requests were not recorded: nothing more to count
+    impact = resumed.report.summary["crawl_impact"]
+    assert impact["origins"][ORIGIN]["failed"] == {"503": 4}
+    assert impact["backoffs"] and {b["session"] for b in impact["backoffs"]} == {1}
+    [perf] = [f for f in resumed.report.findings if f.rule == "PERF001"]
+    assert perf.evidence["failed"] == 4
+    host = [o["requests"] for name, o in impact["origins"].items() if "://site.test" in name]
+    assert perf.evidence["requests"] == sum(host)  # http and https of the host, both sessions
+    store = Store(resumed.store_path)
+    assert len(store.get_meta("footprint_sessions")) == 2
+    store.close()

@@ -86,21 +86,20 @@ def run_audit(
             store.close()
             raise
         info = store.load_run()
-        # A killed run never wrote its count; the pages it stored stand in for it.
-        previous = info.pages_fetched if info.state != "running" else store.pages_count()
+        if info.state == "running":
+            # A killed run never wrote its counts; what it stored stands in for them.
+            info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
         info.state, info.message, info.finished_at = "running", None, None
         store.save_run(info)
         path = resume
     else:
         store, info, path = _new_run(settings, clock, run_id)
-        previous = 0
     try:
         return _crawl_and_judge(
             settings,
             store,
             info,
             path,
-            previous,
             on_progress,
             clock,
             transport,
@@ -116,7 +115,6 @@ def _crawl_and_judge(
     store: Store,
     info: RunInfo,
     path: Path,
-    previous: int,
     on_progress: ProgressCallback | None,
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
@@ -125,6 +123,8 @@ def _crawl_and_judge(
     resumed: bool,
 ) -> AuditResult:
     store.set_meta(FINDINGS_STALE, True)
+    # A resumed run's counts go on from its earlier sessions' (the CI gate's error share).
+    fetched_before, errors_before = info.pages_fetched, info.fetch_errors
     if page_values is not None:  # the user's page value (pagevalue.py), kept with the run
         attach_page_values(store, page_values)
     crawler = Crawler(settings, store, on_progress=on_progress, transport=transport, resume=resumed)
@@ -155,9 +155,9 @@ def _crawl_and_judge(
             store.flush()
     finally:
         info.finished_at = clock().isoformat(timespec="seconds")
-        info.pages_fetched = previous + stats.fetched
+        info.pages_fetched = fetched_before + stats.fetched
         info.urls_discovered = store.url_count()
-        info.fetch_errors = stats.errors
+        info.fetch_errors = errors_before + stats.errors
         store.save_run(info)
     site = Site(store)
     # Ctrl-C before a start URL answered is an interruption (resume it), not a failed site.

@@ -656,6 +656,16 @@ class Store:
     def pages_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
 
+    def failed_fetches(self) -> int:
+        """Stored pages whose fetch failed (no response, or 5xx): what a killed run's count
+        of fetch errors is taken to be. Redirect hops (with a location) are left out, so a
+        chain that failed counts once; seoaudit's own internal errors are no fetch's."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE location_id IS NULL AND (status >= 500 OR "
+            "(status IS NULL AND error IS NOT NULL AND error != 'internal-error'))"
+        ).fetchone()
+        return int(row[0])
+
     # -- robots.txt and sitemaps -------------------------------------------------------
 
     def add_robots(

@@ -4,6 +4,7 @@ gate judge, and whatever else a session kept in memory until its end."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import signal
@@ -136,3 +137,68 @@ def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
     store = Store(resumed.store_path)
     assert len(store.get_meta("footprint_sessions")) == 2
     store.close()
+
+
+HTTPS = "https://site.test"
+
+
+def _moving_site() -> dict[str, dict[str, Any]]:
+    """http://site.test/ moves to https, whose robots.txt names a sitemap index of two
+    sitemaps; their pages are linked from nowhere."""
+    xml = {"content_type": "application/xml"}
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+    def urlset(section: str) -> str:
+        locs = "".join(f"<url><loc>{HTTPS}/{section}/{i}</loc></url>" for i in range(5))
+        return f"<urlset {ns}>{locs}</urlset>"
+
+    index = "".join(f"<sitemap><loc>{HTTPS}/{name}.xml</loc></sitemap>" for name in ("a", "b"))
+    pages: dict[str, dict[str, Any]] = {
+        ORIGIN + "/robots.txt": {"body": "User-agent: *\nAllow: /\n"},
+        ORIGIN + "/": {"status": 301, "headers": {"Location": HTTPS + "/"}},
+        HTTPS + "/robots.txt": {"body": f"User-agent: *\nAllow: /\nSitemap: {HTTPS}/index.xml\n"},
+        HTTPS + "/index.xml": {"body": f"<sitemapindex {ns}>{index}</sitemapindex>", **xml},
+        HTTPS + "/a.xml": {"body": urlset("a"), **xml},
+        HTTPS + "/b.xml": {"body": urlset("b"), **xml},
+        HTTPS + "/": {"body": "<title>home</title>"},
+    }
+    for section in ("a", "b"):
+        pages.update({f"{HTTPS}/{section}/{i}": {"body": f"<title>{i}</title>"} for i in range(5)})
+    return pages
+
+
+def test_sitemaps_of_an_origin_reached_mid_crawl_are_read_whole_after_resume(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C while the https origin's sitemap index was being read (its first sitemap
+    read, the second not): the resumed crawl took the origin's robots.txt from the run
+    file and never read its sitemaps again, so the pages of the second were never found."""
+    from tests.sites import transport
+    from tests.test_resume import _dump
+
+    whole = run_audit(_settings(tmp_path / "a"), transport=transport(_moving_site()))
+    assert {f"{HTTPS}/b/{i}" for i in range(5)} <= {
+        u for u, _, _ in _dump(whole.store_path)["pages"]
+    }
+
+    inner = transport(_moving_site())
+    handler = inner.handle_async_request
+
+    async def ctrl_c_at_the_first_sitemap(request: Any) -> Any:
+        if str(request.url) == HTTPS + "/a.xml":
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.sleep(0.05)  # the signal is handled while this request is out
+        return await handler(request)
+
+    inner.handle_async_request = ctrl_c_at_the_first_sitemap  # type: ignore[method-assign]
+    first = run_audit(_settings(tmp_path / "b"), transport=inner)
+    assert first.report.run.state == "interrupted"
+    store = Store(first.store_path)
+    assert HTTPS + "/b.xml" not in {row["url"] for row in store.sitemap_rows()}
+    store.close()
+
+    resumed = run_audit(
+        _settings(tmp_path / "b"), transport=transport(_moving_site()), resume=first.store_path
+    )
+    assert resumed.report.run.state == "complete"
+    assert _dump(resumed.store_path) == _dump(whole.store_path)

@@ -224,6 +224,8 @@ class Crawler:
             await self._read_sitemaps(fetcher, sorted(self.robots.items()))
             if not self._stop.is_set():
                 self.store.set_meta(SITEMAPS_READ, True)
+        if resumed and self.crawl.sitemaps and not self._stop.is_set():
+            await self._resume_origin_sitemaps(fetcher)
         self._harvest_new_origins = self.crawl.sitemaps
         await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
         self._harvest_new_origins = False  # probes and checks queue no pages
@@ -322,8 +324,39 @@ class Crawler:
         if new and self._harvest_new_origins and self.scope.is_internal(site_origin + "/"):
             # Google reads the Sitemap lines of every robots.txt it fetches: an origin the
             # crawl moved to (http -> https) brings its own sitemaps.
-            await self._read_sitemaps(fetcher, [(site_origin, robots)])
+            await self._read_origin_sitemaps(fetcher, site_origin, robots)
         return robots
+
+    async def _read_origin_sitemaps(
+        self, fetcher: Fetcher, site_origin: str, robots: RobotsFile
+    ) -> None:
+        """The sitemaps of an origin reached during the crawl, noted in the run file as
+        read only once read whole: a run stopped meanwhile reads them again when resumed
+        (``_resume_origin_sitemaps``), as it does the start origins' (SITEMAPS_READ)."""
+        read = dict(self.store.get_meta(ORIGIN_SITEMAPS_READ, {}))
+        self.store.set_meta(ORIGIN_SITEMAPS_READ, {**read, site_origin: False})
+        await self._read_sitemaps(fetcher, [(site_origin, robots)])
+        if not self._stop.is_set():
+            read = dict(self.store.get_meta(ORIGIN_SITEMAPS_READ, {}))
+            self.store.set_meta(ORIGIN_SITEMAPS_READ, {**read, site_origin: True})
+
+    async def _resume_origin_sitemaps(self, fetcher: Fetcher) -> None:
+        """Read again, whole, the sitemaps of the origins reached during the crawl whose
+        reading was stopped: their robots.txt comes from the run file, so ``_ensure_robots``
+        would never read them. Files of theirs stored as read are read again too (an
+        index is stored before the sitemaps it lists are read)."""
+        read = self.store.get_meta(ORIGIN_SITEMAPS_READ, {})
+        unfinished = [o for o, done in sorted(read.items()) if not done and o in self.robots]
+        if not unfinished:
+            return
+        parents = {row["url"]: row["parent"] for row in self.store.sitemap_rows()}
+        for site_origin in unfinished:
+            robots = self.robots[site_origin]
+            starts = set(sitemap_candidates(robots, site_origin))
+            self._sitemaps_seen -= {u for u in parents if _root(u, parents) in starts}
+            await self._read_origin_sitemaps(fetcher, site_origin, robots)
+            if self._stop.is_set():
+                return
 
     async def _robots_verdict(self, fetcher: Fetcher, url: str) -> RobotsVerdict:
         """The verdict on ``url`` of its origin's robots.txt, read first if need be."""
@@ -642,10 +675,23 @@ class Crawler:
 
 
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
+# ... and of origins reached during the crawl: origin -> True once read whole
+ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
 FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
 FOOTPRINT_SESSIONS = "footprint_sessions"  # ... and each session's record, to merge from
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
+
+
+def _root(url: str, parents: dict[str, str | None]) -> str:
+    """The sitemap file ``url`` was reached from (itself unless an index listed it); an
+    index inside an index is not followed, so the chain is short (bounded anyway)."""
+    for _ in range(len(parents)):
+        parent = parents.get(url)
+        if parent is None:
+            break
+        url = parent
+    return url
 
 
 def _extract_workers(setting: int) -> int:

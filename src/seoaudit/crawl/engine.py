@@ -77,6 +77,7 @@ from seoaudit.store import (
     QUEUED,
     SKIPPED,
     Store,
+    disk_full,
     link_flag,
 )
 
@@ -96,7 +97,7 @@ class CrawlStats:
     discovered: int = 0
     started: float = 0.0
     elapsed: float = 0.0
-    stopped_early: str | None = None  # "interrupted", "max-pages"
+    stopped_early: str | None = None  # "interrupted", "max-pages", "disk-full"...
 
     @property
     def pages_per_second(self) -> float:
@@ -194,6 +195,10 @@ class Crawler:
                 await self._run(self._fetcher)
             except CrawlStopped:
                 pass  # stopped while robots.txt, sitemaps or probes had requests waiting
+            except Exception as exc:
+                if disk_full(exc):  # nothing more can be stored: --resume fetches the rest
+                    self.stats.stopped_early = "disk-full"
+                raise
             finally:
                 await self._fetcher.aclose()
                 if self._pool is not None:
@@ -280,6 +285,8 @@ class Crawler:
                 except CrawlStopped:
                     return
                 except Exception as exc:  # a bug on one URL must not cost the others' results
+                    if disk_full(exc):
+                        raise  # ... but a full disk ends the crawl
                     self._log_internal(f"internal error checking {url}", exc)
                     continue
                 content_type = result.header("content-type")
@@ -474,6 +481,8 @@ class Crawler:
                 if self.stats.stopped_early != "interrupted":
                     self.store.set_state(url_id, NOT_CRAWLED)
             except Exception as exc:  # a bug on one page must not end the crawl
+                if disk_full(exc):
+                    raise  # ... but a full disk does: no page could be stored
                 self._record_error(url_id, url, depth, source, exc)
             finally:
                 self._active -= 1
@@ -643,8 +652,8 @@ class Crawler:
             self._last_flush = now
 
     def _mark_rest_not_crawled(self) -> None:
-        # After Ctrl-C the frontier stays "queued", so --resume continues from it.
-        if self.stats.stopped_early != "interrupted":
+        # After Ctrl-C (or a full disk) the frontier stays "queued": --resume continues it.
+        if self.stats.stopped_early not in ("interrupted", "disk-full"):
             for _, _, url_id, _, _ in self._frontier:
                 self.store.set_state(url_id, NOT_CRAWLED)
         self._frontier.clear()

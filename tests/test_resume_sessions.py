@@ -202,3 +202,47 @@ def test_sitemaps_of_an_origin_reached_mid_crawl_are_read_whole_after_resume(
     )
     assert resumed.report.run.state == "complete"
     assert _dump(resumed.store_path) == _dump(whole.store_path)
+
+
+def _site_with_trap_and_section() -> dict[str, dict[str, Any]]:
+    """The resume site, plus what the home page alone leads to: over-long URLs (a crawl
+    trap) and a small section /q/ that the first session crawls whole."""
+    pages = _site()
+    extra = "".join(f'<a href="/long/{"x" * 120}{i}">long</a>' for i in range(5))
+    extra += "".join(f'<a href="/q/{i}">q</a>' for i in range(3))
+    pages["/"] = {"body": pages["/"]["body"] + extra}
+    pages.update({f"/q/{i}": {"body": f"<title>Q {i}</title><h1>Q</h1>"} for i in range(3)})
+    return pages
+
+
+def test_traps_and_probe_samples_of_an_earlier_session_are_kept(tmp_path: Path) -> None:
+    """The trap table was rewritten with the last session's traps only (the first
+    session's over-long URLs vanished from the report), and the post-crawl probe sampled
+    only pages the last session fetched (section /q/, crawled before Ctrl-C, unprobed)."""
+    from tests.sites import transport
+
+    def settings(run_dir: Path) -> Any:
+        base = _settings(run_dir)
+        return base.model_copy(
+            update={"crawl": base.crawl.model_copy(update={"max_url_length": 100})}
+        )
+
+    pages = _site_with_trap_and_section()
+    whole = run_audit(settings(tmp_path / "a"), transport=transport(pages))
+    assert whole.report.summary["crawl_traps"]
+    first = run_audit(
+        settings(tmp_path / "b"), transport=_slowed(pages), on_progress=_interrupt_at(40)
+    )
+    assert first.report.run.state == "interrupted"
+    resumed = run_audit(settings(tmp_path / "b"), transport=_slowed(pages), resume=first.store_path)
+    assert resumed.report.run.state == "complete"
+    assert resumed.report.summary["crawl_traps"] == whole.report.summary["crawl_traps"]
+
+    def sections(path: Path) -> set[str]:
+        store = Store(path)
+        rows = store.probe_rows()
+        store.close()
+        return {row["url"].split("/")[3] for row in rows}
+
+    assert "q" in sections(whole.store_path)
+    assert sections(resumed.store_path) == sections(whole.store_path)

@@ -57,8 +57,8 @@ from seoaudit.crawl.footprint import (
     unfinished_record,
 )
 from seoaudit.crawl.politeness import CrawlStopped, Politeness
-from seoaudit.crawl.probe import Prober
-from seoaudit.crawl.traps import TrapGuard
+from seoaudit.crawl.probe import Prober, offering
+from seoaudit.crawl.traps import TrapGuard, TrapRecord
 from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.crawl.workers import WorkerGone, Workers, describe
 from seoaudit.indexing import indexability
@@ -660,8 +660,9 @@ class Crawler:
 
     def _restore(self) -> bool:
         """Continue a stored run: robots.txt outcomes as they were read, the frontier (URLs
-        queued, or taken but never stored: in flight when the run stopped), and the URL
-        checks of the pages already stored. Returns True when there was a run to resume."""
+        queued, or taken but never stored: in flight when the run stopped), the URL checks
+        and probe samples of the pages already stored, and the crawl traps met. Returns
+        True when there was a run to resume."""
         for row in self.store.robots_rows():
             self.robots[row["origin"]] = stored_robots(
                 row["url"],
@@ -678,8 +679,13 @@ class Crawler:
             self._seq += 1
             heapq.heappush(self._frontier, (depth or 0, self._seq, url_id, url, source))
         self._claimed = self.store.pages_count()
+        # What earlier sessions kept in memory until their end: the crawl traps met (the
+        # trap table is rewritten when this session ends), and the pages the probe samples.
+        for reason, section, count, examples in self.store.traps():
+            self.traps.records[(reason, section)] = TrapRecord(reason, section, count, examples)
         for facts in self.store.iter_pages():
             self.checks.collect(facts, self.crawl)
+            self.probe.take(offering(facts))
         return bool(self.robots) or self._claimed > 0
 
 

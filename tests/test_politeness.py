@@ -329,3 +329,97 @@ def test_crawl_delay_is_honoured_when_asked(tmp_path: Path) -> None:
     run_audit(settings, transport=inner)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) >= 4 and min(gaps) >= 0.29  # every request of ours spaced
+
+
+# -- a resumed run: the footprint of every session -----------------------------------------
+
+
+def _session(clock: Clock, statuses: list[int], ttfbs: list[float], origin: str) -> Footprint:
+    fp = Footprint(clock=clock)
+    for status, ttfb in zip(statuses, ttfbs, strict=True):
+        clock.now += 0.5
+        fp.record(status, None, ttfb, 100, inflight=2, origin=origin, agent="ua")
+    return fp
+
+
+def test_a_resumed_runs_footprint_covers_every_session() -> None:
+    """The server team's evidence of a run crawled in two sessions (--resume): totals of
+    both, each session's back-offs and timeline in turn, and the percentiles of every
+    response timed in either (not of the last session only)."""
+    from seoaudit.crawl.footprint import merge_sessions, session_record
+    from seoaudit.stats import percentiles_ms
+
+    clock = Clock()
+    first_times = [0.01 * (i + 1) for i in range(10)]
+    first = _session(clock, [200] * 7 + [503] * 3, first_times, "https://a.test")
+    one = first.summary(
+        user_agent="ua",
+        limits={"per_host": 4},
+        backoffs=[{"at": 2.0, "host": "a.test", "trigger": "503", "action": "4 -> 2"}],
+    )
+    second_times = [0.5 + 0.01 * i for i in range(4)]
+    second = _session(clock, [200, 200, 500, 200], second_times, "https://a.test")
+    two = second.summary(user_agent="ua", limits={"per_host": 1}, backoffs=[])
+    run = merge_sessions([session_record(first, one), session_record(second, two)])
+
+    assert run["requests"] == 14 and run["bytes"] == 1400
+    assert run["status_mix"] == {"2xx": 10, "5xx": 4}
+    assert run["origins"] == {"https://a.test": {"requests": 14, "failed": {"500": 1, "503": 3}}}
+    assert run["duration_s"] == one["duration_s"] + two["duration_s"]
+    assert run["requests_per_second"] == round(14 / run["duration_s"], 2)
+    assert run["limits"] == {"per_host": 1}  # the pace the last session used
+    assert run["backoffs"] == [
+        {"at": 2.0, "host": "a.test", "trigger": "503", "action": "4 -> 2", "session": 1}
+    ]
+    sessions = [p["session"] for p in run["timeline"]]
+    assert sessions == [1] * len(one["timeline"]) + [2] * len(two["timeline"])
+    assert run["ttfb_ms"] == percentiles_ms(first_times + second_times, (50, 75, 95, 99))
+    assert [(s["session"], s["requests"], s["recorded"]) for s in run["sessions"]] == [
+        (1, 10, True),
+        (2, 4, True),
+    ]
+    assert run["sessions"][0]["ttfb_ms"] == one["ttfb_ms"]
+
+
+def test_a_killed_session_is_listed_as_not_recorded() -> None:
+    from seoaudit.crawl.footprint import merge_sessions, session_record, unfinished_record
+
+    clock = Clock()
+    killed = Footprint(clock=clock)
+    last = _session(clock, [200, 200], [0.01, 0.02], "https://a.test")
+    summary = last.summary(user_agent="ua", limits={}, backoffs=[])
+    run = merge_sessions([unfinished_record(killed), session_record(last, summary)])
+    assert run["requests"] == 2
+    assert run["sessions"][0] == {
+        "session": 1,
+        "started_at": killed.started_at,
+        "recorded": False,
+    }
+    assert {p["session"] for p in run["timeline"]} == {2}
+
+
+def test_merged_percentiles_stay_close_with_bounded_samples() -> None:
+    """A session keeps at most KEPT_TTFB response times; merged percentiles are then
+    within a rank or so of the exact ones, and still times that were measured."""
+    from seoaudit.crawl.footprint import KEPT_TTFB, merge_sessions, session_record
+    from seoaudit.stats import nearest_rank
+
+    clock = Clock()
+    sessions, every = [], []
+    for base in (0.0, 10.0):
+        fp = Footprint(clock=clock)
+        for i in range(4000):  # 40 a second: under SAMPLES_PER_BUCKET, all timed
+            clock.now += 0.025
+            fp.record(200, None, base + i / 1000, 10, inflight=1)
+            every.append(base + i / 1000)
+        record = session_record(fp, fp.summary(user_agent="ua", limits={}, backoffs=[]))
+        assert len(record["ttfb"]["seconds"]) == KEPT_TTFB
+        assert record["ttfb"]["count"] == 4000
+        sessions.append(record)
+    merged = merge_sessions(sessions)["ttfb_ms"]
+    ordered = sorted(every)
+    for p in (50, 75, 95, 99):
+        exact = nearest_rank(ordered, p)
+        assert exact is not None
+        assert abs(merged[f"p{p}"] / 1000 - exact) <= 8 * 0.001 + 1e-9  # 8000/1000 ranks
+        assert merged[f"p{p}"] / 1000 in {round(t, 6) for t in every}

@@ -336,6 +336,11 @@ def test_cli_resume_after_kill_equals_an_uninterrupted_run(tmp_path: Path) -> No
         )
         assert resumed.returncode == 0, resumed.stderr
     assert _dump(run_file) == _dump(whole / "runs" / "whole.sqlite")
+    # the killed session could not write its footprint: listed, not silently dropped
+    store = Store(run_file)
+    sessions = store.get_meta("footprint")["sessions"]
+    store.close()
+    assert [(s["session"], s["recorded"]) for s in sessions] == [(1, False), (2, True)]
 
 
 def _with_workers(run_dir: Path, workers: int) -> Settings:

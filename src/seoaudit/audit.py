@@ -32,7 +32,7 @@ from seoaudit.rules import selected
 from seoaudit.rules.certificates import start_problem
 from seoaudit.rules.registry import iter_findings
 from seoaudit.site import Site
-from seoaudit.store import RunBusy, Store, StoreError, read_meta
+from seoaudit.store import RunBusy, RunFileFull, Store, StoreError, disk_full, read_meta
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -86,27 +86,34 @@ def run_audit(
             store.close()
             raise
         info = store.load_run()
-        # A killed run never wrote its count; the pages it stored stand in for it.
-        previous = info.pages_fetched if info.state != "running" else store.pages_count()
+        if info.state == "running":
+            # A killed run never wrote its counts; what it stored stands in for them.
+            info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
         info.state, info.message, info.finished_at = "running", None, None
         store.save_run(info)
         path = resume
     else:
         store, info, path = _new_run(settings, clock, run_id)
-        previous = 0
     try:
         return _crawl_and_judge(
             settings,
             store,
             info,
             path,
-            previous,
             on_progress,
             clock,
             transport,
             page_values,
             resumed=resume is not None,
         )
+    except Exception as exc:
+        cause = disk_full(exc)
+        if cause is None:
+            raise
+        # The crawl, the rules or the report met a full disk: one line for the user, no
+        # traceback. A run whose crawl finished is judged by its next reader.
+        store.abandon()
+        raise RunFileFull(path, cause, resumable=info.state != "complete") from None
     finally:
         store.let_go()  # however it ended (Ctrl-C, a bug): the run is free to resume
 
@@ -116,7 +123,6 @@ def _crawl_and_judge(
     store: Store,
     info: RunInfo,
     path: Path,
-    previous: int,
     on_progress: ProgressCallback | None,
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
@@ -125,9 +131,12 @@ def _crawl_and_judge(
     resumed: bool,
 ) -> AuditResult:
     store.set_meta(FINDINGS_STALE, True)
+    # A resumed run's counts go on from its earlier sessions' (the CI gate's error share).
+    fetched_before, errors_before = info.pages_fetched, info.fetch_errors
     if page_values is not None:  # the user's page value (pagevalue.py), kept with the run
         attach_page_values(store, page_values)
     crawler = Crawler(settings, store, on_progress=on_progress, transport=transport, resume=resumed)
+    full = False
     try:
         stats = asyncio.run(crawler.run())
         info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
@@ -143,9 +152,14 @@ def _crawl_and_judge(
         info.state = "interrupted"
         info.message = "aborted: the run file holds what was crawled until then"
         raise
-    except Exception as exc:  # a bug must not lose the run: report what was stored
-        log.exception("the crawl stopped on an internal error")
+    except Exception as exc:
         stats = crawler.stats
+        if disk_full(exc):  # nothing more can be written: what is stored stays resumable
+            full = True
+            _note_disk_full(store, info, clock)
+            raise
+        # a bug must not lose the run: report what was stored
+        log.exception("the crawl stopped on an internal error")
         info.state = "failed"
         info.message = (
             f"the crawl stopped on an internal error ({type(exc).__name__}: {exc}); "
@@ -154,11 +168,12 @@ def _crawl_and_judge(
         with contextlib.suppress(sqlite3.Error):
             store.flush()
     finally:
-        info.finished_at = clock().isoformat(timespec="seconds")
-        info.pages_fetched = previous + stats.fetched
-        info.urls_discovered = store.url_count()
-        info.fetch_errors = stats.errors
-        store.save_run(info)
+        if not full:
+            info.finished_at = clock().isoformat(timespec="seconds")
+            info.pages_fetched = fetched_before + stats.fetched
+            info.urls_discovered = store.url_count()
+            info.fetch_errors = errors_before + stats.errors
+            store.save_run(info)
     site = Site(store)
     # Ctrl-C before a start URL answered is an interruption (resume it), not a failed site.
     interrupted = info.state == "interrupted"
@@ -174,6 +189,20 @@ def _crawl_and_judge(
     report = build_report(store, site)
     store.close()
     return AuditResult(path, report, stats, start_failed, problem)
+
+
+def _note_disk_full(store: Store, info: RunInfo, clock: Clock) -> None:
+    """Mark the run interrupted by a full disk, if the disk still takes that much. The
+    pages of the batch that could not be written are lost (their URLs stay unfinished, so
+    --resume fetches them): the counts are what the run file holds, as for a killed run.
+    If even this cannot be written, the run stays "running" and is resumed as killed."""
+    info.state = "interrupted"
+    info.message = "the run file could not be written (the disk is full); --resume continues it"
+    info.finished_at = clock().isoformat(timespec="seconds")
+    with contextlib.suppress(sqlite3.Error, OSError):
+        info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
+        info.urls_discovered = store.url_count()
+        store.save_run(info)
 
 
 def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Store, RunInfo, Path]:

@@ -45,7 +45,7 @@ from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
 from seoaudit.rules import REGISTRY, group_titles
 from seoaudit.site import Site
-from seoaudit.store import RunBusy, Store, StoreError
+from seoaudit.store import RunBusy, RunFileFull, Store, StoreError
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_START_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -326,6 +326,8 @@ def _audit(
     except KeyboardInterrupt:
         err.print(Text("seoaudit: interrupted", style="bold yellow"))
         return EXIT_INTERRUPTED
+    except RunFileFull as exc:  # the run did not finish (exit 3), what it stored is kept
+        raise fail(str(exc), EXIT_START_FAILED) from None
     except StoreError as exc:  # the run file cannot be made (--run-dir is a file...)
         raise fail(str(exc)) from None
     return _finish(result, pairs, settings, quiet, exit_zero)

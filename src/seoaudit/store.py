@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import errno
 import itertools
 import json
 import os
@@ -282,6 +283,41 @@ class StoreError(Exception):
     """The run file is missing, not a seoaudit run, or from an incompatible version."""
 
 
+class RunFileFull(StoreError):
+    """The run file could not be written: the disk (or the user's quota) is full. What it
+    stored before is kept, consistent as of its last batch."""
+
+    def __init__(self, path: Path, cause: str, *, resumable: bool) -> None:
+        then = (
+            f"continue it: seoaudit audit --resume {path}"
+            if resumable
+            else (f"judge it: seoaudit report {path}")
+        )
+        super().__init__(
+            f"cannot write the run file {path}: {cause}. What it stored is kept: "
+            f"free some space, then {then}"
+        )
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """What says that the disk holding the run file is full, when ``exc`` (or the
+    exception it was raised from or while handling) does: SQLite's SQLITE_FULL, or
+    ENOSPC / EDQUOT from the system; None for any other error."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain, bounded
+        if seen is None:
+            return None
+        if isinstance(seen, sqlite3.OperationalError) and (
+            getattr(seen, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            or "database or disk is full" in str(seen)
+        ):
+            return str(seen)
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return seen.strerror or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class RunBusy(StoreError):
     """Another process is writing this run file (an audit, a resume, a reader judging it)."""
 
@@ -455,6 +491,15 @@ class Store:
             self.db.close()
         finally:
             self.let_go()
+
+    def abandon(self) -> None:
+        """Close without writing what is pending (the disk is full): the run file keeps
+        what its last batch stored, and the URLs of the pages lost stay unfinished."""
+        self._pending_urls.clear()
+        self._pending_pages.clear()
+        self._pending_links.clear()
+        self._pending_states.clear()
+        self.close()
 
     # -- metadata ----------------------------------------------------------------------
 
@@ -655,6 +700,16 @@ class Store:
 
     def pages_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+
+    def failed_fetches(self) -> int:
+        """Stored pages whose fetch failed (no response, or 5xx): what a killed run's count
+        of fetch errors is taken to be. Redirect hops (with a location) are left out, so a
+        chain that failed counts once; seoaudit's own internal errors are no fetch's."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE location_id IS NULL AND (status >= 500 OR "
+            "(status IS NULL AND error IS NOT NULL AND error != 'internal-error'))"
+        ).fetchone()
+        return int(row[0])
 
     # -- robots.txt and sitemaps -------------------------------------------------------
 

@@ -49,10 +49,16 @@ from seoaudit.crawl.discovery import (
     stored_robots,
 )
 from seoaudit.crawl.fetch import Fetcher
-from seoaudit.crawl.footprint import Footprint
+from seoaudit.crawl.footprint import (
+    Footprint,
+    legacy_record,
+    merge_sessions,
+    session_record,
+    unfinished_record,
+)
 from seoaudit.crawl.politeness import CrawlStopped, Politeness
-from seoaudit.crawl.probe import Prober
-from seoaudit.crawl.traps import TrapGuard
+from seoaudit.crawl.probe import Prober, offering
+from seoaudit.crawl.traps import TrapGuard, TrapRecord
 from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.crawl.workers import WorkerGone, Workers, describe
 from seoaudit.indexing import indexability
@@ -71,6 +77,7 @@ from seoaudit.store import (
     QUEUED,
     SKIPPED,
     Store,
+    disk_full,
     link_flag,
 )
 
@@ -90,7 +97,7 @@ class CrawlStats:
     discovered: int = 0
     started: float = 0.0
     elapsed: float = 0.0
-    stopped_early: str | None = None  # "interrupted", "max-pages"
+    stopped_early: str | None = None  # "interrupted", "max-pages", "disk-full"...
 
     @property
     def pages_per_second(self) -> float:
@@ -141,6 +148,7 @@ class Crawler:
         self._pool: Workers | None = None
         self._hosts = frozenset(self.scope.hosts)
         self.footprint = Footprint()
+        self._earlier_sessions: list[dict[str, Any]] = []  # a resumed run's (footprint)
         self.stop_reason: str | None = None
         self.probe = Prober(settings, store, transport=transport)
         self.traps = TrapGuard(
@@ -173,6 +181,12 @@ class Crawler:
             max_throttled_time=self.crawl.max_throttled_time,
         )
         self.politeness = politeness
+        # The footprint of every session of the run: this one is listed from its start,
+        # so a session killed before it could write its own is still seen.
+        self._earlier_sessions = self._stored_sessions() if self.resume else []
+        self.store.set_meta(
+            FOOTPRINT_SESSIONS, [*self._earlier_sessions, unfinished_record(self.footprint)]
+        )
         self._fetcher = Fetcher(
             self.crawl, politeness, transport=self.transport, footprint=self.footprint
         )
@@ -181,6 +195,10 @@ class Crawler:
                 await self._run(self._fetcher)
             except CrawlStopped:
                 pass  # stopped while robots.txt, sitemaps or probes had requests waiting
+            except Exception as exc:
+                if disk_full(exc):  # nothing more can be stored: --resume fetches the rest
+                    self.stats.stopped_early = "disk-full"
+                raise
             finally:
                 await self._fetcher.aclose()
                 if self._pool is not None:
@@ -190,7 +208,7 @@ class Crawler:
                 self.store.save_traps(
                     (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
                 )
-                self.store.set_meta("footprint", self._footprint_summary(politeness))
+                self._save_footprint(politeness)
                 self.stats.elapsed = time.monotonic() - self.stats.started
         return self.stats
 
@@ -211,6 +229,8 @@ class Crawler:
             await self._read_sitemaps(fetcher, sorted(self.robots.items()))
             if not self._stop.is_set():
                 self.store.set_meta(SITEMAPS_READ, True)
+        if resumed and self.crawl.sitemaps and not self._stop.is_set():
+            await self._resume_origin_sitemaps(fetcher)
         self._harvest_new_origins = self.crawl.sitemaps
         await self._run_workers(self._worker(fetcher) for _ in range(self.crawl.concurrency))
         self._harvest_new_origins = False  # probes and checks queue no pages
@@ -265,6 +285,8 @@ class Crawler:
                 except CrawlStopped:
                     return
                 except Exception as exc:  # a bug on one URL must not cost the others' results
+                    if disk_full(exc):
+                        raise  # ... but a full disk ends the crawl
                     self._log_internal(f"internal error checking {url}", exc)
                     continue
                 content_type = result.header("content-type")
@@ -309,8 +331,39 @@ class Crawler:
         if new and self._harvest_new_origins and self.scope.is_internal(site_origin + "/"):
             # Google reads the Sitemap lines of every robots.txt it fetches: an origin the
             # crawl moved to (http -> https) brings its own sitemaps.
-            await self._read_sitemaps(fetcher, [(site_origin, robots)])
+            await self._read_origin_sitemaps(fetcher, site_origin, robots)
         return robots
+
+    async def _read_origin_sitemaps(
+        self, fetcher: Fetcher, site_origin: str, robots: RobotsFile
+    ) -> None:
+        """The sitemaps of an origin reached during the crawl, noted in the run file as
+        read only once read whole: a run stopped meanwhile reads them again when resumed
+        (``_resume_origin_sitemaps``), as it does the start origins' (SITEMAPS_READ)."""
+        read = dict(self.store.get_meta(ORIGIN_SITEMAPS_READ, {}))
+        self.store.set_meta(ORIGIN_SITEMAPS_READ, {**read, site_origin: False})
+        await self._read_sitemaps(fetcher, [(site_origin, robots)])
+        if not self._stop.is_set():
+            read = dict(self.store.get_meta(ORIGIN_SITEMAPS_READ, {}))
+            self.store.set_meta(ORIGIN_SITEMAPS_READ, {**read, site_origin: True})
+
+    async def _resume_origin_sitemaps(self, fetcher: Fetcher) -> None:
+        """Read again, whole, the sitemaps of the origins reached during the crawl whose
+        reading was stopped: their robots.txt comes from the run file, so ``_ensure_robots``
+        would never read them. Files of theirs stored as read are read again too (an
+        index is stored before the sitemaps it lists are read)."""
+        read = self.store.get_meta(ORIGIN_SITEMAPS_READ, {})
+        unfinished = [o for o, done in sorted(read.items()) if not done and o in self.robots]
+        if not unfinished:
+            return
+        parents = {row["url"]: row["parent"] for row in self.store.sitemap_rows()}
+        for site_origin in unfinished:
+            robots = self.robots[site_origin]
+            starts = set(sitemap_candidates(robots, site_origin))
+            self._sitemaps_seen -= {u for u in parents if _root(u, parents) in starts}
+            await self._read_origin_sitemaps(fetcher, site_origin, robots)
+            if self._stop.is_set():
+                return
 
     async def _robots_verdict(self, fetcher: Fetcher, url: str) -> RobotsVerdict:
         """The verdict on ``url`` of its origin's robots.txt, read first if need be."""
@@ -327,6 +380,23 @@ class Crawler:
             delay = robots.robots.crawl_delay("*")
         if delay:
             self.politeness.set_interval(host_of(site_origin), min(delay, 60.0))
+
+    def _stored_sessions(self) -> list[dict[str, Any]]:
+        """The footprint records of the run's earlier sessions (crawl/footprint.py); a run
+        file written before they were kept has one session's footprint."""
+        stored = self.store.get_meta(FOOTPRINT_SESSIONS)
+        if isinstance(stored, list):
+            return [r for r in stored if isinstance(r, dict)]
+        legacy = self.store.get_meta(FOOTPRINT)
+        return [legacy_record(legacy)] if isinstance(legacy, dict) and legacy else []
+
+    def _save_footprint(self, politeness: Politeness) -> None:
+        """This session's footprint after the earlier ones', and the run's footprint
+        merged from them all: what the report shows the server team."""
+        record = session_record(self.footprint, self._footprint_summary(politeness))
+        sessions = [*self._earlier_sessions, record]
+        self.store.set_meta(FOOTPRINT_SESSIONS, sessions)
+        self.store.set_meta(FOOTPRINT, merge_sessions(sessions))
 
     def _footprint_summary(self, politeness: Politeness) -> dict[str, Any]:
         limits = {
@@ -411,6 +481,8 @@ class Crawler:
                 if self.stats.stopped_early != "interrupted":
                     self.store.set_state(url_id, NOT_CRAWLED)
             except Exception as exc:  # a bug on one page must not end the crawl
+                if disk_full(exc):
+                    raise  # ... but a full disk does: no page could be stored
                 self._record_error(url_id, url, depth, source, exc)
             finally:
                 self._active -= 1
@@ -580,16 +652,17 @@ class Crawler:
             self._last_flush = now
 
     def _mark_rest_not_crawled(self) -> None:
-        # After Ctrl-C the frontier stays "queued", so --resume continues from it.
-        if self.stats.stopped_early != "interrupted":
+        # After Ctrl-C (or a full disk) the frontier stays "queued": --resume continues it.
+        if self.stats.stopped_early not in ("interrupted", "disk-full"):
             for _, _, url_id, _, _ in self._frontier:
                 self.store.set_state(url_id, NOT_CRAWLED)
         self._frontier.clear()
 
     def _restore(self) -> bool:
         """Continue a stored run: robots.txt outcomes as they were read, the frontier (URLs
-        queued, or taken but never stored: in flight when the run stopped), and the URL
-        checks of the pages already stored. Returns True when there was a run to resume."""
+        queued, or taken but never stored: in flight when the run stopped), the URL checks
+        and probe samples of the pages already stored, and the crawl traps met. Returns
+        True when there was a run to resume."""
         for row in self.store.robots_rows():
             self.robots[row["origin"]] = stored_robots(
                 row["url"],
@@ -606,14 +679,34 @@ class Crawler:
             self._seq += 1
             heapq.heappush(self._frontier, (depth or 0, self._seq, url_id, url, source))
         self._claimed = self.store.pages_count()
+        # What earlier sessions kept in memory until their end: the crawl traps met (the
+        # trap table is rewritten when this session ends), and the pages the probe samples.
+        for reason, section, count, examples in self.store.traps():
+            self.traps.records[(reason, section)] = TrapRecord(reason, section, count, examples)
         for facts in self.store.iter_pages():
             self.checks.collect(facts, self.crawl)
+            self.probe.take(offering(facts))
         return bool(self.robots) or self._claimed > 0
 
 
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
+# ... and of origins reached during the crawl: origin -> True once read whole
+ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
+FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
+FOOTPRINT_SESSIONS = "footprint_sessions"  # ... and each session's record, to merge from
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
+
+
+def _root(url: str, parents: dict[str, str | None]) -> str:
+    """The sitemap file ``url`` was reached from (itself unless an index listed it); an
+    index inside an index is not followed, so the chain is short (bounded anyway)."""
+    for _ in range(len(parents)):
+        parent = parents.get(url)
+        if parent is None:
+            break
+        url = parent
+    return url
 
 
 def _extract_workers(setting: int) -> int:

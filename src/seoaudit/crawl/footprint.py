@@ -11,22 +11,31 @@ Per origin and user agent, it also counts requests and failures (``is_failure``:
 no response) by kind: the evidence of PERF001 (server error rate). The summary keeps
 those of the crawl's own user agent (the probe's other agents are another question, BOT
 rules), for the ``MAX_ORIGINS`` origins that received the most requests.
+
+A ``Footprint`` covers one crawl session. A resumed run (``--resume``) has several:
+``session_record`` is what a finished session keeps in the run file (its summary and a
+bounded sample of its response times) and ``merge_sessions`` makes the run's footprint
+from all of them: totals summed, every back-off, each session's timeline in turn. The
+pauses between sessions are no crawl time and are left out of the durations and rates.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from seoaudit.crawl.politeness import is_failure
-from seoaudit.stats import percentiles_ms
+from seoaudit.stats import percentiles_ms, to_ms
 
 SAMPLES_PER_BUCKET = 50
-TIMELINE_POINTS = 60  # points of the timeline in the report, whatever the run's length
+TIMELINE_POINTS = 60  # points of a session's timeline in the report, whatever its length
 MAX_ORIGINS = 20  # origins listed with their request and failure counts
+KEPT_TTFB = 1000  # response times a finished session keeps for the run's percentiles
+TTFB_PERCENTILES = (50, 75, 95, 99)
 
 
 @dataclass
@@ -54,10 +63,19 @@ def _failure_kind(status: int | None, error: str | None) -> str:
     return str(status) if status is not None else error or "no-response"
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Footprint:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = _now,  # when the session started, for server logs
+    ) -> None:
         self._clock = clock
         self._start = clock()
+        self._started_at = wall().isoformat(timespec="seconds")
         self._buckets: dict[int, _Bucket] = {}
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (origin, user agent)
 
@@ -91,6 +109,21 @@ class Footprint:
             if is_failure(status, error):
                 kind = _failure_kind(status, error)
                 tally.failed[kind] = tally.failed.get(kind, 0) + 1
+
+    @property
+    def started_at(self) -> str:
+        return self._started_at
+
+    def kept_ttfb(self) -> dict[str, Any]:
+        """This session's response times (seconds) for the run's percentiles: all of them
+        up to ``KEPT_TTFB``, else ``KEPT_TTFB`` evenly spaced order statistics (the middle
+        of each of ``KEPT_TTFB`` equal slices), each standing for ``count / KEPT_TTFB``
+        of them (``merge_sessions``)."""
+        ordered = sorted(t for b in self._buckets.values() for t in b.ttfb)
+        count = len(ordered)
+        if count > KEPT_TTFB:
+            ordered = [ordered[(2 * i + 1) * count // (2 * KEPT_TTFB)] for i in range(KEPT_TTFB)]
+        return {"count": count, "seconds": [round(t, 6) for t in ordered]}
 
     def _origins(self, user_agent: str) -> dict[str, dict[str, Any]]:
         """Requests and failures per origin for ``user_agent``, the busiest origins first."""
@@ -140,6 +173,7 @@ class Footprint:
                 }
             )
         return {
+            "started_at": self._started_at,
             "user_agent": user_agent,
             "limits": limits,
             "duration_s": round(duration, 2),
@@ -163,8 +197,159 @@ class Footprint:
             # response) by status or error kind, retries included (PERF001 judges them).
             "origins": self._origins(user_agent),
             "bytes": sum(b.bytes for b in self._buckets.values()),
-            "ttfb_ms": percentiles_ms(ttfbs, (50, 75, 95, 99)),
+            "ttfb_ms": percentiles_ms(ttfbs, TTFB_PERCENTILES),
             "backoffs": backoffs,
             "stopped_by_error_budget": stopped,
             "timeline": timeline,
         }
+
+
+# -- a run of several sessions (--resume) --------------------------------------------------
+
+
+def unfinished_record(footprint: Footprint) -> dict[str, Any]:
+    """What the run file holds for a session while it runs; ``session_record`` replaces
+    it when the session ends. A session killed meanwhile (kill -9, a power cut) is still
+    listed, as one whose requests were not recorded."""
+    return {"started_at": footprint.started_at, "summary": None, "ttfb": None}
+
+
+def session_record(footprint: Footprint, summary: dict[str, Any]) -> dict[str, Any]:
+    """What the run file keeps of a finished session: its summary and a bounded sample of
+    its response times (at most ``KEPT_TTFB``), from which ``merge_sessions`` computes the
+    run's percentiles."""
+    return {"started_at": footprint.started_at, "summary": summary, "ttfb": footprint.kept_ttfb()}
+
+
+def legacy_record(summary: dict[str, Any]) -> dict[str, Any]:
+    """A footprint stored by a seoaudit that kept one session only: its totals count, but
+    it kept no response times to merge (``merge_sessions``)."""
+    return {"started_at": summary.get("started_at"), "summary": summary, "ttfb": None}
+
+
+def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The run's footprint from its sessions' records, in the order they ran.
+
+    Counts (requests, bytes, the status mix, requests and failures per origin) are summed;
+    durations too, so rates are per second of crawling, the pauses between sessions left
+    out. Peaks and requests in flight are the highest of any session. Back-offs and
+    timeline points keep their session's number, and their times (``at``, ``t``) count
+    from that session's start, given in ``sessions`` with the session's own totals.
+    Limits and user agent are the last session's (a resume may change the pace).
+
+    Percentiles cannot be merged from percentiles: ``ttfb_ms`` is the nearest rank over
+    every session's kept response times, each weighted by how many it stands for. That is
+    exact while no session timed more than ``KEPT_TTFB`` responses, and otherwise off by
+    at most 1/``KEPT_TTFB`` of a rank; like every percentile here it is a time that was
+    measured. A session stored without kept times (``legacy_record``) is left out of
+    them; with one recorded session its own percentiles are kept as they were."""
+    recorded = [
+        (n, r["summary"], r.get("ttfb"))
+        for n, r in enumerate(records, 1)
+        if isinstance(r.get("summary"), dict)
+    ]
+    if not recorded:
+        return {}
+    summaries = [s for _, s, _ in recorded]
+    last = summaries[-1]
+    requests = sum(int(s.get("requests", 0)) for s in summaries)
+    duration = sum(float(s.get("duration_s", 0.0)) for s in summaries)
+    stops = [s["stopped_by_error_budget"] for s in summaries if s.get("stopped_by_error_budget")]
+    if len(recorded) == 1:
+        ttfb = summaries[0].get("ttfb_ms", {})
+    else:
+        ttfb = _merged_percentiles([k for _, _, k in recorded if isinstance(k, dict)])
+    return {
+        "started_at": summaries[0].get("started_at"),
+        "user_agent": last.get("user_agent"),
+        "limits": last.get("limits", {}),
+        "duration_s": round(duration, 2),
+        "requests": requests,
+        "requests_per_second": round(requests / max(duration, 1e-9), 2),
+        "peak_requests_per_second": max(s.get("peak_requests_per_second", 0) for s in summaries),
+        "max_in_flight": max(s.get("max_in_flight", 0) for s in summaries),
+        "status_mix": _summed(s.get("status_mix", {}) for s in summaries),
+        "origins": _merged_origins(summaries),
+        "bytes": sum(int(s.get("bytes", 0)) for s in summaries),
+        "ttfb_ms": ttfb,
+        "backoffs": [{**b, "session": n} for n, s, _ in recorded for b in s.get("backoffs", [])],
+        "stopped_by_error_budget": stops[-1] if stops else None,
+        "timeline": [{**p, "session": n} for n, s, _ in recorded for p in s.get("timeline", [])],
+        "sessions": [_session_line(n, r) for n, r in enumerate(records, 1)],
+    }
+
+
+def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
+    """One session as the report lists it: when it started and what it did; a session
+    that was killed says its requests were not recorded."""
+    summary = record.get("summary")
+    if not isinstance(summary, dict):
+        return {"session": number, "started_at": record.get("started_at"), "recorded": False}
+    keys = (
+        "duration_s",
+        "requests",
+        "requests_per_second",
+        "peak_requests_per_second",
+        "max_in_flight",
+        "bytes",
+        "status_mix",
+        "ttfb_ms",
+        "limits",
+        "stopped_by_error_budget",
+    )
+    line = {"session": number, "started_at": summary.get("started_at"), "recorded": True}
+    line.update({k: summary.get(k) for k in keys})
+    line["backoffs"] = len(summary.get("backoffs", []))
+    return line
+
+
+def _summed(counts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for one in counts:
+        for key, count in one.items():
+            total[key] = total.get(key, 0) + int(count)
+    return dict(sorted(total.items()))
+
+
+def _merged_origins(summaries: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Requests and failures per origin summed over the sessions, the busiest
+    ``MAX_ORIGINS`` first. Each session lists its own busiest ``MAX_ORIGINS``: an origin
+    outside them in one session (rare for an audited host, whose pages most requests are
+    for) misses that session's few requests."""
+    merged: dict[str, _Tally] = {}
+    for summary in summaries:
+        for name, counts in summary.get("origins", {}).items():
+            tally = merged.setdefault(name, _Tally())
+            tally.requests += int(counts.get("requests", 0))
+            for kind, count in counts.get("failed", {}).items():
+                tally.failed[kind] = tally.failed.get(kind, 0) + int(count)
+    busiest = sorted(merged.items(), key=lambda item: (-item[1].requests, item[0]))
+    return {
+        o: {"requests": t.requests, "failed": dict(sorted(t.failed.items()))}
+        for o, t in busiest[:MAX_ORIGINS]
+    }
+
+
+def _merged_percentiles(kept: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Nearest rank over weighted samples (``merge_sessions``): the smallest time at
+    which the running weight reaches p % of the total, as ``stats.nearest_rank`` does
+    with weights of 1."""
+    weighted: list[tuple[float, float]] = []
+    for one in kept:
+        times = [float(t) for t in one.get("seconds", [])]
+        if times:
+            weight = max(int(one.get("count", 0)), len(times)) / len(times)
+            weighted.extend((t, weight) for t in times)
+    weighted.sort()
+    total = sum(w for _, w in weighted)
+    found: dict[str, float | None] = {}
+    for p in TTFB_PERCENTILES:
+        target = p / 100 * total
+        running, value = 0.0, None
+        for seconds, weight in weighted:
+            running += weight
+            value = seconds
+            if running >= target - 1e-9 * total:
+                break
+        found[f"p{p:g}"] = to_ms(value)
+    return found

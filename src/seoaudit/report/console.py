@@ -6,7 +6,7 @@ a page title like ``[bold red]`` or an escape sequence cannot restyle the termin
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -20,6 +20,42 @@ from seoaudit.report.footprint import limits_text, status_mix_text, ttfb_text
 TOP = 15
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": "dim"}
+
+
+def _footprint(console: Console, impact: dict[str, Any]) -> None:
+    """The crawl footprint in a few lines; a resumed run's with one line per session."""
+    sessions = impact.get("sessions") or []
+    several = len(sessions) > 1
+    line = (
+        f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
+        + (f"of crawling over {len(sessions)} sessions " if several else "")
+        + f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
+        f"max {impact['max_in_flight']} in flight, {ttfb_text(impact.get('ttfb_ms', {}))}, "
+        f"{len(impact.get('backoffs', []))} automatic back-off(s)"
+    )
+    console.print(_clean(line, 200))
+    console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300))
+    if several:  # a resumed run: each session's time window, for the server's logs
+        for session in sessions:
+            console.print(_clean("  " + _session(session), 200))
+    for backoff in impact.get("backoffs", [])[:5]:
+        where = f"session {backoff.get('session')}, " if several else ""
+        line = f"  {where}at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}"
+        console.print(_clean(line, 200))
+
+
+def _session(session: dict[str, Any]) -> str:
+    """One session of a resumed run's footprint (crawl/footprint.py merge_sessions)."""
+    started = session.get("started_at") or "at a time not recorded"
+    head = f"session {session.get('session')}, started {started}"
+    if not session.get("recorded"):
+        return f"{head}: ended before it could record its requests (killed, or the disk was full)"
+    return (
+        f"{head}: {session.get('requests')} requests in {session.get('duration_s')}s "
+        f"({session.get('requests_per_second')}/s), {ttfb_text(session.get('ttfb_ms') or {})}, "
+        f"{session.get('backoffs', 0)} back-off(s)"
+        + (" (stopped early by errors)" if session.get("stopped_by_error_budget") else "")
+    )
 
 
 def _clean(text: str, limit: int = 90) -> Text:
@@ -124,19 +160,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
             console.print(note)
     impact = report.summary.get("crawl_impact")
     if impact:
-        ttfb = impact.get("ttfb_ms", {})
-        line = (
-            f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
-            f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
-            f"max {impact['max_in_flight']} in flight, {ttfb_text(ttfb)}, "
-            f"{len(impact.get('backoffs', []))} automatic back-off(s)"
-        )
-        console.print(_clean(line, 200))
-        console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300))
-        for backoff in impact.get("backoffs", [])[:5]:
-            console.print(
-                _clean(f"  at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}", 200)
-            )
+        _footprint(console, impact)
     for trap in report.summary.get("crawl_traps", []):
         example = trap["examples"][0] if trap["examples"] else ""
         line = (

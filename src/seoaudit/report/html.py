@@ -200,9 +200,12 @@ def _svg_lines(
     *,
     width: int = 560,
     height: int = 140,
+    marks: Sequence[tuple[int, str]] = (),
 ) -> Markup:
     """Lines over time, each scaled to its own maximum (labelled with it): the crawl
-    footprint's requests per second and TTFB over the run. Numbers only, no page text."""
+    footprint's requests per second and TTFB over the run. ``marks``: (point index,
+    label) drawn as a dashed vertical line, where a resumed run's next session begins.
+    Numbers only, no page text."""
     longest = max((len(points) for _, points, _ in series), default=0)
     if longest < 2:
         return Markup("")
@@ -211,6 +214,14 @@ def _svg_lines(
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height + 20}" width="{width}" '
         f'height="{height + 20}" xmlns="http://www.w3.org/2000/svg" aria-label="over time">'
     ]
+    for index, label in marks:
+        # between the last point of one session and the first of the next
+        x = 10 + max(index - 0.5, 0) * step
+        parts.append(
+            f'<line class="session" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" '
+            f'stroke="#667085" stroke-dasharray="4 3"/>'
+            f'<text x="{x + 3:.1f}" y="10" font-size="11" fill="#667085">{escape(label)}</text>'
+        )
     for n, (label, points, colour) in enumerate(series):
         values = [(i, v) for i, v in enumerate(points) if v is not None]
         top = max((v for _, v in values), default=0.0) or 1.0
@@ -228,16 +239,26 @@ def _svg_lines(
 
 def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
     """The crawl footprint (crawl/footprint.py) for the server team: a chart of requests per
-    second and TTFB p95 over the run, the limits used and every automatic back-off."""
+    second and TTFB p95 over the run, the limits used and every automatic back-off. A
+    resumed run's chart shows its sessions one after the other, each boundary marked and
+    labelled; the pauses between sessions are left out (the sessions table says when each
+    started)."""
     impact = summary.get("crawl_impact")
     if not isinstance(impact, dict):
         return None
     timeline = [t for t in impact.get("timeline", []) if isinstance(t, dict)]
+    sessions = [s for s in impact.get("sessions", []) if isinstance(s, dict)]
+    marks = [
+        (i, f"session {point.get('session')}")
+        for i, point in enumerate(timeline)
+        if len(sessions) > 1 and (i == 0 or point.get("session") != timeline[i - 1].get("session"))
+    ]
     chart = _svg_lines(
         [
             ("requests/s", [_num(t.get("requests_per_second")) for t in timeline], "#175cd3"),
             ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
-        ]
+        ],
+        marks=marks,
     )
     # Optional values in the terminal summary's words (report/footprint.py), never None;
     # keys an older run file lacks are given, for the template's StrictUndefined.
@@ -249,8 +270,11 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         "limits": limits_text(impact.get("limits")),
         "status_mix": status_mix_text(impact.get("status_mix")),
         "backoffs": [
-            {k: b.get(k, "") for k in ("at", "host", "trigger", "action")} for b in backoffs
+            {k: b.get(k, "") for k in ("session", "at", "host", "trigger", "action")}
+            for b in backoffs
         ],
+        # a resumed run's sessions (none listed for a run crawled in one go)
+        "sessions": [_session(one) for one in sessions] if len(sessions) > 1 else [],
         "stopped_by_error_budget": impact.get("stopped_by_error_budget"),
         "chart": chart,
     }
@@ -264,6 +288,22 @@ _FOOTPRINT_COUNTS = (
     "max_in_flight",
     "bytes",
 )
+
+
+def _session(session: Mapping[str, Any]) -> dict[str, Any]:
+    """One session of a resumed run's footprint (crawl/footprint.py merge_sessions) in the
+    words the terminal uses."""
+    return {
+        "session": session.get("session", ""),
+        "started_at": session.get("started_at") or "not recorded",
+        "recorded": bool(session.get("recorded")),
+        **{key: session.get(key, 0) for key in _FOOTPRINT_COUNTS},
+        "ttfb": ttfb_text(session.get("ttfb_ms")),
+        "status_mix": status_mix_text(session.get("status_mix")),
+        "limits": limits_text(session.get("limits")),
+        "backoffs": session.get("backoffs", 0),
+        "stopped_by_error_budget": session.get("stopped_by_error_budget"),
+    }
 
 
 def _charts(report: Report) -> dict[str, Markup]:

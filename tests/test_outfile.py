@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -108,18 +109,22 @@ def test_output_problem_tells_what_write_output_would_fail_on(
     assert [p.name for p in tmp_path.rglob("*.tmp")] == []
 
 
+@pytest.fixture
+def locked(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write in (root may: the tests using it skip as root)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    yield folder
+    folder.chmod(0o755)
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
-def test_output_problem_in_a_folder_without_write_permission(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o555)
-    try:
-        assert output_problem(locked / "r.json") == f"permission denied in {locked}"
-        assert output_problem(locked / "sub" / "r.json") == f"permission denied in {locked}"
-        with pytest.raises(PermissionError):
-            write_output(locked / "r.json", _text("no"))
-    finally:
-        locked.chmod(0o755)
+def test_output_problem_in_a_folder_without_write_permission(locked: Path) -> None:
+    assert output_problem(locked / "r.json") == f"permission denied in {locked}"
+    assert output_problem(locked / "sub" / "r.json") == f"permission denied in {locked}"
+    with pytest.raises(PermissionError):
+        write_output(locked / "r.json", _text("no"))
 
 
 def test_folder_problem_tells_what_making_and_writing_into_a_folder_would_fail_on(
@@ -140,12 +145,6 @@ def test_folder_problem_tells_what_making_and_writing_into_a_folder_would_fail_o
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
-def test_folder_problem_without_write_permission(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o555)
-    try:
-        assert folder_problem(locked) == "permission denied"
-        assert folder_problem(locked / "sub") == f"permission denied in {locked}"
-    finally:
-        locked.chmod(0o755)
+def test_folder_problem_without_write_permission(locked: Path) -> None:
+    assert folder_problem(locked) == "permission denied"
+    assert folder_problem(locked / "sub") == f"permission denied in {locked}"

@@ -49,46 +49,53 @@ def output_problem(path: Path) -> str | None:
     """Why ``write_output`` could not write ``path``, as far as can be told without
     writing (a folder in the way, a parent that is a file, a folder that is not writable),
     or None. Missing parent folders are no problem: ``write_output`` makes them."""
-    try:
+
+    def check() -> str | None:
         target = path.resolve() if path.is_symlink() else path
         if target.is_dir():
             return "it is a folder"
         if target.exists() and not target.is_file():  # a device, a FIFO: written in place
             return None if os.access(target, os.W_OK) else "permission denied"
-        folder = target.parent
-        while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
-            folder = folder.parent  # made by write_output
-        if not folder.is_dir():
-            return f"{folder} is not a folder"
-        # NAME.tmp is written there, then moved over NAME.
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return f"permission denied in {folder}"
-    except OSError as exc:  # a name too long...
-        return exc.strerror or str(exc)
-    except RuntimeError:  # Path.resolve before Python 3.13
-        return "symbolic link loop"
-    return None
+        # NAME.tmp is written in the folder, then moved over NAME.
+        return _made_folder_problem(target.parent, None)
+
+    return _checked(check)
 
 
 def folder_problem(path: Path) -> str | None:
     """Why files could not be written into the folder ``path``, as far as can be told
     without writing (a file in the way, a parent that is a file, a folder that is not
     writable), or None. A missing folder is no problem: it is made with its parents."""
-    try:
+
+    def check() -> str | None:
         if path.is_symlink() and not path.exists():
             return "it is a broken symbolic link"
         target = path.resolve() if path.is_symlink() else path
         if target.exists() and not target.is_dir():
             return "it is not a folder"
-        folder = target
-        while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
-            folder = folder.parent  # made with its parents
-        if not folder.is_dir():
-            return f"{folder} is not a folder"
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return "permission denied" if folder == target else f"permission denied in {folder}"
+        return _made_folder_problem(target, target)
+
+    return _checked(check)
+
+
+def _made_folder_problem(folder: Path, itself: Path | None) -> str | None:
+    """Why files could not be written into ``folder``, which is made with its missing
+    parents: the nearest one that exists must be a folder we may write in. ``itself``:
+    the folder the caller names, said as "permission denied" rather than "... in it"."""
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent  # made
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "permission denied" if folder == itself else f"permission denied in {folder}"
+    return None
+
+
+def _checked(check: Callable[[], str | None]) -> str | None:
+    """``check()``, with what the file system says when it cannot even look."""
+    try:
+        return check()
     except OSError as exc:  # a name too long...
         return exc.strerror or str(exc)
     except RuntimeError:  # Path.resolve before Python 3.13
         return "symbolic link loop"
-    return None

@@ -212,10 +212,16 @@ def rule_patterns(values: list[str]) -> list[str]:
     return patterns
 
 
+def rule_prefixes(patterns: Iterable[str]) -> tuple[str, ...]:
+    """Rule codes or prefixes as ``str.startswith`` takes them: upper-cased (a stored
+    run's settings may hold them in any case). Made once where many codes are tested."""
+    return tuple(p.upper() for p in patterns)
+
+
 def rule_matches(code: str, patterns: Iterable[str]) -> bool:
     """Whether rule ``code`` starts with one of ``patterns`` (codes or prefixes, like
     ruff's ``--select``; any case, as a stored run's settings may hold them)."""
-    return any(code.startswith(p.upper()) for p in patterns)
+    return code.startswith(rule_prefixes(patterns))
 
 
 class Budget(BaseModel):

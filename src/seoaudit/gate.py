@@ -38,7 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from seoaudit import baseline, kpis
-from seoaudit.config import Budget, GateSettings, Kpi, Settings, rule_matches
+from seoaudit.config import Budget, GateSettings, Kpi, Settings, rule_matches, rule_prefixes
 from seoaudit.findings import Findings, Smallest
 from seoaudit.models import SEVERITY_ORDER, Finding, Report, RuleError, RunInfo
 from seoaudit.rules import selected
@@ -144,9 +144,7 @@ def iter_overrides(findings: Iterable[Finding], settings: Settings) -> Iterator[
 def url_ignores(per_url_ignores: Mapping[str, Sequence[str]]) -> Callable[[str, str], bool]:
     """(rule, URL) -> whether ``per_url_ignores`` (URL regex -> rule codes or prefixes)
     leaves that rule's findings on that URL out."""
-    ignores = [
-        (re.compile(p), tuple(c.upper() for c in codes)) for p, codes in per_url_ignores.items()
-    ]
+    ignores = [(re.compile(p), rule_prefixes(codes)) for p, codes in per_url_ignores.items()]
 
     def ignored(code: str, url: str) -> bool:
         return any(code.startswith(codes) and p.search(url) for p, codes in ignores)
@@ -157,10 +155,8 @@ def url_ignores(per_url_ignores: Mapping[str, Sequence[str]]) -> Callable[[str, 
 def _policy(settings: Settings) -> Callable[[Finding], Finding | None]:
     """The finding as the configuration judges it, or None when it is not wanted."""
     ignored = url_ignores(settings.per_url_ignores)
-    # Codes and prefixes upper-cased once here, not once per finding (a stored run's
-    # settings may hold them in any case: see rule_matches).
-    select = tuple(p.upper() for p in settings.select)
-    ignore = tuple(p.upper() for p in settings.ignore)
+    # Codes and prefixes upper-cased once here, not once per finding.
+    select, ignore = rule_prefixes(settings.select), rule_prefixes(settings.ignore)
     # The longest matching code or prefix wins ("HTTP006" over "HTTP").
     overrides = sorted(
         ((p.upper(), s) for p, s in settings.severity_overrides.items()), key=lambda kv: -len(kv[0])

@@ -26,6 +26,7 @@ from seoaudit import allocator, impact
 from seoaudit.config import Settings, Thresholds
 from seoaudit.crawl.checks import CheckResult
 from seoaudit.crawl.discovery import stored_robots
+from seoaudit.crawl.footprint import FOOTPRINT
 from seoaudit.crawl.urls import Scope, origin
 from seoaudit.models import PageFacts, RunInfo
 from seoaudit.robots import RobotsFile
@@ -368,7 +369,7 @@ class Site:
         failures per origin, back-offs), as stored at the end of the crawl; empty when the
         run stored none. Loaded on first use."""
         if self._footprint is None:
-            found = self.store.get_meta("footprint")
+            found = self.store.get_meta(FOOTPRINT)
             self._footprint = found if isinstance(found, dict) else {}
         return self._footprint
 

@@ -50,6 +50,8 @@ from seoaudit.crawl.discovery import (
 )
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.crawl.footprint import (
+    FOOTPRINT,
+    FOOTPRINT_SESSIONS,
     Footprint,
     legacy_record,
     merge_sessions,
@@ -692,8 +694,6 @@ class Crawler:
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
 # ... and of origins reached during the crawl: origin -> True once read whole
 ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
-FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
-FOOTPRINT_SESSIONS = "footprint_sessions"  # ... and each session's record, to merge from
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 

@@ -31,6 +31,8 @@ from typing import Any
 from seoaudit.crawl.politeness import is_failure
 from seoaudit.stats import percentiles_ms, to_ms
 
+FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
+FOOTPRINT_SESSIONS = "footprint_sessions"  # ... and each session's record, to merge from
 SAMPLES_PER_BUCKET = 50
 TIMELINE_POINTS = 60  # points of a session's timeline in the report, whatever its length
 MAX_ORIGINS = 20  # origins listed with their request and failure counts

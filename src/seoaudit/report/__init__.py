@@ -69,7 +69,7 @@ def build_report(store: Store, site: Site | None = None) -> Report:
     _add_kpis(store, site, summary, structured)
     summary["structured_data"] = structured_health(site.summaries(), structured)
     summary["speed"] = speed_summary(site)
-    summary["crawl_impact"] = store.get_meta("footprint")
+    summary["crawl_impact"] = site.footprint() or None
     summary["crawl_traps"] = [
         {"reason": reason, "section": section, "skipped": count, "examples": examples}
         for reason, section, count, examples in site.traps

@@ -15,7 +15,12 @@ from rich.text import Text
 from seoaudit.models import Report
 from seoaudit.printable import printable
 from seoaudit.report import access_table
-from seoaudit.report.footprint import limits_text, status_mix_text, ttfb_text
+from seoaudit.report.footprint import (
+    UNRECORDED_SESSION,
+    limits_text,
+    status_mix_text,
+    ttfb_text,
+)
 
 TOP = 15
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
@@ -49,7 +54,7 @@ def _session(session: dict[str, Any]) -> str:
     started = session.get("started_at") or "at a time not recorded"
     head = f"session {session.get('session')}, started {started}"
     if not session.get("recorded"):
-        return f"{head}: ended before it could record its requests (killed, or the disk was full)"
+        return f"{head}: {UNRECORDED_SESSION}"
     return (
         f"{head}: {session.get('requests')} requests in {session.get('duration_s')}s "
         f"({session.get('requests_per_second')}/s), {ttfb_text(session.get('ttfb_ms') or {})}, "

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# A resumed run's session that left no footprint (crawl/footprint.py unfinished_record)
+UNRECORDED_SESSION = "ended before it could record its requests (killed, or the disk was full)"
+
 
 def ttfb_text(ttfb: Mapping[str, Any] | None) -> str:
     """The footprint's TTFB, or what stands for it when no response came at all."""

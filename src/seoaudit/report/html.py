@@ -30,7 +30,12 @@ from markupsafe import Markup, escape
 from seoaudit import glossary, owners
 from seoaudit.impact import ImpactSettings
 from seoaudit.models import Issue, Report
-from seoaudit.report.footprint import limits_text, status_mix_text, ttfb_text
+from seoaudit.report.footprint import (
+    UNRECORDED_SESSION,
+    limits_text,
+    status_mix_text,
+    ttfb_text,
+)
 from seoaudit.ruledoc import audit_command, doc_sections, paragraphs, verify_commands
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -297,6 +302,7 @@ def _session(session: Mapping[str, Any]) -> dict[str, Any]:
         "session": session.get("session", ""),
         "started_at": session.get("started_at") or "not recorded",
         "recorded": bool(session.get("recorded")),
+        "unrecorded": UNRECORDED_SESSION,
         **{key: session.get(key, 0) for key in _FOOTPRINT_COUNTS},
         "ttfb": ttfb_text(session.get("ttfb_ms")),
         "status_mix": status_mix_text(session.get("status_mix")),

@@ -318,3 +318,31 @@ def test_a_version_joining_an_hreflang_cluster_keeps_its_members_fingerprints(
     hrf009 = [i for i in after.issues if i.rule == "HRF009"]
     assert [(i.count, i.cause) for i in hrf009] == [(3, f"cluster {ORIGIN}/de/")]
     assert {f.issue for f in new if f.rule == "HRF009"} == {hrf009[0].id}
+
+
+def _loop(kind: str, order: list[str]) -> dict[str, dict[str, Any]]:
+    """A loop through the pages of ``order``, each naming the next (the last the first),
+    by canonical or by redirect; the first one linked from the home page."""
+    pages: dict[str, dict[str, Any]] = {"/": {"body": f'<a href="{order[0]}">x</a>'}}
+    for path, following in zip(order, order[1:] + order[:1], strict=True):
+        if kind == "canonical":
+            link = f'<link rel="canonical" href="{ORIGIN}{following}">'
+            pages[path] = {"body": f"{link}<p>{path}</p>"}
+        else:
+            pages[path] = {"status": 301, "headers": {"Location": following}}
+    return pages
+
+
+@pytest.mark.parametrize(("rule", "kind"), [("CAN011", "canonical"), ("HTTP008", "redirect")])
+def test_a_url_joining_a_loop_keeps_the_others_fingerprints(
+    rule: str, kind: str, tmp_path: Path
+) -> None:
+    """A loop is named by its smallest URL ("loop via http://site.test/b"): a URL that
+    sorts first joining it renamed it, and every finding of the loop came back as new."""
+    prints = []
+    for run, order in enumerate((["/b", "/c"], ["/b", "/a", "/c"])):
+        found = crawl(_loop(kind, order), tmp_path / str(run)).report.findings
+        hits = [f for f in found if f.rule == rule and f.url != f"{ORIGIN}/a"]
+        assert {f.cause for f in hits} == {f"loop via {ORIGIN}{order[1] if run else '/b'}"}
+        prints.append({f.url: baseline.fingerprint(f, ORIGIN) for f in hits})
+    assert prints[0] and prints[1] == prints[0]

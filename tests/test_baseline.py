@@ -251,3 +251,98 @@ def test_one_more_url_on_a_catch_all_page_keeps_the_others_fingerprints(
         assert len(hits) == len(paths)
         prints.append({baseline.fingerprint(f, ORIGIN) for f in hits})
     assert prints[0] < prints[1]
+
+
+# -- hreflang clusters: a new version renames the cluster, not its findings ----------------
+
+
+def _versions(sets: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """A site of language versions: path -> {hreflang code -> path} of each version."""
+    links = "".join(f'<a href="{p}">{p}</a>' for p in sets)
+    pages: dict[str, dict[str, Any]] = {"/": {"body": f"<title>Home</title>{links}"}}
+    for path, codes in sets.items():
+        annotations = "".join(
+            f'<link rel="alternate" hreflang="{code}" href="{ORIGIN}{target}">'
+            for code, target in codes.items()
+        )
+        pages[path] = {"body": f"{annotations}<title>{path}</title><p>Text of {path}</p>"}
+    return pages
+
+
+# /fr/ and /it/ pair with /en/ but leave each other out (HRF009 on both); /en/ names /es/,
+# which names nothing back (HRF003 on /es/). The cluster is named by /en/.
+CLUSTER = {
+    "/en/": {"en": "/en/", "fr": "/fr/", "it": "/it/", "es": "/es/"},
+    "/fr/": {"en": "/en/", "fr": "/fr/"},
+    "/it/": {"en": "/en/", "it": "/it/"},
+    "/es/": {},
+}
+# A German version whose URL sorts first joins it: the cluster is now named by /de/.
+JOINED = CLUSTER | {
+    "/en/": {**CLUSTER["/en/"], "de": "/de/"},
+    "/de/": {"en": "/en/", "de": "/de/"},
+}
+
+
+def test_a_version_joining_an_hreflang_cluster_keeps_its_members_fingerprints(
+    tmp_path: Path,
+) -> None:
+    """The cause names the cluster by its smallest URL ("cluster http://site.test/en/"),
+    and the fingerprint hashed the cause: a version whose URL sorts first renamed the
+    cluster, so every member's finding came back as new, and the old ones as fixed."""
+    rules = ("HRF003", "HRF009")
+    before = crawl(_versions(CLUSTER), tmp_path / "before").report
+    after = crawl(_versions(JOINED), tmp_path / "after").report
+    old = [f for f in before.findings if f.rule in rules]
+    new = [f for f in after.findings if f.rule in rules]
+    assert sorted((f.rule, f.url.removeprefix(ORIGIN)) for f in old) == [
+        ("HRF003", "/es/"),
+        ("HRF009", "/fr/"),
+        ("HRF009", "/it/"),
+    ]
+    assert {f.cause for f in old} == {f"cluster {ORIGIN}/en/"}
+    assert {f.cause for f in new} == {f"cluster {ORIGIN}/de/"}  # renamed
+
+    entries = {e.fingerprint: e for e in baseline.entries_for(old, ORIGIN)}
+    coverage = baseline.Coverage.of(lambda url: True, set(rules), [])
+    comparison = baseline.compare(new, entries, ORIGIN, coverage)
+    assert comparison.fixed == []
+    assert comparison.count("persisting") == 3
+    assert sorted(
+        (f.rule, f.url.removeprefix(ORIGIN))
+        for f in new
+        if comparison.of(baseline.fingerprint(f, ORIGIN)) == "new"
+    ) == [("HRF009", "/de/")]  # the new version leaves out /fr/ and /it/ too
+
+    # One issue per cluster still: the cause groups the findings.
+    hrf009 = [i for i in after.issues if i.rule == "HRF009"]
+    assert [(i.count, i.cause) for i in hrf009] == [(3, f"cluster {ORIGIN}/de/")]
+    assert {f.issue for f in new if f.rule == "HRF009"} == {hrf009[0].id}
+
+
+def _loop(kind: str, order: list[str]) -> dict[str, dict[str, Any]]:
+    """A loop through the pages of ``order``, each naming the next (the last the first),
+    by canonical or by redirect; the first one linked from the home page."""
+    pages: dict[str, dict[str, Any]] = {"/": {"body": f'<a href="{order[0]}">x</a>'}}
+    for path, following in zip(order, order[1:] + order[:1], strict=True):
+        if kind == "canonical":
+            link = f'<link rel="canonical" href="{ORIGIN}{following}">'
+            pages[path] = {"body": f"{link}<p>{path}</p>"}
+        else:
+            pages[path] = {"status": 301, "headers": {"Location": following}}
+    return pages
+
+
+@pytest.mark.parametrize(("rule", "kind"), [("CAN011", "canonical"), ("HTTP008", "redirect")])
+def test_a_url_joining_a_loop_keeps_the_others_fingerprints(
+    rule: str, kind: str, tmp_path: Path
+) -> None:
+    """A loop is named by its smallest URL ("loop via http://site.test/b"): a URL that
+    sorts first joining it renamed it, and every finding of the loop came back as new."""
+    prints = []
+    for run, order in enumerate((["/b", "/c"], ["/b", "/a", "/c"])):
+        found = crawl(_loop(kind, order), tmp_path / str(run)).report.findings
+        hits = [f for f in found if f.rule == rule and f.url != f"{ORIGIN}/a"]
+        assert {f.cause for f in hits} == {f"loop via {ORIGIN}{order[1] if run else '/b'}"}
+        prints.append({f.url: baseline.fingerprint(f, ORIGIN) for f in hits})
+    assert prints[0] and prints[1] == prints[0]

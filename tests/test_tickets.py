@@ -400,3 +400,43 @@ def test_an_interrupted_write_keeps_the_export_record(
         _synthetic([_issue(1), _issue(2)]), REGISTRY, "jira", tmp_path, only_new=True
     )
     assert [t.id for t in again.tickets] == ["seoaudit-000000000002"]
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [
+        ("jira", "jira-import.csv"),
+        ("azure", "azure-devops-import.csv"),
+        ("gitlab", "gitlab-import.csv"),
+        ("github", "seoaudit-"),  # an issue body, github/seoaudit-<id>.md
+        ("jira", "seoaudit-"),  # a URL list, urls/seoaudit-<id>.csv
+    ],
+)
+def test_a_failed_write_leaves_no_half_ticket_file(
+    target: str, name: str, run_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ticket files were written in place: a full disk midway left half an import
+    file, which a tracker imports as fewer tickets (or a cut last one) without a word."""
+    real_open = Path.open
+
+    def failing_open(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(path, mode, *args, **kwargs)
+        if "w" in mode and path.name.startswith(name):
+            handle.write("Summary,Is")  # part of the file reaches the disk, then it is full
+            handle.close()
+            raise OSError(28, "No space left on device")
+        return handle
+
+    monkeypatch.setattr(Path, "open", failing_open)
+    out = tmp_path / "tk"
+    answer = CliRunner().invoke(app, ["tickets", str(run_file), "-t", target, "-o", str(out)])
+    monkeypatch.undo()
+    assert answer.exit_code == 2, answer.output
+    said = "".join(answer.output.splitlines())  # rich wraps long lines, spaces kept
+    assert re.fullmatch(  # the one line, naming the file (not its temporary twin)
+        rf"seoaudit: cannot write {re.escape(str(out))}/(\w+/)?{re.escape(name)}[\w.-]*(?<!\.tmp): "
+        "No space left on device",
+        said,
+    ), answer.output
+    assert not [p for p in out.rglob(f"{name}*") if p.is_file()]  # neither half nor .tmp
+    assert not (out / "tickets-exported.json").exists()  # nothing counted as exported

@@ -1,11 +1,12 @@
 """Baselines: known debt as a committed file, and how a run compares with it.
 
 **Fingerprints.** A finding's portable fingerprint hashes its rule, its URL and its cause
-with the origin of the run's first start URL taken out (``/products/a`` rather than
-``https://staging.example.com/products/a``; from a cause, its bare host too), so a
-baseline made on production matches a run on staging or on a fixture server with a
-random port. ``Finding.fingerprint`` (with
-the origin) stays the run-internal id.
+(or the identity a rule gives instead, when its cause names a group by a member that may
+come and go: ``Finding.told_apart_by``) with the origin of the run's first start URL
+taken out (``/products/a`` rather than ``https://staging.example.com/products/a``; from a
+cause, its bare host too), so a baseline made on production matches a run on staging or
+on a fixture server with a random port. ``Finding.fingerprint`` (with the origin) stays
+the run-internal id.
 
 **The baseline file** holds one fingerprint per line with a trailing comment naming the rule
 and the URL, sorted by rule and URL, so that a review shows a clean diff::
@@ -111,7 +112,7 @@ def fingerprint(finding: Finding, base: str) -> str:
     key = fingerprint_key(
         finding.rule,
         relative(finding.url, base),
-        portable_cause(finding.cause or "", base),
+        portable_cause(finding.told_apart_by or "", base),
         finding.occurrence,
     )
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]

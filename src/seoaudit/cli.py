@@ -871,6 +871,8 @@ def tickets(
             min_priority=min_priority.upper(),
             value_of=site.page_value,
         )
+    except ticket_export.ExportError as exc:  # names the file: one line
+        raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot write tickets into {output}: {exc}") from None
     finally:

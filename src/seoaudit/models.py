@@ -319,20 +319,33 @@ class Finding(_Model):
     # The severity the rule gave, when a configured severity override changed it: kept so
     # that `seoaudit check` re-judges a stored run under today's overrides, not the old.
     rule_severity: Severity | None = None
+    # What tells the finding apart from its rule's others on its URL when the cause
+    # cannot: a cause that names a group by a member (an hreflang cluster by its smallest
+    # URL) changes when a member joins or leaves, while this page's problem stays the
+    # same. The fingerprint then hashes this instead of the cause (``told_apart_by``);
+    # the cause still groups findings into issues. None: the cause does both.
+    identity: str | None = None
+
+    @property
+    def told_apart_by(self) -> str | None:
+        """What the fingerprint hashes besides rule, URL and occurrence: the identity
+        when the rule gave one, else the cause."""
+        return self.cause if self.identity is None else self.identity
 
     @property
     def fingerprint(self) -> str:
         """Stable across runs: the same problem on the same URL gives the same id."""
-        key = fingerprint_key(self.rule, self.url, self.cause, self.occurrence)
+        key = fingerprint_key(self.rule, self.url, self.told_apart_by, self.occurrence)
         return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-def fingerprint_key(rule: str, url: str, cause: str | None, occurrence: int) -> str:
-    """What a finding's fingerprint hashes. The first of several findings with one rule,
-    URL and cause keeps the fingerprint it had before occurrences were counted; the
+def fingerprint_key(rule: str, url: str, told_apart_by: str | None, occurrence: int) -> str:
+    """What a finding's fingerprint hashes: rule, URL, cause (or identity: see
+    ``Finding.told_apart_by``) and occurrence. The first of several findings with one
+    rule, URL and cause keeps the fingerprint it had before occurrences were counted; the
     others add their number. So a baseline counts them: with two known on a page, fixing
     one leaves one known and none new, and a third is new."""
-    key = f"{rule}\x1f{url}\x1f{cause or ''}"
+    key = f"{rule}\x1f{url}\x1f{told_apart_by or ''}"
     return key if occurrence <= 1 else f"{key}\x1f{occurrence}"
 
 

@@ -629,6 +629,16 @@ def _site_sets(site: Site) -> dict[str, dict[str, set[str]]]:
     return sets
 
 
+# A cluster is named in causes by its smallest URL ("cluster https://example.com/de/"):
+# readable, and one issue per cluster. But a version added with a URL that sorts first, or
+# the first one removed, renames the cluster while each page's problem stays the same. The
+# findings about one page of a cluster (HRF003, HRF009) or about a cluster's home page
+# (HRF013) are told apart by rule and URL, so their fingerprints (baselines, `diff`) hash
+# this identity instead of the cause (see Finding.identity). Nothing the members share
+# names a cluster for good: the versions' URLs and texts differ by design.
+CLUSTER_IDENTITY = "hreflang cluster"
+
+
 class _Clusters:
     """Union-find over hreflang links (x-default links left out, so a site-wide fallback
     page does not merge every cluster into one)."""
@@ -735,6 +745,7 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
                 "cluster": cluster,
             },
             cause=f"cluster {cluster}",
+            identity=CLUSTER_IDENTITY,
         )
 
 
@@ -906,6 +917,7 @@ def _differing_set(
             "left_out_count": len(left_out),
         },
         cause=f"cluster {cluster}",
+        identity=CLUSTER_IDENTITY,
     )
 
 
@@ -1062,6 +1074,7 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
                         "cluster": cluster,
                     },
                     cause=f"cluster {cluster}",
+                    identity=CLUSTER_IDENTITY,
                 )
                 continue
             if not _is_root(final):
@@ -1098,6 +1111,7 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
             "but is in none of their hreflang sets, and no version names an x-default",
             {"versions": versions[:MAX_LISTED], "codes": codes, "cluster": cluster},
             cause=f"cluster {cluster}",
+            identity=CLUSTER_IDENTITY,
         )
 
 

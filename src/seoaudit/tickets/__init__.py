@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from seoaudit.models import Finding, Report
-from seoaudit.outfile import write_output
 from seoaudit.report.csv import safe_cell
 from seoaudit.scratch import Scratch
 from seoaudit.tickets import azure, github, gitlab, jira
+from seoaudit.tickets.files import ExportError, write_file, write_text
 from seoaudit.tickets.model import EVIDENCE_FINDINGS, Ticket, build_ticket
 
 if TYPE_CHECKING:
@@ -113,14 +113,14 @@ def _write_urls(
 
 
 def _write_rows(path: Path, rows: Iterable[tuple[str, str, float, str, str]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    def put(handle: TextIO) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["url", "severity", "page_value", "message", "evidence"])
         for url, severity, value, message, evidence in rows:
             row = [url, severity, f"{value:.4f}", message, evidence]
             writer.writerow([safe_cell(cell) for cell in row])
-    return path
+
+    return write_file(path, put)
 
 
 def export(
@@ -158,13 +158,16 @@ def export(
     state[target] = dict(sorted(known.items()))
     # Replaced whole or not at all: a half-written record reads as empty (``load_state``),
     # and every ticket would be exported again.
-    text = json.dumps(state, indent=2, ensure_ascii=False) + "\n"
-
-    def write_state(handle: TextIO) -> None:
-        handle.write(text)
-
-    write_output(state_path, write_state)
+    write_text(state_path, json.dumps(state, indent=2, ensure_ascii=False) + "\n")
     return result
 
 
-__all__ = ["PRIORITIES", "TARGETS", "ExportResult", "Ticket", "build_tickets", "export"]
+__all__ = [
+    "PRIORITIES",
+    "TARGETS",
+    "ExportError",
+    "ExportResult",
+    "Ticket",
+    "build_tickets",
+    "export",
+]

@@ -11,9 +11,12 @@ every process. No ID column: the importer would treat rows as updates.
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
+from typing import TextIO
 
 from seoaudit.report.csv import safe_cell
+from seoaudit.tickets.files import write_file
 from seoaudit.tickets.model import Ticket
 from seoaudit.tickets.render import html_body
 
@@ -28,6 +31,21 @@ def _title(ticket: Ticket) -> str:
     return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
 
 
+def _rows(chunk: list[Ticket], handle: TextIO) -> None:
+    writer = csv.writer(handle)
+    writer.writerow(["Work Item Type", "Title", "Description", "Priority", "Tags"])
+    for ticket in chunk:
+        tags = "; ".join(label.replace(";", ",") for label in ticket.labels)
+        row = [
+            "Task",
+            _title(ticket),
+            html_body(ticket, DESCRIPTION_MAX),
+            PRIORITY.get(ticket.priority, "3"),
+            tags,
+        ]
+        writer.writerow([safe_cell(cell) for cell in row])
+
+
 def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
     paths: list[Path] = []
     chunks = [tickets[i : i + ROWS_PER_FILE] for i in range(0, len(tickets), ROWS_PER_FILE)]
@@ -35,19 +53,5 @@ def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
         name = (
             "azure-devops-import.csv" if len(chunks) <= 1 else f"azure-devops-import-{number}.csv"
         )
-        path = out_dir / name
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["Work Item Type", "Title", "Description", "Priority", "Tags"])
-            for ticket in chunk:
-                tags = "; ".join(label.replace(";", ",") for label in ticket.labels)
-                row = [
-                    "Task",
-                    _title(ticket),
-                    html_body(ticket, DESCRIPTION_MAX),
-                    PRIORITY.get(ticket.priority, "3"),
-                    tags,
-                ]
-                writer.writerow([safe_cell(cell) for cell in row])
-        paths.append(path)
+        paths.append(write_file(out_dir / name, functools.partial(_rows, chunk)))
     return paths

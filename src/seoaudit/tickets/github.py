@@ -14,6 +14,7 @@ import json
 import shlex
 from pathlib import Path
 
+from seoaudit.tickets.files import write_text
 from seoaudit.tickets.model import Ticket
 from seoaudit.tickets.render import markdown
 
@@ -48,7 +49,7 @@ def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
     script += [f"gh label create {shlex.quote(label)} --force >/dev/null" for label in labels]
     for ticket in tickets:
         body_file = f"{ticket.id}.md"
-        (folder / body_file).write_text(markdown(ticket, BODY_MAX) + "\n", encoding="utf-8")
+        write_text(folder / body_file, markdown(ticket, BODY_MAX) + "\n", newline="\n")
         args = ["gh", "issue", "create", "--title", _title(ticket), "--body-file", body_file]
         for label in _labels(ticket):
             args += ["--label", label]
@@ -69,9 +70,11 @@ def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
             f'if [ "$(gh issue list --state all --search {search} --json number --jq length)" '
             f'= "0" ]; then {" ".join(shlex.quote(a) for a in args)}; fi'
         )
-    manifest_path = folder / "manifest.json"
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    script_path = folder / "create-issues.sh"
-    script_path.write_text("\n".join(script) + "\n", encoding="utf-8")
+    manifest_path = write_text(
+        folder / "manifest.json",
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+        newline="\n",
+    )
+    script_path = write_text(folder / "create-issues.sh", "\n".join(script) + "\n", newline="\n")
     script_path.chmod(0o755)
     return [manifest_path, script_path]

@@ -9,10 +9,13 @@ limit: more is split into numbered files).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from pathlib import Path
+from typing import TextIO
 
 from seoaudit.report.csv import safe_cell
+from seoaudit.tickets.files import write_file
 from seoaudit.tickets.model import Ticket
 from seoaudit.tickets.render import markdown
 
@@ -34,6 +37,11 @@ def _row(ticket: Ticket) -> str:
     return buffer.getvalue()
 
 
+def _put(rows: list[str], handle: TextIO) -> None:
+    handle.write("title,description\r\n")
+    handle.writelines(rows)
+
+
 def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
     files: list[list[str]] = [[]]
     size = 0
@@ -47,9 +55,5 @@ def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
     paths = []
     for number, rows in enumerate(files, start=1):
         name = "gitlab-import.csv" if len(files) == 1 else f"gitlab-import-{number}.csv"
-        path = out_dir / name
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            handle.write("title,description\r\n")
-            handle.writelines(rows)
-        paths.append(path)
+        paths.append(write_file(out_dir / name, functools.partial(_put, rows)))
     return paths

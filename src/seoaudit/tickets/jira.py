@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TextIO
 
 from seoaudit.report.csv import safe_cell
+from seoaudit.tickets.files import write_file
 from seoaudit.tickets.model import Ticket
 from seoaudit.tickets.render import jira
 
@@ -34,9 +36,9 @@ def _limit(text: str, limit: int) -> str:
 
 
 def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
-    path = out_dir / FILE
     labels = max((len(t.labels) for t in tickets), default=0)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+
+    def rows(handle: TextIO) -> None:
         writer = csv.writer(handle)
         writer.writerow(["Summary", "Issue Type", "Priority", "Description"] + ["Labels"] * labels)
         for ticket in tickets:
@@ -49,4 +51,5 @@ def write(tickets: list[Ticket], out_dir: Path) -> list[Path]:
             row += [label.replace(" ", "-") for label in ticket.labels]
             row += [""] * (labels - len(ticket.labels))
             writer.writerow([safe_cell(cell) for cell in row])
-    return [path]
+
+    return [write_file(out_dir / FILE, rows)]

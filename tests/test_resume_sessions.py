@@ -250,3 +250,93 @@ def test_traps_and_probe_samples_of_an_earlier_session_are_kept(tmp_path: Path) 
 
     assert "q" in sections(whole.store_path)
     assert sections(resumed.store_path) == sections(whole.store_path)
+
+
+_KILLED_MID_CRAWL = """
+import os, sys
+from pathlib import Path
+from seoaudit.audit import run_audit
+from seoaudit.crawl import engine
+from tests.test_resume import _settings, _site, _slowed
+
+engine.FOOTPRINT_SECONDS = 0.0  # the footprint saved with every batch of pages...
+engine.FOOTPRINT_COST_SHARE = 1.0
+engine.FLUSH_EVERY = 5  # ... of five pages
+inner = _slowed(_site())
+handler = inner.handle_async_request
+made = []
+
+async def killed(request):
+    made.append(str(request.url))
+    if len(made) == 40:  # kill -9 while this request is out
+        print(len(made) - 1, flush=True)
+        os._exit(9)
+    return await handler(request)
+
+inner.handle_async_request = killed
+run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
+"""
+
+
+def test_a_killed_session_counts_the_requests_it_recorded_mid_crawl(tmp_path: Path) -> None:
+    """kill -9 mid-crawl: the session had written its footprint only at its end, so the
+    report listed it as one that recorded no request, and its requests were not counted."""
+    import subprocess
+    import sys
+
+    from seoaudit import audit
+    from seoaudit.report import build_report
+
+    root = Path(__file__).resolve().parent.parent
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_CRAWL, str(tmp_path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == 9, killed.stderr
+    answered = int(killed.stdout)  # requests the killed session had an answer to
+    path = tmp_path / "r.sqlite"
+
+    # read before any resume (``seoaudit report``): the one session says it was killed
+    store = Store(path)
+    assert audit.finish_killed_run(store) is not None
+    killed_report = build_report(store)
+    store.close()
+    [session] = killed_report.summary["crawl_impact"]["sessions"]
+    assert session["recorded"] and not session["complete"] and session["recorded_until"]
+    assert 0 < session["requests"] <= answered
+    terminal = io.StringIO()
+    WRITERS["console"](killed_report, terminal)
+    text = " ".join(terminal.getvalue().split())
+    assert "session 1, started" in text and "requests recorded up to" in text
+    assert "over 1 sessions" not in text
+    page = html.render(killed_report)
+    assert "requests recorded up to" in page and "over 1 sessions" not in page
+
+    later_seen: list[tuple[str, str]] = []
+    pages = _site()
+    resumed = run_audit(_settings(tmp_path), transport=_counted(pages, later_seen), resume=path)
+    assert resumed.report.run.state == "complete"
+    impact = resumed.report.summary["crawl_impact"]
+    first, last = impact["sessions"]
+    assert first == {**session, "session": 1}  # as saved mid-crawl, counted once
+    assert last["complete"] and "recorded_until" not in last
+    assert last["requests"] == len(later_seen)
+    assert impact["requests"] == first["requests"] + last["requests"]
+    assert {p["session"] for p in impact["timeline"]} == {1, 2}
+
+    # in words, in the terminal and the HTML report
+    terminal = io.StringIO()
+    WRITERS["console"](resumed.report, terminal)
+    text = " ".join(terminal.getvalue().split())
+    assert (
+        f"session 1, started {first['started_at']}: ended before its end was recorded "
+        "(killed, or the disk was full); requests recorded up to "
+    ) in text
+    assert f"UTC: {first['requests']} requests in" in text
+    page = html.render(resumed.report)
+    section = page[page.index('<table class="sessions">') :]
+    assert "requests recorded up to" in section and "over 2 sessions" in page

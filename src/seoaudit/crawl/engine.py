@@ -88,6 +88,13 @@ MAX_LOGGED_ERRORS = 3  # internal errors printed with their traceback; the rest 
 
 FLUSH_EVERY = 200  # pages per store transaction
 FLUSH_SECONDS = 1.0
+# How often, at most, the session's footprint is saved while it crawls, so that a killed
+# session still counts the requests it made. A save summarises the session so far: ~2 ms
+# a minute into a crawl at 600 pages/s, ~80 ms an hour into it (its response times
+# sorted), so the saves are spaced by FOOTPRINT_COST_SHARE too: never more than 1% of
+# the crawl's time.
+FOOTPRINT_SECONDS = 5.0
+FOOTPRINT_COST_SHARE = 0.01
 
 
 @dataclass
@@ -144,6 +151,8 @@ class Crawler:
         self._active = 0
         self._claimed = 0  # URLs taken from the frontier (fetched or recorded as blocked)
         self._last_flush = time.monotonic()
+        self._last_footprint = self._last_flush  # saved mid-crawl (FOOTPRINT_SECONDS)
+        self._footprint_every = FOOTPRINT_SECONDS
         self._fetcher: Fetcher | None = None
         self.checks = CheckQueue(self.crawl.max_checks)
         self._workers = _extract_workers(self.crawl.extract_workers)
@@ -310,6 +319,7 @@ class Crawler:
                     )
                 )
                 self._check_error_budget()  # a throttling host must not hold the checks
+                self._maybe_save_footprint(time.monotonic())  # no pages are flushed here
 
         await self._run_workers(check_one() for _ in range(self.crawl.concurrency))
         self.store.add_checks(results)
@@ -392,13 +402,16 @@ class Crawler:
         legacy = self.store.get_meta(FOOTPRINT)
         return [legacy_record(legacy)] if isinstance(legacy, dict) and legacy else []
 
-    def _save_footprint(self, politeness: Politeness) -> None:
+    def _save_footprint(self, politeness: Politeness, *, complete: bool = True) -> None:
         """This session's footprint after the earlier ones', and the run's footprint
-        merged from them all: what the report shows the server team."""
-        record = session_record(self.footprint, self._footprint_summary(politeness))
+        merged from them all: what the report shows the server team. Saved again and
+        again while the session runs (not ``complete``), each time replacing the last."""
+        summary = self._footprint_summary(politeness)
+        record = session_record(self.footprint, summary, complete=complete)
         sessions = [*self._earlier_sessions, record]
-        self.store.set_meta(FOOTPRINT_SESSIONS, sessions)
-        self.store.set_meta(FOOTPRINT, merge_sessions(sessions))
+        with self.store.transaction():  # the sessions and their merge agree, even if killed
+            self.store.set_meta(FOOTPRINT_SESSIONS, sessions)
+            self.store.set_meta(FOOTPRINT, merge_sessions(sessions))
 
     def _footprint_summary(self, politeness: Politeness) -> dict[str, Any]:
         limits = {
@@ -652,6 +665,19 @@ class Crawler:
         if self.store.pending() >= FLUSH_EVERY or now - self._last_flush > FLUSH_SECONDS:
             self.store.flush()
             self._last_flush = now
+            self._maybe_save_footprint(now)
+
+    def _maybe_save_footprint(self, now: float) -> None:
+        """Save the session's footprint so far, if the last save is old enough
+        (``FOOTPRINT_SECONDS``, ``FOOTPRINT_COST_SHARE``): a session killed now (kill -9)
+        still counts its requests until then."""
+        if now - self._last_footprint < self._footprint_every:
+            return
+        started = time.monotonic()
+        self._save_footprint(self.politeness, complete=False)
+        self._last_footprint = time.monotonic()
+        cost = self._last_footprint - started
+        self._footprint_every = max(FOOTPRINT_SECONDS, cost / FOOTPRINT_COST_SHARE)
 
     def _mark_rest_not_crawled(self) -> None:
         # After Ctrl-C (or a full disk) the frontier stays "queued": --resume continues it.

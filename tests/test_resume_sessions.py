@@ -340,3 +340,51 @@ def test_a_killed_session_counts_the_requests_it_recorded_mid_crawl(tmp_path: Pa
     page = html.render(resumed.report)
     section = page[page.index('<table class="sessions">') :]
     assert "requests recorded up to" in section and "over 2 sessions" in page
+
+
+def _site_with_traps_across_sessions() -> dict[str, dict[str, Any]]:
+    """The resume site, plus two traps the crawl meets on both sides of a Ctrl-C at 40
+    pages: an endless calendar from the home page (/cal/N links /cal/N+1, one level
+    deeper each time), and a filter path /f whose parameter names explode: the home page
+    names three, every /p/ page a new one."""
+    pages = _site()
+    home = "".join(f'<a href="/f?{name}=1">f</a>' for name in "abc") + '<a href="/cal/1">c</a>'
+    pages["/"] = {"body": pages["/"]["body"] + home}
+    for path, page in list(pages.items()):
+        if path.startswith("/p/"):
+            page["body"] += f'<a href="/f?k{path[3:]}=1">f</a>'
+    pages.update({f"/cal/{n}": {"body": f'<a href="/cal/{n + 1}">next</a>'} for n in range(40)})
+    return pages
+
+
+def test_the_trap_guard_goes_on_from_an_earlier_session(tmp_path: Path) -> None:
+    """What the trap guard had learnt lived in memory: after --resume the calendar's
+    shape counted its depth from the first URL found in the new session (six more
+    months crawled), and the exploding filter path took three new parameter names."""
+    from tests.sites import transport
+    from tests.test_resume import _dump
+
+    def settings(run_dir: Path) -> Any:
+        base = _settings(run_dir)
+        traps = {"trap_depth_spread": 3, "max_query_variants": 3}
+        return base.model_copy(update={"crawl": base.crawl.model_copy(update=traps)})
+
+    def trap_urls(path: Path) -> list[tuple[str, str]]:
+        return [(u, s) for u, s in _dump(path)["urls"] if "/cal/" in u or "/f?" in u]
+
+    pages = _site_with_traps_across_sessions()
+    whole = run_audit(settings(tmp_path / "a"), transport=transport(pages))
+    skipped = [u for u, state in trap_urls(whole.store_path) if state == "skipped"]
+    assert ORIGIN + "/cal/5" in skipped and ORIGIN + "/f?k1=1" in skipped
+
+    first = run_audit(
+        settings(tmp_path / "b"), transport=_slowed(pages), on_progress=_interrupt_at(40)
+    )
+    assert first.report.run.state == "interrupted"
+    cut = dict(trap_urls(first.store_path))
+    assert ORIGIN + "/cal/5" not in cut  # the calendar is cut after the interruption
+    assert "skipped" in cut.values()  # ... and the filter path before it
+    resumed = run_audit(settings(tmp_path / "b"), transport=_slowed(pages), resume=first.store_path)
+    assert resumed.report.run.state == "complete"
+    assert trap_urls(resumed.store_path) == trap_urls(whole.store_path)
+    assert resumed.report.summary["crawl_traps"] == whole.report.summary["crawl_traps"]

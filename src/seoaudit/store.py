@@ -557,6 +557,10 @@ class Store:
         )
         return [(i, u, d, cast(Source, s or "link")) for i, u, d, s in rows]
 
+    def iter_urls(self) -> Iterator[tuple[str, int | None, str | None, str]]:
+        """(URL, depth, source, state) of every stored URL, in the order they were found."""
+        yield from self.db.execute("SELECT url, depth, source, state FROM urls ORDER BY id")
+
     def set_state(self, url_id: int, state: str) -> None:
         self._pending_states.append((state, url_id))
 

@@ -60,7 +60,7 @@ from seoaudit.crawl.footprint import (
 )
 from seoaudit.crawl.politeness import CrawlStopped, Politeness
 from seoaudit.crawl.probe import Prober, offering
-from seoaudit.crawl.traps import TrapGuard, TrapRecord
+from seoaudit.crawl.traps import TrapGuard
 from seoaudit.crawl.urls import Scope, host_of, origin
 from seoaudit.crawl.workers import WorkerGone, Workers, describe
 from seoaudit.indexing import indexability
@@ -707,14 +707,41 @@ class Crawler:
             self._seq += 1
             heapq.heappush(self._frontier, (depth or 0, self._seq, url_id, url, source))
         self._claimed = self.store.pages_count()
-        # What earlier sessions kept in memory until their end: the crawl traps met (the
-        # trap table is rewritten when this session ends), and the pages the probe samples.
-        for reason, section, count, examples in self.store.traps():
-            self.traps.records[(reason, section)] = TrapRecord(reason, section, count, examples)
+        # What earlier sessions kept in memory until their end: the crawl-trap guard (what
+        # it learnt, the traps it met: the trap table is rewritten when this session
+        # ends), and the pages the probe samples.
+        self._replay_traps()
         for facts in self.store.iter_pages():
             self.checks.collect(facts, self.crawl)
             self.probe.take(offering(facts))
         return bool(self.robots) or self._claimed > 0
+
+    def _replay_traps(self) -> None:
+        """The crawl-trap guard as the earlier sessions left it. It judges each URL when
+        first found, and what it learns (a path's parameter combinations, the shallowest
+        depth of a URL shape, the session-free URLs...) lives in memory only: the URLs it
+        judged are judged again, in the order they were found, which rebuilds it as it
+        was, its counts and examples too (a killed session never wrote its trap table).
+        The same work as finding them, once; its memory is the guard's own."""
+        for url, depth, source, state in self.store.iter_urls():
+            if self._judged_by_traps(depth or 0, source, state):
+                self.traps.check(url, depth or 0)
+
+    def _judged_by_traps(self, depth: int, source: str | None, state: str) -> bool:
+        """Whether ``_discover`` asked the trap guard about a URL stored with this depth,
+        source and state: a URL it would queue, other than a start URL. Redirect targets
+        followed within a fetch were stored as done without asking it (``may_follow``),
+        and every redirect target stored as done is taken to be one: wrongly only for a
+        target past the redirect limit, fetched on its own later, which the rebuilt
+        guard then never saw."""
+        if state == SKIPPED:
+            return True
+        if source == "start" or state in (EXTERNAL, EXCLUDED):
+            return False
+        if source == "redirect" and state == DONE:
+            return False
+        max_depth = self.crawl.max_depth
+        return not (state == NOT_CRAWLED and max_depth is not None and depth > max_depth)
 
 
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole

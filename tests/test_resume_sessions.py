@@ -95,13 +95,17 @@ def test_the_footprint_of_a_resumed_run_counts_every_session(tmp_path: Path) -> 
     assert table.count("requests in flight in total") == 2
 
 
-@pytest.mark.parametrize("ended", ["interrupted", "killed"])
+@pytest.mark.parametrize("ended", ["interrupted", "killed", "killed, then read"])
 def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
     tmp_path: Path, ended: str
 ) -> None:
     """The server failed four requests before Ctrl-C, none after --resume: the run's
     fetch errors (the CI gate's share), PERF001 and the back-offs still show them. A
-    killed session never wrote its counts: the failed pages it stored stand in."""
+    killed session never wrote its counts: the failed pages it stored stand in, also when
+    the killed run was read (``seoaudit report``) before it was resumed, which filled in
+    its pages fetched but left its fetch errors at 0."""
+    from seoaudit import audit
+
     pages = _site()
     failing = {"left": 4}
     inner = _slowed(pages)
@@ -120,16 +124,22 @@ def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
     first = run_audit(_settings(tmp_path), transport=inner, on_progress=_interrupt_at(40))
     assert first.report.run.state == "interrupted"
     assert first.report.run.fetch_errors == 4
-    if ended == "killed":  # as kill -9 leaves it: "running", no counts, no footprint
+    if ended.startswith("killed"):  # as kill -9 leaves it: "running", no counts, no footprint
         store = Store(first.store_path)
-        store.save_run(first.report.run.model_copy(update={"state": "running", "fetch_errors": 0}))
+        killed = {"state": "running", "pages_fetched": 0, "fetch_errors": 0}
+        store.save_run(first.report.run.model_copy(update=killed))
         store.set_meta("footprint_sessions", [{"started_at": "then", "summary": None}])
+        if ended == "killed, then read":
+            assert audit.finish_killed_run(store) is not None
+            read = store.load_run()
+            assert (read.state, read.fetch_errors) == ("interrupted", 4)
+            assert read.pages_fetched == store.pages_count()
         store.close()
     resumed = run_audit(_settings(tmp_path), transport=_slowed(pages), resume=first.store_path)
     run = resumed.report.run
     assert run.state == "complete"
     assert run.fetch_errors == 4
-    if ended == "killed":
+    if ended.startswith("killed"):
         return  # the killed session's requests were not recorded: nothing more to count
     impact = resumed.report.summary["crawl_impact"]
     assert impact["origins"][ORIGIN]["failed"] == {"503": 4}

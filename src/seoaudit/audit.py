@@ -106,7 +106,7 @@ def run_audit(
             resumed=resume is not None,
         )
     except Exception as exc:
-        cause = disk_full(exc)
+        cause = disk_full(exc, path)
         if cause is None:
             raise
         # The crawl, the rules or the report met a full disk: one line for the user, no
@@ -153,7 +153,7 @@ def _crawl_and_judge(
         raise
     except Exception as exc:
         stats = crawler.stats
-        if disk_full(exc):  # nothing more can be written: what is stored stays resumable
+        if disk_full(exc, path):  # nothing more can be written: what is stored stays resumable
             full = True
             _note_disk_full(store, info, clock)
             raise

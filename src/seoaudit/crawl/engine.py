@@ -207,8 +207,8 @@ class Crawler:
             except CrawlStopped:
                 pass  # stopped while robots.txt, sitemaps or probes had requests waiting
             except Exception as exc:
-                if disk_full(exc):  # nothing more can be stored: --resume fetches the rest
-                    self.stats.stopped_early = "disk-full"
+                if disk_full(exc, self.store.path):
+                    self.stats.stopped_early = "disk-full"  # --resume fetches the rest
                 raise
             finally:
                 await self._fetcher.aclose()
@@ -296,7 +296,7 @@ class Crawler:
                 except CrawlStopped:
                     return
                 except Exception as exc:  # a bug on one URL must not cost the others' results
-                    if disk_full(exc):
+                    if disk_full(exc, self.store.path):
                         raise  # ... but a full disk ends the crawl
                     self._log_internal(f"internal error checking {url}", exc)
                     continue
@@ -496,7 +496,7 @@ class Crawler:
                 if self.stats.stopped_early != "interrupted":
                     self.store.set_state(url_id, NOT_CRAWLED)
             except Exception as exc:  # a bug on one page must not end the crawl
-                if disk_full(exc):
+                if disk_full(exc, self.store.path):
                     raise  # ... but a full disk does: no page could be stored
                 self._record_error(url_id, url, depth, source, exc)
             finally:

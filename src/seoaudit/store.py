@@ -350,6 +350,24 @@ def _no_space_left(run_file: Path) -> bool:
     return stats.f_bavail * stats.f_frsize < ALMOST_FULL_BYTES
 
 
+# The run files this process opened, the latest last: a database error that reaches the
+# command line (cli.main) names them. A command opens one or two (diff); bounded anyway.
+_OPENED: list[Path] = []
+_OPENED_KEPT = 4
+
+
+def opened_run_files() -> list[Path]:
+    """The run files this process opened (at most ``_OPENED_KEPT``, the latest last)."""
+    return list(_OPENED)
+
+
+def _note_opened(path: Path) -> None:
+    if path in _OPENED:
+        _OPENED.remove(path)
+    _OPENED.append(path)
+    del _OPENED[:-_OPENED_KEPT]
+
+
 class RunBusy(StoreError):
     """Another process is writing this run file (an audit, a resume, a reader judging it)."""
 
@@ -441,6 +459,7 @@ class RunLock:
 class Store:
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
+        _note_opened(path)
         self._lock: RunLock | None = None
         if not create and not path.exists():
             raise StoreError(f"no run at {path}")

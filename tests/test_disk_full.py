@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -152,3 +154,69 @@ def test_a_full_disk_while_judging_leaves_the_run_to_its_next_reader(
     assert audit.finish_killed_run(store) is not None
     assert store.findings()
     store.close()
+
+
+def _io_error() -> Exception:
+    """What SQLite raises when a write fails below it: on a full disk as on a bad one."""
+    import sqlite3
+
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorcode = sqlite3.SQLITE_IOERR_WRITE  # type: ignore[attr-defined]
+    return error
+
+
+def _free_space(monkeypatch: pytest.MonkeyPatch, free: int) -> list[str]:
+    """The disk reports ``free`` bytes left; returns the folders asked about."""
+    asked: list[str] = []
+
+    def statvfs(folder: object) -> Any:
+        asked.append(str(folder))
+        return SimpleNamespace(f_bavail=free // 4096, f_frsize=4096)
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("free", "with_run_file", "full"),
+    [
+        (0, True, True),
+        (8192, True, True),  # two blocks left: SQLite's write did not fit
+        (10 << 30, True, False),  # a failing disk with room to spare: not a full one
+        (0, False, False),  # which disk holds the run file is not known: never guessed
+    ],
+)
+def test_a_disk_io_error_is_a_full_disk_only_when_its_disk_has_no_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free: int, with_run_file: bool, full: bool
+) -> None:
+    """SQLite may report a full disk as "disk I/O error" (SQLITE_IOERR_WRITE), which was
+    taken for any other error: a traceback-less exit 2 instead of "free some space, then
+    --resume". It is a full disk when the disk holding the run file has no space left."""
+    from seoaudit.store import disk_full
+
+    asked = _free_space(monkeypatch, free)
+    run_file = tmp_path / "runs" / "r.sqlite"
+    cause = disk_full(_io_error(), run_file if with_run_file else None)
+    assert cause == ("disk I/O error (no space left on the disk)" if full else None)
+    assert asked == ([str(tmp_path / "runs")] if with_run_file else [])
+
+
+def test_a_disk_io_error_on_a_full_disk_ends_the_audit_as_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seoaudit import audit
+    from seoaudit.store import RunFileFull
+    from tests.sites import transport
+    from tests.test_resume import _settings, _site
+
+    def failing(*args: object) -> None:
+        raise _io_error()
+
+    monkeypatch.setattr(audit, "_judge", failing)
+    _free_space(monkeypatch, 0)
+    with pytest.raises(RunFileFull) as raised:
+        audit.run_audit(_settings(tmp_path), transport=transport(_site()), run_id="r")
+    path = tmp_path / "r.sqlite"
+    assert str(raised.value).startswith(
+        f"cannot write the run file {path}: disk I/O error (no space left on the disk). "
+    )

@@ -95,13 +95,17 @@ def test_the_footprint_of_a_resumed_run_counts_every_session(tmp_path: Path) -> 
     assert table.count("requests in flight in total") == 2
 
 
-@pytest.mark.parametrize("ended", ["interrupted", "killed"])
+@pytest.mark.parametrize("ended", ["interrupted", "killed", "killed, then read"])
 def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
     tmp_path: Path, ended: str
 ) -> None:
     """The server failed four requests before Ctrl-C, none after --resume: the run's
     fetch errors (the CI gate's share), PERF001 and the back-offs still show them. A
-    killed session never wrote its counts: the failed pages it stored stand in."""
+    killed session never wrote its counts: the failed pages it stored stand in, also when
+    the killed run was read (``seoaudit report``) before it was resumed, which filled in
+    its pages fetched but left its fetch errors at 0."""
+    from seoaudit import audit
+
     pages = _site()
     failing = {"left": 4}
     inner = _slowed(pages)
@@ -120,16 +124,22 @@ def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
     first = run_audit(_settings(tmp_path), transport=inner, on_progress=_interrupt_at(40))
     assert first.report.run.state == "interrupted"
     assert first.report.run.fetch_errors == 4
-    if ended == "killed":  # as kill -9 leaves it: "running", no counts, no footprint
+    if ended.startswith("killed"):  # as kill -9 leaves it: "running", no counts, no footprint
         store = Store(first.store_path)
-        store.save_run(first.report.run.model_copy(update={"state": "running", "fetch_errors": 0}))
+        killed = {"state": "running", "pages_fetched": 0, "fetch_errors": 0}
+        store.save_run(first.report.run.model_copy(update=killed))
         store.set_meta("footprint_sessions", [{"started_at": "then", "summary": None}])
+        if ended == "killed, then read":
+            assert audit.finish_killed_run(store) is not None
+            read = store.load_run()
+            assert (read.state, read.fetch_errors) == ("interrupted", 4)
+            assert read.pages_fetched == store.pages_count()
         store.close()
     resumed = run_audit(_settings(tmp_path), transport=_slowed(pages), resume=first.store_path)
     run = resumed.report.run
     assert run.state == "complete"
     assert run.fetch_errors == 4
-    if ended == "killed":
+    if ended.startswith("killed"):
         return  # the killed session's requests were not recorded: nothing more to count
     impact = resumed.report.summary["crawl_impact"]
     assert impact["origins"][ORIGIN]["failed"] == {"503": 4}
@@ -250,3 +260,141 @@ def test_traps_and_probe_samples_of_an_earlier_session_are_kept(tmp_path: Path) 
 
     assert "q" in sections(whole.store_path)
     assert sections(resumed.store_path) == sections(whole.store_path)
+
+
+_KILLED_MID_CRAWL = """
+import os, sys
+from pathlib import Path
+from seoaudit.audit import run_audit
+from seoaudit.crawl import engine
+from tests.test_resume import _settings, _site, _slowed
+
+engine.FOOTPRINT_SECONDS = 0.0  # the footprint saved with every batch of pages...
+engine.FOOTPRINT_COST_SHARE = 1.0
+engine.FLUSH_EVERY = 5  # ... of five pages
+inner = _slowed(_site())
+handler = inner.handle_async_request
+made = []
+
+async def killed(request):
+    made.append(str(request.url))
+    if len(made) == 40:  # kill -9 while this request is out
+        print(len(made) - 1, flush=True)
+        os._exit(9)
+    return await handler(request)
+
+inner.handle_async_request = killed
+run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
+"""
+
+
+def test_a_killed_session_counts_the_requests_it_recorded_mid_crawl(tmp_path: Path) -> None:
+    """kill -9 mid-crawl: the session had written its footprint only at its end, so the
+    report listed it as one that recorded no request, and its requests were not counted."""
+    import subprocess
+    import sys
+
+    from seoaudit import audit
+    from seoaudit.report import build_report
+
+    root = Path(__file__).resolve().parent.parent
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_CRAWL, str(tmp_path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == 9, killed.stderr
+    answered = int(killed.stdout)  # requests the killed session had an answer to
+    path = tmp_path / "r.sqlite"
+
+    # read before any resume (``seoaudit report``): the one session says it was killed
+    store = Store(path)
+    assert audit.finish_killed_run(store) is not None
+    killed_report = build_report(store)
+    store.close()
+    [session] = killed_report.summary["crawl_impact"]["sessions"]
+    assert session["recorded"] and not session["complete"] and session["recorded_until"]
+    assert 0 < session["requests"] <= answered
+    terminal = io.StringIO()
+    WRITERS["console"](killed_report, terminal)
+    text = " ".join(terminal.getvalue().split())
+    assert "session 1, started" in text and "requests recorded up to" in text
+    assert "over 1 sessions" not in text
+    page = html.render(killed_report)
+    assert "requests recorded up to" in page and "over 1 sessions" not in page
+
+    later_seen: list[tuple[str, str]] = []
+    pages = _site()
+    resumed = run_audit(_settings(tmp_path), transport=_counted(pages, later_seen), resume=path)
+    assert resumed.report.run.state == "complete"
+    impact = resumed.report.summary["crawl_impact"]
+    first, last = impact["sessions"]
+    assert first == {**session, "session": 1}  # as saved mid-crawl, counted once
+    assert last["complete"] and "recorded_until" not in last
+    assert last["requests"] == len(later_seen)
+    assert impact["requests"] == first["requests"] + last["requests"]
+    assert {p["session"] for p in impact["timeline"]} == {1, 2}
+
+    # in words, in the terminal and the HTML report
+    terminal = io.StringIO()
+    WRITERS["console"](resumed.report, terminal)
+    text = " ".join(terminal.getvalue().split())
+    assert (
+        f"session 1, started {first['started_at']}: ended before its end was recorded "
+        "(killed, or the disk was full); requests recorded up to "
+    ) in text
+    assert f"UTC: {first['requests']} requests in" in text
+    page = html.render(resumed.report)
+    section = page[page.index('<table class="sessions">') :]
+    assert "requests recorded up to" in section and "over 2 sessions" in page
+
+
+def _site_with_traps_across_sessions() -> dict[str, dict[str, Any]]:
+    """The resume site, plus two traps the crawl meets on both sides of a Ctrl-C at 40
+    pages: an endless calendar from the home page (/cal/N links /cal/N+1, one level
+    deeper each time), and a filter path /f whose parameter names explode: the home page
+    names three, every /p/ page a new one."""
+    pages = _site()
+    home = "".join(f'<a href="/f?{name}=1">f</a>' for name in "abc") + '<a href="/cal/1">c</a>'
+    pages["/"] = {"body": pages["/"]["body"] + home}
+    for path, page in list(pages.items()):
+        if path.startswith("/p/"):
+            page["body"] += f'<a href="/f?k{path[3:]}=1">f</a>'
+    pages.update({f"/cal/{n}": {"body": f'<a href="/cal/{n + 1}">next</a>'} for n in range(40)})
+    return pages
+
+
+def test_the_trap_guard_goes_on_from_an_earlier_session(tmp_path: Path) -> None:
+    """What the trap guard had learnt lived in memory: after --resume the calendar's
+    shape counted its depth from the first URL found in the new session (six more
+    months crawled), and the exploding filter path took three new parameter names."""
+    from tests.sites import transport
+    from tests.test_resume import _dump
+
+    def settings(run_dir: Path) -> Any:
+        base = _settings(run_dir)
+        traps = {"trap_depth_spread": 3, "max_query_variants": 3}
+        return base.model_copy(update={"crawl": base.crawl.model_copy(update=traps)})
+
+    def trap_urls(path: Path) -> list[tuple[str, str]]:
+        return [(u, s) for u, s in _dump(path)["urls"] if "/cal/" in u or "/f?" in u]
+
+    pages = _site_with_traps_across_sessions()
+    whole = run_audit(settings(tmp_path / "a"), transport=transport(pages))
+    skipped = [u for u, state in trap_urls(whole.store_path) if state == "skipped"]
+    assert ORIGIN + "/cal/5" in skipped and ORIGIN + "/f?k1=1" in skipped
+
+    first = run_audit(
+        settings(tmp_path / "b"), transport=_slowed(pages), on_progress=_interrupt_at(40)
+    )
+    assert first.report.run.state == "interrupted"
+    cut = dict(trap_urls(first.store_path))
+    assert ORIGIN + "/cal/5" not in cut  # the calendar is cut after the interruption
+    assert "skipped" in cut.values()  # ... and the filter path before it
+    resumed = run_audit(settings(tmp_path / "b"), transport=_slowed(pages), resume=first.store_path)
+    assert resumed.report.run.state == "complete"
+    assert trap_urls(resumed.store_path) == trap_urls(whole.store_path)
+    assert resumed.report.summary["crawl_traps"] == whole.report.summary["crawl_traps"]

@@ -337,10 +337,16 @@ def test_a_damaged_run_file_is_a_clear_error(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "COLUMNS": "2000"},  # rich wraps at the terminal's width
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "seoaudit: a run file cannot be read or written: " in proc.stderr
+    # one line that names the run file and says what to do
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith(f"seoaudit: cannot read or write the run file {result.store_path}: ")
+    assert line.endswith(
+        f"(sqlite3 {result.store_path} 'PRAGMA integrity_check'), then run the command again"
+    )
 
 
 def test_a_url_in_structured_data_that_is_no_url_costs_no_check(tmp_path: Path) -> None:

@@ -87,8 +87,7 @@ def run_audit(
             raise
         info = store.load_run()
         if info.state == "running":
-            # A killed run never wrote its counts; what it stored stands in for them.
-            info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
+            _count_what_was_stored(store, info)  # a killed run never wrote its counts
         info.state, info.message, info.finished_at = "running", None, None
         store.save_run(info)
         path = resume
@@ -107,7 +106,7 @@ def run_audit(
             resumed=resume is not None,
         )
     except Exception as exc:
-        cause = disk_full(exc)
+        cause = disk_full(exc, path)
         if cause is None:
             raise
         # The crawl, the rules or the report met a full disk: one line for the user, no
@@ -154,7 +153,7 @@ def _crawl_and_judge(
         raise
     except Exception as exc:
         stats = crawler.stats
-        if disk_full(exc):  # nothing more can be written: what is stored stays resumable
+        if disk_full(exc, path):  # nothing more can be written: what is stored stays resumable
             full = True
             _note_disk_full(store, info, clock)
             raise
@@ -200,9 +199,16 @@ def _note_disk_full(store: Store, info: RunInfo, clock: Clock) -> None:
     info.message = "the run file could not be written (the disk is full); --resume continues it"
     info.finished_at = clock().isoformat(timespec="seconds")
     with contextlib.suppress(sqlite3.Error, OSError):
-        info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
+        _count_what_was_stored(store, info)
         info.urls_discovered = store.url_count()
         store.save_run(info)
+
+
+def _count_what_was_stored(store: Store, info: RunInfo) -> None:
+    """The counts of a run that could not write its own (killed, or the disk was full):
+    what it stored stands in for them, every session's. The CI gate's fetch-error share
+    and the summary read them (``gate.inconclusive``)."""
+    info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
 
 
 def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Store, RunInfo, Path]:
@@ -311,7 +317,8 @@ def finish_killed_run(store: Store) -> str | None:
         return "The run was stopped before its findings were stored: judged it now."
     info.state = "interrupted"
     info.message = "the crawl was killed; the report covers what was stored until then"
-    info.pages_fetched = info.pages_fetched or site.fetched_count()
+    # Whatever it says: a killed resumed session's run holds the counts it started from.
+    _count_what_was_stored(store, info)
     info.urls_discovered = site.summary()["urls"]
     store.save_run(info)
     return "The run was killed mid-crawl: judged what it stored."

@@ -45,7 +45,7 @@ from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
 from seoaudit.rules import REGISTRY, group_titles
 from seoaudit.site import Site
-from seoaudit.store import RunBusy, RunFileFull, Store, StoreError
+from seoaudit.store import RunBusy, RunFileFull, Store, StoreError, opened_run_files
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_START_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -1371,6 +1371,22 @@ def main() -> None:
     _log_to_stderr()
     try:
         app()
-    except sqlite3.DatabaseError as exc:  # a damaged run file, a full disk
-        err.print(Text(f"seoaudit: a run file cannot be read or written: {exc}", style="bold red"))
+    except sqlite3.DatabaseError as exc:  # a damaged run file, a failing disk
+        err.print(Text(f"seoaudit: {_database_problem(exc)}", style="bold red"))
         raise SystemExit(EXIT_USAGE) from None
+
+
+def _database_problem(exc: sqlite3.DatabaseError) -> str:
+    """A database error no command handled, in one line: the run file(s) it was about,
+    as far as this process knows (``opened_run_files``), and what to do."""
+    files = [printable(str(path), 200) for path in opened_run_files()]
+    which, name = "a run file", "FILE"
+    if len(files) == 1:
+        which, name = f"the run file {files[0]}", files[0]
+    elif files:
+        which = f"one of the run files {', '.join(files)}"
+    return (
+        f"cannot read or write {which}: {printable(str(exc), 300)}. Check the disk that holds "
+        f"it (free space, errors) and that the file is whole (sqlite3 {name} "
+        "'PRAGMA integrity_check'), then run the command again"
+    )

@@ -299,10 +299,20 @@ class RunFileFull(StoreError):
         )
 
 
-def disk_full(exc: BaseException) -> str | None:
+# Free space (bytes an unprivileged process may still write) below which the disk holding
+# a run file counts as full when SQLite reports a plain I/O error: a few of its pages.
+ALMOST_FULL_BYTES = 1 << 20
+
+
+def disk_full(exc: BaseException, run_file: Path | None = None) -> str | None:
     """What says that the disk holding the run file is full, when ``exc`` (or the
     exception it was raised from or while handling) does: SQLite's SQLITE_FULL, or
-    ENOSPC / EDQUOT from the system; None for any other error."""
+    ENOSPC / EDQUOT from the system; None for any other error.
+
+    SQLite may report a full disk as a plain I/O error ("disk I/O error", SQLITE_IOERR
+    and its extended codes such as SQLITE_IOERR_WRITE), as it reports a failing disk:
+    that is taken for a full disk only when the disk holding ``run_file`` has (almost)
+    no free space left, never guessed (and never without ``run_file``)."""
     seen: BaseException | None = exc
     for _ in range(10):  # a chain, bounded
         if seen is None:
@@ -312,10 +322,50 @@ def disk_full(exc: BaseException) -> str | None:
             or "database or disk is full" in str(seen)
         ):
             return str(seen)
+        if _io_error(seen) and run_file is not None and _no_space_left(run_file):
+            return f"{seen} (no space left on the disk)"
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
             return seen.strerror or str(seen)
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _io_error(exc: BaseException) -> bool:
+    """SQLite's SQLITE_IOERR, whatever its extended code (the low byte is the primary)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_IOERR
+    return "disk I/O error" in str(exc)
+
+
+def _no_space_left(run_file: Path) -> bool:
+    """Whether the file system holding ``run_file`` has less than ``ALMOST_FULL_BYTES``
+    free; False when that cannot be known (no statvfs on Windows, no such folder)."""
+    try:
+        stats = os.statvfs(run_file.absolute().parent)
+    except (AttributeError, OSError):
+        return False
+    return stats.f_bavail * stats.f_frsize < ALMOST_FULL_BYTES
+
+
+# The run files this process opened, the latest last: a database error that reaches the
+# command line (cli.main) names them. A command opens one or two (diff); bounded anyway.
+_OPENED: list[Path] = []
+_OPENED_KEPT = 4
+
+
+def opened_run_files() -> list[Path]:
+    """The run files this process opened (at most ``_OPENED_KEPT``, the latest last)."""
+    return list(_OPENED)
+
+
+def _note_opened(path: Path) -> None:
+    if path in _OPENED:
+        _OPENED.remove(path)
+    _OPENED.append(path)
+    del _OPENED[:-_OPENED_KEPT]
 
 
 class RunBusy(StoreError):
@@ -409,6 +459,7 @@ class RunLock:
 class Store:
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
+        _note_opened(path)
         self._lock: RunLock | None = None
         if not create and not path.exists():
             raise StoreError(f"no run at {path}")
@@ -556,6 +607,10 @@ class Store:
             "WHERE p.url_id IS NULL AND u.state IN ('queued', 'done') ORDER BY u.id"
         )
         return [(i, u, d, cast(Source, s or "link")) for i, u, d, s in rows]
+
+    def iter_urls(self) -> Iterator[tuple[str, int | None, str | None, str]]:
+        """(URL, depth, source, state) of every stored URL, in the order they were found."""
+        yield from self.db.execute("SELECT url, depth, source, state FROM urls ORDER BY id")
 
     def set_state(self, url_id: int, state: str) -> None:
         self._pending_states.append((state, url_id))

@@ -13,10 +13,13 @@ those of the crawl's own user agent (the probe's other agents are another questi
 rules), for the ``MAX_ORIGINS`` origins that received the most requests.
 
 A ``Footprint`` covers one crawl session. A resumed run (``--resume``) has several:
-``session_record`` is what a finished session keeps in the run file (its summary and a
-bounded sample of its response times) and ``merge_sessions`` makes the run's footprint
-from all of them: totals summed, every back-off, each session's timeline in turn. The
-pauses between sessions are no crawl time and are left out of the durations and rates.
+``session_record`` is what a session keeps in the run file (its summary and a bounded
+sample of its response times) and ``merge_sessions`` makes the run's footprint from all
+of them: totals summed, every back-off, each session's timeline in turn. The pauses
+between sessions are no crawl time and are left out of the durations and rates. A
+session saves its record now and then while it runs (``complete`` false, with the time
+it was saved), so a session that is killed still counts the requests it had made by then;
+its final record replaces that one.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class Footprint:
         wall: Callable[[], datetime] = _now,  # when the session started, for server logs
     ) -> None:
         self._clock = clock
+        self._wall = wall
         self._start = clock()
         self._started_at = wall().isoformat(timespec="seconds")
         self._buckets: dict[int, _Bucket] = {}
@@ -115,6 +119,10 @@ class Footprint:
     @property
     def started_at(self) -> str:
         return self._started_at
+
+    def wall_now(self) -> str:
+        """The time now, written as ``started_at`` is: when a record was saved."""
+        return self._wall().isoformat(timespec="seconds")
 
     def kept_ttfb(self) -> dict[str, Any]:
         """This session's response times (seconds) for the run's percentiles: all of them
@@ -210,17 +218,29 @@ class Footprint:
 
 
 def unfinished_record(footprint: Footprint) -> dict[str, Any]:
-    """What the run file holds for a session while it runs; ``session_record`` replaces
-    it when the session ends. A session killed meanwhile (kill -9, a power cut) is still
-    listed, as one whose requests were not recorded."""
+    """What the run file holds for a session from its start until its first record
+    (``session_record``) replaces it. A session killed meanwhile (kill -9, a power cut)
+    is still listed, as one whose requests were not recorded."""
     return {"started_at": footprint.started_at, "summary": None, "ttfb": None}
 
 
-def session_record(footprint: Footprint, summary: dict[str, Any]) -> dict[str, Any]:
-    """What the run file keeps of a finished session: its summary and a bounded sample of
-    its response times (at most ``KEPT_TTFB``), from which ``merge_sessions`` computes the
-    run's percentiles."""
-    return {"started_at": footprint.started_at, "summary": summary, "ttfb": footprint.kept_ttfb()}
+def session_record(
+    footprint: Footprint, summary: dict[str, Any], *, complete: bool = True
+) -> dict[str, Any]:
+    """What the run file keeps of a session: its summary and a bounded sample of its
+    response times (at most ``KEPT_TTFB``), from which ``merge_sessions`` computes the
+    run's percentiles. A record saved while the session runs is not ``complete`` and says
+    until when it counts (``recorded_until``): if the session is killed, it is what
+    remains of it."""
+    record = {
+        "started_at": footprint.started_at,
+        "summary": summary,
+        "ttfb": footprint.kept_ttfb(),
+        "complete": complete,
+    }
+    if not complete:
+        record["recorded_until"] = footprint.wall_now()
+    return record
 
 
 def legacy_record(summary: dict[str, Any]) -> dict[str, Any]:
@@ -283,7 +303,8 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
     """One session as the report lists it: when it started and what it did; a session
-    that was killed says its requests were not recorded."""
+    killed before it saved a record says its requests were not recorded, one killed
+    later that it is not ``complete`` and until when its requests are counted."""
     summary = record.get("summary")
     if not isinstance(summary, dict):
         return {"session": number, "started_at": record.get("started_at"), "recorded": False}
@@ -302,6 +323,10 @@ def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
     line = {"session": number, "started_at": summary.get("started_at"), "recorded": True}
     line.update({k: summary.get(k) for k in keys})
     line["backoffs"] = len(summary.get("backoffs", []))
+    # Records written before sessions saved themselves mid-crawl were all final.
+    line["complete"] = record.get("complete") is not False
+    if not line["complete"]:
+        line["recorded_until"] = record.get("recorded_until")
     return line
 
 

@@ -20,6 +20,7 @@ from seoaudit.report.footprint import (
     limits_text,
     status_mix_text,
     ttfb_text,
+    unfinished_text,
 )
 
 TOP = 15
@@ -40,9 +41,11 @@ def _footprint(console: Console, impact: dict[str, Any]) -> None:
     )
     console.print(_clean(line, 200))
     console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300))
-    if several:  # a resumed run: each session's time window, for the server's logs
+    # A resumed run: each session's time window, for the server's logs; a run crawled in
+    # one session that was killed, to say that its requests are counted until then.
+    if several or any(unfinished_text(s) for s in sessions):
         for session in sessions:
-            console.print(_clean("  " + _session(session), 200))
+            console.print(_clean("  " + _session(session), 300))
     for backoff in impact.get("backoffs", [])[:5]:
         where = f"session {backoff.get('session')}, " if several else ""
         line = f"  {where}at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}"
@@ -55,6 +58,9 @@ def _session(session: dict[str, Any]) -> str:
     head = f"session {session.get('session')}, started {started}"
     if not session.get("recorded"):
         return f"{head}: {UNRECORDED_SESSION}"
+    unfinished = unfinished_text(session)
+    if unfinished is not None:
+        head = f"{head}: {unfinished}"
     return (
         f"{head}: {session.get('requests')} requests in {session.get('duration_s')}s "
         f"({session.get('requests_per_second')}/s), {ttfb_text(session.get('ttfb_ms') or {})}, "

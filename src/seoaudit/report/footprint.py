@@ -8,10 +8,36 @@ Must not print or import rich: the HTML report uses it too.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 # A resumed run's session that left no footprint (crawl/footprint.py unfinished_record)
 UNRECORDED_SESSION = "ended before it could record its requests (killed, or the disk was full)"
+# ... and one that saved its footprint mid-crawl, then never its last (session_record)
+UNFINISHED_SESSION = "ended before its end was recorded (killed, or the disk was full)"
+
+
+def unfinished_text(session: Mapping[str, Any]) -> str | None:
+    """What a session whose last record is a mid-crawl one says about it: "ended before
+    its end was recorded (...); requests recorded up to 10:31:07 UTC". None for a session
+    that ended normally (or left no record at all: ``UNRECORDED_SESSION``)."""
+    if not session.get("recorded") or session.get("complete", True):
+        return None
+    return f"{UNFINISHED_SESSION}; requests recorded up to {_clock_time(session)}"
+
+
+def _clock_time(session: Mapping[str, Any]) -> str:
+    """When the session's last record was saved: the time of day (UTC, as the session's
+    start is given), or the time as recorded when the session started another day."""
+    until = str(session.get("recorded_until") or "")
+    try:
+        moment = datetime.fromisoformat(until)
+    except ValueError:
+        return "a time not recorded"
+    same_day = until[:10] == str(session.get("started_at") or "")[:10]
+    if not same_day or moment.utcoffset() != timedelta(0):
+        return until
+    return moment.strftime("%H:%M:%S UTC")
 
 
 def ttfb_text(ttfb: Mapping[str, Any] | None) -> str:

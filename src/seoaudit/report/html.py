@@ -35,6 +35,7 @@ from seoaudit.report.footprint import (
     limits_text,
     status_mix_text,
     ttfb_text,
+    unfinished_text,
 )
 from seoaudit.ruledoc import audit_command, doc_sections, paragraphs, verify_commands
 
@@ -278,8 +279,14 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
             {k: b.get(k, "") for k in ("session", "at", "host", "trigger", "action")}
             for b in backoffs
         ],
-        # a resumed run's sessions (none listed for a run crawled in one go)
-        "sessions": [_session(one) for one in sessions] if len(sessions) > 1 else [],
+        # a resumed run's sessions, or a killed one-session run's, to say so (none
+        # listed for a run crawled in one go)
+        "resumed": len(sessions) > 1,
+        "sessions": (
+            [_session(one) for one in sessions]
+            if len(sessions) > 1 or any(unfinished_text(one) for one in sessions)
+            else []
+        ),
         "stopped_by_error_budget": impact.get("stopped_by_error_budget"),
         "chart": chart,
     }
@@ -303,6 +310,7 @@ def _session(session: Mapping[str, Any]) -> dict[str, Any]:
         "started_at": session.get("started_at") or "not recorded",
         "recorded": bool(session.get("recorded")),
         "unrecorded": UNRECORDED_SESSION,
+        "unfinished": unfinished_text(session) or "",
         **{key: session.get(key, 0) for key in _FOOTPRINT_COUNTS},
         "ttfb": ttfb_text(session.get("ttfb_ms")),
         "status_mix": status_mix_text(session.get("status_mix")),

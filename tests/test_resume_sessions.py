@@ -133,7 +133,7 @@ def test_failures_of_an_earlier_session_count_for_perf001_and_fetch_errors(
             assert audit.finish_killed_run(store) is not None
             read = store.load_run()
             assert (read.state, read.fetch_errors) == ("interrupted", 4)
-            assert read.pages_fetched == store.pages_count()
+            assert read.pages_fetched == first.report.run.pages_fetched  # as counted live
         store.close()
     resumed = run_audit(_settings(tmp_path), transport=_slowed(pages), resume=first.store_path)
     run = resumed.report.run
@@ -398,3 +398,26 @@ def test_the_trap_guard_goes_on_from_an_earlier_session(tmp_path: Path) -> None:
     assert resumed.report.run.state == "complete"
     assert trap_urls(resumed.store_path) == trap_urls(whole.store_path)
     assert resumed.report.summary["crawl_traps"] == whole.report.summary["crawl_traps"]
+
+
+def test_a_killed_runs_pages_fetched_leave_out_blocked_pages_and_redirect_hops(
+    tmp_path: Path,
+) -> None:
+    """A killed run's pages fetched are counted from its stored pages. Every stored page
+    stood in, so the pages robots.txt blocked (never requested) and each redirect hop
+    counted too: the CI gate's fetch-error share came out lower than a live run's."""
+    from seoaudit import audit
+
+    pages = _site()
+    pages["/robots.txt"] = {"body": "User-agent: *\nDisallow: /p/1\n"}  # /p/1, /p/10..19
+    pages["/"]["body"] += '<a href="/old">old</a><a href="/p/1">1</a><a href="/p/15">15</a>'
+    whole = run_audit(_settings(tmp_path), transport=_slowed(pages))
+    live = whole.report.run.pages_fetched
+    store = Store(whole.store_path)
+    assert store.pages_count() > live  # blocked pages and the hop are stored too
+    killed = {"state": "running", "pages_fetched": 0, "fetch_errors": 0}
+    store.save_run(whole.report.run.model_copy(update=killed))
+    store.set_meta("findings_stale", True)
+    assert audit.finish_killed_run(store) is not None
+    assert store.load_run().pages_fetched == live
+    store.close()

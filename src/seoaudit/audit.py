@@ -208,7 +208,7 @@ def _count_what_was_stored(store: Store, info: RunInfo) -> None:
     """The counts of a run that could not write its own (killed, or the disk was full):
     what it stored stands in for them, every session's. The CI gate's fetch-error share
     and the summary read them (``gate.inconclusive``)."""
-    info.pages_fetched, info.fetch_errors = store.pages_count(), store.failed_fetches()
+    info.pages_fetched, info.fetch_errors = store.fetched_pages(), store.failed_fetches()
 
 
 def _new_run(settings: Settings, clock: Clock, run_id: str | None) -> tuple[Store, RunInfo, Path]:

@@ -756,6 +756,18 @@ class Store:
     def pages_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0])
 
+    def fetched_pages(self) -> int:
+        """Stored pages that were requested: what a killed run's count of pages fetched
+        is taken to be. Pages robots.txt blocked were never requested and are left out
+        (on a site that blocks a large section they would swamp the CI gate's error
+        share). Each redirect hop is a request and counts, where a live crawl counts a
+        followed chain once: close enough for a share, and exact for a site without
+        redirects followed within one fetch."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE status IS NOT NULL OR error IS NOT NULL"
+        ).fetchone()
+        return int(row[0])
+
     def failed_fetches(self) -> int:
         """Stored pages whose fetch failed (no response, or 5xx): what a killed run's count
         of fetch errors is taken to be. Redirect hops (with a location) are left out, so a

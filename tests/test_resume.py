@@ -237,15 +237,12 @@ run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
 """
 
 
-def test_pages_found_only_in_a_sitemap_survive_a_kill_before_the_first_batch(
-    tmp_path: Path,
-) -> None:
-    """kill -9 after the sitemap was read and before the crawl's first batch was written:
-    the sitemap's URLs were referenced by id but never stored, and the resumed crawl,
-    taking the sitemap as read, never fetched them (or gave their ids to other URLs)."""
+def _killed_python(script: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (with ``folder`` as its argument) in a new Python process that
+    kills itself mid-way as kill -9 would (exit code 9, nothing cleaned up)."""
     root = Path(__file__).resolve().parent.parent
     killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_AFTER_THE_SITEMAP, str(tmp_path / "b")],
+        [sys.executable, "-c", script, str(folder)],
         cwd=root,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
         capture_output=True,
@@ -253,6 +250,16 @@ def test_pages_found_only_in_a_sitemap_survive_a_kill_before_the_first_batch(
         timeout=120,
     )
     assert killed.returncode == 9, killed.stderr
+    return killed
+
+
+def test_pages_found_only_in_a_sitemap_survive_a_kill_before_the_first_batch(
+    tmp_path: Path,
+) -> None:
+    """kill -9 after the sitemap was read and before the crawl's first batch was written:
+    the sitemap's URLs were referenced by id but never stored, and the resumed crawl,
+    taking the sitemap as read, never fetched them (or gave their ids to other URLs)."""
+    _killed_python(_KILLED_AFTER_THE_SITEMAP, tmp_path / "b")
     path = tmp_path / "b" / "r.sqlite"
     resumed = run_audit(
         _settings(tmp_path / "b"), transport=transport(_sitemap_site()), resume=path

@@ -18,7 +18,7 @@ from seoaudit.crawl.engine import CrawlStats
 from seoaudit.report import WRITERS, html
 from seoaudit.store import Store
 from tests.sites import ORIGIN
-from tests.test_resume import _settings, _site, _slowed
+from tests.test_resume import _killed_python, _settings, _site, _slowed
 
 
 def _interrupt_at(fetched: int) -> Any:
@@ -267,7 +267,7 @@ import os, sys
 from pathlib import Path
 from seoaudit.audit import run_audit
 from seoaudit.crawl import engine
-from tests.test_resume import _settings, _site, _slowed
+from tests.test_resume import _killed_python, _settings, _site, _slowed
 
 engine.FOOTPRINT_SECONDS = 0.0  # the footprint saved with every batch of pages...
 engine.FOOTPRINT_COST_SHARE = 1.0
@@ -291,22 +291,11 @@ run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
 def test_a_killed_session_counts_the_requests_it_recorded_mid_crawl(tmp_path: Path) -> None:
     """kill -9 mid-crawl: the session had written its footprint only at its end, so the
     report listed it as one that recorded no request, and its requests were not counted."""
-    import subprocess
-    import sys
 
     from seoaudit import audit
     from seoaudit.report import build_report
 
-    root = Path(__file__).resolve().parent.parent
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_MID_CRAWL, str(tmp_path)],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert killed.returncode == 9, killed.stderr
+    killed = _killed_python(_KILLED_MID_CRAWL, tmp_path)
     answered = int(killed.stdout)  # requests the killed session had an answer to
     path = tmp_path / "r.sqlite"
 

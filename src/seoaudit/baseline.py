@@ -1,8 +1,8 @@
 """Baselines: known debt as a committed file, and how a run compares with it.
 
 **Fingerprints.** A finding's portable fingerprint hashes its rule, its URL and its cause
-(or the identity a rule gives instead, when its cause names a group by a member that may
-come and go: ``Finding.told_apart_by``) with the origin of the run's first start URL
+(or the rule's fixed identity instead, when its cause names a group by a member that may
+come and go: ``models.IDENTITY_BY_RULE``) with the origin of the run's first start URL
 taken out (``/products/a`` rather than ``https://staging.example.com/products/a``; from a
 cause, its bare host too), so a baseline made on production matches a run on staging or
 on a fixture server with a random port. ``Finding.fingerprint`` (with the origin) stays

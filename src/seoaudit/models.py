@@ -319,18 +319,12 @@ class Finding(_Model):
     # The severity the rule gave, when a configured severity override changed it: kept so
     # that `seoaudit check` re-judges a stored run under today's overrides, not the old.
     rule_severity: Severity | None = None
-    # What tells the finding apart from its rule's others on its URL when the cause
-    # cannot: a cause that names a group by a member (an hreflang cluster by its smallest
-    # URL) changes when a member joins or leaves, while this page's problem stays the
-    # same. The fingerprint then hashes this instead of the cause (``told_apart_by``);
-    # the cause still groups findings into issues. None: the cause does both.
-    identity: str | None = None
 
     @property
     def told_apart_by(self) -> str | None:
-        """What the fingerprint hashes besides rule, URL and occurrence: the identity
-        when the rule gave one, else the cause."""
-        return self.cause if self.identity is None else self.identity
+        """What the fingerprint hashes besides rule, URL and occurrence: the rule's fixed
+        identity when it has one (``IDENTITY_BY_RULE``), else the cause."""
+        return told_apart_by(self.rule, self.cause)
 
     @property
     def fingerprint(self) -> str:
@@ -339,9 +333,32 @@ class Finding(_Model):
         return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
+# Rules whose cause names a group by one of its members (an hreflang cluster, a loop, by
+# its smallest URL): a member joining or leaving renames the group while each page's
+# problem stays the same. Their findings are about one URL each, so their fingerprints
+# (baselines, `diff`) hash rule, URL and this fixed identity instead of the cause; the
+# cause still groups them into issues. Nothing the members share names such a group for
+# good (the versions' URLs and texts differ by design). A table by rule rather than a
+# field of every finding: an 11th field grows each finding's dict by ~190 bytes, ~19 MB
+# for the ~100,000 findings a 20,000-page report holds.
+IDENTITY_BY_RULE = {
+    "HRF003": "hreflang cluster",
+    "HRF009": "hreflang cluster",
+    "HRF013": "hreflang cluster",
+    "CAN011": "canonical loop",
+    "HTTP008": "redirect loop",
+}
+
+
+def told_apart_by(rule: str, cause: str | None) -> str | None:
+    """What a finding of ``rule`` with ``cause`` is told apart by, besides its URL and
+    occurrence: see ``IDENTITY_BY_RULE``."""
+    return IDENTITY_BY_RULE.get(rule, cause)
+
+
 def fingerprint_key(rule: str, url: str, told_apart_by: str | None, occurrence: int) -> str:
-    """What a finding's fingerprint hashes: rule, URL, cause (or identity: see
-    ``Finding.told_apart_by``) and occurrence. The first of several findings with one
+    """What a finding's fingerprint hashes: rule, URL, cause (or the rule's identity:
+    ``told_apart_by``) and occurrence. The first of several findings with one
     rule, URL and cause keeps the fingerprint it had before occurrences were counted; the
     others add their number. So a baseline counts them: with two known on a page, fixing
     one leaves one known and none new, and a third is new."""

@@ -782,10 +782,6 @@ def canonical_loop(page: PageFacts, site: Site) -> Iterator[Hit]:
         f"Canonical loop through {len(members)} URLs: {' -> '.join(path)}",
         {"loop": path, "members": members},
         cause=f"loop via {members[0]}",
-        # The loop is named by its smallest URL, which a page joining or leaving it can
-        # change; this page's problem stays the same, so its fingerprint (baselines)
-        # hashes this instead of the cause (see Finding.identity).
-        identity="canonical loop",
     )
 
 

@@ -630,13 +630,9 @@ def _site_sets(site: Site) -> dict[str, dict[str, set[str]]]:
 
 
 # A cluster is named in causes by its smallest URL ("cluster https://example.com/de/"):
-# readable, and one issue per cluster. But a version added with a URL that sorts first, or
-# the first one removed, renames the cluster while each page's problem stays the same. The
-# findings about one page of a cluster (HRF003, HRF009) or about a cluster's home page
-# (HRF013) are told apart by rule and URL, so their fingerprints (baselines, `diff`) hash
-# this identity instead of the cause (see Finding.identity). Nothing the members share
-# names a cluster for good: the versions' URLs and texts differ by design.
-CLUSTER_IDENTITY = "hreflang cluster"
+# readable, and one issue per cluster. A version added with a URL that sorts first renames
+# it, so the fingerprints of HRF003, HRF009 and HRF013 hash a fixed identity instead
+# (models.IDENTITY_BY_RULE).
 
 
 class _Clusters:
@@ -745,7 +741,6 @@ def hreflang_missing_return_link(site: Site) -> Iterator[Hit]:
                 "cluster": cluster,
             },
             cause=f"cluster {cluster}",
-            identity=CLUSTER_IDENTITY,
         )
 
 
@@ -917,7 +912,6 @@ def _differing_set(
             "left_out_count": len(left_out),
         },
         cause=f"cluster {cluster}",
-        identity=CLUSTER_IDENTITY,
     )
 
 
@@ -1074,7 +1068,6 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
                         "cluster": cluster,
                     },
                     cause=f"cluster {cluster}",
-                    identity=CLUSTER_IDENTITY,
                 )
                 continue
             if not _is_root(final):
@@ -1111,7 +1104,6 @@ def x_default_missing_on_language_home(site: Site) -> Iterator[Hit]:
             "but is in none of their hreflang sets, and no version names an x-default",
             {"versions": versions[:MAX_LISTED], "codes": codes, "cluster": cluster},
             cause=f"cluster {cluster}",
-            identity=CLUSTER_IDENTITY,
         )
 
 

@@ -154,10 +154,6 @@ def redirect_loop(page: PageFacts, site: Site) -> Iterator[Hit]:
         f"Redirect loop through {len(members)} URLs",
         _chain_evidence(chain),
         cause=f"loop via {members[0]}" if members else None,
-        # The loop is named by its smallest URL, which a URL joining or leaving it can
-        # change; this URL's problem stays the same, so its fingerprint (baselines)
-        # hashes this instead of the cause (see Finding.identity).
-        identity="redirect loop",
     )
 
 

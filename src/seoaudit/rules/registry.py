@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seoaudit.config import rule_matches
-from seoaudit.models import Finding, PageFacts, RuleError, Scope, Severity
+from seoaudit.models import Finding, PageFacts, RuleError, Scope, Severity, told_apart_by
 from seoaudit.printable import printable
 from seoaudit.rules import helper as rule_helper
 from seoaudit.rules.common import clip
@@ -46,9 +46,6 @@ class Hit:
     evidence: dict[str, Any] = field(default_factory=dict)
     cause: str | None = None
     severity: Severity | None = None  # overrides the rule's default when set
-    # Told apart by this instead of the cause in the fingerprint, when the cause names a
-    # group by a member that may come and go (see Finding.identity).
-    identity: str | None = None
 
 
 PageRule = Callable[[PageFacts, "Site"], Iterable[Hit]]
@@ -202,13 +199,13 @@ def _bounded(value: Any, depth: int = 0) -> Any:
 def _finding(
     spec: RuleSpec, hit: Hit, occurrences: dict[tuple[str, str | None], int] | None = None
 ) -> Finding:
-    """``occurrences`` counts the findings made so far per (URL, cause or identity) of
-    this rule on this page (of this site rule): the ``occurrence`` of each (see Finding)."""
+    """``occurrences`` counts the findings made so far per URL and cause (or the rule's
+    identity: ``told_apart_by``) of this rule on this page (of this site rule): the
+    ``occurrence`` of each (see Finding)."""
     cause = None if hit.cause is None else _line(hit.cause, MAX_CAUSE)
-    identity = None if hit.identity is None else _line(hit.identity, MAX_CAUSE)
     occurrence = 1
     if occurrences is not None:
-        key = (hit.url, cause if identity is None else identity)
+        key = (hit.url, told_apart_by(spec.code, cause))
         occurrences[key] = occurrence = occurrences.get(key, 0) + 1
     return Finding(
         rule=spec.code,
@@ -219,7 +216,6 @@ def _finding(
         evidence=_bounded(hit.evidence),
         cause=cause,
         occurrence=occurrence,
-        identity=identity,
     )
 
 

@@ -304,6 +304,8 @@ class Finding(_Model):
     robots.txt line, a canonical target, a sitemap file, a template); findings of one
     rule with one cause become one Issue."""
 
+    # Ten fields: an 11th grows every finding's dict 272 -> 464 bytes, ~19 MB for the
+    # ~100,000 findings a 20,000-page report holds (see IDENTITY_BY_RULE).
     rule: str  # stable code, e.g. "HTTP001"
     name: str  # kebab-case, says what is wrong
     severity: Severity

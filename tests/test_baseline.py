@@ -346,3 +346,12 @@ def test_a_url_joining_a_loop_keeps_the_others_fingerprints(
         assert {f.cause for f in hits} == {f"loop via {ORIGIN}{order[1] if run else '/b'}"}
         prints.append({f.url: baseline.fingerprint(f, ORIGIN) for f in hits})
     assert prints[0] and prints[1] == prints[0]
+
+
+def test_every_rule_with_a_fixed_identity_exists() -> None:
+    """IDENTITY_BY_RULE is keyed by rule code: a renamed or misspelt code would silently
+    put its findings' fingerprints back on the churning cause."""
+    from seoaudit.models import IDENTITY_BY_RULE
+    from seoaudit.rules import REGISTRY
+
+    assert set(IDENTITY_BY_RULE) <= set(REGISTRY)

@@ -358,13 +358,13 @@ def told_apart_by(rule: str, cause: str | None) -> str | None:
     return IDENTITY_BY_RULE.get(rule, cause)
 
 
-def fingerprint_key(rule: str, url: str, told_apart_by: str | None, occurrence: int) -> str:
-    """What a finding's fingerprint hashes: rule, URL, cause (or the rule's identity:
-    ``told_apart_by``) and occurrence. The first of several findings with one
-    rule, URL and cause keeps the fingerprint it had before occurrences were counted; the
-    others add their number. So a baseline counts them: with two known on a page, fixing
-    one leaves one known and none new, and a third is new."""
-    key = f"{rule}\x1f{url}\x1f{told_apart_by or ''}"
+def fingerprint_key(rule: str, url: str, identity: str | None, occurrence: int) -> str:
+    """What a finding's fingerprint hashes: rule, URL, ``identity`` (the cause, or the
+    rule's fixed identity: ``told_apart_by``) and occurrence. The first of several
+    findings with one rule, URL and cause keeps the fingerprint it had before occurrences
+    were counted; the others add their number. So a baseline counts them: with two known
+    on a page, fixing one leaves one known and none new, and a third is new."""
+    key = f"{rule}\x1f{url}\x1f{identity or ''}"
     return key if occurrence <= 1 else f"{key}\x1f{occurrence}"
 
 

@@ -781,6 +781,7 @@ def canonical_loop(page: PageFacts, site: Site) -> Iterator[Hit]:
         page.url,
         f"Canonical loop through {len(members)} URLs: {' -> '.join(path)}",
         {"loop": path, "members": members},
+        # fingerprinted without the cause (models.IDENTITY_BY_RULE): a loop gains members
         cause=f"loop via {members[0]}",
     )
 

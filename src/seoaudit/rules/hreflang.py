@@ -629,15 +629,14 @@ def _site_sets(site: Site) -> dict[str, dict[str, set[str]]]:
     return sets
 
 
-# A cluster is named in causes by its smallest URL ("cluster https://example.com/de/"):
-# readable, and one issue per cluster. A version added with a URL that sorts first renames
-# it, so the fingerprints of HRF003, HRF009 and HRF013 hash a fixed identity instead
-# (models.IDENTITY_BY_RULE).
-
-
 class _Clusters:
     """Union-find over hreflang links (x-default links left out, so a site-wide fallback
-    page does not merge every cluster into one)."""
+    page does not merge every cluster into one).
+
+    A cluster is named in causes by its smallest URL ("cluster https://example.com/de/"):
+    readable, and one issue per cluster. A version added with a URL that sorts first
+    renames it, so the fingerprints of HRF003, HRF009 and HRF013 hash a fixed identity
+    instead (models.IDENTITY_BY_RULE)."""
 
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}

@@ -153,6 +153,7 @@ def redirect_loop(page: PageFacts, site: Site) -> Iterator[Hit]:
         page.url,
         f"Redirect loop through {len(members)} URLs",
         _chain_evidence(chain),
+        # fingerprinted without the cause (models.IDENTITY_BY_RULE): a loop gains members
         cause=f"loop via {members[0]}" if members else None,
     )
 

@@ -83,6 +83,26 @@ def test_declared_allow_that_robots_txt_blocks(tmp_path: Path) -> None:
     assert [h.severity for h in hits] == ["warning"]
 
 
+def test_allow_list_names_who_is_let_in_and_is_policy_once_declared(tmp_path: Path) -> None:
+    robots = (
+        "User-agent: *\nDisallow: /\n\nUser-agent: Googlebot\nUser-agent: DuckDuckBot\nAllow: /\n"
+    )
+    pages = {**PAGES, "/robots.txt": {"body": robots}}
+    [hit] = [f for f in _audit(pages, tmp_path / "a").report.findings if f.rule == "BOT004"]
+    assert hit.message.startswith(
+        "robots.txt lets only DuckDuckBot, Googlebot crawl http://site.test: line 2 "
+        "(Disallow: /) shuts out every crawler it does not name (Bingbot, "
+    )
+    assert hit.evidence["let_in"] == ["DuckDuckBot", "Googlebot"]
+    assert "DuckDuckBot" not in hit.evidence["shut_out"]  # named, so let in
+    assert {"Bingbot", "OAI-SearchBot", "YandexBot"} <= set(hit.evidence["shut_out"])
+    # Applebot and Googlebot-Image read the Googlebot group when none names them.
+    assert not {"Applebot", "Googlebot-Image"} & set(hit.evidence["shut_out"])
+    assert hit.evidence["verify"] == "seoaudit robots http://site.test/ --as bingbot"
+    declared = _audit(pages, tmp_path / "b", crawler_policy={"*": "block"})
+    assert "BOT004" not in _rules(declared)
+
+
 def test_auditing_as_an_intentionally_blocked_crawler(tmp_path: Path) -> None:
     pages = {**PAGES, "/robots.txt": {"body": "User-agent: GPTBot\nDisallow: /shop/\n"}}
     plain = _audit(pages, tmp_path / "a", crawl={"crawler": "gptbot"})

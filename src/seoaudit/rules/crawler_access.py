@@ -298,6 +298,102 @@ def _declared_block_not_in_force(site: Site, policy: Mapping[str, str]) -> Itera
                 )
 
 
+# Search engines a `*` group shuts out when no group names them (robots.py KNOWN_TOKENS):
+# examples for the message of BOT004, beyond the crawlers of the access table.
+OTHER_SEARCH_ENGINES = {
+    "duckduckbot": "DuckDuckBot",
+    "yandexbot": "YandexBot",
+    "baiduspider": "Baiduspider",
+}
+ANY_OTHER_CRAWLER = "*"  # host_access: a token no group names reads the `*` group
+
+
+def _name(token: str) -> str:
+    return OTHER_SEARCH_ENGINES.get(token) or label(token)
+
+
+@rule(
+    "BOT004",
+    "robots-allow-list-shuts-out-other-crawlers",
+    severity="warning",
+    scope="site",
+    group="robots.txt allow-list ({cause})",
+)
+def robots_allow_list_shuts_out_other_crawlers(site: Site) -> Iterator[Hit]:
+    """robots.txt disallows the whole site in the `*` group and lets only the crawlers it names in.
+
+    ## What it does
+    Flags hosts whose robots.txt has `User-agent: *` with `Disallow: /` (the home page and
+    every sampled URL disallowed for a crawler no group names) while one or more named
+    groups let Googlebot or other crawlers in: an allow-list. Names the crawlers let in
+    and the known search and answer crawlers left out. A declared allow-list
+    (`--intended-block '*'`, or `"*" = "block"` under `[crawler_policy]`) is policy and
+    not flagged.
+
+    ## Why it matters
+    Every crawler the file does not name is shut out: Bing (whose index also feeds
+    Copilot, DuckDuckGo and Yahoo), Applebot (Siri, Spotlight, Safari), the AI search
+    crawlers, regional search engines and any crawler launched later. Such allow-lists are
+    usually written to keep "bad bots" out, but bad bots ignore robots.txt; only the
+    well-behaved crawlers that bring visitors obey it.
+
+    ## How to fix
+    Invert the file: let `*` crawl (drop `Disallow: /` or replace it with the paths that
+    must stay private) and disallow by name the crawlers you do not want, enforcing real
+    blocks at the firewall. If the allow-list is wanted, name every search and answer
+    crawler you want visits from (at least Bingbot and Applebot) and declare it with
+    `--intended-block '*'`.
+
+    ## How to verify
+    `seoaudit robots <origin>/ --as bingbot` and `--as duckduckbot` print "allowed".
+
+    ## Source
+    Google Search Central, "How Google interprets the robots.txt specification" (group
+    selection: a crawler obeys the most specific group naming it, else `*`); RFC 9309
+    section 2.2.1; Bing Webmaster Guidelines.
+    """
+    if crawler_policy(site).get(ANY_OTHER_CRAWLER) == "block":
+        return
+    for row, robots_file in internal_robots(site):
+        robots = robots_file.robots
+        if robots is None or "*" not in robots.agents():
+            continue
+        rest = host_access(site, robots_file, row.origin, ANY_OTHER_CRAWLER)
+        if rest.verdict != "blocked":
+            continue
+        named = sorted(robots.agents() - {"*"})
+        let_in = [
+            a for a in named if host_access(site, robots_file, row.origin, a).verdict != "blocked"
+        ]
+        if not let_in:
+            continue  # nobody may crawl: ROB007's whole-site block, not an allow-list
+        left_out = [
+            token
+            for token, crawler in KNOWN_CRAWLERS.items()
+            if crawler.kind in ("search", "ai-search")
+            and host_access(site, robots_file, row.origin, token).verdict == "blocked"
+        ]
+        others = [token for token in OTHER_SEARCH_ENGINES if token not in named]
+        shut_out = [_name(t) for t in left_out + others]
+        where = robots_line(row.url, rest.line, rest.rule)
+        yield Hit(
+            row.url,
+            f"robots.txt lets only {', '.join(_name(a) for a in let_in[:8])}"
+            f"{' and others' if len(let_in) > 8 else ''} crawl {row.origin}: "
+            f"line {rest.line} ({rest.rule}) shuts out every crawler it does not name"
+            + (f" ({', '.join(shut_out[:8])} among them)" if shut_out else ""),
+            {
+                "line": rest.line,
+                "rule": rest.rule,
+                "cause": where,
+                "let_in": [_name(a) for a in let_in[:50]],
+                "shut_out": shut_out,
+                "verify": robots_command(row.origin + "/", (left_out + others + ["anybot"])[0]),
+            },
+            cause=robots_cause(row.url, rest.rule),
+        )
+
+
 @rule("BOT005", "robots-group-for-dead-token", severity="notice", scope="site")
 def robots_group_for_dead_token(site: Site) -> Iterator[Hit]:
     """robots.txt has a group for a crawler token that no crawler uses.

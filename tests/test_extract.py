@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from seoaudit.extract import extract
+from seoaudit.extract import extract, scripts
+from seoaudit.extract.scripts import script_counts
 from seoaudit.models import FetchResult, Hop, PageFacts, RobotsVerdict
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -502,3 +503,23 @@ def test_pagination_link_elements() -> None:
         "next": "https://shop.example.com/p2"
     }
     assert page('<link rel="nextpage" href="/p2"><a href="/p2">2</a>').pagination == {}
+
+
+def test_text_scripts_count_the_visible_letters_per_script() -> None:
+    facts = page("<title>Заголовок</title><p>Привет, мир! Hello 123</p><script>var x</script>")
+    assert facts.text_scripts == {"cyrillic": 9, "latin": 5}  # the title is not body text
+    assert page("<title>T</title><p>just words 42</p>").text_scripts == {"latin": 9}
+    assert page("<title>T</title><p>1 2 3 !</p>").text_scripts == {}
+    assert page(b"%PDF-1.4", ("content-type", "application/pdf")).text_scripts is None
+
+
+def test_script_counts_group_cjk_skip_symbols_and_sample_long_texts() -> None:
+    assert script_counts("東京のホテル 서울 Hotels") == {"cjk": 8, "latin": 6}
+    assert script_counts("\U0001f600 \U00010041 € ½ –") == {}  # emoji, astral, symbols
+    assert script_counts("हिंदी") == {"devanagari": 5}
+    long_text = "Ж" * (scripts.SAMPLES * 3) + "a" * scripts.SAMPLES
+    counts = script_counts(long_text)  # sampled: estimates, in the right proportion
+    assert list(counts) == ["cyrillic", "latin"]
+    assert counts["cyrillic"] == pytest.approx(3 * counts["latin"], rel=0.01)
+    assert sum(counts.values()) == pytest.approx(len(long_text), rel=0.01)
+    assert sum(script_counts("я" * (scripts.MAX_CHARS * 5)).values()) <= scripts.MAX_CHARS

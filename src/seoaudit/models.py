@@ -271,6 +271,9 @@ class PageFacts(_Model):
     # Visible words outside the page chrome (navigation, header, footer, asides: see
     # extract/html.py); None in facts stored before it was measured.
     main_word_count: int | None = None
+    # Letters of the visible text per script ("latin", "cyrillic", "cjk"...: see
+    # extract/scripts.py), most first; None in facts stored before it was counted.
+    text_scripts: dict[str, int] | None = None
     # On pages with under 100 visible words: what marks them as a JavaScript app shell,
     # e.g. '<div id="root">', '<noscript> "Enable JavaScript..."' (capped); None otherwise.
     app_shell: str | None = None

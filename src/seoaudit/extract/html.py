@@ -32,6 +32,7 @@ from seoaudit.extract.encoding import Decoded
 from seoaudit.extract.head import HeadScan, scan_head
 from seoaudit.extract.jslinks import js_links
 from seoaudit.extract.limits import bounded_markup
+from seoaudit.extract.scripts import script_counts
 from seoaudit.extract.skeleton import skeleton
 from seoaudit.extract.structured import json_ld, microdata_and_rdfa, script_json_ld
 from seoaudit.extract.text import text_metrics
@@ -505,6 +506,7 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     text = _visible_text(tree)
     facts["word_count"], facts["fingerprint"], facts["simhash"] = text_metrics(text)
     facts["main_word_count"] = max(0, facts["word_count"] - chrome_words(tree.body))
+    facts["text_scripts"] = script_counts(text)
     if facts["word_count"] < APP_SHELL_WORDS:  # few pages: the cost stays off the others
         facts["app_shell"] = app_shell(tree, decoded.text)
     facts["js_links"], facts["js_link_count"] = js_links(tree.body, page.base)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from seoaudit.crawl.urls import SECOND_LEVELS
 from seoaudit.extract.encoding import codec_for
+from seoaudit.extract.scripts import SCRIPT_NAMES, script_counts
 from seoaudit.models import PageFacts, Resource
 from seoaudit.persite import per_site
 from seoaudit.rules.common import (
@@ -725,6 +726,81 @@ def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
         page.url,
         message,
         {"words": main, "visible_words": page.word_count, "threshold": threshold},
+    )
+
+
+# ONP022: the content's script must be this sure (share of its letters) and this long for
+# a title without it to be worth a note; a title needs a few letters to have a script.
+SCRIPT_CONTENT_SHARE = 0.6
+SCRIPT_CONTENT_LETTERS = 200
+SCRIPT_TITLE_LETTERS = 4
+SCRIPT_TITLE_SHARE = 0.2  # of the title's letters in the content's script: below, "other"
+
+
+@rule(
+    "ONP022",
+    "title-script-differs-from-content",
+    severity="notice",
+    group="{count} pages have a title in another script than their content ({cause})",
+)
+def title_script_differs_from_content(page: PageFacts, site: Site) -> Iterator[Hit]:
+    """The title is in another script than the page's text (a Latin title on Cyrillic content).
+
+    ## What it does
+    Counts the letters of the visible text and of the first title per writing system
+    (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari and the other Indic scripts, Thai,
+    CJK: Han, kana and Hangul together...) and flags indexable pages whose text is mostly
+    (60% or more, at least 200 letters) in one script while the title has almost none
+    (under 20% of its letters) of it: a transliterated title on Hindi text, an English
+    title on a Russian page. The site name part of the title ("... | Brand", shared by
+    many titles) is left out first. Only the script is compared: an English title on a
+    German page (both Latin) is not found, since telling languages apart needs a language
+    model this rule does not use.
+
+    ## Why it matters
+    Google rewrites title links whose `<title>` is in another language or script than the
+    page's main content, so the title written for the result is not the one shown; and a
+    searcher who reads the page's language sees a title they may not understand.
+
+    ## How to fix
+    Write the title in the page's language and script (the template usually takes it from
+    a field that was never translated, or from the default locale).
+
+    ## How to verify
+    `curl -s <url> | grep -io '<title>[^<]*'` shows a title in the script of the page's
+    text.
+
+    ## Source
+    Google Search Central: "Influencing your title links in search results" (titles in a
+    different language or script than the main content).
+    """
+    scripts = page.text_scripts
+    title = page.title
+    if not scripts or not title or not searchable(page, site):
+        return
+    content, letters = next(iter(scripts.items()))
+    total = sum(scripts.values())
+    if letters < SCRIPT_CONTENT_LETTERS or letters < SCRIPT_CONTENT_SHARE * total:
+        return
+    own, _ = _without_branding(title, site)
+    in_title = script_counts(own)
+    title_letters = sum(in_title.values())
+    if title_letters < SCRIPT_TITLE_LETTERS:
+        return
+    if in_title.get(content, 0) >= SCRIPT_TITLE_SHARE * title_letters:
+        return
+    written = next(iter(in_title))
+    yield Hit(
+        page.url,
+        f"Title {clip(title, 80)!r} is in {SCRIPT_NAMES[written]} script; the page's text is "
+        f"in {SCRIPT_NAMES[content]} ({round(100 * letters / total)}% of its letters)",
+        {
+            "title": clip(title, 200),
+            "title_scripts": in_title,
+            "text_scripts": dict(list(scripts.items())[:5]),
+            "lang": page.lang,
+        },
+        cause=f"{SCRIPT_NAMES[written]} title, {SCRIPT_NAMES[content]} text",
     )
 
 

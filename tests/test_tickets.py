@@ -283,7 +283,7 @@ def test_a_group_renamed_by_a_new_member_keeps_its_ticket_id(rule: str, tmp_path
     assert shlex.quote(f"{old_id} in:body") in (folder / "create-issues.sh").read_text()
     assert not (folder / f"seoaudit-{after[0].id}.md").exists()
     # The report knows the issue by its new name: the acceptance criterion says which.
-    assert f"`seoaudit-{after[0].id}` in the report of run r1" in ticket.acceptance[-1]
+    assert f"in run `r1` it is `seoaudit-{after[0].id}`" in ticket.acceptance[-1]
     # The record keeps one ticket, with the group's members as they are now.
     assert list(_recorded(tmp_path)) == [old_id]
     assert len(_recorded(tmp_path)[old_id]["members"]) == 4

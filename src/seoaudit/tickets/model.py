@@ -140,8 +140,8 @@ def build_ticket(
         gone = f"this ticket's id `{ticket_id}` is gone from the report"
     else:  # the report knows the issue by the group's new name
         gone = (
-            f"this ticket's issue, `{own_id}` in the report of run {report.run.run_id} "
-            "(its group was renamed since the ticket was first exported), is gone from it"
+            f"this ticket's issue is gone from the report; in run `{report.run.run_id}` it "
+            f"is `{own_id}`, as its group was renamed since the ticket was first exported"
         )
     acceptance.append(f"`{audit}` exits 0: no {issue.rule} finding is left ({gone}).")
     doc_text = " ".join(sections.values()) + " " + summary

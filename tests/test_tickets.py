@@ -289,29 +289,7 @@ def test_a_group_renamed_by_a_new_member_keeps_its_ticket_id(rule: str, tmp_path
     assert len(_recorded(tmp_path)[old_id]["members"]) == 4
 
 
-def test_only_rules_that_name_a_group_by_a_member_continue_tickets(tmp_path: Path) -> None:
-    """A broken link's cause names its target, not a member: another cause on the same
-    pages is another problem, and another ticket."""
-    urls = [f"{ORIGIN}/p/{i}.html" for i in range(3)]
-    tickets.export(_synthetic([_issue(1, urls=urls)]), REGISTRY, "jira", tmp_path)
-    assert "members" not in _recorded(tmp_path, "jira")["seoaudit-000000000001"]
-    found = [
-        Finding(
-            rule="HTTP001",
-            name="broken-internal-url",
-            severity="warning",
-            url=url,
-            message="m",
-            issue="000000000002",
-        )
-        for url in urls
-    ]
-    other = _synthetic([_issue(2, urls=urls)], found)
-    result = tickets.export(other, REGISTRY, "jira", tmp_path, only_new=True)
-    assert [t.id for t in result.tickets] == ["seoaudit-000000000002"]
-
-
-def test_a_split_cluster_keeps_its_id_for_the_larger_part(tmp_path: Path) -> None:
+def test_split_or_merged_clusters_keep_the_id_they_share_most_pages_with(tmp_path: Path) -> None:
     """A cluster that splits in two: the part sharing the most pages with the ticket
     exported before continues it; the other part is a new problem, a new ticket. Clusters
     that merge take the id of the one they share the most pages with."""
@@ -394,6 +372,7 @@ def test_an_export_record_without_members_still_works(tmp_path: Path) -> None:
     assert (result.tickets, result.skipped_known) == ([], 1)
     recorded = _recorded(tmp_path, "jira")
     assert recorded[old_id]["title"] == "old" and len(recorded[old_id]["members"]) == 3
+    # A broken link's cause names its target, not a member: no members recorded.
     assert recorded["seoaudit-000000000001"] == {"title": "a broken link", "run": "r0"}
     assert recorded["../../escape"] == edited
 

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from seoaudit import tickets
 from seoaudit.cli import app
+from seoaudit.impact import issue_id
 from seoaudit.models import Finding, Issue, Report, RunInfo, ScoreInputs
 from seoaudit.report import build_report
 from seoaudit.rules import REGISTRY
@@ -27,6 +28,7 @@ from seoaudit.store import Store
 from seoaudit.tickets import azure, github, gitlab, jira
 from seoaudit.tickets.render import markdown
 from tests.sites import ORIGIN, crawl
+from tests.test_baseline import CLUSTER, JOINED, _versions
 
 PAYLOAD = (
     "</noformat>{noformat}{code}{no{noformat}format}<script>alert(1)</script>"
@@ -216,6 +218,165 @@ def test_reexports_do_not_duplicate_tickets(tmp_path: Path) -> None:
     assert [t.id for t in full.tickets] == [t.id for t in tickets.build_tickets(grown, REGISTRY)]
 
 
+# -- grouped rules: a renamed cluster or loop keeps its ticket --------------------------------
+
+
+def _group(rule: str, paths: list[str], n: int = 0) -> tuple[Issue, list[Finding]]:
+    """The issue of one group of a grouped rule (an hreflang cluster, a loop), named by its
+    smallest URL as the rule names it, with one finding per member page."""
+    urls = sorted(ORIGIN + p for p in paths)
+    cause = f"{'cluster' if rule.startswith('HRF') else 'loop via'} {urls[0]}"
+    spec = REGISTRY[rule]
+    issue = _issue(n, f"{rule} of {urls[0]}", urls).model_copy(
+        update={"id": issue_id(rule, cause), "rule": rule, "name": spec.name, "cause": cause}
+    )
+    found = [
+        Finding(
+            rule=rule,
+            name=spec.name,
+            severity=spec.severity,
+            url=url,
+            message=f"in the group of {urls[0]}",
+            cause=cause,
+            issue=issue.id,
+        )
+        for url in urls
+    ]
+    return issue, found
+
+
+def _groups(*groups: tuple[Issue, list[Finding]]) -> Report:
+    return _synthetic([i for i, _ in groups], [f for _, found in groups for f in found])
+
+
+def _recorded(folder: Path, target: str = "github") -> dict[str, Any]:
+    record: dict[str, Any] = json.loads((folder / "tickets-exported.json").read_text())
+    return record[target]
+
+
+@pytest.mark.parametrize("rule", ["HRF003", "HRF009", "HRF013", "CAN011", "HTTP008"])
+def test_a_group_renamed_by_a_new_member_keeps_its_ticket_id(rule: str, tmp_path: Path) -> None:
+    """The cause names an hreflang cluster or a loop by its smallest URL: a member whose
+    URL sorts first joining renamed it, so the issue id, and the ticket id with it,
+    changed. `--only-new` exported the same problem again as a new ticket, and
+    create-issues.sh, which finds issues by ticket id, created a duplicate."""
+    before = _group(rule, ["/en/", "/es/", "/fr/"])
+    first = tickets.export(_groups(before), REGISTRY, "github", tmp_path, only_new=True)
+    (old_id,) = [t.id for t in first.tickets]
+    assert old_id == f"seoaudit-{before[0].id}"
+
+    after = _group(rule, ["/de/", "/en/", "/es/", "/fr/"])  # /de/ names the group now
+    assert after[0].id != before[0].id
+    again = tickets.export(_groups(after), REGISTRY, "github", tmp_path, only_new=True)
+    assert (again.tickets, again.skipped_known) == ([], 1)  # nothing new to create
+
+    full = tickets.export(_groups(after), REGISTRY, "github", tmp_path)
+    (ticket,) = full.tickets
+    assert ticket.id == old_id and ticket.issue.id == after[0].id
+    assert ticket.urls_file == f"urls/{old_id}.csv"
+    rows = list(csv.DictReader((tmp_path / ticket.urls_file).open(encoding="utf-8")))
+    assert len(rows) == 4  # the group as it is now
+    folder = tmp_path / github.DIR
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [(m["id"], m["body_file"]) for m in manifest] == [(old_id, f"{old_id}.md")]
+    assert f"seoaudit-id: `{old_id}`" in (folder / f"{old_id}.md").read_text()
+    assert shlex.quote(f"{old_id} in:body") in (folder / "create-issues.sh").read_text()
+    assert not (folder / f"seoaudit-{after[0].id}.md").exists()
+    # The report knows the issue by its new name: the acceptance criterion says which.
+    assert f"in run `r1` it is `seoaudit-{after[0].id}`" in ticket.acceptance[-1]
+    # The record keeps one ticket, with the group's members as they are now.
+    assert list(_recorded(tmp_path)) == [old_id]
+    assert len(_recorded(tmp_path)[old_id]["members"]) == 4
+
+
+def test_split_or_merged_clusters_keep_the_id_they_share_most_pages_with(tmp_path: Path) -> None:
+    """A cluster that splits in two: the part sharing the most pages with the ticket
+    exported before continues it; the other part is a new problem, a new ticket. Clusters
+    that merge take the id of the one they share the most pages with."""
+    whole = _group("HRF003", ["/a/", "/b/", "/c/", "/d/", "/e/"])
+    tickets.export(_groups(whole), REGISTRY, "jira", tmp_path, only_new=True)
+    old_id = f"seoaudit-{whole[0].id}"
+    # /0/ joins the larger part and names it; /d/ and /e/ form a cluster of their own
+    # (named by /d/, a new name too), which /f/ joins.
+    larger, smaller = (
+        _group("HRF003", ["/0/", "/a/", "/b/", "/c/"]),
+        _group("HRF003", ["/d/", "/e/", "/f/"], n=1),
+    )
+    split = _groups(smaller, larger)  # the smaller part ranks first: overlap decides
+    result = tickets.export(split, REGISTRY, "jira", tmp_path, only_new=True)
+    assert [t.id for t in result.tickets] == [f"seoaudit-{smaller[0].id}"]
+    assert result.skipped_known == 1
+    ids = {t.issue.id: t.id for t in tickets.export(split, REGISTRY, "jira", tmp_path).tickets}
+    assert ids == {larger[0].id: old_id, smaller[0].id: f"seoaudit-{smaller[0].id}"}
+
+    # The two merge again, named by a newcomer: they share 4 pages with the larger
+    # part's ticket and 3 with the smaller's; the larger's id is kept, the other stays
+    # recorded as it was (a duplicate in the tracker now, to close).
+    merged = _group("HRF003", ["/", "/0/", "/a/", "/b/", "/c/", "/d/", "/e/", "/f/"])
+    kept = _recorded(tmp_path, "jira")[f"seoaudit-{smaller[0].id}"]
+    result = tickets.export(_groups(merged), REGISTRY, "jira", tmp_path, only_new=True)
+    assert (result.tickets, result.skipped_known) == ([], 1)
+    (ticket,) = tickets.export(_groups(merged), REGISTRY, "jira", tmp_path).tickets
+    assert ticket.id == old_id
+    assert _recorded(tmp_path, "jira")[f"seoaudit-{smaller[0].id}"] == kept
+    assert len(_recorded(tmp_path, "jira")[old_id]["members"]) == 8
+
+
+def test_a_large_groups_members_are_a_bounded_sample(tmp_path: Path) -> None:
+    """A site-wide cluster can hold thousands of pages: the record keeps the smallest
+    fingerprints of its pages (at most MEMBERS_KEPT), which still tell which part of a
+    split continues it."""
+    from seoaudit.tickets import record
+
+    paths = [f"/p/{i:04d}/" for i in range(2000)]
+    whole = _group("HRF013", paths)
+    old_id = f"seoaudit-{whole[0].id}"
+    larger = _group("HRF013", ["/0/", *paths[500:]])  # renamed by /0/
+    smaller = _group("HRF013", paths[:500], n=1)  # still named by /p/0000/: the same issue
+    smaller_renamed = _group("HRF013", ["/", *paths[:500]], n=1)
+    for folder, part, keeper in (("a", smaller_renamed, larger), ("b", smaller, smaller)):
+        tickets.export(_groups(whole), REGISTRY, "gitlab", tmp_path / folder)
+        members = _recorded(tmp_path / folder, "gitlab")[old_id]["members"]
+        assert members == sorted({f.fingerprint for f in whole[1]})[: record.MEMBERS_KEPT]
+        # Split 1,500 / 500 pages: when both parts are renamed the 1,500 keep the id;
+        # the part keeping the name keeps it, whatever its size.
+        result = tickets.export(_groups(part, larger), REGISTRY, "gitlab", tmp_path / folder)
+        ids = {t.issue.id: t.id for t in result.tickets}
+        assert ids[keeper[0].id] == old_id
+        assert len(set(ids.values())) == 2
+
+
+def test_an_export_record_without_members_still_works(tmp_path: Path) -> None:
+    """A record written before members were recorded: its ids are known as before, and a
+    grouped ticket exported again gets its members, so a later rename keeps its id."""
+    cluster = _group("HRF009", ["/en/", "/fr/"])
+    old_id = f"seoaudit-{cluster[0].id}"
+    renamed = _group("HRF009", ["/de/", "/en/", "/fr/"])
+    # An entry edited by hand whose name is no ticket id: never taken (ids name files).
+    edited = {"title": "x", "run": "r0", "members": [f.fingerprint for f in renamed[1]]}
+    (tmp_path / "tickets-exported.json").write_text(
+        json.dumps(
+            {
+                "jira": {
+                    old_id: {"title": "old", "run": "r0"},
+                    "seoaudit-000000000001": {"title": "a broken link", "run": "r0"},
+                    "../../escape": edited,
+                }
+            }
+        )
+    )
+    report = _groups(cluster, (_issue(1), []))
+    result = tickets.export(report, REGISTRY, "jira", tmp_path, only_new=True)
+    assert (result.tickets, result.skipped_known) == ([], 2)
+    result = tickets.export(_groups(renamed), REGISTRY, "jira", tmp_path, only_new=True)
+    assert (result.tickets, result.skipped_known) == ([], 1)
+    recorded = _recorded(tmp_path, "jira")
+    assert recorded[old_id]["title"] == "old" and len(recorded[old_id]["members"]) == 3
+    # A broken link's cause names its target, not a member: no members recorded.
+    assert recorded["seoaudit-000000000001"] == {"title": "a broken link", "run": "r0"}
+    assert recorded["../../escape"] == edited
+
+
 def test_min_priority_leaves_out_low_issues(tmp_path: Path) -> None:
     report = _synthetic([_issue(1), _issue(2, priority="P3"), _issue(3, priority="P4")])
     result = tickets.export(report, REGISTRY, "gitlab", tmp_path, min_priority="P3")
@@ -271,6 +432,32 @@ def test_cli_writes_tickets_and_rejects_unknown_targets(run_file: Path, tmp_path
     assert runner.invoke(app, ["tickets", str(run_file), "-t", "trello"]).exit_code == 2
     bad = runner.invoke(app, ["tickets", str(run_file), "-t", "jira", "--min-priority", "P9"])
     assert bad.exit_code == 2
+
+
+def test_cli_only_new_skips_an_hreflang_cluster_a_version_joined(tmp_path: Path) -> None:
+    """End to end: a crawl of an hreflang cluster, then one where a German version whose
+    URL sorts first joined it (renaming the cluster, so its issue ids): `--only-new`
+    exports nothing, and the tickets keep their first ids."""
+    runs = [
+        crawl(_versions(sets), tmp_path / name) for name, sets in (("a", CLUSTER), ("b", JOINED))
+    ]
+    hreflang = [
+        {f"seoaudit-{i.id}" for i in run.report.issues if i.rule in ("HRF003", "HRF009")}
+        for run in runs
+    ]
+    assert len(hreflang[0]) == 2 and not hreflang[0] & hreflang[1]  # all renamed
+    runner = CliRunner()
+    out = tmp_path / "tk"
+    first = runner.invoke(app, ["tickets", str(runs[0].store_path), "-t", "github", "-o", str(out)])
+    assert first.exit_code == 0, first.output
+    args = ["tickets", str(runs[1].store_path), "-t", "github", "-o", str(out)]
+    again = runner.invoke(app, [*args, "--only-new"])
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert said.startswith("0 tickets") and "exported before" in said, said
+    assert runner.invoke(app, args).exit_code == 0
+    manifest = json.loads((out / github.DIR / "manifest.json").read_text())
+    assert hreflang[0] <= {m["id"] for m in manifest}
 
 
 def test_cli_checks_the_ticket_folder_before_any_work(

@@ -6,7 +6,9 @@
 - ``urls/seoaudit-<id>.csv``: every affected URL of each ticket, to attach;
 - ``tickets-exported.json`` (the state file, shared by later exports): which ticket ids
   were exported for which target, so ``--only-new`` writes only issues not exported
-  before. Ticket ids are the issue ids (rule + root cause), stable across runs.
+  before. Ticket ids are the issue ids (rule + root cause), stable across runs; a
+  ticket of a rule that names its group by a member (an hreflang cluster, a loop) keeps
+  the id of the earlier ticket it continues (record.py).
 
 Tickets are built from each rule's documentation plus the issue's data (model.py) and
 rendered in the tracker's markup (render.py). Nothing here knows a particular rule.
@@ -25,9 +27,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from seoaudit.models import Finding, Report
 from seoaudit.report.csv import safe_cell
 from seoaudit.scratch import Scratch
-from seoaudit.tickets import azure, github, gitlab, jira
+from seoaudit.tickets import azure, github, gitlab, jira, record
 from seoaudit.tickets.files import ExportError, write_file, write_text
 from seoaudit.tickets.model import EVIDENCE_FINDINGS, Ticket, build_ticket
+from seoaudit.tickets.record import Members
+from seoaudit.tickets.record import load as load_state
 
 if TYPE_CHECKING:
     from seoaudit.rules.registry import RuleSpec
@@ -52,23 +56,35 @@ class ExportResult:
 
 
 def build_tickets(report: Report, specs: Mapping[str, RuleSpec]) -> list[Ticket]:
-    """One ticket per issue of ``report``, in its ranked order."""
+    """One ticket per issue of ``report``, in its ranked order, each with its own id."""
+    return _build(report, specs, {})[0]
+
+
+def _build(
+    report: Report, specs: Mapping[str, RuleSpec], known: Mapping[str, Any]
+) -> tuple[list[Ticket], Members]:
+    """The tickets of ``report`` for a target whose export record is ``known``: a grouped
+    ticket that continues a recorded one has its id (record.py); and the members of the
+    grouped tickets. One pass over the findings."""
+    members = Members(known, report.issues)
     by_issue: dict[str, list[Finding]] = defaultdict(list)  # the first findings quoted
     for finding in report.findings:
         if finding.issue and len(quoted := by_issue[finding.issue]) < EVIDENCE_FINDINGS:
             quoted.append(finding)
-    return [
-        build_ticket(issue, report, by_issue.get(issue.id, []), specs.get(issue.rule), URLS_DIR)
+        members.add(finding)
+    continued = members.continued()
+    built = [
+        build_ticket(
+            issue,
+            report,
+            by_issue.get(issue.id, []),
+            specs.get(issue.rule),
+            URLS_DIR,
+            ticket_id=continued.get(issue.id),
+        )
         for issue in report.issues
     ]
-
-
-def load_state(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return built, members
 
 
 def _write_urls(
@@ -139,8 +155,9 @@ def export(
     out_dir.mkdir(parents=True, exist_ok=True)
     state_path = state_path or out_dir / "tickets-exported.json"
     state = load_state(state_path)
-    known: dict[str, Any] = dict(state.get(target, {}))
-    tickets = build_tickets(report, specs)
+    recorded = state.get(target)
+    known: dict[str, Any] = dict(recorded) if isinstance(recorded, dict) else {}
+    tickets, members = _build(report, specs, known)
     result = ExportResult(tickets=[])
     cutoff = PRIORITIES.index(min_priority)
     for ticket in tickets:
@@ -155,6 +172,9 @@ def export(
     result.files[:0] = writer(result.tickets, out_dir)
     for ticket in result.tickets:
         known.setdefault(ticket.id, {"title": ticket.title, "run": report.run.run_id})
+    for ticket in tickets:  # exported now or before: the record follows its group
+        if record.grouped(ticket.issue.rule) and isinstance(entry := known.get(ticket.id), dict):
+            known[ticket.id] = {**entry, "members": members.of(ticket.issue.id)}
     state[target] = dict(sorted(known.items()))
     # Replaced whole or not at all: a half-written record reads as empty (``load_state``),
     # and every ticket would be exported again.

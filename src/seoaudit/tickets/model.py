@@ -34,7 +34,9 @@ VALUE_CHARS = 300  # an evidence value longer than this is cut
 
 @dataclass
 class Ticket:
-    id: str  # stable: "seoaudit-" + issue id (rule + root cause)
+    # Stable: "seoaudit-" + issue id (rule + root cause), or the id of the earlier ticket
+    # it continues (a renamed hreflang cluster or loop: record.py).
+    id: str
     issue: Issue
     title: str
     what: str  # IT terms: the issue and what the rule checks
@@ -117,7 +119,13 @@ def build_ticket(
     findings: Sequence[Finding],
     spec: RuleSpec | None,
     urls_dir: str = "urls",
+    *,
+    ticket_id: str | None = None,
 ) -> Ticket:
+    """The ticket of ``issue``, as ``seoaudit-<issue id>``, or as ``ticket_id`` when it
+    continues that earlier ticket (its group was renamed since: record.py)."""
+    own_id = f"seoaudit-{issue.id}"
+    ticket_id = ticket_id or own_id
     sections = doc_sections(spec.doc) if spec is not None else {}
     summary = spec.summary if spec is not None else issue.name.replace("-", " ")
     sample_url = issue.sample_urls[0] if issue.sample_urls else ""
@@ -128,10 +136,14 @@ def build_ticket(
     acceptance = []
     if verify_text:
         acceptance.append(f"For every URL in the attached list: {_prose(verify_text)}")
-    acceptance.append(
-        f"`{audit}` exits 0: no {issue.rule} finding is left "
-        f"(this ticket's id `seoaudit-{issue.id}` is gone from the report)."
-    )
+    if ticket_id == own_id:
+        gone = f"this ticket's id `{ticket_id}` is gone from the report"
+    else:  # the report knows the issue by the group's new name
+        gone = (
+            f"this ticket's issue is gone from the report; in run `{report.run.run_id}` it "
+            f"is `{own_id}`, as its group was renamed since the ticket was first exported"
+        )
+    acceptance.append(f"`{audit}` exits 0: no {issue.rule} finding is left ({gone}).")
     doc_text = " ".join(sections.values()) + " " + summary
     what = f"{summary}\n\n{_prose(sections.get('What it does', ''))}".strip()
     template = f" Pages of {issue.template} share it." if issue.template else ""
@@ -141,13 +153,13 @@ def build_ticket(
     )
     labels = [
         "seoaudit",
-        f"seoaudit-{issue.id}",
+        ticket_id,
         issue.priority,
         issue.rule,
         "owner-" + re.sub(r"[^a-z0-9]+", "-", issue.owner.lower()).strip("-"),
     ]
     return Ticket(
-        id=f"seoaudit-{issue.id}",
+        id=ticket_id,
         issue=issue,
         title=issue.title,
         what=what,
@@ -157,7 +169,7 @@ def build_ticket(
         acceptance=acceptance,
         verify=[*verify, audit],
         sample=list(issue.sample_urls[:SAMPLE]),
-        urls_file=f"{urls_dir}/seoaudit-{issue.id}.csv",
+        urls_file=f"{urls_dir}/{ticket_id}.csv",
         evidence=_evidence(issue.evidence),
         messages=[(f.url, f.message) for f in findings[:EVIDENCE_FINDINGS]],
         source=_prose(sections.get("Source", "")),

@@ -148,10 +148,15 @@ def redirect_loop(page: PageFacts, site: Site) -> Iterator[Hit]:
     chain = site.redirect_chain(page.url)
     if not (chain.loop or page.error == "redirect-loop"):
         return
-    members = sorted({u for u, _ in chain.hops})
+    # The loop is the cycle, not the way in: two URLs redirecting into one loop name it alike.
+    urls = [u for u, _ in chain.hops]
+    if chain.loop and chain.final_url in urls:
+        urls = urls[urls.index(chain.final_url) :]
+    members = sorted(set(urls))
+    into = "" if page.url in members else "Redirects into a loop"
     yield Hit(
         page.url,
-        f"Redirect loop through {len(members)} URLs",
+        f"{into or 'Redirect loop'} through {len(members)} URLs",
         _chain_evidence(chain),
         # fingerprinted without the cause (models.IDENTITY_BY_RULE): a loop gains members
         cause=f"loop via {members[0]}" if members else None,

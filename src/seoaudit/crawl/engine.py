@@ -56,7 +56,6 @@ from seoaudit.crawl.footprint import (
     legacy_record,
     merge_sessions,
     session_record,
-    unfinished_record,
 )
 from seoaudit.crawl.politeness import CrawlStopped, Politeness
 from seoaudit.crawl.probe import Prober, offering
@@ -192,12 +191,12 @@ class Crawler:
             max_throttled_time=self.crawl.max_throttled_time,
         )
         self.politeness = politeness
-        # The footprint of every session of the run: this one is listed from its start,
-        # so a session killed before it could write its own is still seen.
+        # The footprint of every session of the run: this one is listed from its start
+        # (no request yet, not complete), in the sessions and in the run's footprint
+        # merged from them that reports read, so a session killed before its first save
+        # mid-crawl (_maybe_save_footprint) is still seen.
         self._earlier_sessions = self._stored_sessions() if self.resume else []
-        self.store.set_meta(
-            FOOTPRINT_SESSIONS, [*self._earlier_sessions, unfinished_record(self.footprint)]
-        )
+        self._save_footprint(politeness, complete=False)
         self._fetcher = Fetcher(
             self.crawl, politeness, transport=self.transport, footprint=self.footprint
         )

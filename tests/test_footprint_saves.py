@@ -1,0 +1,108 @@
+"""The footprint of sessions killed with kill -9 (crawl/footprint.py): each session is
+listed from its start, and every phase that sends requests saves what it did now and
+then (engine.FOOTPRINT_SECONDS), so what the server received is counted even when the
+process never reached its end. Real processes, killed by themselves mid-way
+(test_resume._killed_python) at a given request: no timing is guessed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from seoaudit.store import Store
+from tests.test_resume import _killed_python
+from tests.test_resume_sessions import _KILLED_MID_CRAWL
+
+# A resumed session killed at its tenth request, saving nothing on its way: the save
+# interval is longer than any test, so only what the session wrote when it started is
+# there. It prints how many requests it had sent.
+_RESUMED_AND_KILLED = """
+import os, sys
+from pathlib import Path
+from seoaudit.audit import run_audit
+from seoaudit.crawl import engine
+from tests.test_resume import _settings, _site, _slowed
+
+engine.FOOTPRINT_SECONDS = 1e9  # no save while it crawls
+inner = _slowed(_site())
+handler = inner.handle_async_request
+made = []
+
+async def killed(request):
+    made.append(str(request.url))
+    if len(made) == 10:  # kill -9 while this request is out
+        print(len(made), flush=True)
+        os._exit(9)
+    return await handler(request)
+
+inner.handle_async_request = killed
+folder = Path(sys.argv[1])
+run_audit(_settings(folder), transport=inner, resume=folder / "r.sqlite")
+"""
+
+
+def _report(folder: Path) -> tuple[dict[str, Any], str, str]:
+    """``seoaudit report r`` as a user runs it: the JSON report's crawl impact, the
+    terminal's text (words joined by single spaces) and the HTML report."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seoaudit",
+            "report",
+            "r",
+            "--run-dir",
+            str(folder),
+            *("-f", "json", "-o", str(folder / "r.json")),
+            *("-f", "html", "-o", str(folder / "r.html")),
+            *("-f", "console"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stderr
+    impact = json.loads((folder / "r.json").read_text())["summary"]["crawl_impact"]
+    return impact, " ".join(done.stdout.split()), (folder / "r.html").read_text()
+
+
+def test_a_resumed_session_killed_before_its_first_save_is_listed(tmp_path: Path) -> None:
+    """kill -9, --resume, kill -9 again before the resumed session saved its footprint:
+    the session had written only the list of sessions when it started, not the run's
+    footprint merged from them, and ``seoaudit report`` showed the first session alone
+    until the run was resumed once more."""
+    _killed_python(_KILLED_MID_CRAWL, tmp_path)  # session 1: saved mid-crawl, then killed
+    store = Store(tmp_path / "r.sqlite")
+    first = store.get_meta("footprint")["sessions"][0]
+    store.close()
+    assert first["recorded"] and not first["complete"] and first["requests"] > 0
+
+    sent = int(_killed_python(_RESUMED_AND_KILLED, tmp_path).stdout)
+    assert sent == 10  # requests the killed resumed session made, none recorded
+
+    impact, text, page = _report(tmp_path)
+    one, two = impact["sessions"]
+    assert one == first  # as saved mid-crawl, counted once
+    assert two["session"] == 2 and two["recorded"] and not two["complete"]
+    assert two["started_at"] >= first["started_at"] and two["recorded_until"]
+    assert two["requests"] == 0  # recorded: none yet; the ten it made are not claimed
+    assert impact["requests"] == first["requests"]
+    # in words: both sessions, the second ended before its end was recorded, with no
+    # request recorded (not "requests recorded up to", as if it had some)
+    assert "over 2 sessions" in text
+    assert f"session 1, started {first['started_at']}: ended before its end was recorded" in text
+    session_2 = f"session 2, started {two['started_at']}: "
+    assert (
+        session_2 + "ended before its end was recorded (killed, or the disk was full); "
+        "no request recorded up to "
+    ) in text
+    assert text.count("requests recorded up to") == 1  # the first session's
+    section = page[page.index('<table class="sessions">') :]
+    section = section[: section.index("</table>")]
+    assert section.count("ended before its end was recorded") == 2
+    assert "no request recorded up to" in section

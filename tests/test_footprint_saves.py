@@ -106,3 +106,55 @@ def test_a_resumed_session_killed_before_its_first_save_is_listed(tmp_path: Path
     section = section[: section.index("</table>")]
     assert section.count("ended before its end was recorded") == 2
     assert "no request recorded up to" in section
+
+
+# The post-crawl user-agent probe (crawl/probe.py) killed at its ninth request; the
+# footprint saved as often as the probe lets it. Prints the requests the crawl sent with
+# its own user agent, then those the probe sent before the one it was killed on.
+_KILLED_IN_THE_PROBE = """
+import os, sys
+from pathlib import Path
+from seoaudit.audit import run_audit
+from seoaudit.crawl import engine
+from tests.test_resume import _settings, _site, _slowed
+
+engine.FOOTPRINT_SECONDS = 0.0  # saved whenever a phase may save it: the crawl...
+engine.FOOTPRINT_COST_SHARE = 1.0
+engine.FLUSH_EVERY = 5  # ... with every batch of five pages
+inner = _slowed(_site())
+handler = inner.handle_async_request
+crawl, probe = [], []
+
+async def killed(request):
+    if "seoaudit/" in request.headers.get("user-agent", ""):
+        crawl.append(str(request.url))
+    else:  # a browser, Googlebot, Bingbot, GPTBot: the probe
+        probe.append(str(request.url))
+        if len(probe) == 9:  # kill -9 while this request is out
+            print(len(crawl), len(probe) - 1, flush=True)
+            os._exit(9)
+    return await handler(request)
+
+inner.handle_async_request = killed
+run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
+"""
+
+
+def test_a_session_killed_during_the_probe_counts_the_probes_requests(tmp_path: Path) -> None:
+    """kill -9 during the post-crawl probe: it saved no footprint, so the run counted
+    none of the requests it had sent as other crawlers (nor the crawl's last ones)."""
+    from seoaudit.crawl.probe import MAX_WORKERS
+
+    crawled, probed = map(int, _killed_python(_KILLED_IN_THE_PROBE, tmp_path).stdout.split())
+    assert crawled > 100 and probed == 8
+    impact, text, _ = _report(tmp_path)
+    [session] = impact["sessions"]
+    assert session["recorded"] and not session["complete"]
+    # every request of the crawl's own user agent, all answered before the probe began
+    assert sum(o["requests"] for o in impact["origins"].values()) == crawled
+    # ... and the probe's: each one answered was saved, but for those of the other
+    # probe workers still out when the ninth was sent
+    counted = impact["requests"] - crawled
+    assert probed - (MAX_WORKERS - 1) <= counted <= probed
+    assert counted > 0
+    assert f"Crawl footprint: {impact['requests']} requests" in text

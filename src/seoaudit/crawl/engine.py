@@ -87,11 +87,11 @@ MAX_LOGGED_ERRORS = 3  # internal errors printed with their traceback; the rest 
 
 FLUSH_EVERY = 200  # pages per store transaction
 FLUSH_SECONDS = 1.0
-# How often, at most, the session's footprint is saved while it crawls, so that a killed
-# session still counts the requests it made. A save summarises the session so far: ~2 ms
-# a minute into a crawl at 600 pages/s, ~80 ms an hour into it (its response times
-# sorted), so the saves are spaced by FOOTPRINT_COST_SHARE too: never more than 1% of
-# the crawl's time.
+# How often, at most, the session's footprint is saved while it sends requests (pages,
+# the post-crawl probe and checks), so that a killed session still counts the
+# requests it made. A save summarises the session so far: ~2 ms a minute into a crawl
+# at 600 pages/s, ~80 ms an hour into it (its response times sorted), so the saves are
+# spaced by FOOTPRINT_COST_SHARE too: never more than 1% of the crawl's time.
 FOOTPRINT_SECONDS = 5.0
 FOOTPRINT_COST_SHARE = 0.01
 
@@ -251,6 +251,7 @@ class Crawler:
                 self.robots,
                 lambda host: self._ensure_robots(fetcher, host),
                 lambda: self.stats.stopped_early not in (None, "max-pages"),
+                self._requested,
             )
         if not self._stop.is_set():
             self.store.flush()
@@ -318,7 +319,7 @@ class Crawler:
                     )
                 )
                 self._check_error_budget()  # a throttling host must not hold the checks
-                self._maybe_save_footprint(time.monotonic())  # no pages are flushed here
+                self._requested()  # no pages are flushed here
 
         await self._run_workers(check_one() for _ in range(self.crawl.concurrency))
         self.store.add_checks(results)
@@ -665,6 +666,12 @@ class Crawler:
             self.store.flush()
             self._last_flush = now
             self._maybe_save_footprint(now)
+
+    def _requested(self) -> None:
+        """After a request of a step that stores no pages (the post-crawl probe, URL
+        checks): the footprint saved as during the crawl of pages
+        (``_maybe_save_footprint``)."""
+        self._maybe_save_footprint(time.monotonic())
 
     def _maybe_save_footprint(self, now: float) -> None:
         """Save the session's footprint so far, if the last save is old enough

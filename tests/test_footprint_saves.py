@@ -158,3 +158,66 @@ def test_a_session_killed_during_the_probe_counts_the_probes_requests(tmp_path: 
     assert probed - (MAX_WORKERS - 1) <= counted <= probed
     assert counted > 0
     assert f"Crawl footprint: {impact['requests']} requests" in text
+
+
+def _site_with_sitemaps() -> dict[str, dict[str, Any]]:
+    """robots.txt names a sitemap index of six sitemaps, two pages in each."""
+    from tests.sites import ORIGIN
+
+    xml = {"content_type": "application/xml"}
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    index = "".join(f"<sitemap><loc>{ORIGIN}/s{n}.xml</loc></sitemap>" for n in range(6))
+    pages: dict[str, dict[str, Any]] = {
+        "/": {"body": "<title>Home</title>"},
+        "/robots.txt": {"body": f"User-agent: *\nAllow: /\nSitemap: {ORIGIN}/index.xml\n"},
+        "/index.xml": {"body": f"<sitemapindex {ns}>{index}</sitemapindex>", **xml},
+    }
+    for n in range(6):
+        locs = "".join(f"<url><loc>{ORIGIN}/s{n}/{i}</loc></url>" for i in range(2))
+        pages[f"/s{n}.xml"] = {"body": f"<urlset {ns}>{locs}</urlset>", **xml}
+        pages.update({f"/s{n}/{i}": {"body": f"<title>{n} {i}</title>"} for i in range(2)})
+    return pages
+
+
+# Killed while it reads the fourth sitemap of the index, before the crawl of pages
+# began: the footprint saved as often as the sitemap reading lets it. Prints the
+# requests sent before the one it was killed on (one at a time: sitemaps are read in turn).
+_KILLED_IN_THE_SITEMAPS = """
+import os, sys
+from pathlib import Path
+from seoaudit.audit import run_audit
+from seoaudit.crawl import engine
+from tests.sites import transport
+from tests.test_footprint_saves import _site_with_sitemaps
+from tests.test_resume import _settings
+
+engine.FOOTPRINT_SECONDS = 0.0  # saved whenever a phase may save it
+engine.FOOTPRINT_COST_SHARE = 1.0
+inner = transport(_site_with_sitemaps())
+handler = inner.handle_async_request
+made = []
+
+async def killed(request):
+    if request.url.path == "/s3.xml":  # kill -9 while this request is out
+        print(len(made), flush=True)
+        os._exit(9)
+    made.append(str(request.url))
+    return await handler(request)
+
+inner.handle_async_request = killed
+run_audit(_settings(Path(sys.argv[1])), transport=inner, run_id="r")
+"""
+
+
+def test_a_session_killed_while_reading_sitemaps_counts_their_requests(tmp_path: Path) -> None:
+    """kill -9 while a large sitemap index was being read, before any page: nothing
+    saved the footprint before the crawl's first batch of pages, and the requests for
+    robots.txt, the index and its sitemaps were not counted."""
+    made = int(_killed_python(_KILLED_IN_THE_SITEMAPS, tmp_path).stdout)
+    assert made == 5  # robots.txt, the index, three of its sitemaps
+    impact, text, _ = _report(tmp_path)
+    [session] = impact["sessions"]
+    assert session["recorded"] and not session["complete"]
+    assert impact["requests"] == made
+    assert impact["status_mix"] == {"2xx": made}
+    assert "requests recorded up to" in text

@@ -88,7 +88,7 @@ MAX_LOGGED_ERRORS = 3  # internal errors printed with their traceback; the rest 
 FLUSH_EVERY = 200  # pages per store transaction
 FLUSH_SECONDS = 1.0
 # How often, at most, the session's footprint is saved while it sends requests (pages,
-# the post-crawl probe and checks), so that a killed session still counts the
+# sitemaps, the post-crawl probe and checks), so that a killed session still counts the
 # requests it made. A save summarises the session so far: ~2 ms a minute into a crawl
 # at 600 pages/s, ~80 ms an hour into it (its response times sorted), so the saves are
 # spaced by FOOTPRINT_COST_SHARE too: never more than 1% of the crawl's time.
@@ -444,7 +444,9 @@ class Crawler:
             ids = [self._discover(u, depth=1, source="sitemap") for u in urls]
             self.store.add_sitemap_urls(sitemap, ids)
 
-        await harvest_sitemaps(fetcher, start, self.store, on_urls, self._sitemaps_seen)
+        await harvest_sitemaps(
+            fetcher, start, self.store, on_urls, self._sitemaps_seen, self._requested
+        )
 
     def _verdict(self, url: str) -> RobotsVerdict | None:
         robots = self.robots.get(origin(url))
@@ -668,8 +670,8 @@ class Crawler:
             self._maybe_save_footprint(now)
 
     def _requested(self) -> None:
-        """After a request of a step that stores no pages (the post-crawl probe, URL
-        checks): the footprint saved as during the crawl of pages
+        """After a request of a step that stores no pages (sitemaps, the post-crawl
+        probe, URL checks): the footprint saved as during the crawl of pages
         (``_maybe_save_footprint``)."""
         self._maybe_save_footprint(time.monotonic())
 

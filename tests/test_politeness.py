@@ -382,17 +382,19 @@ def test_a_resumed_runs_footprint_covers_every_session() -> None:
 
 
 def test_a_killed_session_is_listed_as_not_recorded() -> None:
-    from seoaudit.crawl.footprint import merge_sessions, session_record, unfinished_record
+    """A run file of an earlier seoaudit: its sessions saved no footprint when they
+    started, only this placeholder, which a session killed before its first save left."""
+    from seoaudit.crawl.footprint import merge_sessions, session_record
 
     clock = Clock()
-    killed = Footprint(clock=clock)
+    killed = {"started_at": "2024-05-01T10:00:00+00:00", "summary": None, "ttfb": None}
     last = _session(clock, [200, 200], [0.01, 0.02], "https://a.test")
     summary = last.summary(user_agent="ua", limits={}, backoffs=[])
-    run = merge_sessions([unfinished_record(killed), session_record(last, summary)])
+    run = merge_sessions([killed, session_record(last, summary)])
     assert run["requests"] == 2
     assert run["sessions"][0] == {
         "session": 1,
-        "started_at": killed.started_at,
+        "started_at": killed["started_at"],
         "recorded": False,
     }
     assert {p["session"] for p in run["timeline"]} == {2}

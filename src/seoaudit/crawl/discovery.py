@@ -143,11 +143,14 @@ async def harvest_sitemaps(
     store: Store,
     on_urls: Callable[[str, list[str]], None],
     seen: set[str] | None = None,
+    requested: Callable[[], None] | None = None,
 ) -> SitemapHarvest:
     """Read every sitemap reachable from ``start`` (robots.txt Sitemap: lines, else
     /sitemap.xml), following index files one level deep. ``on_urls(sitemap, urls)`` is
     called with the normalised page URLs of each sitemap file as soon as it is read.
-    ``seen``: sitemap files already read (not read again), updated with these."""
+    ``seen``: sitemap files already read (not read again), updated with these.
+    ``requested`` is called after each file is stored (the crawl saves its footprint
+    then, if its last save is old enough)."""
     harvest = SitemapHarvest()
     queue: list[tuple[str, str | None, int]] = [(u, None, 0) for u in start]
     seen = set() if seen is None else seen
@@ -198,6 +201,8 @@ async def harvest_sitemaps(
         # Last: a file stored as read has its URLs stored (a run killed meanwhile reads
         # it again when resumed).
         store.add_sitemap(url, parent, status, error, kind, len(parsed.entries), facts)
+        if requested is not None:
+            requested()
     return harvest
 
 

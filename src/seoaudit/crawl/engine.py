@@ -56,7 +56,6 @@ from seoaudit.crawl.footprint import (
     legacy_record,
     merge_sessions,
     session_record,
-    unfinished_record,
 )
 from seoaudit.crawl.politeness import CrawlStopped, Politeness
 from seoaudit.crawl.probe import Prober, offering
@@ -88,11 +87,11 @@ MAX_LOGGED_ERRORS = 3  # internal errors printed with their traceback; the rest 
 
 FLUSH_EVERY = 200  # pages per store transaction
 FLUSH_SECONDS = 1.0
-# How often, at most, the session's footprint is saved while it crawls, so that a killed
-# session still counts the requests it made. A save summarises the session so far: ~2 ms
-# a minute into a crawl at 600 pages/s, ~80 ms an hour into it (its response times
-# sorted), so the saves are spaced by FOOTPRINT_COST_SHARE too: never more than 1% of
-# the crawl's time.
+# How often, at most, the session's footprint is saved while it sends requests (pages,
+# sitemaps, the post-crawl probe and checks), so that a killed session still counts the
+# requests it made. A save summarises the session so far: ~2 ms a minute into a crawl
+# at 600 pages/s, ~80 ms an hour into it (its response times sorted), so the saves are
+# spaced by FOOTPRINT_COST_SHARE too: never more than 1% of the crawl's time.
 FOOTPRINT_SECONDS = 5.0
 FOOTPRINT_COST_SHARE = 0.01
 
@@ -192,12 +191,12 @@ class Crawler:
             max_throttled_time=self.crawl.max_throttled_time,
         )
         self.politeness = politeness
-        # The footprint of every session of the run: this one is listed from its start,
-        # so a session killed before it could write its own is still seen.
+        # The footprint of every session of the run: this one is listed from its start
+        # (no request yet, not complete), in the sessions and in the run's footprint
+        # merged from them that reports read, so a session killed before its first save
+        # mid-crawl (_maybe_save_footprint) is still seen.
         self._earlier_sessions = self._stored_sessions() if self.resume else []
-        self.store.set_meta(
-            FOOTPRINT_SESSIONS, [*self._earlier_sessions, unfinished_record(self.footprint)]
-        )
+        self._save_footprint(politeness, complete=False)
         self._fetcher = Fetcher(
             self.crawl, politeness, transport=self.transport, footprint=self.footprint
         )
@@ -252,6 +251,7 @@ class Crawler:
                 self.robots,
                 lambda host: self._ensure_robots(fetcher, host),
                 lambda: self.stats.stopped_early not in (None, "max-pages"),
+                self._requested,
             )
         if not self._stop.is_set():
             self.store.flush()
@@ -319,7 +319,7 @@ class Crawler:
                     )
                 )
                 self._check_error_budget()  # a throttling host must not hold the checks
-                self._maybe_save_footprint(time.monotonic())  # no pages are flushed here
+                self._requested()  # no pages are flushed here
 
         await self._run_workers(check_one() for _ in range(self.crawl.concurrency))
         self.store.add_checks(results)
@@ -444,7 +444,9 @@ class Crawler:
             ids = [self._discover(u, depth=1, source="sitemap") for u in urls]
             self.store.add_sitemap_urls(sitemap, ids)
 
-        await harvest_sitemaps(fetcher, start, self.store, on_urls, self._sitemaps_seen)
+        await harvest_sitemaps(
+            fetcher, start, self.store, on_urls, self._sitemaps_seen, self._requested
+        )
 
     def _verdict(self, url: str) -> RobotsVerdict | None:
         robots = self.robots.get(origin(url))
@@ -666,6 +668,12 @@ class Crawler:
             self.store.flush()
             self._last_flush = now
             self._maybe_save_footprint(now)
+
+    def _requested(self) -> None:
+        """After a request of a step that stores no pages (sitemaps, the post-crawl
+        probe, URL checks): the footprint saved as during the crawl of pages
+        (``_maybe_save_footprint``)."""
+        self._maybe_save_footprint(time.monotonic())
 
     def _maybe_save_footprint(self, now: float) -> None:
         """Save the session's footprint so far, if the last save is old enough

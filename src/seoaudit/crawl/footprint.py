@@ -17,9 +17,9 @@ A ``Footprint`` covers one crawl session. A resumed run (``--resume``) has sever
 sample of its response times) and ``merge_sessions`` makes the run's footprint from all
 of them: totals summed, every back-off, each session's timeline in turn. The pauses
 between sessions are no crawl time and are left out of the durations and rates. A
-session saves its record now and then while it runs (``complete`` false, with the time
-it was saved), so a session that is killed still counts the requests it had made by then;
-its final record replaces that one.
+session saves its record when it starts (no request yet) and now and then while it runs
+(``complete`` false, with the time it was saved), so a session that is killed is listed
+and still counts the requests it had made by then; its final record replaces that one.
 """
 
 from __future__ import annotations
@@ -217,21 +217,14 @@ class Footprint:
 # -- a run of several sessions (--resume) --------------------------------------------------
 
 
-def unfinished_record(footprint: Footprint) -> dict[str, Any]:
-    """What the run file holds for a session from its start until its first record
-    (``session_record``) replaces it. A session killed meanwhile (kill -9, a power cut)
-    is still listed, as one whose requests were not recorded."""
-    return {"started_at": footprint.started_at, "summary": None, "ttfb": None}
-
-
 def session_record(
     footprint: Footprint, summary: dict[str, Any], *, complete: bool = True
 ) -> dict[str, Any]:
     """What the run file keeps of a session: its summary and a bounded sample of its
     response times (at most ``KEPT_TTFB``), from which ``merge_sessions`` computes the
-    run's percentiles. A record saved while the session runs is not ``complete`` and says
-    until when it counts (``recorded_until``): if the session is killed, it is what
-    remains of it."""
+    run's percentiles. A record saved while the session runs (the first one when it
+    starts) is not ``complete`` and says until when it counts (``recorded_until``): if
+    the session is killed, it is what remains of it."""
     record = {
         "started_at": footprint.started_at,
         "summary": summary,
@@ -302,9 +295,11 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
-    """One session as the report lists it: when it started and what it did; a session
-    killed before it saved a record says its requests were not recorded, one killed
-    later that it is not ``complete`` and until when its requests are counted."""
+    """One session as the report lists it: when it started and what it did; a killed
+    session says that it is not ``complete`` and until when its requests are counted. A run
+    file written by a seoaudit whose sessions saved no record when they started may list
+    a session without one (``{"started_at": ..., "summary": None}``): killed before its
+    first save, its requests were not recorded."""
     summary = record.get("summary")
     if not isinstance(summary, dict):
         return {"session": number, "started_at": record.get("started_at"), "recorded": False}

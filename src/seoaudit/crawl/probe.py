@@ -211,16 +211,21 @@ class Prober:
         robots: Mapping[str, RobotsFile],
         ensure_robots: Callable[[str], Awaitable[RobotsFile]],
         interrupted: Callable[[], bool],
+        requested: Callable[[], None],
     ) -> None:
-        await self._resource_robots(robots, ensure_robots, interrupted)
+        """Both steps. ``requested`` is called after each request they made (a profile
+        skipped by robots.txt makes none): the crawl saves its footprint then, when its
+        last save is old enough, so that a run killed meanwhile counts these requests."""
+        await self._resource_robots(robots, ensure_robots, interrupted, requested)
         if self.crawl.probe and self.sample and not interrupted():
-            await self._probe(fetcher, robots, interrupted)
+            await self._probe(fetcher, robots, interrupted, requested)
 
     async def _resource_robots(
         self,
         robots: Mapping[str, RobotsFile],
         ensure_robots: Callable[[str], Awaitable[RobotsFile]],
         interrupted: Callable[[], bool],
+        requested: Callable[[], None],
     ) -> None:
         ranked = sorted(self.resource_origins.items(), key=lambda item: (-item[1], item[0]))
         for host, _ in ranked[: self.crawl.resource_robots_hosts]:
@@ -228,12 +233,14 @@ class Prober:
                 return
             if host not in robots and host.startswith(("http://", "https://")):
                 await ensure_robots(host)
+                requested()
 
     async def _probe(
         self,
         fetcher: Fetcher,
         robots: Mapping[str, RobotsFile],
         interrupted: Callable[[], bool],
+        requested: Callable[[], None],
     ) -> None:
         # One light fetcher per user agent, sharing the crawl's politeness, transport and
         # footprint (so the server team sees these requests in what the crawl cost them).
@@ -258,7 +265,10 @@ class Prober:
         async def worker() -> None:
             while tasks and not interrupted():
                 url, profile = tasks.pop()
-                records.append(await self._one(fetchers[profile.name], profile, url, robots))
+                record = await self._one(fetchers[profile.name], profile, url, robots)
+                records.append(record)
+                if record["skipped"] is None:
+                    requested()
 
         try:
             async with asyncio.timeout(PROBE_DEADLINE):

@@ -11,19 +11,24 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-# A resumed run's session that left no footprint (crawl/footprint.py unfinished_record)
+# A resumed run's session that left no footprint: a run file of a seoaudit whose
+# sessions saved none when they started (crawl/footprint.py _session_line)
 UNRECORDED_SESSION = "ended before it could record its requests (killed, or the disk was full)"
-# ... and one that saved its footprint mid-crawl, then never its last (session_record)
+# ... and one whose last saved footprint is one it saved when it started or mid-crawl, not
+# its last (session_record)
 UNFINISHED_SESSION = "ended before its end was recorded (killed, or the disk was full)"
 
 
 def unfinished_text(session: Mapping[str, Any]) -> str | None:
-    """What a session whose last record is a mid-crawl one says about it: "ended before
-    its end was recorded (...); requests recorded up to 10:31:07 UTC". None for a session
-    that ended normally (or left no record at all: ``UNRECORDED_SESSION``)."""
+    """What a session whose last record is not its final one says about it: "ended before
+    its end was recorded (...); requests recorded up to 10:31:07 UTC", or "no request
+    recorded up to ..." when that record counts none (saved when the session started, or
+    before any answer came). None for a session that ended normally (or left no record
+    at all: ``UNRECORDED_SESSION``)."""
     if not session.get("recorded") or session.get("complete", True):
         return None
-    return f"{UNFINISHED_SESSION}; requests recorded up to {_clock_time(session)}"
+    counted = "requests" if session.get("requests") else "no request"
+    return f"{UNFINISHED_SESSION}; {counted} recorded up to {_clock_time(session)}"
 
 
 def _clock_time(session: Mapping[str, Any]) -> str:

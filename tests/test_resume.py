@@ -59,6 +59,20 @@ def _settings(run_dir: Path) -> Settings:
     )
 
 
+def _ctrl_c_at(fetched: int) -> Any:
+    """A progress callback that sends SIGINT (what Ctrl-C does) once, when ``fetched``
+    pages are fetched: progress can be reported twice at one count, and a second Ctrl-C
+    aborts the crawl instead of stopping it."""
+    sent: list[bool] = []
+
+    def interrupt(stats: CrawlStats) -> None:
+        if stats.fetched >= fetched and not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return interrupt
+
+
 def _dump(path: Path) -> dict[str, Any]:
     db = sqlite3.connect(path)
     return {
@@ -105,9 +119,7 @@ def test_resumed_run_equals_an_uninterrupted_one(
     whole = run_audit(_settings(tmp_path / "a"), transport=transport(pages))
     assert whole.report.run.state == "complete"
 
-    def interrupt(stats: CrawlStats) -> None:
-        if stats.fetched == 40:
-            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does
+    interrupt = _ctrl_c_at(40)
 
     first = run_audit(_settings(tmp_path / "b"), transport=_slowed(pages), on_progress=interrupt)
     assert first.report.run.state == "interrupted"
@@ -465,9 +477,7 @@ def test_a_run_file_from_before_robots_content_type_resumes(tmp_path: Path) -> N
     opened, so a resumed crawl reads and stores robots.txt fetches like a new one."""
     pages = _site()
 
-    def interrupt(stats: CrawlStats) -> None:
-        if stats.fetched == 40:
-            os.kill(os.getpid(), signal.SIGINT)
+    interrupt = _ctrl_c_at(40)
 
     first = run_audit(_settings(tmp_path), transport=_slowed(pages), on_progress=interrupt)
     assert first.report.run.state == "interrupted"
@@ -509,9 +519,7 @@ def test_resume_refuses_scope_flags_and_takes_a_slower_pace(tmp_path: Path) -> N
     from seoaudit.cli import app
     from seoaudit.devserver import SiteServer
 
-    def interrupt(stats: CrawlStats) -> None:
-        if stats.fetched == 20:
-            os.kill(os.getpid(), signal.SIGINT)
+    interrupt = _ctrl_c_at(20)
 
     with SiteServer(handler=_finite_slow_site) as server:
         settings = Settings(

@@ -388,8 +388,9 @@ def test_resource_host_robots_are_bounded(tmp_path: Path) -> None:
     async def ensure(host: str) -> Any:
         fetched.append(host)
 
-    asyncio.run(prober._resource_robots({}, ensure, lambda: False))
-    assert len(fetched) == settings.crawl.resource_robots_hosts
+    requested: list[int] = []  # the crawl saves its footprint after each request
+    asyncio.run(prober._resource_robots({}, ensure, lambda: False, lambda: requested.append(1)))
+    assert len(fetched) == settings.crawl.resource_robots_hosts == len(requested)
     assert fetched[0] == "http://busy.test"  # the most referenced host first
     assert "http://images.test" not in fetched
     store.close()

@@ -193,6 +193,27 @@ def test_exit_code_does_not_depend_on_the_reports(
     assert _cli("check r -q --all-findings", work, env, monkeypatch).exit_code == 1
 
 
+def test_report_judges_only_what_its_fail_on_asks_and_says_so(
+    servers: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`seoaudit report RUN -f markdown` said "fail: 14 error-or-worse findings" and exited 0
+    (a default gate nobody asked for), where `seoaudit check` passed on the baseline."""
+    work = _workdir(tmp_path)
+    env = _env(work, SEOAUDIT_START_URLS=servers["v2"])
+    assert shell("seoaudit audit -q --run-id r", work, env).returncode == 1
+    plain = _cli("report r -f markdown -o m.md --isolated", work, env, monkeypatch)
+    assert plain.exit_code == 0, plain.output
+    summary = (work / "m.md").read_text()
+    assert "seoaudit: no checks" in summary and "fail" not in summary.split("\n")[0]
+    assert "Not judged" in summary and "seoaudit check RUN" in summary
+    judged = _cli("report r --fail-on error -f junit -o j.xml --isolated", work, env, monkeypatch)
+    assert judged.exit_code == 1  # the verdict the report shows is the exit code's
+    root = ET.parse(work / "j.xml").getroot()
+    verdict = root.find(".//property[@name='verdict']")
+    assert verdict is not None and verdict.get("value") == "fail"
+    assert "seoaudit check RUN" in ET.tostring(root, encoding="unicode")
+
+
 def test_unreachable_start_url_is_inconclusive_and_reports_are_written(tmp_path: Path) -> None:
     work = _workdir(tmp_path)
     env = _env(work)

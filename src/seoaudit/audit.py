@@ -24,7 +24,7 @@ from seoaudit.config import Settings
 from seoaudit.crawl.engine import Crawler, CrawlStats, ProgressCallback
 from seoaudit.crawl.urls import host_of
 from seoaudit.gate import iter_overrides
-from seoaudit.models import SEVERITY_ORDER, Report, RuleError, RunInfo
+from seoaudit.models import Report, RuleError, RunInfo
 from seoaudit.pagevalue import UserValues
 from seoaudit.pagevalue import attach as attach_page_values
 from seoaudit.report import build_report
@@ -363,11 +363,3 @@ def _start_failed(site: Site, url: str) -> bool:
             for r in site.robots
         )
     return chain.final_status is None
-
-
-def exit_code(report: Report, fail_on: str) -> int:
-    """0 when no issue reaches ``fail_on`` severity, 1 when one does."""
-    if fail_on == "never":
-        return 0
-    threshold = SEVERITY_ORDER[fail_on]
-    return int(any(SEVERITY_ORDER[i.severity] <= threshold for i in report.issues))

@@ -32,7 +32,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from seoaudit import __version__, baseline, configfile, gate, pagevalue, rundiff
-from seoaudit.audit import AuditResult, exit_code, finish_killed_run, latest_run, run_audit
+from seoaudit.audit import AuditResult, finish_killed_run, latest_run, run_audit
 from seoaudit.config import Settings, ca_bundle_problem
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
@@ -43,6 +43,7 @@ from seoaudit.outfile import folder_problem, output_problem, write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
 from seoaudit.report import FORMATS, WRITERS, build_report
+from seoaudit.report.ci_view import severity_gate
 from seoaudit.rules import REGISTRY, group_titles
 from seoaudit.site import Site
 from seoaudit.store import RunBusy, RunFileFull, Store, StoreError, opened_run_files
@@ -680,8 +681,12 @@ def report(
         result = build_report(store)
     finally:
         store.close()
+    # The CI formats' verdict is this command's: --fail-on's severity check, as the exit
+    # code (the configured gate is `seoaudit check`'s, and those reports say so).
+    verdict = severity_gate(result, fail_on)
+    result.gate = verdict.as_json()
     errors = _write_reports(result, pairs)
-    raise typer.Exit(_unwritten(errors, exit_code(result, fail_on)))
+    raise typer.Exit(_unwritten(errors, gate.exit_code(verdict)))
 
 
 @rules_app.callback(invoke_without_command=True)

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import IO, Protocol
+from typing import IO, Literal, Protocol
 
 from seoaudit import baseline
 from seoaudit.findings import Smallest
@@ -198,19 +198,40 @@ class CiView:
 
 
 def _default_gate(report: Report) -> GateResult:
-    errors = sum(1 for f in report.findings if f.severity == "error")
+    return severity_gate(report, "error")
+
+
+def severity_gate(report: Report, fail_on: str) -> GateResult:
+    """The gate of a report judged by severity alone: what ``seoaudit report RUN --fail-on``
+    applies (and so its exit code), no check at all for "never". The baseline, budgets and
+    KPIs are ``seoaudit check``'s (and the audit's), which a note says."""
+    if fail_on == "never":
+        return GateResult(verdict="pass", warnings=[NOT_JUDGED])
+    threshold = SEVERITY_ORDER[fail_on]
+    found = sum(1 for f in report.findings if SEVERITY_ORDER[f.severity] <= threshold)
     check = Check(
         kind="severity",
-        name="no error-or-worse findings",
+        name=f"no {fail_on}-or-worse findings",
         level="error",
-        status="fail" if errors else "pass",
-        measured=f"{errors} error-or-worse findings",
-        findings=errors,
+        status="fail" if found else "pass",
+        measured=f"{found} {fail_on}-or-worse findings",
+        findings=found,
     )
-    verdict = "fail" if errors else "pass"
+    verdict: Literal["pass", "fail", "inconclusive"] = "fail" if found else "pass"
     if report.run.state != "complete":
         verdict = "inconclusive"
-    return GateResult(verdict=verdict, checks=[check])
+    return GateResult(verdict=verdict, checks=[check], warnings=[SEVERITY_ONLY])
+
+
+# What the CI reports of ``seoaudit report`` say about their verdict.
+NOT_JUDGED = (
+    "Not judged: written by `seoaudit report` without --fail-on. `seoaudit check RUN` "
+    "applies the configured gate (severity, baseline, budgets, KPIs)."
+)
+SEVERITY_ONLY = (
+    "Judged by severity alone (`seoaudit report --fail-on`): the baseline, budgets and "
+    "KPIs are applied by `seoaudit check RUN`."
+)
 
 
 def view(report: Report) -> CiView:

@@ -57,6 +57,8 @@ def write(report: Report, out: TextIO) -> None:
         ("config_hash", report.run.config_hash),
     ):
         ET.SubElement(props, "property", name=name, value=_xml(value))
+    if gate.warnings:  # what the verdict covers, or what the gate could not check
+        ET.SubElement(props, "property", name="notes", value=_xml(" ".join(gate.warnings)))
     tests = failures = errors = skipped = 0
     if gate.verdict == "inconclusive":
         case = ET.SubElement(suite, "testcase", classname="seoaudit.run", name="run is conclusive")

@@ -26,6 +26,7 @@ from seoaudit.cli import app
 from seoaudit.config import BasicAuth, CrawlSettings
 from seoaudit.crawl.fetch import Fetcher
 from seoaudit.devserver import Request, Response, SiteServer
+from seoaudit.ruledoc import audit_command
 from tests.sites import _Body
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,19 @@ def test_report_judges_only_what_its_fail_on_asks_and_says_so(
     verdict = root.find(".//property[@name='verdict']")
     assert verdict is not None and verdict.get("value") == "fail"
     assert "seoaudit check RUN" in ET.tostring(root, encoding="unicode")
+
+
+def test_a_tickets_verify_command_fails_while_the_problem_is_there_even_in_the_ci_folder(
+    servers: dict[str, str], tmp_path: Path
+) -> None:
+    """The audit command closing every ticket exited 0 in the CI folder while the broken
+    link was still there: the committed baseline accepts it, so nothing was "new"."""
+    work = _workdir(tmp_path)
+    env = _env(work)
+    command = audit_command(servers["v1"], "HTTP001")  # v1 has broken links, all baselined
+    assert shell(f"seoaudit audit {servers['v1']} -q", work, env).returncode == 0
+    proc = shell(command, work, env)
+    assert proc.returncode == 1, (command, proc.stdout, proc.stderr)
 
 
 def test_unreachable_start_url_is_inconclusive_and_reports_are_written(tmp_path: Path) -> None:

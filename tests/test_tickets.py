@@ -133,7 +133,9 @@ def test_tickets_are_built_from_the_rule_docs_and_the_evidence(run_file: Path) -
     assert "dead end" in ticket.why  # "Why it matters": business terms
     assert ("status", "404") in ticket.evidence
     assert f"curl -sI {ORIGIN}/missing.html" in ticket.verify  # placeholder filled in
-    assert ticket.verify[-1] == f"seoaudit audit {ORIGIN}/ --select HTTP001 --fail-on notice -q"
+    assert ticket.verify[-1] == (
+        f"seoaudit audit {ORIGIN}/ --select HTTP001 --isolated --no-baseline --fail-on notice -q"
+    )
     assert any("impact" in line for line in ticket.impact)
     assert ticket.acceptance and "seoaudit audit" in ticket.acceptance[-1]
     robots = next(t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "ROB008")

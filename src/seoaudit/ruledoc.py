@@ -115,9 +115,13 @@ def _quote_after(text: str, quote: str) -> str:
 
 def audit_command(start_url: str | None, rule: str) -> str:
     """The command that audits the site again for one rule: the last check of a ticket or
-    an issue in the HTML report (the start URL shell-quoted; a placeholder without one)."""
+    an issue in the HTML report (the start URL shell-quoted; a placeholder without one).
+    It exits 0 exactly when the rule finds nothing, wherever it is run: ``--isolated``
+    leaves out any config file (a CI folder's budgets and KPIs would judge other things)
+    and ``--no-baseline`` its committed baseline (which accepts the very finding, so the
+    unfixed problem would pass as "nothing new")."""
     start = shlex.quote(start_url) if start_url is not None else "<start-url>"
-    return f"seoaudit audit {start} --select {rule} --fail-on notice -q"
+    return f"seoaudit audit {start} --select {rule} --isolated --no-baseline --fail-on notice -q"
 
 
 def verify_commands(

@@ -402,6 +402,25 @@ def test_a_report_that_cannot_be_written_keeps_the_exit_code_of_a_run_without_ve
     assert error in " ".join(result.output.split())
 
 
+def test_messages_are_not_wrapped_off_a_terminal(basic_run: dict[str, Any], tmp_path: Path) -> None:
+    """In a CI log (no terminal, no COLUMNS) rich cut messages at 80 columns, mid-path."""
+    (tmp_path / "afile").write_text("x")
+    bad = tmp_path / "afile" / ("a-long-folder-name-" * 4) / "report.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    runs = str(basic_run["work"] / "runs")
+    args = ["report", "latest", "-f", "json", "-o", str(bad), "--run-dir", runs]
+    proc = subprocess.run(
+        [sys.executable, "-m", "seoaudit", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"seoaudit: cannot write {bad}: {tmp_path / 'afile'} is not a folder\n"
+
+
 def test_commands_on_a_stored_run_check_their_outputs_first(
     basic_run: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -61,7 +61,9 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, rich_ma
 rules_app = typer.Typer(help="List the rules, or explain one.", add_completion=False)
 app.add_typer(rules_app, name="rules")
 
-err = Console(stderr=True, highlight=False)
+# Lines are not wrapped: off a terminal (CI logs, pipes) rich would cut them at 80 columns,
+# mid-word and mid-path; a terminal wraps long lines itself.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -704,7 +706,7 @@ def rules_list(
     if markdown:
         typer.echo(rules_markdown(), nl=False)
         return
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)  # one line per rule, for grep
     for code, spec in sorted(REGISTRY.items()):
         line = Text()
         line.append(f"{code:<8}", style="bold")

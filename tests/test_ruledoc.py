@@ -107,3 +107,11 @@ def test_the_start_url_placeholder_is_the_runs_start_url_quoted() -> None:
     assert verify_commands(text, "http://site.test/deep", {}) == [
         "seoaudit audit <start URL> --select PERF013"  # left for the developer
     ]
+
+
+def test_a_summary_over_two_lines_is_whole() -> None:
+    """CAN002's summary was cut after its first line ("...pointing at different")."""
+    assert REGISTRY["CAN002"].summary.endswith("pointing at different URLs.")
+    for code, spec in REGISTRY.items():
+        assert spec.summary.endswith((".", ")", "?", "`")), (code, spec.summary)
+        assert "\n" not in spec.summary

@@ -71,7 +71,9 @@ class RuleSpec:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+        """The docstring's first paragraph as one line (a summary may run over two)."""
+        first = self.doc.strip().split("\n\n", 1)[0]
+        return " ".join(first.split()) or self.name
 
 
 REGISTRY: dict[str, RuleSpec] = {}

@@ -7,12 +7,14 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from seoaudit import gate
 from seoaudit.config import Budget, Kpi, Settings, Suppression
 from seoaudit.models import Finding, Issue, Report, RunInfo, ScoreInputs
 from seoaudit.report import WRITERS, github, markdown
+from tests.sites import crawl
 
 SITE = "https://shop.example"
 HOSTILE = "Title | with ::error::pwned\n::warning::x <b>&amp; *bold* `code`\x00\x1b[31m"
@@ -323,3 +325,17 @@ def test_ranked_keeps_the_rendered_text_as_it_is() -> None:
         out = io.StringIO()
         ranked.write_to(out)
     assert out.getvalue() == "a\rx|a2|b\r\nc|z" and ranked.count == 4
+
+
+def test_markdown_counts_urls_fetched_as_the_other_reports(tmp_path: Path) -> None:
+    """The Markdown summary said 41 URLs fetched where the terminal, HTML and JSON said 44:
+    it counted a redirect chain once (``run.pages_fetched``), they count every hop."""
+    pages = {
+        "/": {"body": '<title>home</title><a href="/old">old</a>'},
+        "/old": {"status": 301, "headers": {"Location": "/new"}},
+        "/new": {"body": "<title>new</title>"},
+    }
+    report = crawl(pages, tmp_path).report
+    fetched = report.summary["fetched"]
+    assert fetched == 3 and report.run.pages_fetched == 2  # the two counts differ here
+    assert f"{fetched} URLs fetched" in _render("markdown", report)

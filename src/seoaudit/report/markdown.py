@@ -146,7 +146,10 @@ def render(report: Report) -> str:
     head = [
         f"## {_ICON[ci.verdict]} seoaudit: {ci.verdict} · {cell(site_label(report))}",
         "",
-        f"Run {code(run.run_id)} · {run.pages_fetched} URLs fetched · "
+        # Stored URLs with a response or an error, each redirect hop counted: the number
+        # the terminal and HTML reports show (``run.pages_fetched`` counts a chain once).
+        f"Run {code(run.run_id)} · {report.summary.get('fetched', run.pages_fetched)} URLs "
+        "fetched · "
         f"{len(report.issues)} issues · run {run.state}",
         "",
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from seoaudit.devserver import SiteServer
 from seoaudit.ruledoc import doc_sections, fill_command, verify_commands
 from seoaudit.rules import REGISTRY
 from seoaudit.rules.common import robots_command
@@ -115,3 +116,23 @@ def test_a_summary_over_two_lines_is_whole() -> None:
     for code, spec in REGISTRY.items():
         assert spec.summary.endswith((".", ")", "?", "`")), (code, spec.summary)
         assert "\n" not in spec.summary
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_a_loop_over_the_evidences_sitemaps_finds_the_page_in_any(tmp_path: Path) -> None:
+    """SMP016's command grepped the first sitemap of its evidence only (a blog sitemap
+    for a product page): it printed 0 before and after the fix."""
+    text = doc_sections(REGISTRY["SMP016"].doc)["How to verify"]
+    blog, products = tmp_path / "blog.xml", tmp_path / "products.xml"
+    page = "http://site.test/p?a=1&b=$(touch pwned)"
+    blog.write_text("<urlset><url><loc>http://site.test/post</loc></url></urlset>")
+    products.write_text(f"<urlset><url><loc>{page}</loc></url></urlset>")
+    with SiteServer(tmp_path) as server:
+        evidence = {"sitemaps": [f"{server.base_url}/{f.name}" for f in (blog, products)]}
+        [command] = verify_commands(text, page, evidence)
+        assert command.startswith("for s in ")
+        ran = subprocess.run(
+            ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=30
+        )
+    assert ran.stdout.strip() == "1", (command, ran.stderr)
+    assert not (tmp_path / "pwned").exists()

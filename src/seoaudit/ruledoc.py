@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 SECTIONS = ("What it does", "Why it matters", "How to fix", "How to verify", "Source")
 _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9 _-]{0,30})>")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
-COMMAND_PREFIXES = ("curl ", "seoaudit ", "dig ", "openssl ")
+# A loop over several URLs (``for s in ...; do curl ...; done``) counts as one command.
+COMMAND_PREFIXES = ("curl ", "seoaudit ", "dig ", "openssl ", "for ")
 
 
 def doc_sections(doc: str) -> dict[str, str]:
@@ -56,6 +57,17 @@ def _placeholders(
     return values
 
 
+def _lists(evidence: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Plural placeholders (``<sitemaps>``): every URL of an evidence list, for a loop."""
+    return {
+        key.lower().replace("_", "-"): [v for v in value if isinstance(v, str)]
+        for key, value in evidence.items()
+        if isinstance(value, list)
+        and value
+        and all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in value)
+    }
+
+
 def fill_command(
     command: str, sample: str, evidence: Mapping[str, Any], start_url: str | None = None
 ) -> str:
@@ -68,6 +80,7 @@ def fill_command(
     (``grep -c '<loc><url></loc>'``) the string is closed before the value and reopened
     after it, so the value stays literal and the pattern around it unchanged."""
     values = _placeholders(sample, evidence, start_url)
+    lists = _lists(evidence)
     out: list[str] = []
     quote = ""  # the quote character the command is inside at this point, if any
     done = 0
@@ -75,12 +88,15 @@ def fill_command(
         start, end = match.span()
         outside = quote
         quote = _quote_after(command[done:start], quote)
-        value = values.get(match.group(1).lower().replace("_", "-").replace(" ", "-"))
+        name = match.group(1).lower().replace("_", "-").replace(" ", "-")
+        value = values.get(name)
         # opened right before the placeholder: '<url>' (not "'a'<url>", nor a's'<url>)
         opened = start > done and command[start - 1] == quote
         if opened:
             opened = not _quote_after(command[done : start - 1], outside)
-        if value is None:
+        if value is None and name in lists and not quote:  # several words: a loop's list
+            out += [command[done:start], " ".join(shlex.quote(v) for v in lists[name])]
+        elif value is None:
             out.append(command[done:end])
             quote = _quote_after(match.group(0), quote)
         elif opened and command[end : end + 1] == quote:

@@ -1061,8 +1061,9 @@ def page_missing_from_sitemap(site: Site) -> Iterator[Hit]:
     database), not from a hand-kept list.
 
     ## How to verify
-    `curl -s <sitemap> | gzip -dcf | grep -c '<loc><url></loc>'` prints 1 for one of the
-    site's sitemaps (the evidence names up to three; `gzip -dcf` reads .gz files too).
+    `for s in <sitemaps>; do curl -s "$s" | gzip -dcf; done | grep -c '<loc><url></loc>'`
+    prints 1 or more once one of the site's sitemaps lists the page (the finding's command
+    reads the sitemaps its evidence names, up to three; `gzip -dcf` reads .gz files too).
 
     ## Source
     Google Search Central: "Build and submit a sitemap"; Bing Webmaster Guidelines.

@@ -402,6 +402,23 @@ def test_a_report_that_cannot_be_written_keeps_the_exit_code_of_a_run_without_ve
     assert error in " ".join(result.output.split())
 
 
+def test_an_output_without_format_takes_the_format_of_its_name(
+    basic_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """`seoaudit report latest -o a.json` wrote the terminal table into a.json."""
+    runs = str(basic_run["work"] / "runs")
+    proc = seoaudit(
+        "report", "latest", "-o", "a.json", "-o", "r.html", "--run-dir", runs, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "a.json").read_text())["run"]["run_id"]
+    assert (tmp_path / "r.html").read_text().lstrip().lower().startswith("<!doctype html")
+    assert "Top issues" in proc.stdout + proc.stderr  # the terminal summary, as without -o
+    seoaudit("report", "latest", "-o", "s.md", "-o", "x", "--run-dir", runs, cwd=tmp_path)
+    assert (tmp_path / "s.md").read_text().startswith("## ")
+    assert json.loads((tmp_path / "x").read_text())  # no known suffix: JSON
+
+
 def test_messages_are_not_wrapped_off_a_terminal(basic_run: dict[str, Any], tmp_path: Path) -> None:
     """In a CI log (no terminal, no COLUMNS) rich cut messages at 80 columns, mid-path."""
     (tmp_path / "afile").write_text("x")

@@ -80,7 +80,11 @@ FormatOpt = Annotated[
 OutputOpt = Annotated[
     list[Path] | None,
     typer.Option(
-        "--output", "-o", help="File for each --format, in the same order (default: stdout)."
+        "--output",
+        "-o",
+        help="File for each --format, in the same order (default: stdout). Without "
+        "--format, the format comes from the file name: .html, .csv, .md (Markdown), "
+        ".sarif, .xml (JUnit), else JSON.",
     ),
 ]
 RunDirOpt = Annotated[Path, typer.Option("--run-dir", help="Where run files are stored.")]
@@ -114,19 +118,35 @@ FailOnOpt = Annotated[
 ]
 
 
+# The format of an --output given without --format, by its name (else JSON).
+FORMAT_BY_SUFFIX = {
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".sarif": "sarif",
+    ".xml": "junit",
+}
+
+
+def _format_of(path: Path) -> str:
+    return FORMAT_BY_SUFFIX.get(path.suffix.lower(), "json")
+
+
 def _outputs(
     formats: list[str] | None, outputs: list[Path] | None, quiet: bool
 ) -> list[tuple[str, Path | None]]:
+    if not formats and outputs:  # -o FILE alone: its format from its name
+        pairs: list[tuple[str, Path | None]] = [(_format_of(p), p) for p in outputs]
+        return pairs if quiet else [*pairs, ("console", None)]
     formats = formats or ([] if quiet else ["console"])
     outputs = outputs or []
     for fmt in formats:
         if fmt not in WRITERS:
             raise fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     if len(outputs) > len(formats):
-        if formats:
-            raise fail("more --output files than --format options")
-        formats = ["json"] * len(outputs)  # --output alone means a JSON file
-    pairs: list[tuple[str, Path | None]] = []
+        raise fail("more --output files than --format options")
+    pairs = []
     for i, fmt in enumerate(formats):
         pairs.append((fmt, outputs[i] if i < len(outputs) else None))
     to_stdout = [f for f, p in pairs if p is None]

@@ -199,6 +199,26 @@ def test_issue_ids_are_stable_fingerprints(shop: Path) -> None:
     assert first[0].id == impact.issue_id("TST001", first[0].cause)
 
 
+def test_issue_ids_are_the_same_on_another_origin(tmp_path: Path) -> None:
+    """Ticket ids hashed the cause as written, origin included: tickets exported from a
+    staging run came out again, under new ids, from the production run of the same site."""
+    pages = {
+        "/": {"body": '<title>home</title><a href="/cart/">cart</a><a href="/gone">gone</a>'},
+        "/robots.txt": {"body": "User-agent: *\nDisallow: /cart/\n"},
+        "/sitemap.xml": {"body": "<urlset><url><loc>/cart/</loc></url></urlset>"},
+    }
+    ids = []
+    for n, origin in enumerate((ORIGIN, "http://staging.site.test:8080")):
+        result = crawl(pages, tmp_path / str(n), start=origin + "/")
+        issues = {i.rule: i for i in result.report.issues}
+        assert origin in (issues["ROB008"].cause or "")  # the cause names the robots.txt
+        ids.append({rule: i.id for rule, i in issues.items()})
+    common = ids[0].keys() & ids[1].keys()  # ONP018 (https) is not checked on a port
+    assert {"ROB008", "HTTP001"} <= common
+    assert {r: ids[0][r] for r in common} == {r: ids[1][r] for r in common}
+    assert ids[0]["ROB008"] == impact.issue_id("ROB008", "/robots.txt: Disallow: /cart/")
+
+
 # -- weights and score inputs --------------------------------------------------------------
 
 

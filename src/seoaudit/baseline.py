@@ -29,7 +29,6 @@ This module reads and writes the baseline file; it never prints.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from array import array
@@ -42,9 +41,13 @@ from typing import Literal, TextIO
 import numpy as np
 
 from seoaudit.config import Suppression, rule_matches
-from seoaudit.crawl.urls import origin
-from seoaudit.models import Finding, RuleError, RunInfo, fingerprint_key
+from seoaudit.models import Finding, RuleError, fingerprint_key
 from seoaudit.outfile import write_output
+
+# Re-exported: reports, the gate and the diff read them here with the fingerprints.
+from seoaudit.portable import base_origin as base_origin
+from seoaudit.portable import portable_cause as portable_cause
+from seoaudit.portable import relative as relative
 from seoaudit.printable import printable
 
 Status = Literal["new", "persisting", "fixed", "not-comparable", "suppressed"]
@@ -61,47 +64,6 @@ class BaselineError(Exception):
 
 
 # -- fingerprints -----------------------------------------------------------------------
-
-
-def base_origin(run: RunInfo) -> str:
-    return origin(run.start_urls[0]) if run.start_urls else ""
-
-
-@functools.lru_cache(maxsize=16)
-def _origin_pattern(base: str) -> re.Pattern[str] | None:
-    # The origin followed by a path, query, fragment, whitespace or the end: never the
-    # prefix of a longer host or port. Cached: every finding's fingerprint asks for it
-    # (re.escape on each call was ~1% of a 10,000-page audit).
-    return re.compile(re.escape(base) + r"(?=[/?#\s]|$)") if base else None
-
-
-def relative(text: str, base: str) -> str:
-    """``text`` with the site's origin taken out of every URL in it."""
-    pattern = _origin_pattern(base)
-    return pattern.sub("", text) if pattern else text
-
-
-@functools.lru_cache(maxsize=16)
-def _host_pattern(base: str) -> re.Pattern[str] | None:
-    # The origin's host[:port] as a whole token: not inside a URL (after "/" or "@"), not
-    # part of a longer host name (shop.example.com.evil, www-example.com) or port, not
-    # followed by a path. Host names ignore case.
-    host = base.partition("://")[2]
-    if not host:
-        return None
-    return re.compile(
-        r"(?<![\w.\-/@:])" + re.escape(host) + r"(?![\w\-]|\.\w|:\d|/)", re.IGNORECASE
-    )
-
-
-def portable_cause(cause: str, base: str) -> str:
-    """``cause`` as a fingerprint hashes it: ``relative``, and the site's host[:port]
-    standing alone taken out too, for the causes that name the server, not a URL (PERF001
-    ``www.example.com``, PERF005 ``www.example.com: no ETag or Last-Modified``, ONP019).
-    Another host (a CDN's) stays."""
-    text = relative(cause, base)
-    pattern = _host_pattern(base)
-    return pattern.sub("", text) if pattern else text
 
 
 def absolute(url: str, base: str) -> str:

@@ -71,6 +71,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from seoaudit import owners, pagevalue, templates
 from seoaudit.findings import Findings
 from seoaudit.models import SEVERITY_ORDER, Finding, Issue, ScoreInputs, Severity
+from seoaudit.portable import base_origin, portable_cause
 
 if TYPE_CHECKING:
     from seoaudit.rules.registry import RuleSpec
@@ -263,9 +264,13 @@ def priority(impact: float, bands: Mapping[str, float] | None = None, highest: s
     return "P4"
 
 
-def issue_id(rule: str, cause: str | None) -> str:
-    """Stable across runs: the same rule and root cause give the same id (and ticket)."""
-    key = f"{rule}\x1f{cause or ''}"
+def issue_id(rule: str, cause: str | None, base: str = "") -> str:
+    """Stable across runs: the same rule and root cause give the same id (and ticket),
+    whichever origin was audited (staging, then production): the cause is read relative
+    to the run's origin ``base`` (``portable_cause``, as fingerprints read it),
+    so "https://staging.example/robots.txt: Disallow: /x" and its production twin agree."""
+    portable = portable_cause(cause, base) if cause and base else cause
+    key = f"{rule}\x1f{portable or ''}"
     return hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
@@ -411,8 +416,9 @@ def group_issues(
             if pattern:
                 patterns[key] = pattern
         group.add(finding, site, user)
+    base = base_origin(site.run) if site is not None else ""
     issues = [
-        _issue(rule, cause, group, titles, weights, user, patterns.get((rule, cause)))
+        _issue(rule, cause, group, titles, weights, user, patterns.get((rule, cause)), base)
         for (rule, cause), group in groups.items()
     ]
     issues.sort(
@@ -422,7 +428,7 @@ def group_issues(
 
     def assign(finding: Finding) -> Finding:
         cause = (regroup.regrouped(finding) or (finding.cause, None))[0]
-        finding.issue = ids.get((finding.rule, cause)) or issue_id(finding.rule, cause)
+        finding.issue = ids.get((finding.rule, cause)) or issue_id(finding.rule, cause, base)
         return finding
 
     return issues, assign
@@ -451,6 +457,7 @@ def _issue(
     weights: ImpactSettings,
     user: pagevalue.UserValues | None,
     template: str | None,
+    base: str,
 ) -> Issue:
     severity = group.worst
     first = group.first
@@ -473,7 +480,7 @@ def _issue(
     if band != priority(score, weights.priority_bands):
         inputs.priority_cap = highest
     return Issue(
-        id=issue_id(rule, cause),
+        id=issue_id(rule, cause, base),
         rule=rule,
         name=first.name,
         severity=severity,

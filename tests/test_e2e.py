@@ -419,6 +419,19 @@ def test_an_output_without_format_takes_the_format_of_its_name(
     assert json.loads((tmp_path / "x").read_text())  # no known suffix: JSON
 
 
+def test_a_run_id_given_twice_is_refused_not_renamed(basic_site: str, tmp_path: Path) -> None:
+    """The second `--run-id before` was stored as before-2 without a word (-q), so
+    `seoaudit diff before after` compared the old run."""
+    args = ["audit", basic_site + "/", "--run-id", "before", "-q", "--run-dir", "runs"]
+    assert seoaudit(*args, "--fail-on", "never", cwd=tmp_path).returncode == 0
+    first = (tmp_path / "runs" / "before.sqlite").read_bytes()
+    again = seoaudit(*args, "--fail-on", "never", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "--run-id before: a run of that name exists" in again.stderr
+    assert sorted(p.name for p in (tmp_path / "runs").glob("*.sqlite")) == ["before.sqlite"]
+    assert (tmp_path / "runs" / "before.sqlite").read_bytes() == first
+
+
 def test_messages_are_not_wrapped_off_a_terminal(basic_run: dict[str, Any], tmp_path: Path) -> None:
     """In a CI log (no terminal, no COLUMNS) rich cut messages at 80 columns, mid-path."""
     (tmp_path / "afile").write_text("x")

@@ -353,6 +353,15 @@ def _audit(
         raise fail(str(exc), EXIT_START_FAILED) from None
     except StoreError as exc:  # the run file cannot be made (--run-dir is a file...)
         raise fail(str(exc)) from None
+    if run_id is not None and resume is None and result.report.run.run_id != run_id:
+        # another audit took the name between the check and the start: said even with -q
+        err.print(
+            Text(
+                f"seoaudit: warning: run {run_id} was started by another audit meanwhile; "
+                f"this run is {result.report.run.run_id}",
+                style="yellow",
+            )
+        )
     return _finish(result, pairs, settings, quiet, exit_zero)
 
 
@@ -494,6 +503,13 @@ def audit(
         raise fail("no start URL: give one, or set start_urls in the config file")
     if run_id is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", run_id):
         raise fail(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-'")
+    if run_id is not None and (taken := settings.run_dir / f"{run_id}.sqlite").exists():
+        # A name given is a name used later (`seoaudit diff before after`): storing this run
+        # as before-2 would leave it pointing at the old one.
+        raise fail(
+            f"--run-id {run_id}: a run of that name exists ({taken}); give another name, "
+            "or remove that file to reuse it"
+        )
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
     _check_outputs([path for _, path in pairs])
     _check_baseline(settings)

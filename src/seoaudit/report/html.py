@@ -2,8 +2,11 @@
 
 What it shows: a KPI scorecard both sides share (kpis.py), the trend of those KPIs across
 the runs stored beside this one, charts (issues by priority and by owner, status codes,
-server speed), every issue ranked by priority and impact with the inputs of its score, its
-evidence, its fix and a command that verifies it, and the glossary (glossary.py).
+server speed), the structured-data table and the crawler access matrix as the terminal
+summary shows them (same words: report/structured_table.py, report/access_table.py), the
+crawl footprint, every issue ranked by priority and impact with the inputs of its score,
+its evidence, its fix and a command that verifies it, and the glossary (glossary.py).
+Tables are plain HTML: the page reads the same without JavaScript.
 
 Safety: everything taken from crawled pages (titles, URLs, messages, evidence) is
 escaped by Jinja2's autoescape; links are made only for http(s) URLs. The page makes no
@@ -27,9 +30,11 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup, escape
 
-from seoaudit import glossary, owners
+from seoaudit import access, glossary, owners
 from seoaudit.impact import ImpactSettings
-from seoaudit.models import Issue, Report
+from seoaudit.models import AccessVerdict, Issue, Report
+from seoaudit.printable import printable
+from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
     limits_text,
@@ -353,6 +358,56 @@ def _charts(report: Report) -> dict[str, Markup]:
     }
 
 
+def _structured(summary: Mapping[str, Any]) -> structured_table.SdTable | None:
+    """The structured-data table, as the terminal shows it (report/structured_table.py)."""
+    return structured_table.table(summary)
+
+
+def _why(verdict: AccessVerdict) -> str:
+    """What decided a verdict, for the cell's tooltip: the robots.txt line, or the reason."""
+    if verdict.line is not None:
+        return printable(f"robots.txt line {verdict.line}: {verdict.rule or ''}", 200).strip()
+    return printable(verdict.reason or "", 200)
+
+
+def _access(report: Report) -> dict[str, Any] | None:
+    """The access matrix (access.py) in the terminal's words (report/access_table.py): every
+    row the report holds (access.MAX_ROWS at most), the legend and the probe's note."""
+    matrix = report.access
+    if matrix is None or not matrix.rows:
+        return None
+    rows = matrix.rows[: access.MAX_ROWS]
+    several = len({row.origin for row in matrix.rows}) > 1
+    views = []
+    for row in rows:
+        cells = []
+        for token in matrix.crawlers:
+            verdict = row.crawlers.get(token)
+            if verdict is None:
+                cells.append(("", "unknown", ""))
+            else:
+                cells.append((*access_table.verdict_word(verdict), _why(verdict)))
+        server, server_kind = access_table.server_word(row)
+        views.append(
+            {
+                "section": printable(access_table.section_label(row, several), 80),
+                "urls": row.urls,
+                "cells": cells,
+                "server": printable(server, 400),
+                "server_kind": server_kind,
+            }
+        )
+    return {
+        "title": access_table.TITLE,
+        "crawlers": [(token, access.label(token)) for token in matrix.crawlers],
+        "rows": views,
+        "more": len(matrix.rows) - len(rows),
+        "full": len(matrix.rows) >= access.MAX_ROWS,
+        "max_rows": access.MAX_ROWS,
+        "notes": [printable(note, 1000) for note in matrix.notes],
+    }
+
+
 def _safe_href(url: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
@@ -447,6 +502,8 @@ def render(report: Report) -> str:
         charts=_charts(report),
         speed=_speed(summary),
         footprint=_footprint(summary),
+        structured=_structured(summary),
+        access=_access(report),
         issues=[_issue_view(i, report, REGISTRY) for i in report.issues],
         owners=sorted({i.owner for i in report.issues if i.owner}),
         priorities=list(PRIORITY_COLOURS),

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup, escape
 
-from seoaudit import access, glossary, owners
+from seoaudit import access, glossary, kpis, owners
 from seoaudit.impact import ImpactSettings
 from seoaudit.models import AccessVerdict, Issue, Report
 from seoaudit.printable import printable
@@ -78,10 +78,10 @@ KPI_CARDS: tuple[tuple[str, str, bool, str, str], ...] = (
     ),
     (
         "structured_data_health",
-        "Structured data health",
+        "Structured data without errors",
         True,
-        "pages eligible for rich results",
-        "JSON-LD without errors",
+        "pages with markup whose items have no error (warnings allowed)",
+        "no SD error finding on the page; pages without markup not counted",
     ),
     (
         "error_rate",
@@ -168,15 +168,34 @@ def _svg_trend(points: Sequence[float | None], *, width: int = 140, height: int 
     )
 
 
+def _point(point: object, key: str) -> float | None:
+    """A KPI of a stored run in the trend; None when that run measured it under an older
+    definition (kpis.DEFINED_WITH), so no trend or delta compares two definitions."""
+    values = point.get("kpis") if isinstance(point, dict) else None
+    if not isinstance(values, dict):
+        return None
+    since = kpis.DEFINED_WITH.get(key)
+    return None if since is not None and since not in values else _num(values.get(key))
+
+
+def _basis(values: Mapping[str, Any], key: str) -> str:
+    """What a KPI is a share of, in words: "of 22 HTML pages with structured data"; "no
+    ..." when there were none; "" when not known."""
+    count, what = kpis.basis(dict(values), key)
+    if count is None:
+        return ""
+    return f"of {count:,} {what}" if count else f"no {what} in this run"
+
+
 def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
-    kpis = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
-    assert isinstance(kpis, dict)
+    values = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
+    assert isinstance(values, dict)
     trend = summary.get("kpi_trend") if isinstance(summary.get("kpi_trend"), list) else []
     assert isinstance(trend, list)
     cards = []
     for key, label, higher_better, seo, it in KPI_CARDS:
-        value = _num(kpis.get(key))
-        series = [_num(p.get("kpis", {}).get(key)) if isinstance(p, dict) else None for p in trend]
+        value = _num(values.get(key))
+        series = [_point(p, key) for p in trend]
         previous = next((v for v in reversed(series[:-1]) if v is not None), None)
         delta = None if value is None or previous is None else value - previous
         good = None if delta is None or abs(delta) < 0.0005 else (delta > 0) == higher_better
@@ -184,6 +203,7 @@ def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
             {
                 "label": label,
                 "value": _pct(value),
+                "basis": _basis(values, key),
                 "seo": seo,
                 "it": it,
                 "delta": None if delta is None else f"{delta * 100:+.1f} pts",
@@ -195,9 +215,9 @@ def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _speed(summary: Mapping[str, Any]) -> dict[str, float]:
-    kpis = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
-    assert isinstance(kpis, dict)
-    ttfb = kpis.get("ttfb_ms")
+    values = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
+    assert isinstance(values, dict)
+    ttfb = values.get("ttfb_ms")
     if not isinstance(ttfb, dict):
         speed = summary.get("speed")
         ttfb = speed.get("ttfb_ms") if isinstance(speed, dict) else None

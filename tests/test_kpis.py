@@ -1,19 +1,25 @@
-"""The structured-data KPI (kpis.py) measures the pages that carry structured data: a site
-without markup scored 100% "structured data health"."""
+"""The structured-data KPI (kpis.py) measures the pages that carry structured data, and the
+gate (gate.py) does not let a ``min`` bound pass over nothing: a site without markup scored
+100% "structured data health", and a release that removed every JSON-LD block passed
+``structured_data_health min = 0.9``."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from seoaudit import gate
 from seoaudit.audit import AuditResult, run_audit
+from seoaudit.cli import app
 from seoaudit.config import CrawlSettings, Kpi, Settings
-from seoaudit.report import html, markdown
+from seoaudit.report import html, junit, markdown
 from tests.sites import ORIGIN, transport
 
 CRUMBS = {
@@ -114,6 +120,71 @@ def test_the_kpi_is_not_measured_when_no_structured_data_rule_ran(tmp_path: Path
         "skipped",
         "structured_data_health: nothing to measure in this run",
     )
+
+
+def test_a_min_kpi_fails_a_release_that_removed_all_structured_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Release 2 drops every JSON-LD block: ``structured_data_health min = 0.9`` passed it
+    (100% of the HTML pages "without an error"). A minimum over no page with structured
+    data now fails, saying why, in the gate result, the CI reports and the terminal."""
+    bounds = [Kpi(metric="structured_data_health", min=0.9)]
+    first = _audit(_site({"/": CRUMBS, "/a": CRUMBS}), tmp_path / "r1")
+    second = _audit(_site({"/": None, "/a": None}), tmp_path / "r2")
+    settings = Settings(kpis=bounds, fail_on="never")
+    before = gate.evaluate(first.report, settings, today=date(2026, 6, 1))
+    assert before.verdict == "pass" and before.checks[0].status == "pass"
+
+    after = gate.evaluate(second.report, settings, today=date(2026, 6, 1))
+    [check] = after.checks
+    said = (
+        "structured_data_health: nothing to measure, 0 HTML pages with structured data in "
+        "this run (min 90.0% cannot hold over none)"
+    )
+    assert (check.status, check.measured) == ("fail", said)
+    assert after.verdict == "fail" and after.reasons == [f"structured data health: {said}"]
+    second.report.gate = after.as_json()
+    assert markdown.cell(said, 300) in markdown.render(second.report)
+    xml = io.StringIO()
+    junit.write(second.report, xml)
+    assert f'message="{said}"' in xml.getvalue()
+
+    # A max bound cannot be broken by nothing: skipped, and it says over what.
+    only_max = Settings(kpis=[Kpi(metric="structured_data_health", max=1.0)], fail_on="never")
+    [skipped] = gate.evaluate(second.report, only_max, today=date(2026, 6, 1)).checks
+    assert skipped.status == "skipped"
+    assert "0 HTML pages with structured data" in skipped.measured
+
+    # In the terminal: `seoaudit check` fails (exit 1) and says why.
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "seoaudit.toml").write_text(
+        'fail_on = "never"\n\n[[kpis]]\nmetric = "structured_data_health"\nmin = 0.9\n'
+    )
+    result = CliRunner().invoke(app, ["check", str(second.store_path)])
+    assert result.exit_code == 1, result.output
+    assert "Gate: FAIL" in result.output
+    assert "0 HTML pages with structured data" in " ".join(result.output.split())
+
+
+def test_a_skipped_kpi_is_said_in_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A KPI with nothing to measure was left out of the terminal's gate lines: a green
+    PASS did not say that a bound was never checked."""
+    run = _audit(_site({"/": None}), tmp_path, select=["HTTP"])
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "seoaudit.toml").write_text(
+        'fail_on = "never"\n\n[[kpis]]\nmetric = "structured_data_health"\nmin = 0.9\n'
+    )
+    result = CliRunner().invoke(app, ["check", str(run.store_path)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Gate: PASS" in said
+    assert "skipped: structured data health: structured_data_health: nothing to measure" in said
 
 
 def test_the_trend_never_compares_two_definitions_of_the_kpi(tmp_path: Path) -> None:

@@ -21,8 +21,8 @@ runs:
 
 Beside the shares, the counts they are shares of (``BASIS``): ``reached_urls``,
 ``html_pages``, ``structured_data_pages``. A share that is None while its count is 0 was
-measured over nothing; a count that is None or missing means the KPI was not measured at
-all.
+measured over nothing (the gate fails a ``min`` bound on it: gate.py); a count that is
+None or missing means the KPI was not measured at all.
 
 The KPIs are kept in the run store (meta ``kpis``) so the HTML report can draw their
 trend across the runs stored in the same folder (``history``). Owns these definitions;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -151,6 +152,11 @@ def test_a_real_browser_renders_the_report_and_runs_no_crawled_script(tmp_path: 
     report = _run_report(tmp_path)
     hostile = _hostile_report()
     report.issues.insert(0, hostile.issues[0])
+    # crawled names in the access matrix and the structured-data table too
+    assert report.access is not None
+    report.access.rows[0].section = f"/{PAYLOAD}/"
+    counts = {"items": 1, "valid": 0, "warnings": 0, "errors": 1}
+    report.summary["structured_data"] = {"pages": 1, "types": {PAYLOAD: counts}}
     page = tmp_path / "report.html"
     page.write_text(html.render(report), encoding="utf-8")
     result = _chromium(["--dump-dom", page.as_uri()], tmp_path)
@@ -159,6 +165,7 @@ def test_a_real_browser_renders_the_report_and_runs_no_crawled_script(tmp_path: 
     assert 'data-ready="1"' in dom  # the report's own script ran
     assert 'data-pwned="' not in dom  # the page's did not
     assert "Scorecard" in dom
+    assert 'id="access"' in dom and 'id="structured-data"' in dom
     assert dom.count('class="issue"') == len(report.issues)
     assert "Title from the page: &lt;/title&gt;&lt;/script&gt;&lt;script&gt;" in dom
     for issue in report.issues[1:]:
@@ -315,3 +322,151 @@ def test_the_kpi_trend_is_read_from_a_run_folder_with_a_hash_in_its_path(
         first.run.run_id,
         second.run.run_id,
     ]
+
+
+# -- the structured-data table and the access matrix, as the terminal shows them -----------
+
+
+def _ld(data: dict[str, Any]) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+_CRUMBS = {
+    "@context": "https://schema.org",
+    "@type": "BreadcrumbList",
+    "itemListElement": [{"@type": "ListItem", "position": 1, "name": "Home", "item": f"{ORIGIN}/"}],
+}
+# required name and image missing, a price that is no number: errors
+_BROKEN_PRODUCT = {
+    "@context": "https://schema.org",
+    "@type": "Product",
+    "offers": {"@type": "Offer", "price": "x"},
+}
+SHOP: dict[str, dict[str, Any]] = {
+    "/": {
+        "body": "<title>home</title>"
+        + "".join(f'<a href="{p}">{p}</a>' for p in ("/shop/a", "/shop/b", "/blog/c"))
+        + _ld(_CRUMBS)
+    },
+    "/shop/a": {"body": "<title>a</title>" + _ld(_BROKEN_PRODUCT)},
+    "/shop/b": {"body": "<title>b</title>" + _ld(_CRUMBS)},
+    # the server refuses Googlebot here (the user-agent probe's Server column)
+    "/blog/c": {"body": "<title>c</title>", "agents": {"googlebot": {"status": 403}}},
+    "/robots.txt": {"body": "User-agent: GPTBot\nDisallow: /shop/\n"},
+}
+
+
+def _table_rows(page: str, section: str) -> list[list[str]]:
+    """The text of each cell of each body row of the first table in the section."""
+    import html as html_lib
+
+    start = page.index(f'<section id="{section}">')
+    body = page[start : page.index("</section>", start)]
+    body = body[body.index("<tbody>") : body.index("</tbody>")]
+    return [
+        [html_lib.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+        for cells in (
+            re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+        )
+    ]
+
+
+def _console(report: Report) -> str:
+    import io
+
+    from seoaudit.report import console
+
+    out = io.StringIO()
+    console.write(report, out, width=220)
+    return out.getvalue()
+
+
+def test_the_html_report_shows_the_terminals_structured_data_and_access_tables(
+    tmp_path: Path,
+) -> None:
+    """The terminal showed both tables; the HTML report, the one SEO and IT read together,
+    had neither (`grep GPTBot report.html` found nothing). Same rows, same numbers, same
+    legend and notes, in plain HTML tables (no script needed to read them)."""
+    import html as html_lib
+
+    from seoaudit.access import KNOWN_CRAWLERS, LEGEND, PROBE_LIMIT_NOTE
+
+    report = crawl(SHOP, tmp_path).report
+    page = html.render(report)
+    terminal = _console(report)
+    matrix = report.access
+    assert matrix is not None and len(matrix.crawlers) == 12
+
+    # Structured data: the terminal's title and rows, cell for cell.
+    health = report.summary["structured_data"]
+    assert health["types"]["Product"] == {"items": 1, "valid": 0, "warnings": 0, "errors": 1}
+    title = "Structured data on 3 pages (items per type)"
+    assert title in terminal and f"<h2>{title}</h2>" in page
+    said = [
+        [cell.strip() for cell in line.strip("│ ").split("│")]
+        for line in terminal.splitlines()
+        if line.startswith("│")
+    ]
+    shown = _table_rows(page, "structured-data")
+    assert shown == [["BreadcrumbList", "2", "2", "0", "0"], ["Product", "1", "0", "0", "1"]]
+    assert all(row in said for row in shown)
+
+    # The access matrix: a column per crawler (named as operators write it), a row per
+    # section with the terminal's words, the Server column, the legend and the note.
+    head = page[page.index('<section id="access">') :]
+    head = head[: head.index("</thead>")]
+    for token in matrix.crawlers:
+        assert f">{KNOWN_CRAWLERS[token].label}</th>" in head
+    assert ">GPTBot</th>" in head and ">Server</th>" in head
+    rows = _table_rows(page, "access")
+    lines = terminal.splitlines()
+    assert len(rows) == len(matrix.rows) == 3
+    for row in rows:
+        line = next(x for x in lines if x.split()[:1] == [row[0]])
+        assert " ".join(row) == " ".join(line.split())  # same words, same order
+    by_section = {row[0]: row for row in rows}
+    gptbot = 2 + matrix.crawlers.index("gptbot")
+    assert by_section["/shop/"][gptbot] == "block" and by_section["/shop/"][2] == "ok"
+    assert by_section["/blog/"][-1] == "googlebot 403"
+    assert 'title="robots.txt line 2: Disallow: /shop/"' in page  # the deciding line
+    visible = html_lib.unescape(_visible(page))
+    assert LEGEND in visible and PROBE_LIMIT_NOTE in visible
+    # where a reader expects them: with the summaries, before the ranked issues
+    order = [page.index(f'id="{s}"') for s in ("charts", "structured-data", "access", "issues")]
+    assert order == sorted(order)
+
+
+def test_hostile_section_and_type_names_are_escaped_in_the_html_tables(tmp_path: Path) -> None:
+    from seoaudit.access import MAX_ROWS
+    from seoaudit.models import AccessMatrix, AccessRow, AccessVerdict
+
+    blocked = AccessVerdict(verdict="blocked", blocked=1, checked=1, line=3, rule=PAYLOAD)
+    rows = [
+        AccessRow(
+            origin=ORIGIN,
+            section=f"/{PAYLOAD}{i}/",
+            urls=1,
+            crawlers={"gptbot": blocked},
+            server={"googlebot": PAYLOAD},
+        )
+        for i in range(MAX_ROWS + 5)  # more than a run keeps: the page stays bounded
+    ]
+    types = {
+        f"{PAYLOAD}{i}": {"items": 1, "valid": 0, "warnings": 0, "errors": 1} for i in range(12)
+    }
+    report = _hostile_report()
+    report.access = AccessMatrix(crawlers=["gptbot"], rows=rows, notes=[PAYLOAD])
+    report.summary["structured_data"] = {"pages": 1, "types": types, "rdfa_blocks": 0}
+    page = html.render(report)
+    assert PAYLOAD not in page
+    escaped = "&lt;/title&gt;&lt;/script&gt;&lt;script&gt;document.body"
+    for section in ("structured-data", "access"):
+        start = page.index(f'<section id="{section}">')
+        assert escaped in page[start : page.index("</section>", start)]
+    assert len(_table_rows(page, "access")) == MAX_ROWS
+    assert "5 more sections in the JSON report" in page
+    # the terminal's ten types, and the number left out, in both
+    assert len(_table_rows(page, "structured-data")) == 10
+    assert "2 more types in the JSON report" in page
+    assert "2 more types in the JSON report" in " ".join(_console(report).split())

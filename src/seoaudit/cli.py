@@ -1121,6 +1121,8 @@ def _print_gate(result: GateResult, quiet: bool) -> None:
     for check in result.checks:
         if check.status == "fail" and check.level == "warn":
             err.print(Text(f"  warn: {check.name}: {check.measured}", style="yellow"))
+        elif check.status == "skipped":  # a KPI with nothing to measure: said, not hidden
+            err.print(Text(f"  skipped: {check.name}: {check.measured}", style="dim"))
 
 
 def _judge(

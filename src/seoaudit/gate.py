@@ -15,8 +15,11 @@ Checks, each with a level (``error`` fails the run, ``warn`` is only reported):
 - **KPIs**: bounds (``min``, ``max``) on the run's KPIs as kpis.py defines them
   (``report.summary["kpis"]``: indexable_share, crawl_blocked_share, canonical_health,
   structured_data_health, error_rate; TTFB percentiles as ``ttfb_p50_ms``... over HTML
-  200 pages). A KPI with nothing to measure (no HTML page, no structured-data rule run)
-  is skipped, and says so.
+  200 pages). A KPI measured over nothing (no HTML page answering 200, no page with
+  structured data: its count in ``kpis.BASIS`` is 0) fails a ``min`` bound, saying so: a
+  release that removed every page of a kind must not pass a minimum on it; with only a
+  ``max`` bound it is skipped, and says so. A KPI not measured at all (no structured-data
+  rule ran; a run file from before the count was kept) is skipped, and says so.
 
 Verdict: *inconclusive* when no start URL could be fetched, the run was interrupted, or
 more than ``gate.max_fetch_error_share`` of the fetched URLs failed (``inconclusive``:
@@ -230,15 +233,33 @@ def _format_kpi(metric: str, value: float) -> str:
     return f"{value:.1%}" if metric in SHARE_METRICS else f"{value:.0f} ms"
 
 
-def _kpi_check(kpi: Kpi, value: float | None) -> Check:
+def _kpi_check(kpi: Kpi, value: float | None, over: tuple[int | None, str]) -> Check:
+    """``over``: how many pages the KPI was measured over, and what they are
+    (kpis.basis): a ``min`` bound over none fails."""
     name = kpi.name or kpi.metric.replace("_", " ")
     if value is None:
+        count, what = over
+        if count == 0 and kpi.min is not None:
+            return Check(
+                kind="kpi",
+                name=name,
+                level=kpi.level,
+                status="fail",
+                measured=(
+                    f"{kpi.metric}: nothing to measure, 0 {what} in this run "
+                    f"(min {_format_kpi(kpi.metric, kpi.min)} cannot hold over none)"
+                ),
+            )
         return Check(
             kind="kpi",
             name=name,
             level=kpi.level,
             status="skipped",
-            measured=f"{kpi.metric}: nothing to measure in this run",
+            measured=(
+                f"{kpi.metric}: nothing to measure, 0 {what} in this run"
+                if count == 0
+                else f"{kpi.metric}: nothing to measure in this run"
+            ),
         )
     shown = _format_kpi(kpi.metric, value)
     problems = []
@@ -529,7 +550,12 @@ def evaluate(
     checks.extend(_budget_check(b, ctx) for b in settings.budgets)
     if settings.kpis:
         values = kpi_values(report, get_site)
-        checks.extend(_kpi_check(k, _kpi_value(k, values, get_site)) for k in settings.kpis)
+        raw = report.summary.get("kpis")
+        stored: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        checks.extend(
+            _kpi_check(k, _kpi_value(k, values, get_site), kpis.basis(stored, k.metric))
+            for k in settings.kpis
+        )
 
     reasons: list[str] = []
     verdict: Verdict = "pass"

@@ -8,11 +8,21 @@ runs:
 - ``crawl_blocked_share``: reached URLs robots.txt disallows for the audited crawler.
 - ``canonical_health``: HTML 200 pages whose canonical (the one Google reads) is declared
   and is the page itself or an indexable URL.
-- ``structured_data_health``: HTML 200 pages without a structured-data error finding
-  (None when no structured-data rule ran).
+- ``structured_data_health``: of the HTML 200 pages with structured data (JSON-LD,
+  Microdata or RDFa, or a structured-data error finding), the share without a
+  structured-data error finding. Pages without markup are not counted: a site without
+  structured data has nothing to measure (None, with ``structured_data_pages`` 0), not a
+  perfect score. Warnings (a missing recommended property) do not count against it, as in
+  Google's own reports; RDFa is detected, not validated. None when no structured-data
+  rule ran (``structured_data_pages`` None too).
 - ``ttfb_ms``: server time to first byte over HTML 200 pages, percentiles p50/p90/p99
   (nearest rank, as every percentile the tool reports: stats.py).
 - ``error_rate``: fetched URLs answering 5xx or no usable response.
+
+Beside the shares, the counts they are shares of (``BASIS``): ``reached_urls``,
+``html_pages``, ``structured_data_pages``. A share that is None while its count is 0 was
+measured over nothing (the gate fails a ``min`` bound on it: gate.py); a count that is
+None or missing means the KPI was not measured at all.
 
 The KPIs are kept in the run store (meta ``kpis``) so the HTML report can draw their
 trend across the runs stored in the same folder (``history``). Owns these definitions;
@@ -42,6 +52,29 @@ SHARES = (
     "structured_data_health",
     "error_rate",
 )
+# KPI -> (the count it is a share of, that count in words). A KPI without one here
+# (error_rate) is measured whenever the run fetched anything.
+BASIS: dict[str, tuple[str, str]] = {
+    "indexable_share": ("reached_urls", "URLs reached"),
+    "crawl_blocked_share": ("reached_urls", "URLs reached"),
+    "canonical_health": ("html_pages", "HTML pages answering 200"),
+    "structured_data_health": ("structured_data_pages", "HTML pages with structured data"),
+}
+# The TTFB percentiles are taken over the HTML pages answering 200 too.
+TTFB_BASIS = ("html_pages", "HTML pages answering 200")
+# Since when a KPI is computed as it is now: the key its current definition added to the
+# stored KPIs. A stored run without it measured something else (the trend leaves it out).
+DEFINED_WITH = {"structured_data_health": "structured_data_pages"}
+
+
+def basis(kpis: dict[str, Any], metric: str) -> tuple[int | None, str]:
+    """How many pages (or URLs) ``metric`` was measured over in a run's ``kpis``, and
+    what they are; None when not known (not measured, or a run file from before the
+    count was kept)."""
+    key, words = TTFB_BASIS if metric.startswith("ttfb_") else BASIS.get(metric, ("", ""))
+    count = kpis.get(key) if key else None
+    known = isinstance(count, int) and not isinstance(count, bool)
+    return (count if known else None), words
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -79,12 +112,13 @@ def compute(site: Site, findings: Iterable[Finding], sd_rules_ran: bool) -> dict
         for s in html
         if s.canonical is not None and (s.canonical == s.url or site.is_indexable(s.canonical))
     )
-    sd_error_urls = {f.url for f in findings if f.rule.startswith("SD") and f.severity == "error"}
-    sd_health = (
-        _share(sum(1 for s in html if s.url not in sd_error_urls), len(html))
-        if sd_rules_ran
-        else None
-    )
+    sd_pages: int | None = None
+    sd_health: float | None = None
+    if sd_rules_ran:
+        errors = {f.url for f in findings if f.rule.startswith("SD") and f.severity == "error"}
+        marked = [s.url for s in html if s.structured_items or s.sd_types or s.url in errors]
+        sd_pages = len(marked)
+        sd_health = _share(sum(1 for url in marked if url not in errors), sd_pages)
     ttfbs = [s.ttfb for s in html if s.ttfb is not None]
     ttfb = percentiles_ms(ttfbs, TTFB_PERCENTILES) if ttfbs else {}
     statuses = site.summary().get("status_classes", {})
@@ -93,6 +127,7 @@ def compute(site: Site, findings: Iterable[Finding], sd_rules_ran: bool) -> dict
     return {
         "reached_urls": reached,
         "html_pages": len(html),
+        "structured_data_pages": sd_pages,
         "indexable_share": _share(indexable, reached),
         "crawl_blocked_share": _share(blocked, reached),
         "canonical_health": _share(healthy, len(html)),

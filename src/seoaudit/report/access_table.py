@@ -1,6 +1,9 @@
 """The access matrix as a compact terminal table: robots.txt verdicts of the major search
 and AI crawlers per site section, and what the server answered to each user agent.
 
+The words of each cell (``verdict_word``, ``section_label``, ``server_word``) are shared
+with the HTML report (report/html.py), so both say the same thing.
+
 Text from the site (sections, robots.txt lines) goes to rich as ``Text``, never markup.
 """
 
@@ -11,27 +14,57 @@ from rich.table import Table
 from rich.text import Text
 
 from seoaudit.access import KNOWN_CRAWLERS
-from seoaudit.models import AccessVerdict, Report
+from seoaudit.models import AccessRow, AccessVerdict, Report
 from seoaudit.printable import printable
 
 MAX_ROWS = 15
+TITLE = "Crawler access by section (robots.txt; server = user-agent probe)"
+# verdict_word's kinds -> terminal style (the HTML report has a CSS class per kind)
+_STYLES = {
+    "unknown": "dim",
+    "policy": "cyan",
+    "ok": "green",
+    "block": "bold red",
+    "partial": "yellow",
+}
 
 
 def _printable(text: str, limit: int) -> str:
     return printable(text, limit)
 
 
+def verdict_word(verdict: AccessVerdict) -> tuple[str, str]:
+    """The cell's word and its kind: ok, block, n/m (n of m sampled URLs blocked: kind
+    partial), policy, or ? (kind unknown)."""
+    if verdict.verdict == "unknown":
+        return "?", "unknown"
+    if verdict.blocked and verdict.policy == "block":
+        return "policy", "policy"
+    if verdict.verdict == "allowed":
+        return "ok", "ok"
+    if verdict.verdict == "blocked":
+        return "block", "block"
+    return f"{verdict.blocked}/{verdict.checked}", "partial"
+
+
 def cell(verdict: AccessVerdict) -> Text:
     """ok, block, n/m (n of m sampled URLs blocked), policy, or ?."""
-    if verdict.verdict == "unknown":
-        return Text("?", style="dim")
-    if verdict.blocked and verdict.policy == "block":
-        return Text("policy", style="cyan")
-    if verdict.verdict == "allowed":
-        return Text("ok", style="green")
-    if verdict.verdict == "blocked":
-        return Text("block", style="bold red")
-    return Text(f"{verdict.blocked}/{verdict.checked}", style="yellow")
+    word, kind = verdict_word(verdict)
+    return Text(word, style=_STYLES[kind])
+
+
+def section_label(row: AccessRow, several_origins: bool) -> str:
+    """The section as shown: with its origin when the run crawled several."""
+    return f"{row.origin}{row.section}" if several_origins else row.section
+
+
+def server_word(row: AccessRow) -> tuple[str, str]:
+    """The Server cell and its kind: the user agents that did not get the browser's answer
+    with what they got (kind problem), ok (every one did), or - (not probed: kind none)."""
+    problems = [f"{name} {what}" for name, what in sorted(row.server.items()) if what != "ok"]
+    if problems:
+        return ", ".join(problems), "problem"
+    return ("ok", "ok") if row.server else ("-", "none")
 
 
 def render(report: Report) -> Table | None:
@@ -40,7 +73,7 @@ def render(report: Report) -> Table | None:
         return None
     origins = {row.origin for row in matrix.rows}
     table = Table(
-        title="Crawler access by section (robots.txt; server = user-agent probe)",
+        title=TITLE,
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         collapse_padding=True,
@@ -53,10 +86,9 @@ def render(report: Report) -> Table | None:
         table.add_column(known.short if known else token[:6], no_wrap=True)
     table.add_column("Server", overflow="fold", min_width=8)
     for row in matrix.rows[:MAX_ROWS]:
-        section = row.section if len(origins) == 1 else f"{row.origin}{row.section}"
-        problems = [f"{name} {what}" for name, what in sorted(row.server.items()) if what != "ok"]
-        server = ", ".join(problems) if problems else ("ok" if row.server else "-")
-        style = "bold red" if problems else ("" if row.server else "dim")
+        section = section_label(row, len(origins) > 1)
+        server, kind = server_word(row)
+        style = {"problem": "bold red", "none": "dim"}.get(kind, "")
         table.add_row(
             Text(_printable(section, 40)),
             str(row.urls),

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from seoaudit.models import Report
 from seoaudit.printable import printable
-from seoaudit.report import access_table
+from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
     limits_text,
@@ -74,28 +74,26 @@ def _clean(text: str, limit: int = 90) -> Text:
     return Text(printable(text, limit))
 
 
-def _structured_data(report: Report, limit: int = 10) -> Table | None:
+def _structured_data(report: Report) -> Table | None:
     """Structured-data health per type (structured/health.py): items valid, with warnings,
     with errors. None when the run found no structured data."""
-    health = report.summary.get("structured_data") or {}
-    types = health.get("types") or {}
-    if not types:
+    shown = structured_table.table(report.summary)
+    if shown is None:
         return None
-    rdfa = health.get("rdfa_blocks") or 0
-    note = f"; {rdfa} RDFa blocks, not validated" if rdfa else ""
-    table = Table(title=f"Structured data on {health.get('pages', 0)} pages (items per type{note})")
+    table = Table(title=shown.title)
     table.add_column("Type")
     for name in ("Items", "Valid", "Warnings", "Errors"):
         table.add_column(name, justify="right")
-    for name, counts in list(types.items())[:limit]:
-        errors, warnings = counts.get("errors", 0), counts.get("warnings", 0)
+    for row in shown.rows:
         table.add_row(
-            _clean(str(name), 40),
-            Text(str(counts.get("items", 0))),
-            Text(str(counts.get("valid", 0)), style="green"),
-            Text(str(warnings), style=_STYLE["warning"] if warnings else ""),
-            Text(str(errors), style=_STYLE["error"] if errors else ""),
+            _clean(row.type, 40),
+            Text(str(row.items)),
+            Text(str(row.valid), style="green"),
+            Text(str(row.warnings), style=_STYLE["warning"] if row.warnings else ""),
+            Text(str(row.errors), style=_STYLE["error"] if row.errors else ""),
         )
+    if shown.more:
+        table.caption = f"{shown.more} more types in the JSON report"
     return table
 
 

@@ -2,8 +2,11 @@
 
 What it shows: a KPI scorecard both sides share (kpis.py), the trend of those KPIs across
 the runs stored beside this one, charts (issues by priority and by owner, status codes,
-server speed), every issue ranked by priority and impact with the inputs of its score, its
-evidence, its fix and a command that verifies it, and the glossary (glossary.py).
+server speed), the structured-data table and the crawler access matrix as the terminal
+summary shows them (same words: report/structured_table.py, report/access_table.py), the
+crawl footprint, every issue ranked by priority and impact with the inputs of its score,
+its evidence, its fix and a command that verifies it, and the glossary (glossary.py).
+Tables are plain HTML: the page reads the same without JavaScript.
 
 Safety: everything taken from crawled pages (titles, URLs, messages, evidence) is
 escaped by Jinja2's autoescape; links are made only for http(s) URLs. The page makes no
@@ -27,9 +30,11 @@ from typing import Any, TextIO
 import jinja2
 from markupsafe import Markup, escape
 
-from seoaudit import glossary, owners
+from seoaudit import access, glossary, kpis, owners
 from seoaudit.impact import ImpactSettings
-from seoaudit.models import Issue, Report
+from seoaudit.models import AccessVerdict, Issue, Report
+from seoaudit.printable import printable
+from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
     limits_text,
@@ -73,10 +78,10 @@ KPI_CARDS: tuple[tuple[str, str, bool, str, str], ...] = (
     ),
     (
         "structured_data_health",
-        "Structured data health",
+        "Structured data without errors",
         True,
-        "pages eligible for rich results",
-        "JSON-LD without errors",
+        "pages with markup whose items have no error (warnings allowed)",
+        "no SD error finding on the page; pages without markup not counted",
     ),
     (
         "error_rate",
@@ -163,15 +168,34 @@ def _svg_trend(points: Sequence[float | None], *, width: int = 140, height: int 
     )
 
 
+def _point(point: object, key: str) -> float | None:
+    """A KPI of a stored run in the trend; None when that run measured it under an older
+    definition (kpis.DEFINED_WITH), so no trend or delta compares two definitions."""
+    values = point.get("kpis") if isinstance(point, dict) else None
+    if not isinstance(values, dict):
+        return None
+    since = kpis.DEFINED_WITH.get(key)
+    return None if since is not None and since not in values else _num(values.get(key))
+
+
+def _basis(values: Mapping[str, Any], key: str) -> str:
+    """What a KPI is a share of, in words: "of 22 HTML pages with structured data"; "no
+    ..." when there were none; "" when not known."""
+    count, what = kpis.basis(dict(values), key)
+    if count is None:
+        return ""
+    return f"of {count:,} {what}" if count else f"no {what} in this run"
+
+
 def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
-    kpis = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
-    assert isinstance(kpis, dict)
+    values = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
+    assert isinstance(values, dict)
     trend = summary.get("kpi_trend") if isinstance(summary.get("kpi_trend"), list) else []
     assert isinstance(trend, list)
     cards = []
     for key, label, higher_better, seo, it in KPI_CARDS:
-        value = _num(kpis.get(key))
-        series = [_num(p.get("kpis", {}).get(key)) if isinstance(p, dict) else None for p in trend]
+        value = _num(values.get(key))
+        series = [_point(p, key) for p in trend]
         previous = next((v for v in reversed(series[:-1]) if v is not None), None)
         delta = None if value is None or previous is None else value - previous
         good = None if delta is None or abs(delta) < 0.0005 else (delta > 0) == higher_better
@@ -179,6 +203,7 @@ def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
             {
                 "label": label,
                 "value": _pct(value),
+                "basis": _basis(values, key),
                 "seo": seo,
                 "it": it,
                 "delta": None if delta is None else f"{delta * 100:+.1f} pts",
@@ -190,9 +215,9 @@ def _kpi_cards(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _speed(summary: Mapping[str, Any]) -> dict[str, float]:
-    kpis = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
-    assert isinstance(kpis, dict)
-    ttfb = kpis.get("ttfb_ms")
+    values = summary.get("kpis") if isinstance(summary.get("kpis"), dict) else {}
+    assert isinstance(values, dict)
+    ttfb = values.get("ttfb_ms")
     if not isinstance(ttfb, dict):
         speed = summary.get("speed")
         ttfb = speed.get("ttfb_ms") if isinstance(speed, dict) else None
@@ -353,6 +378,56 @@ def _charts(report: Report) -> dict[str, Markup]:
     }
 
 
+def _structured(summary: Mapping[str, Any]) -> structured_table.SdTable | None:
+    """The structured-data table, as the terminal shows it (report/structured_table.py)."""
+    return structured_table.table(summary)
+
+
+def _why(verdict: AccessVerdict) -> str:
+    """What decided a verdict, for the cell's tooltip: the robots.txt line, or the reason."""
+    if verdict.line is not None:
+        return printable(f"robots.txt line {verdict.line}: {verdict.rule or ''}", 200).strip()
+    return printable(verdict.reason or "", 200)
+
+
+def _access(report: Report) -> dict[str, Any] | None:
+    """The access matrix (access.py) in the terminal's words (report/access_table.py): every
+    row the report holds (access.MAX_ROWS at most), the legend and the probe's note."""
+    matrix = report.access
+    if matrix is None or not matrix.rows:
+        return None
+    rows = matrix.rows[: access.MAX_ROWS]
+    several = len({row.origin for row in matrix.rows}) > 1
+    views = []
+    for row in rows:
+        cells = []
+        for token in matrix.crawlers:
+            verdict = row.crawlers.get(token)
+            if verdict is None:
+                cells.append(("", "unknown", ""))
+            else:
+                cells.append((*access_table.verdict_word(verdict), _why(verdict)))
+        server, server_kind = access_table.server_word(row)
+        views.append(
+            {
+                "section": printable(access_table.section_label(row, several), 80),
+                "urls": row.urls,
+                "cells": cells,
+                "server": printable(server, 400),
+                "server_kind": server_kind,
+            }
+        )
+    return {
+        "title": access_table.TITLE,
+        "crawlers": [(token, access.label(token)) for token in matrix.crawlers],
+        "rows": views,
+        "more": len(matrix.rows) - len(rows),
+        "full": len(matrix.rows) >= access.MAX_ROWS,
+        "max_rows": access.MAX_ROWS,
+        "notes": [printable(note, 1000) for note in matrix.notes],
+    }
+
+
 def _safe_href(url: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
@@ -447,6 +522,8 @@ def render(report: Report) -> str:
         charts=_charts(report),
         speed=_speed(summary),
         footprint=_footprint(summary),
+        structured=_structured(summary),
+        access=_access(report),
         issues=[_issue_view(i, report, REGISTRY) for i in report.issues],
         owners=sorted({i.owner for i in report.issues if i.owner}),
         priorities=list(PRIORITY_COLOURS),

@@ -118,7 +118,7 @@ _KPI_LABELS = (
     ("indexable_share", "Indexable"),
     ("crawl_blocked_share", "Blocked by robots.txt"),
     ("canonical_health", "Canonical health"),
-    ("structured_data_health", "Structured data health"),
+    ("structured_data_health", "Structured data without errors"),
     ("error_rate", "Error rate"),
 )
 

@@ -61,6 +61,18 @@ def _kpis(result: AuditResult) -> dict[str, Any]:
     return values
 
 
+def _check_min_kpi(store_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`seoaudit check RUN` in ``folder`` with a config of one KPI, structured-data health
+    at least 90%, and no other check."""
+    monkeypatch.chdir(folder)
+    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
+        monkeypatch.delenv(name)
+    (folder / "seoaudit.toml").write_text(
+        'fail_on = "never"\n\n[[kpis]]\nmetric = "structured_data_health"\nmin = 0.9\n'
+    )
+    return CliRunner().invoke(app, ["check", str(store_path)])
+
+
 def test_a_site_without_structured_data_has_nothing_to_measure(tmp_path: Path) -> None:
     """It scored 100%: every HTML page was "without a structured-data error"."""
     result = _audit(_site({"/": None, "/a": None}), tmp_path)
@@ -156,13 +168,7 @@ def test_a_min_kpi_fails_a_release_that_removed_all_structured_data(
     assert "0 HTML pages with structured data" in skipped.measured
 
     # In the terminal: `seoaudit check` fails (exit 1) and says why.
-    monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
-        monkeypatch.delenv(name)
-    (tmp_path / "seoaudit.toml").write_text(
-        'fail_on = "never"\n\n[[kpis]]\nmetric = "structured_data_health"\nmin = 0.9\n'
-    )
-    result = CliRunner().invoke(app, ["check", str(second.store_path)])
+    result = _check_min_kpi(second.store_path, tmp_path, monkeypatch)
     assert result.exit_code == 1, result.output
     assert "Gate: FAIL" in result.output
     assert "0 HTML pages with structured data" in " ".join(result.output.split())
@@ -174,13 +180,7 @@ def test_a_skipped_kpi_is_said_in_the_terminal(
     """A KPI with nothing to measure was left out of the terminal's gate lines: a green
     PASS did not say that a bound was never checked."""
     run = _audit(_site({"/": None}), tmp_path, select=["HTTP"])
-    monkeypatch.chdir(tmp_path)
-    for name in [n for n in os.environ if n.startswith("SEOAUDIT_")]:
-        monkeypatch.delenv(name)
-    (tmp_path / "seoaudit.toml").write_text(
-        'fail_on = "never"\n\n[[kpis]]\nmetric = "structured_data_health"\nmin = 0.9\n'
-    )
-    result = CliRunner().invoke(app, ["check", str(run.store_path)])
+    result = _check_min_kpi(run.store_path, tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "Gate: PASS" in said

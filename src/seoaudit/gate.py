@@ -239,27 +239,18 @@ def _kpi_check(kpi: Kpi, value: float | None, over: tuple[int | None, str]) -> C
     name = kpi.name or kpi.metric.replace("_", " ")
     if value is None:
         count, what = over
-        if count == 0 and kpi.min is not None:
-            return Check(
-                kind="kpi",
-                name=name,
-                level=kpi.level,
-                status="fail",
-                measured=(
-                    f"{kpi.metric}: nothing to measure, 0 {what} in this run "
-                    f"(min {_format_kpi(kpi.metric, kpi.min)} cannot hold over none)"
-                ),
-            )
+        measured = f"{kpi.metric}: nothing to measure" + (
+            f", 0 {what} in this run" if count == 0 else " in this run"
+        )
+        fails = count == 0 and kpi.min is not None  # a minimum cannot hold over none
+        if fails:
+            measured += f" (min {_format_kpi(kpi.metric, kpi.min or 0)} cannot hold over none)"
         return Check(
             kind="kpi",
             name=name,
             level=kpi.level,
-            status="skipped",
-            measured=(
-                f"{kpi.metric}: nothing to measure, 0 {what} in this run"
-                if count == 0
-                else f"{kpi.metric}: nothing to measure in this run"
-            ),
+            status="fail" if fails else "skipped",
+            measured=measured,
         )
     shown = _format_kpi(kpi.metric, value)
     problems = []

@@ -339,3 +339,9 @@ def test_markdown_counts_urls_fetched_as_the_other_reports(tmp_path: Path) -> No
     fetched = report.summary["fetched"]
     assert fetched == 3 and report.run.pages_fetched == 2  # the two counts differ here
     assert f"{fetched} URLs fetched" in _render("markdown", report)
+
+
+def test_counts_in_messages_agree_with_their_noun(tmp_path: Path) -> None:
+    pages = {"/": {"body": '<title>home</title><a href="/gone">gone</a>'}}
+    [broken] = [f for f in crawl(pages, tmp_path).report.findings if f.rule == "HTTP001"]
+    assert broken.message == "Internal URL answers 404 (linked from 1 page)"

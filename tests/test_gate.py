@@ -143,6 +143,8 @@ def test_budgets_count_share_and_new(tmp_path: Path) -> None:
     assert checks["count"].status == "fail" and checks["count"].measured == "3 findings > 2"
     assert checks["new"].status == "fail"
     assert checks["new"].measured == "2 new findings > 0"  # /p/2 and /r
+    one = judge(report(findings[:3]), budgets=budgets[1:2], gate=GateSettings(baseline=base))
+    assert one.checks[-1].measured == "1 new finding > 0"  # not "1 new findings"
     assert checks["warn only"].status == "fail" and checks["warn only"].level == "warn"
     assert checks["other url"].status == "pass"
     assert result.verdict == "fail"

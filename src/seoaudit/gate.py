@@ -390,7 +390,8 @@ def _budget_check(budget: Budget, ctx: _Context) -> Check:
     if budget.max_new is not None:
         measures.append(f"{new_count} new (max {budget.max_new})")
         if new_count > budget.max_new:
-            problems.append(f"{new_count} new findings > {budget.max_new}")
+            noun = "finding" if new_count == 1 else "findings"
+            problems.append(f"{new_count} new {noun} > {budget.max_new}")
             worst = worst_new  # the worst shown: the new ones when too many are new
     failed = bool(problems)
     return Check(

@@ -82,7 +82,7 @@ def broken_internal_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     severity: Severity | None = "error" if inlinks >= ESCALATE_LINKED_FROM else None
     yield Hit(
         page.url,
-        f"Internal URL answers {status} (linked from {inlinks} pages)",
+        f"Internal URL answers {status} (linked from {inlinks} page{'' if inlinks == 1 else 's'})",
         evidence,
         severity=severity,
     )

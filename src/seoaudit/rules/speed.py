@@ -483,9 +483,9 @@ def no_conditional_request_support(page: PageFacts, site: Site) -> Iterator[Hit]
     matches. Write `Last-Modified` in the IMF-fixdate form, in GMT.
 
     ## How to verify
-    `curl -sI <url> | grep -iE '^(etag|last-modified)'` prints a validator; then
-    `curl -sI -H 'If-None-Match: <etag>' <url>` (or `-H 'If-Modified-Since: <date>'`)
-    answers `304 Not Modified`.
+    After the fix, `curl -sI <url> | grep -iE '^(etag|last-modified)'` prints a validator;
+    sent back as the first command printed it, `curl -sI -H 'If-None-Match: <etag>' <url>`
+    (or `-H 'If-Modified-Since: <date>'`) answers `304 Not Modified`.
 
     ## Source
     Google crawling docs: "Overview of Google crawlers and fetchers" (HTTP caching: ETag

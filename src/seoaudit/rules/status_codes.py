@@ -62,7 +62,8 @@ def broken_internal_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     ## Why it matters
     Visitors and crawlers hit a dead end; links pointing at the URL pass no value, and
     Google drops 4xx URLs from its index. Escalated to an error when 5 or more pages link
-    to the URL (typically a navigation or template link).
+    to the URL (typically a navigation or template link), and when it is the start URL of
+    the audit (a mistyped URL in a CI job must fail it, not pass as a warning).
 
     ## How to fix
     Update the links to point at a live URL, or redirect (301) the removed URL to its
@@ -80,11 +81,27 @@ def broken_internal_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     evidence = {"status": status, **_linked(page, site)}
     inlinks = site.inlink_count(page.url)
     severity: Severity | None = "error" if inlinks >= ESCALATE_LINKED_FROM else None
+    if _is_start(page.url, site):  # a mistyped start URL must not pass as one warning
+        yield Hit(
+            page.url,
+            f"The start URL answers {status}: the audit began on a page that does not "
+            "exist for visitors (is the URL right?)",
+            {**evidence, "start_url": True},
+            severity="error",
+        )
+        return
     yield Hit(
         page.url,
         f"Internal URL answers {status} (linked from {inlinks} page{'' if inlinks == 1 else 's'})",
         evidence,
         severity=severity,
+    )
+
+
+def _is_start(url: str, site: Site) -> bool:
+    """Whether ``url`` is a start URL of the run, or where one redirects to."""
+    return url in site.start_urls or any(
+        site.redirect_chain(start).final_url == url for start in site.start_urls
     )
 
 

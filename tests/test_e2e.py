@@ -237,6 +237,16 @@ def test_robots_verify_command(basic_site: str, tmp_path: Path) -> None:
     assert "blocked" in blocked.stdout and "line 2: Disallow: /private/" in blocked.stdout
     allowed = seoaudit("robots", basic_site + "/about.html", "--as", "bingbot", cwd=tmp_path)
     assert allowed.returncode == 0 and allowed.stdout.startswith("allowed")
+    assert "robots.txt answered 200: its rules apply" in allowed.stdout  # not "Google"'s only
+
+
+def test_robots_on_a_host_that_does_not_answer_is_exit_3_not_blocked(tmp_path: Path) -> None:
+    """`seoaudit robots notaurl` said "blocked" with exit 1, as a real Disallow does."""
+    proc = seoaudit("robots", "http://127.0.0.1:9/page", cwd=tmp_path)
+    assert proc.returncode == 3
+    assert "Google assumes every URL is disallowed" in proc.stdout  # Google's reading, still
+    assert "no HTTP answer from http://127.0.0.1:9 (connect-error" in proc.stderr
+    assert "check the host name" in proc.stderr
 
 
 def test_demo_runs_a_real_audit(tmp_path: Path) -> None:

@@ -781,7 +781,8 @@ def robots(
     config: ConfigOpt = None,
     isolated: IsolatedOpt = False,
 ) -> None:
-    """Is URL allowed for a crawler? Prints the deciding robots.txt line (exit 1: blocked).
+    """Is URL allowed for a crawler? Prints the deciding robots.txt line (exit 1: blocked;
+    3: the host gave no HTTP answer, so nothing could be checked).
 
     robots.txt is fetched as the audit fetches it: the config file's user agent, timeouts
     and CA file (or --ca-bundle), and basic auth from SEOAUDIT_AUTH_USER /
@@ -849,6 +850,20 @@ def robots(
     if fetched.error == TLS_ERROR:
         host = host_of(fetched.final_url)
         typer.echo(show(f"  {rejected(host, problem(fetched.error_detail))}"))
+    if fetched.status is None and fetched.error is not None:
+        # Blocked as Google reads an unreachable robots.txt, but most often a mistyped or
+        # unresolvable host: exit 3 (could not be checked), not 1 (a rule blocks it).
+        detail = f": {fetched.error_detail}" if fetched.error_detail else ""
+        err.print(
+            Text(
+                show(
+                    f"seoaudit: no HTTP answer from {origin(target)} ({fetched.error}{detail}); "
+                    "check the host name and that it is reachable from here"
+                ),
+                style="bold red",
+            )
+        )
+        raise typer.Exit(EXIT_START_FAILED)
     raise typer.Exit(EXIT_OK if verdict.allowed else EXIT_ISSUES)
 
 

@@ -784,7 +784,9 @@ def _status_outcome(status: int) -> tuple[Outcome, str]:
 
 def _parsed(url: str, status: int, body: bytes, content_type: str | None) -> RobotsFile:
     robots = RobotsTxt.parse(body)
-    notes = [f"robots.txt answered {status}: Google follows its rules"]
+    notes = [
+        f"robots.txt answered {status}: its rules apply"
+    ]  # to every crawler, not Google's only
     html = any(p.kind == "looks-like-html" for p in robots.problems)
     if content_type and "html" in content_type.lower():
         if not html:

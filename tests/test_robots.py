@@ -292,7 +292,7 @@ def test_interpret_fetch_table(
         (404, None, 0, ["404", "allows every URL"]),
         (301, None, 6, ["6 times", "allows every URL"]),
         (None, "timeout", 0, ["timeout", "disallowed"]),
-        (200, None, 0, ["200", "follows its rules"]),
+        (200, None, 0, ["200", "its rules apply"]),
     ],
 )
 def test_interpret_fetch_reasons(

@@ -560,18 +560,23 @@ def _check_resume_flags(flags: dict[str, tuple[Any, str]], run_id: str | None) -
         {
             flag
             for key, (_, flag) in flags.items()
-            if key not in _RESUME_PACE and not key.startswith(_RESUME_FREE)
+            # the URL may be the run's own: _resumed compares it with the stored one
+            if key not in _RESUME_PACE and not key.startswith(_RESUME_FREE) and key != "start_urls"
         }
     )
     if run_id is not None:
         fixed.append("--run-id")
     if fixed:
-        raise fail(
-            f"--resume continues a run with the scope it started with: {', '.join(fixed)} "
-            "cannot change (start a new audit for that). It can change the pace: "
-            "--concurrency, --per-host, --rps, --timeout, --deadline, --retries, "
-            "--respect-crawl-delay"
-        )
+        raise _scope_fixed(fixed)
+
+
+def _scope_fixed(flags: list[str]) -> typer.Exit:
+    return fail(
+        f"--resume continues a run with the scope it started with: {', '.join(flags)} "
+        "cannot change (start a new audit for that). It can change the pace: "
+        "--concurrency, --per-host, --rps, --timeout, --deadline, --retries, "
+        "--respect-crawl-delay"
+    )
 
 
 def _resumed(run: str, current: Settings, given: set[str]) -> tuple[Settings, Path]:
@@ -590,6 +595,8 @@ def _resumed(run: str, current: Settings, given: set[str]) -> tuple[Settings, Pa
         original = Settings.model_validate(stored.settings)
     except ValidationError as exc:
         raise fail(f"run {stored.run_id} cannot be resumed: {exc}") from None
+    if "start_urls" in given and current.start_urls != original.start_urls:
+        raise _scope_fixed(["URL"])  # the run's own URL typed again is fine
     # Machine-local things come from this invocation: the secrets, and a CA file (one
     # given now wins over the stored path, which may be gone).
     crawl = original.crawl.model_copy(

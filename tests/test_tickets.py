@@ -26,7 +26,8 @@ from seoaudit.rules import REGISTRY
 from seoaudit.site import Site
 from seoaudit.store import Store
 from seoaudit.tickets import azure, github, gitlab, jira
-from seoaudit.tickets.render import markdown
+from seoaudit.tickets.render import html_body, markdown
+from seoaudit.tickets.render import jira as jira_markup
 from tests.sites import ORIGIN, crawl
 from tests.test_baseline import CLUSTER, JOINED, _versions
 
@@ -629,3 +630,12 @@ def test_a_failed_write_leaves_no_half_ticket_file(
     ), answer.output
     assert not [p for p in out.rglob(f"{name}*") if p.is_file()]  # neither half nor .tmp
     assert not (out / "tickets-exported.json").exists()  # nothing counted as exported
+
+
+def test_one_affected_url_is_said_in_the_singular_in_every_markup() -> None:
+    """Jira and Azure said "1 URLs" where GitHub said "1 URL"."""
+    one = _synthetic([_issue(1, urls=[f"{ORIGIN}/only.html"])])
+    ticket = tickets.build_tickets(one, REGISTRY)[0]
+    for body in (markdown(ticket, 10_000), jira_markup(ticket, 10_000), html_body(ticket, 10_000)):
+        assert "1 URL · id" in body or "1 URL</" in body or "· 1 URL ·" in body, body[:300]
+        assert "1 URLs" not in body

@@ -135,7 +135,7 @@ def jira(ticket: Ticket, limit: int) -> str:
     issue = ticket.issue
     parts = [
         f"*Priority {issue.priority}* · owner hint: {jira_prose(ticket.owner)} · rule "
-        f"{issue.rule} · {issue.count} URLs · id {ticket.id}",
+        f"{issue.rule} · {issue.count} URL{'s' if issue.count != 1 else ''} · id {ticket.id}",
         "h3. What is wrong",
         jira_prose(ticket.what),
         "h3. Why it matters",
@@ -193,7 +193,8 @@ def html_body(ticket: Ticket, limit: int) -> str:
     items = "".join(f"<li><code>{esc(url)}</code></li>" for url in ticket.sample)
     parts = [
         f"<p><b>Priority {esc(issue.priority)}</b> · owner hint: {esc(ticket.owner)} · rule "
-        f"{esc(issue.rule)} · {issue.count} URLs · id {esc(ticket.id)}</p>",
+        f"{esc(issue.rule)} · {issue.count} URL{'s' if issue.count != 1 else ''} · "
+        f"id {esc(ticket.id)}</p>",
         "<h3>What is wrong</h3>",
         f"<p>{html_prose(ticket.what)}</p>",
         "<h3>Why it matters</h3>",

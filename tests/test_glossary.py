@@ -7,6 +7,8 @@ from typer.testing import CliRunner
 
 from seoaudit import glossary
 from seoaudit.cli import app
+from seoaudit.ruledoc import doc_sections
+from seoaudit.rules import REGISTRY
 
 REQUIRED = (
     "crawl-budget",
@@ -48,8 +50,28 @@ def test_lookup_by_key_alias_or_title(text: str, key: str) -> None:
 
 
 def test_terms_in_a_rule_text() -> None:
-    keys = [t.key for t in glossary.terms_in("The canonical points at a URL with noindex.")]
+    text = "The canonical points at a URL with noindex. Such a canonical is ignored."
+    keys = [t.key for t in glossary.terms_in(text, summary="A noindex page is canonical")]
     assert keys == ["canonical", "noindex"]
+    # named once in passing: not what the text is about
+    assert glossary.terms_in("The canonical points at a URL with noindex.") == []
+    assert [t.key for t in glossary.terms_in("", family="SD")] == ["structured-data"]
+
+
+def test_rules_link_the_terms_they_are_about() -> None:
+    """PERF005 (conditional requests) linked "Rendering" for "renders the page again";
+    SD018 (image sizes) linked "robots.txt" for a parenthesis; SD006 linked "Rendering"
+    for "the template that renders the markup"."""
+
+    def keys(code: str) -> list[str]:
+        spec = REGISTRY[code]
+        text = " ".join(doc_sections(spec.doc).values())
+        return [t.key for t in glossary.terms_in(text, summary=spec.summary, family=spec.family)]
+
+    assert "rendering" not in keys("PERF005")
+    assert keys("SD018") == ["structured-data"]
+    assert keys("SD006") == ["structured-data"]
+    assert "robots-txt" in keys("ROB008") and "canonical" in keys("CAN007")
 
 
 def test_explain_command() -> None:

@@ -265,18 +265,45 @@ _MENTIONS: tuple[tuple[str, str], ...] = (
     ("crawl budget", "crawl-budget"),
     ("indexab", "indexability"),
     ("click depth", "click-depth"),
-    ("render", "rendering"),
+    # JavaScript rendering, not "the template that renders the markup"
+    ("rendering", "rendering"),
+    ("renderer", "rendering"),
+    ("javascript", "rendering"),
     ("orphan", "orphan-page"),
     ("duplicate", "duplicate-content"),
     ("status code", "status-code"),
 )
 
 
-def terms_in(text: str, limit: int = 4) -> list[Term]:
-    """Glossary terms a text mentions, in glossary order, at most ``limit``."""
-    lowered = text.lower()
-    keys = {key for word, key in _MENTIONS if word in lowered}
-    return [t for t in TERMS if t.key in keys][:limit]
+# The term a rule family is about, whatever its documentation's words.
+FAMILY_TERMS = {
+    "CAN": "canonical",
+    "DUP": "duplicate-content",
+    "HRF": "hreflang",
+    "HTTP": "status-code",
+    "IDX": "noindex",
+    "RES": "rendering",
+    "ROB": "robots-txt",
+    "SD": "structured-data",
+    "SMP": "sitemap",
+}
+
+
+def terms_in(text: str, limit: int = 4, summary: str = "", family: str = "") -> list[Term]:
+    """Glossary terms a rule's documentation is about, in glossary order, at most
+    ``limit``: its ``family``'s term, a term named in its ``summary``, or one named at
+    least twice in ``text``. A term the text names once in passing ("every visit ...
+    renders the page again", "(disallowed by robots.txt: SD017)") is not what the issue is
+    about, and linking it misleads."""
+    lowered, title = text.lower(), summary.lower()
+    counts: dict[str, int] = {FAMILY_TERMS[family]: 2} if family in FAMILY_TERMS else {}
+    for word, key in _MENTIONS:
+        if word in title:
+            counts[key] = 2
+        elif counts.get(key, 0) < 2:
+            found = len(re.findall(r"\b" + re.escape(word), lowered))
+            counts[key] = max(counts.get(key, 0), found)
+    return [t for t in TERMS if counts.get(t.key, 0) >= 2][:limit]
 
 
 def render(term: Term) -> str:

@@ -454,7 +454,14 @@ def _issue_view(issue: Issue, report: Report, specs: Mapping[str, Any]) -> dict[
             if v not in (None, "", [], {})
         ][:12],
         "urls": [(u, _safe_href(u)) for u in issue.sample_urls[:TOP_URLS]],
-        "terms": [(t.key, t.title) for t in glossary.terms_in(doc_text)],
+        "terms": [
+            (t.key, t.title)
+            for t in glossary.terms_in(
+                doc_text,
+                summary=spec.summary if spec else "",
+                family=spec.family if spec else "",
+            )
+        ],
         "search": " ".join([issue.title, issue.rule, issue.name, issue.owner]).lower(),
     }
 

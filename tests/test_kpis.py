@@ -198,3 +198,19 @@ def test_the_trend_never_compares_two_definitions_of_the_kpi(tmp_path: Path) -> 
     cards = {card["label"]: card for card in html._kpi_cards(report.summary)}
     assert cards["Structured data without errors"]["delta"] is None
     assert cards["Canonical health"]["delta"] == "+0.0 pts"  # same definition: compared
+
+
+def test_coverage_catches_a_release_that_removed_most_of_the_markup(tmp_path: Path) -> None:
+    """Health is measured over the pages still marked up: a release that removed the markup
+    from three pages of four kept it at 100%. Coverage sees it."""
+    paths = ["/", "/a", "/b", "/c"]
+    before = _audit(_site(dict.fromkeys(paths, CRUMBS)), tmp_path / "before")
+    after = _audit(_site({**dict.fromkeys(paths), "/": CRUMBS}), tmp_path / "after")
+    assert _kpis(before)["structured_data_coverage"] == 1.0
+    assert _kpis(after)["structured_data_coverage"] == 0.25
+    assert _kpis(after)["structured_data_health"] == 1.0  # blind to the removal
+    bound = Settings(kpis=[Kpi(metric="structured_data_coverage", min=0.9)], fail_on="never")
+    [passed] = gate.evaluate(before.report, bound).checks
+    [failed] = gate.evaluate(after.report, bound).checks
+    assert (passed.status, failed.status) == ("pass", "fail")
+    assert "25.0%" in failed.measured

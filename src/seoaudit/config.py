@@ -173,6 +173,7 @@ KpiMetric = Literal[
     "crawl_blocked_share",
     "canonical_health",
     "structured_data_health",
+    "structured_data_coverage",
     "error_rate",
     "ttfb_p50_ms",
     "ttfb_p90_ms",

@@ -55,6 +55,7 @@ SHARE_METRICS = {
     "crawl_blocked_share",
     "canonical_health",
     "structured_data_health",
+    "structured_data_coverage",
     "error_rate",
 }
 

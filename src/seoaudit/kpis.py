@@ -15,6 +15,9 @@ runs:
   perfect score. Warnings (a missing recommended property) do not count against it, as in
   Google's own reports; RDFa is detected, not validated. None when no structured-data
   rule ran (``structured_data_pages`` None too).
+- ``structured_data_coverage``: HTML 200 pages with structured data (as counted above) over
+  all HTML 200 pages: what health cannot see, a release that removed the markup from most
+  pages. None when no structured-data rule ran.
 - ``ttfb_ms``: server time to first byte over HTML 200 pages, percentiles p50/p90/p99
   (nearest rank, as every percentile the tool reports: stats.py).
 - ``error_rate``: fetched URLs answering 5xx or no usable response.
@@ -50,6 +53,7 @@ SHARES = (
     "crawl_blocked_share",
     "canonical_health",
     "structured_data_health",
+    "structured_data_coverage",
     "error_rate",
 )
 # KPI -> (the count it is a share of, that count in words). A KPI without one here
@@ -59,6 +63,7 @@ BASIS: dict[str, tuple[str, str]] = {
     "crawl_blocked_share": ("reached_urls", "URLs reached"),
     "canonical_health": ("html_pages", "HTML pages answering 200"),
     "structured_data_health": ("structured_data_pages", "HTML pages with structured data"),
+    "structured_data_coverage": ("html_pages", "HTML pages answering 200"),
 }
 # The TTFB percentiles are taken over the HTML pages answering 200 too.
 TTFB_BASIS = ("html_pages", "HTML pages answering 200")
@@ -114,11 +119,13 @@ def compute(site: Site, findings: Iterable[Finding], sd_rules_ran: bool) -> dict
     )
     sd_pages: int | None = None
     sd_health: float | None = None
+    sd_coverage: float | None = None
     if sd_rules_ran:
         errors = {f.url for f in findings if f.rule.startswith("SD") and f.severity == "error"}
         marked = [s.url for s in html if s.structured_items or s.sd_types or s.url in errors]
         sd_pages = len(marked)
         sd_health = _share(sum(1 for url in marked if url not in errors), sd_pages)
+        sd_coverage = _share(sd_pages, len(html))
     ttfbs = [s.ttfb for s in html if s.ttfb is not None]
     ttfb = percentiles_ms(ttfbs, TTFB_PERCENTILES) if ttfbs else {}
     statuses = site.summary().get("status_classes", {})
@@ -132,6 +139,7 @@ def compute(site: Site, findings: Iterable[Finding], sd_rules_ran: bool) -> dict
         "crawl_blocked_share": _share(blocked, reached),
         "canonical_health": _share(healthy, len(html)),
         "structured_data_health": sd_health,
+        "structured_data_coverage": sd_coverage,
         "ttfb_ms": ttfb,
         "error_rate": _share(failing, fetched),
     }

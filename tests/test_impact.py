@@ -401,3 +401,30 @@ def test_cli_refuses_an_unreadable_page_value_file(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "--page-value" in result.output
     assert not list(tmp_path.glob("*.sqlite"))  # refused before crawling
+
+
+def test_issues_of_one_url_state_name_each_other(tmp_path: Path) -> None:
+    """A noindex page listed in a sitemap is IDX001 and SMP011: two tickets, often for two
+    teams, that one change closes. Each names the other; another rule's finding on the
+    same page (no compression, no ETag...) does not."""
+    from seoaudit import tickets
+    from seoaudit.report import html
+    from seoaudit.rules import REGISTRY
+
+    noindex = '<head><meta name="robots" content="noindex"><title>a page</title>'
+    pages = {
+        "/": {"body": '<title>home page of the shop, long enough</title><a href="/a">a</a>'},
+        "/a": {"body": noindex + "</head><p>a</p>"},
+        "/robots.txt": {"body": f"Sitemap: {ORIGIN}/sitemap.xml\n"},
+        "/sitemap.xml": {"body": f"<urlset><url><loc>{ORIGIN}/a</loc></url></urlset>"},
+    }
+    report = crawl(pages, tmp_path).report
+    by_rule = {i.rule: i for i in report.issues}
+    idx, smp = by_rule["IDX001"], by_rule["SMP011"]
+    assert idx.related == [smp.id] and smp.related == [idx.id]
+    others = [i for i in report.issues if f"{ORIGIN}/a" in i.sample_urls]
+    others = [i for i in others if i.rule not in ("IDX001", "SMP011")]
+    assert others and all(i.related == [] for i in others)  # same page, another change
+    assert f'href="#issue-{smp.id}"' in html.render(report)
+    [ticket] = [t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "IDX001"]
+    assert f"seoaudit-{smp.id} (SMP011" in ticket.what

@@ -424,6 +424,7 @@ def group_issues(
     issues.sort(
         key=lambda i: (i.priority, -i.impact, SEVERITY_ORDER[i.severity], i.rule, i.cause or "")
     )
+    relate(issues)
     ids = {(i.rule, i.cause): i.id for i in issues}
 
     def assign(finding: Finding) -> Finding:
@@ -432,6 +433,53 @@ def group_issues(
         return finding
 
     return issues, assign
+
+
+MAX_RELATED = 5  # related issues named per issue
+# Rules that report one state of a URL from different sides, so that one change (drop the
+# noindex, fix the redirect, lift the Disallow) fixes all of them: a noindex page listed
+# in a sitemap is IDX001 and SMP011. Two issues are related when their rules share a
+# group and they are about mostly the same URLs. Rules merely finding other problems on
+# the same pages (a long title, a small image) are not related: other changes fix them.
+RELATED_RULES: tuple[frozenset[str], ...] = (
+    frozenset({"IDX001", "IDX002", "SMP011"}),  # noindex
+    frozenset({"ROB008", "IDX002", "SMP012"}),  # disallowed by robots.txt
+    frozenset({"HTTP001", "HTTP002", "HTTP005", "HTTP018", "SMP010"}),  # fails
+    frozenset(
+        {"HTTP006", "HTTP007", "HTTP008", "HTTP009", "HTTP010", "HTTP011", "HTTP013", "SMP009"}
+    ),  # redirects
+    frozenset({"CAN019", "CAN022"}),  # canonicalised elsewhere
+)
+_GROUPS_OF: dict[str, set[int]] = {}
+for _n, _group in enumerate(RELATED_RULES):
+    for _code in _group:
+        _GROUPS_OF.setdefault(_code, set()).add(_n)
+
+
+def relate(issues: list[Issue]) -> None:
+    """Set ``Issue.related``: issues of related rules (``RELATED_RULES``) about mostly the
+    same URLs, judged on their sample URLs (at most 10 each, so small issues are seen
+    whole): at least half of the smaller sample shared. Most shared first."""
+    by_url: dict[str, list[int]] = {}
+    for n, issue in enumerate(issues):
+        if issue.rule in _GROUPS_OF:
+            for url in issue.sample_urls:
+                by_url.setdefault(url, []).append(n)
+    for issue in issues:
+        groups = _GROUPS_OF.get(issue.rule)
+        if not groups:
+            continue
+        shared: Counter[int] = Counter(
+            m
+            for url in issue.sample_urls
+            for m in by_url[url]
+            if issues[m].rule != issue.rule and groups & _GROUPS_OF[issues[m].rule]
+        )
+        related = []
+        for m, count in shared.items():
+            if 2 * count >= min(len(issue.sample_urls), len(issues[m].sample_urls)):
+                related.append((-count, m))
+        issue.related = [issues[m].id for _, m in sorted(related)[:MAX_RELATED]]
 
 
 def build_issues(

@@ -404,6 +404,9 @@ class Issue(_Model):
     evidence: dict[str, Any] = Field(default_factory=dict)  # from the first finding
     owner: str = ""  # team hint: server/infrastructure, templates/front end, content/CMS
     template: str | None = None  # URL pattern of the template the issue was grouped by
+    # Ids of issues of other rules about mostly the same URLs (impact.relate): one noindex
+    # page listed in a sitemap is IDX001 and SMP011, two tickets for one change.
+    related: list[str] = Field(default_factory=list)
 
 
 class RuleError(_Model):

@@ -432,7 +432,9 @@ def _safe_href(url: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
-def _issue_view(issue: Issue, report: Report, specs: Mapping[str, Any]) -> dict[str, Any]:
+def _issue_view(
+    issue: Issue, report: Report, specs: Mapping[str, Any], by_id: Mapping[str, Issue]
+) -> dict[str, Any]:
     spec = specs.get(issue.rule)
     sections = doc_sections(spec.doc) if spec is not None else {}
     sample = issue.sample_urls[0] if issue.sample_urls else ""
@@ -454,6 +456,12 @@ def _issue_view(issue: Issue, report: Report, specs: Mapping[str, Any]) -> dict[
             if v not in (None, "", [], {})
         ][:12],
         "urls": [(u, _safe_href(u)) for u in issue.sample_urls[:TOP_URLS]],
+        # issues of related rules on the same URLs (impact.relate): one change may fix both
+        "related": [
+            (other.id, other.rule, other.title)
+            for other in (by_id.get(i) for i in issue.related)
+            if other is not None
+        ],
         "terms": [
             (t.key, t.title)
             for t in glossary.terms_in(
@@ -519,6 +527,7 @@ def render(report: Report) -> str:
     trend = summary.get("kpi_trend") if isinstance(summary.get("kpi_trend"), list) else []
     template = env.get_template("report.html.j2")
     site = report.run.start_urls[0] if report.run.start_urls else ""
+    by_id = {i.id: i for i in report.issues}
     return template.render(
         report=report,
         run=report.run,
@@ -531,7 +540,7 @@ def render(report: Report) -> str:
         footprint=_footprint(summary),
         structured=_structured(summary),
         access=_access(report),
-        issues=[_issue_view(i, report, REGISTRY) for i in report.issues],
+        issues=[_issue_view(i, report, REGISTRY, by_id) for i in report.issues],
         owners=sorted({i.owner for i in report.issues if i.owner}),
         priorities=list(PRIORITY_COLOURS),
         bands=_impact_settings(report).priority_bands,

@@ -73,6 +73,7 @@ def _build(
             quoted.append(finding)
         members.add(finding)
     continued = members.continued()
+    by_id = {issue.id: issue for issue in report.issues}
     built = [
         build_ticket(
             issue,
@@ -81,6 +82,7 @@ def _build(
             specs.get(issue.rule),
             URLS_DIR,
             ticket_id=continued.get(issue.id),
+            by_id=by_id,
         )
         for issue in report.issues
     ]

@@ -121,9 +121,12 @@ def build_ticket(
     urls_dir: str = "urls",
     *,
     ticket_id: str | None = None,
+    by_id: Mapping[str, Issue] | None = None,
 ) -> Ticket:
     """The ticket of ``issue``, as ``seoaudit-<issue id>``, or as ``ticket_id`` when it
-    continues that earlier ticket (its group was renamed since: record.py)."""
+    continues that earlier ticket (its group was renamed since: record.py). ``by_id``:
+    the report's issues, to name the related ones (``Issue.related``)."""
+    by_id = by_id or {}
     own_id = f"seoaudit-{issue.id}"
     ticket_id = ticket_id or own_id
     sections = doc_sections(spec.doc) if spec is not None else {}
@@ -151,6 +154,13 @@ def build_ticket(
         f"\n\nFound on {issue.count} URL{'s' if issue.count != 1 else ''} "
         f"(rule {issue.rule} {issue.name}, severity {issue.severity}).{template}"
     )
+    related = [r for r in (by_id.get(i) for i in issue.related) if r is not None]
+    if related:  # impact.relate: one state of the same URLs, seen by another rule
+        what += (
+            "\n\nThe same URLs are in "
+            + "; ".join(f"seoaudit-{r.id} ({r.rule}: {r.title})" for r in related)
+            + ": one change may close both tickets."
+        )
     labels = [
         "seoaudit",
         ticket_id,

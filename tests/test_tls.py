@@ -160,7 +160,9 @@ def test_robots_reads_a_staging_sites_robots_txt_with_ca_bundle(tmp_path: Path) 
         allowed = seoaudit(
             "robots", base + "/", "--isolated", "--ca-bundle", "ca.pem", cwd=tmp_path
         )
-    assert refused.returncode == 1  # robots.txt unreachable: Google assumes all disallowed
+    # robots.txt unreachable: Google assumes all disallowed, but nothing could be checked
+    assert refused.returncode == 3
+    assert "its TLS certificate was rejected" in refused.stderr
     said = " ".join(refused.stdout.split())
     host = base.removeprefix("https://")
     assert "robots.txt could not be fetched (tls-error at" in said

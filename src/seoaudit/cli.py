@@ -861,14 +861,16 @@ def robots(
         # Blocked as Google reads an unreachable robots.txt, but most often a mistyped or
         # unresolvable host: exit 3 (could not be checked), not 1 (a rule blocks it).
         detail = f": {fetched.error_detail}" if fetched.error_detail else ""
+        hint = (
+            "its TLS certificate was rejected (above)"
+            if fetched.error == TLS_ERROR
+            else "check the host name and that it is reachable from here"
+        )
         err.print(
             Text(
-                show(
-                    f"seoaudit: no HTTP answer from {origin(target)} ({fetched.error}{detail}); "
-                    "check the host name and that it is reachable from here"
-                ),
+                show(f"seoaudit: no HTTP answer from {origin(target)} ({fetched.error}{detail}); "),
                 style="bold red",
-            )
+            ).append(hint, style="bold red")
         )
         raise typer.Exit(EXIT_START_FAILED)
     raise typer.Exit(EXIT_OK if verdict.allowed else EXIT_ISSUES)

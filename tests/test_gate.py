@@ -464,3 +464,23 @@ def test_policy_upper_cases_the_configured_codes_once_not_per_finding() -> None:
     out = gate.apply_overrides(findings, settings)
     assert [f.severity for f in out] == ["warning"] * 50 + ["notice"]
     assert calls <= 5  # once per configured code
+
+
+def test_a_share_budget_over_no_page_is_skipped_and_says_so(tmp_path: Path) -> None:
+    """A max_share budget whose `urls` matched no page passed as "0.0% of 0 pages": a
+    mistyped pattern went unnoticed."""
+    from tests.sites import crawl
+
+    result = crawl({"/": {"body": '<title>home</title><a href="/gone">x</a>'}}, tmp_path)
+    budgets = [
+        Budget(name="blog", rules=["HTTP"], urls="/blgo/", max_share=0.1),
+        Budget(name="blog count too", rules=["HTTP"], urls="/blgo/", max_share=0.1, max_count=0),
+        Budget(name="site", rules=["HTTP"], max_share=0.9),
+    ]
+    settings = Settings(budgets=budgets, fail_on="never")
+    checks = gate.evaluate(result.report, settings, store_path=result.store_path).checks
+    blog, counted, site = checks
+    assert blog.status == "skipped"
+    assert blog.measured == "no page matches urls /blgo/: no share to measure"
+    assert counted.status == "pass" and "no page matches urls /blgo/" in counted.measured
+    assert site.status == "pass" and site.measured.startswith("50.0% of 2 pages")

@@ -380,10 +380,16 @@ def _budget_check(budget: Budget, ctx: _Context) -> Check:
         measures.append(f"{count} findings (max {budget.max_count})")
         if count > budget.max_count:
             problems.append(f"{count} findings > {budget.max_count}")
+    nothing = False  # a share over no page: its `urls` pattern matches none (mistyped?)
     if budget.max_share is not None:
         pages = [u for u in ctx.page_urls() if pattern is None or pattern.search(u)]
         share = len(affected) / len(pages) if pages else 0.0
-        measures.append(f"{share:.1%} of {len(pages)} pages (max {budget.max_share:.1%})")
+        if not pages:
+            nothing = True
+            what = f"urls {budget.urls}" if budget.urls else "the budget"
+            measures.append(f"no page matches {what}: no share to measure")
+        else:
+            measures.append(f"{share:.1%} of {len(pages)} pages (max {budget.max_share:.1%})")
         if share > budget.max_share:
             problems.append(
                 f"{len(affected)} of {len(pages)} pages = {share:.1%} > {budget.max_share:.1%}"
@@ -395,11 +401,12 @@ def _budget_check(budget: Budget, ctx: _Context) -> Check:
             problems.append(f"{new_count} new {noun} > {budget.max_new}")
             worst = worst_new  # the worst shown: the new ones when too many are new
     failed = bool(problems)
+    alone = budget.max_count is None and budget.max_new is None  # the share was all it checks
     return Check(
         kind="budget",
         name=budget_name(budget),
         level=budget.level,
-        status="fail" if failed else "pass",
+        status="fail" if failed else ("skipped" if nothing and alone else "pass"),
         measured="; ".join(problems if failed else measures),
         findings=count,
         top=worst.lines() if failed else [],

@@ -639,3 +639,15 @@ def test_one_affected_url_is_said_in_the_singular_in_every_markup() -> None:
     for body in (markdown(ticket, 10_000), jira_markup(ticket, 10_000), html_body(ticket, 10_000)):
         assert "1 URL · id" in body or "1 URL</" in body or "· 1 URL ·" in body, body[:300]
         assert "1 URLs" not in body
+
+
+def test_a_missing_validator_ticket_shows_what_the_response_sent(tmp_path: Path) -> None:
+    """PERF005's evidence was two None values, which every renderer drops: the ticket said
+    "(none recorded)" where the point is what the response did send."""
+    from tests.sites import crawl
+
+    report = crawl({"/": {"body": "<title>home</title>"}}, tmp_path).report
+    [ticket] = [t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "PERF005"]
+    body = markdown(ticket, github.BODY_MAX)
+    assert "(none recorded)" not in body
+    assert "etag: not sent" in body and "cache_control: not sent" in body

@@ -129,3 +129,26 @@ def test_an_older_read_only_run_file_is_read_without_the_new_table(
     assert Site(store).linking_pages(_u("/b")) == [_u("/"), _u("/a")]
     names = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master")}
     assert "page_links" not in names
+
+
+def test_an_error_pages_links_are_not_followed(tmp_path: Path) -> None:
+    """Google ignores the content of a page answering 4xx or 5xx: a custom 404 page's menu
+    found pages and gave them link value, and a mistyped start URL audited the whole site
+    through the error page's navigation."""
+    menu = '<a href="/only-from-error">x</a><a href="/">home</a>'
+    pages = {
+        "/": {"body": '<title>home</title><a href="/missing">broken</a><a href="/down">x</a>'},
+        "/missing": {"status": 404, "body": f"<title>Not found</title>{menu}"},
+        "/down": {"status": 500, "body": menu},
+        "/only-from-error": {"body": "<title>found only through an error page</title>"},
+    }
+    result = crawl(pages, tmp_path / "a")
+    store = Store(result.store_path)
+    known = {url for (url,) in store.db.execute("SELECT url FROM urls")}
+    store.close()
+    assert f"{ORIGIN}/only-from-error" not in known
+    assert {f"{ORIGIN}/", f"{ORIGIN}/missing", f"{ORIGIN}/down"} <= known
+    mistyped = crawl(pages, tmp_path / "b", start="/missing")
+    assert mistyped.report.summary["fetched"] == 1
+    [start] = [f for f in mistyped.report.findings if f.rule == "HTTP001"]
+    assert start.severity == "error" and start.message.startswith("The start URL answers 404")

@@ -594,7 +594,13 @@ class Crawler:
         self.checks.add_all(page.checks)
         self.probe.take(page.probe)
         self.store.set_state(final_id, DONE)
-        self._record_links(final_id, page.links, result.depth)
+        # An error page's links are not followed: Google ignores the content of a URL that
+        # answers 4xx or 5xx ("How HTTP status codes ... affect Google Search"), so its
+        # navigation neither finds pages nor passes them link value; a mistyped start URL
+        # ends the crawl at its 404 (HTTP001 says so) instead of auditing the site through
+        # the error page's menu.
+        if result.status is None or result.status < 400:
+            self._record_links(final_id, page.links, result.depth)
 
     async def _extract(self, result: FetchResult, verdict: RobotsVerdict | None) -> Digest:
         """Extraction is CPU work: once the crawl is big enough to be worth it, it runs in

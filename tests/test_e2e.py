@@ -207,7 +207,9 @@ def test_unreachable_start_url_exits_3_with_a_one_line_error(tmp_path: Path) -> 
     assert report["run"]["state"] == "failed"
 
 
-@pytest.mark.parametrize("bad", ["http://", "ftp://example.com/", "http://exa mple.com/"])
+@pytest.mark.parametrize(
+    "bad", ["http://", "ftp://example.com/", "http://exa mple.com/", "http://127.0.0.1:9/ http://x"]
+)
 def test_malformed_start_url_is_a_usage_error(bad: str, tmp_path: Path) -> None:
     proc = seoaudit("audit", bad, cwd=tmp_path)
     assert proc.returncode == 2

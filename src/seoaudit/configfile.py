@@ -394,6 +394,11 @@ def _start_urls(raw: list[str], where: str) -> list[str]:
     urls: list[str] = []
     for item in raw:
         _check_authority(item, where)
+        if any(char.isspace() for char in item.strip()):  # two URLs in one quoted argument?
+            raise ConfigError(
+                f"{where}: start_urls: {item!r} has a space in it: give each start URL as "
+                "its own argument (a space in a path is written %20)"
+            )
         url = start_url(item)
         if url is None:
             raise ConfigError(f"{where}: start_urls: {item!r} is not a valid http(s) URL")

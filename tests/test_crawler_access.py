@@ -607,3 +607,19 @@ class _Counted(dict[str, dict[str, Any]]):
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         self.asked.append(key)
         return super().get(key, default)
+
+
+def test_sections_beyond_the_matrix_are_counted_not_dropped_silently(tmp_path: Path) -> None:
+    """A site with more sections than the matrix keeps lost the rest without a count."""
+    from seoaudit.access import MAX_ROWS
+    from seoaudit.report import html
+
+    links = "".join(f'<a href="/s{i}/p">{i}</a>' for i in range(MAX_ROWS + 5))
+    result = _audit({"/": {"body": f"<title>home</title>{links}"}}, tmp_path)
+    matrix = result.report.access
+    assert matrix is not None and len(matrix.rows) == MAX_ROWS
+    assert matrix.omitted == 6  # 45 sections and "/" make 46
+    assert "6 smaller sections not kept" in html.render(result.report)
+    out = io.StringIO()
+    console_write(result.report, out)
+    assert "6 smaller sections not kept" in " ".join(out.getvalue().split())

@@ -232,7 +232,8 @@ def build_matrix(site: Site) -> AccessMatrix:
     policy = crawler_policy(site)
     outcomes = server_outcomes(site)
     rows: list[AccessRow] = []
-    for section in sections(site)[:MAX_ROWS]:
+    every = sections(site)
+    for section in every[:MAX_ROWS]:
         robots_file = site.robots_file(section.origin + "/")
         rows.append(
             AccessRow(
@@ -249,7 +250,8 @@ def build_matrix(site: Site) -> AccessMatrix:
     notes = [LEGEND]
     if site.probes():
         notes.append(PROBE_LIMIT_NOTE)
-    return AccessMatrix(crawlers=list(MATRIX_TOKENS), rows=rows, notes=notes)
+    omitted = max(0, len(every) - MAX_ROWS)
+    return AccessMatrix(crawlers=list(MATRIX_TOKENS), rows=rows, notes=notes, omitted=omitted)
 
 
 def host_access(site: Site, robots_file: RobotsFile, site_origin: str, token: str) -> AccessVerdict:

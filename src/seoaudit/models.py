@@ -472,6 +472,7 @@ class AccessMatrix(_Model):
     crawlers: list[str] = Field(default_factory=list)  # tokens, in column order
     rows: list[AccessRow] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    omitted: int = 0  # smaller sections beyond the rows kept (access.MAX_ROWS), counted only
 
 
 class Report(_Model):

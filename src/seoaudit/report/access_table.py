@@ -95,8 +95,13 @@ def render(report: Report) -> Table | None:
             *(cell(row.crawlers[t]) if t in row.crawlers else Text("") for t in matrix.crawlers),
             Text(_printable(server, 40), style=style),
         )
+    more = []
     if len(matrix.rows) > MAX_ROWS:
-        table.caption = f"{len(matrix.rows) - MAX_ROWS} smaller sections in the JSON report"
+        more.append(f"{len(matrix.rows) - MAX_ROWS} smaller sections in the JSON report")
+    if matrix.omitted:
+        more.append(f"{matrix.omitted} smaller sections not kept")
+    if more:
+        table.caption = "; ".join(more)
     return table
 
 

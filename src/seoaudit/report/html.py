@@ -422,7 +422,7 @@ def _access(report: Report) -> dict[str, Any] | None:
         "crawlers": [(token, access.label(token)) for token in matrix.crawlers],
         "rows": views,
         "more": len(matrix.rows) - len(rows),
-        "full": len(matrix.rows) >= access.MAX_ROWS,
+        "omitted": matrix.omitted,
         "max_rows": access.MAX_ROWS,
         "notes": [printable(note, 1000) for note in matrix.notes],
     }

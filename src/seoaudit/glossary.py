@@ -12,7 +12,12 @@ Owns the terms and ``lookup``/``terms_in``; prints nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from seoaudit.rules.registry import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -287,6 +292,19 @@ FAMILY_TERMS = {
     "SD": "structured-data",
     "SMP": "sitemap",
 }
+
+
+def rule_terms(
+    spec: RuleSpec | None, sections: Mapping[str, str], summary: str | None = None
+) -> list[tuple[str, str]]:
+    """(key, title) of the terms an issue of rule ``spec`` links, in the HTML report and in
+    its ticket: ``terms_in`` over its documentation ``sections`` (ruledoc.doc_sections),
+    its summary (``summary`` when given) and its family."""
+    if summary is None:
+        summary = spec.summary if spec is not None else ""
+    family = spec.family if spec is not None else ""
+    text = " ".join(sections.values())
+    return [(t.key, t.title) for t in terms_in(text, summary=summary, family=family)]
 
 
 def terms_in(text: str, limit: int = 4, summary: str = "", family: str = "") -> list[Term]:

@@ -441,7 +441,6 @@ def _issue_view(
     first = report.run.start_urls[0] if report.run.start_urls else None
     verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence, first)
     verify.append(audit_command(first, issue.rule))
-    doc_text = " ".join(sections.values())
     return {
         "issue": issue,
         "summary": spec.summary if spec is not None else issue.name,
@@ -462,14 +461,7 @@ def _issue_view(
             for other in (by_id.get(i) for i in issue.related)
             if other is not None
         ],
-        "terms": [
-            (t.key, t.title)
-            for t in glossary.terms_in(
-                doc_text,
-                summary=spec.summary if spec else "",
-                family=spec.family if spec else "",
-            )
-        ],
+        "terms": glossary.rule_terms(spec, sections),
         "search": " ".join([issue.title, issue.rule, issue.name, issue.owner]).lower(),
     }
 

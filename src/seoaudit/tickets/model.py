@@ -147,7 +147,6 @@ def build_ticket(
             f"is `{own_id}`, as its group was renamed since the ticket was first exported"
         )
     acceptance.append(f"`{audit}` exits 0: no {issue.rule} finding is left ({gone}).")
-    doc_text = " ".join(sections.values())
     what = f"{summary}\n\n{_prose(sections.get('What it does', ''))}".strip()
     template = f" Pages of {issue.template} share it." if issue.template else ""
     what += (
@@ -183,11 +182,6 @@ def build_ticket(
         evidence=_evidence(issue.evidence),
         messages=[(f.url, f.message) for f in findings[:EVIDENCE_FINDINGS]],
         source=_prose(sections.get("Source", "")),
-        glossary=[
-            (t.key, t.title)
-            for t in glossary.terms_in(
-                doc_text, summary=summary, family=spec.family if spec is not None else ""
-            )
-        ],
+        glossary=glossary.rule_terms(spec, sections, summary),
         labels=[label for label in labels if label != "owner-"],
     )

@@ -71,6 +71,10 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    err.print(Text(f"seoaudit: warning: {message}", style="yellow"))
+
+
 # -- shared options ---------------------------------------------------------------------
 
 FormatOpt = Annotated[
@@ -355,12 +359,9 @@ def _audit(
         raise fail(str(exc)) from None
     if run_id is not None and resume is None and result.report.run.run_id != run_id:
         # another audit took the name between the check and the start: said even with -q
-        err.print(
-            Text(
-                f"seoaudit: warning: run {run_id} was started by another audit meanwhile; "
-                f"this run is {result.report.run.run_id}",
-                style="yellow",
-            )
+        warn(
+            f"run {run_id} was started by another audit meanwhile; "
+            f"this run is {result.report.run.run_id}"
         )
     return _finish(result, pairs, settings, quiet, exit_zero)
 
@@ -692,8 +693,7 @@ def _open_run(run: str, run_dir: Path) -> Store:
         if skipped:
             names = ", ".join(printable(p.name) for p in skipped[:3])
             more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-            warning = f"seoaudit: warning: skipped {names}{more} in {run_dir}: not a readable run"
-            err.print(Text(warning, style="yellow"))
+            warn(f"skipped {names}{more} in {run_dir}: not a readable run")
         if latest is None:
             raise fail(f"no runs in {run_dir}")
         path = latest
@@ -866,13 +866,10 @@ def robots(
             if fetched.error == TLS_ERROR
             else "check the host name and that it is reachable from here"
         )
-        err.print(
-            Text(
-                show(f"seoaudit: no HTTP answer from {origin(target)} ({fetched.error}{detail}); "),
-                style="bold red",
-            ).append(hint, style="bold red")
+        raise fail(
+            show(f"no HTTP answer from {origin(target)} ({fetched.error}{detail}); {hint}"),
+            EXIT_START_FAILED,
         )
-        raise typer.Exit(EXIT_START_FAILED)
     raise typer.Exit(EXIT_OK if verdict.allowed else EXIT_ISSUES)
 
 
@@ -1068,7 +1065,7 @@ def _load(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     for warning in loaded.warnings:
-        err.print(Text(f"seoaudit: warning: {warning}", style="yellow"))
+        warn(warning)
     return loaded
 
 
@@ -1123,7 +1120,7 @@ def _check_baseline(settings: Settings) -> None:
 
 def _print_gate(result: GateResult, quiet: bool) -> None:
     for warning in result.warnings:
-        err.print(Text(f"seoaudit: warning: {warning}", style="yellow"))
+        warn(warning)
     if quiet and result.verdict == "pass":
         return
     if result.verdict == "pass" and not result.checks:
@@ -1288,11 +1285,7 @@ def _baseline_inputs(
             EXIT_START_FAILED,
         )
     if report.run.state != "complete":
-        err.print(
-            Text(
-                f"seoaudit: warning: run {report.run.run_id} is {report.run.state}", style="yellow"
-            )
-        )
+        warn(f"run {report.run.run_id} is {report.run.state}")
     report.findings = gate.apply_overrides(report.findings, settings, report.run)
     return path, settings, report, site, store
 

@@ -204,12 +204,17 @@ def inconclusive(run: RunInfo, gate: GateSettings) -> str | None:
 # -- KPIs -----------------------------------------------------------------------------------
 
 
+def _stored_kpis(report: Report) -> dict[str, Any]:
+    """The run's KPIs as kpis.py computed them (``report.summary["kpis"]``), or none."""
+    raw = report.summary.get("kpis")
+    return raw if isinstance(raw, dict) else {}
+
+
 def kpi_values(report: Report, site: Callable[[], Site]) -> dict[str, float | None]:
     """The run's KPIs as kpis.py computed them (``report.summary["kpis"]``), read
     defensively, with the TTFB percentiles flattened to ``ttfb_pNN_ms``. A percentile
     kpis.py does not keep is asked of kpis.ttfb_ms, the same definition."""
-    raw = report.summary.get("kpis")
-    stored: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    stored = _stored_kpis(report)
     values: dict[str, float | None] = {}
     for key, value in stored.items():
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -550,8 +555,7 @@ def evaluate(
     checks.extend(_budget_check(b, ctx) for b in settings.budgets)
     if settings.kpis:
         values = kpi_values(report, get_site)
-        raw = report.summary.get("kpis")
-        stored: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        stored = _stored_kpis(report)
         checks.extend(
             _kpi_check(k, _kpi_value(k, values, get_site), kpis.basis(stored, k.metric))
             for k in settings.kpis

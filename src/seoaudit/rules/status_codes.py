@@ -81,7 +81,7 @@ def broken_internal_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     evidence = {"status": status, **_linked(page, site)}
     inlinks = site.inlink_count(page.url)
     severity: Severity | None = "error" if inlinks >= ESCALATE_LINKED_FROM else None
-    if _is_start(page.url, site):  # a mistyped start URL must not pass as one warning
+    if page.url in _start_pages(site):  # a mistyped start URL must not pass as one warning
         yield Hit(
             page.url,
             f"The start URL answers {status}: the audit began on a page that does not "
@@ -98,11 +98,12 @@ def broken_internal_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     )
 
 
-def _is_start(url: str, site: Site) -> bool:
-    """Whether ``url`` is a start URL of the run, or where one redirects to."""
-    return url in site.start_urls or any(
-        site.redirect_chain(start).final_url == url for start in site.start_urls
-    )
+@per_site
+def _start_pages(site: Site) -> frozenset[str]:
+    """The run's start URLs and where they redirect to: followed once per Site, not once
+    per page answering 4xx."""
+    finals = {site.redirect_chain(start).final_url for start in site.start_urls}
+    return frozenset(site.start_urls) | {url for url in finals if url is not None}
 
 
 @rule("HTTP002", "server-error", severity="error", group="{count} URLs fail: {cause}")

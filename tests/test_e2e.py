@@ -463,6 +463,35 @@ def test_messages_are_not_wrapped_off_a_terminal(basic_run: dict[str, Any], tmp_
     assert proc.stderr == f"seoaudit: cannot write {bad}: {tmp_path / 'afile'} is not a folder\n"
 
 
+def test_the_summary_keeps_its_lines_whole_off_a_terminal(
+    basic_run: dict[str, Any], tmp_path: Path
+) -> None:
+    """A CI log (no terminal, no COLUMNS) got the summary's prose cut at 120 columns
+    mid-phrase ("0 automatic / back-off(s)", "seoaudit rules explain / CODE"); the tables
+    keep the 120 columns."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    runs = str(basic_run["work"] / "runs")
+    proc = subprocess.run(
+        [sys.executable, "-m", "seoaudit", "report", "latest", "--run-dir", runs],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    footprint = next(line for line in lines if line.startswith("Crawl footprint:"))
+    assert footprint.endswith("automatic back-off(s)")
+    limits = next(line for line in lines if line.startswith("  limits:"))
+    assert limits.endswith("per fetch at most")
+    details = next(line for line in lines if line.startswith("Details:"))
+    assert details.endswith("explain a rule: seoaudit rules explain CODE")
+    assert any(len(line) > 120 for line in (footprint, limits, details))
+    table = lines[lines.index(next(x for x in lines if "Top issues" in x)) + 1 :]
+    assert all(len(line) <= 120 for line in table[:20])
+
+
 def test_commands_on_a_stored_run_check_their_outputs_first(
     basic_run: dict[str, Any], tmp_path: Path
 ) -> None:

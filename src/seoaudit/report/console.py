@@ -6,6 +6,7 @@ a page title like ``[bold red]`` or an escape sequence cannot restyle the termin
 
 from __future__ import annotations
 
+import os
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -39,17 +40,17 @@ def _footprint(console: Console, impact: dict[str, Any]) -> None:
         f"max {impact['max_in_flight']} in flight, {ttfb_text(impact.get('ttfb_ms', {}))}, "
         f"{len(impact.get('backoffs', []))} automatic back-off(s)"
     )
-    console.print(_clean(line, 200))
-    console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300))
+    console.print(_clean(line, 200), soft_wrap=True)
+    console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300), soft_wrap=True)
     # A resumed run: each session's time window, for the server's logs; a run crawled in
     # one session that was killed, to say that its requests are counted until then.
     if several or any(unfinished_text(s) for s in sessions):
         for session in sessions:
-            console.print(_clean("  " + _session(session), 300))
+            console.print(_clean("  " + _session(session), 300), soft_wrap=True)
     for backoff in impact.get("backoffs", [])[:5]:
         where = f"session {backoff.get('session')}, " if several else ""
         line = f"  {where}at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}"
-        console.print(_clean(line, 200))
+        console.print(_clean(line, 200), soft_wrap=True)
 
 
 def _session(session: dict[str, Any]) -> str:
@@ -117,7 +118,11 @@ def _speed_line(speed: object) -> str | None:
 
 
 def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
-    console = Console(file=out, width=width or 120, soft_wrap=False, highlight=False)
+    """The summary: tables at the console's width (a terminal's own or COLUMNS, else 120
+    columns), prose lines whole (soft-wrapped: a terminal folds them, a log keeps them)."""
+    if width is None and not out.isatty() and not os.environ.get("COLUMNS", "").isdigit():
+        width = 120
+    console = Console(file=out, width=width, soft_wrap=False, highlight=False)
     run = report.run
     summary = report.summary
     head = Text()
@@ -136,9 +141,9 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
         if run.message:
             head.append(f": {run.message}")
         head.append("\n")
-    console.print(head)
+    console.print(head, soft_wrap=True)
     if not report.issues:
-        console.print(Text("No issues found.", style="bold green"))
+        console.print(Text("No issues found.", style="bold green"), soft_wrap=True)
     else:
         table = Table(title=f"Top issues ({len(report.issues)} in all, by priority and impact)")
         table.add_column("Prio")
@@ -166,7 +171,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
     if access is not None:
         console.print(access)
         for note in access_table.notes(report):
-            console.print(note)
+            console.print(note, soft_wrap=True)
     impact = report.summary.get("crawl_impact")
     if impact:
         _footprint(console, impact)
@@ -176,7 +181,7 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
             f"URL space looks endless under {trap['section']} ({trap['reason']}): "
             f"{trap['skipped']} URLs skipped, e.g. {example}"
         )
-        console.print(_clean(line, 160))
+        console.print(_clean(line, 160), soft_wrap=True)
     failed = report.summary.get("internal_errors")
     if failed:
         first = failed["examples"][0]
@@ -185,18 +190,20 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
             f"(first: {first['url']}, {first['detail']}); they have no findings. "
             "Please report it as a bug."
         )
-        console.print(_clean(line, 300), style="yellow")
+        console.print(_clean(line, 300), style="yellow", soft_wrap=True)
     if report.rule_errors:
         console.print(
             Text(
                 f"{len(report.rule_errors)} rule error(s) recorded; see the JSON report.",
                 style="yellow",
-            )
+            ),
+            soft_wrap=True,
         )
     console.print(
         Text(
             f"Details: seoaudit report {run.run_id} --format json | csv;  "
             "explain a rule: seoaudit rules explain CODE",
             style="dim",
-        )
+        ),
+        soft_wrap=True,
     )

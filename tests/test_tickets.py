@@ -651,3 +651,21 @@ def test_a_missing_validator_ticket_shows_what_the_response_sent(tmp_path: Path)
     body = markdown(ticket, github.BODY_MAX)
     assert "(none recorded)" not in body
     assert "etag: not sent" in body and "cache_control: not sent" in body
+
+
+def test_evidence_of_a_missing_element_says_none_rather_than_nothing(tmp_path: Path) -> None:
+    """A page without a meta description or title has the empty list as its evidence,
+    which every renderer dropped: the ticket and the HTML report said "(none recorded)" /
+    "None recorded." where the evidence is that there are none."""
+    from seoaudit.report import html
+    from tests.sites import crawl
+
+    report = crawl({"/": {"body": "<p>text</p>"}}, tmp_path).report
+    built = {t.issue.rule: t for t in tickets.build_tickets(report, REGISTRY)}
+    for rule, field in (("ONP001", "titles"), ("ONP006", "meta_descriptions")):
+        body = markdown(built[rule], github.BODY_MAX)
+        assert "(none recorded)" not in body
+        assert f"{field}: none" in body
+    page = html.render(report)
+    onp006 = page[page.index(f'id="issue-{built["ONP006"].issue.id}"') :]
+    assert "<th>meta_descriptions</th><td><code>none</code>" in onp006[:20_000]

@@ -33,6 +33,16 @@ def doc_sections(doc: str) -> dict[str, str]:
     return sections
 
 
+def shown_evidence(evidence: Mapping[str, Any], limit: int) -> list[tuple[str, Any]]:
+    """The evidence fields worth showing, at most ``limit``: empty values (None, "", [],
+    {}) are left out, unless all are empty: then the emptiness is the evidence (a page
+    with no meta description has ``meta_descriptions: []``) and each shows as "none"."""
+    shown = [(k, v) for k, v in evidence.items() if v not in (None, "", [], {})]
+    if not shown:
+        shown = [(k, "none") for k in evidence]
+    return shown[:limit]
+
+
 def _placeholders(
     sample: str, evidence: Mapping[str, Any], start_url: str | None = None
 ) -> dict[str, str]:

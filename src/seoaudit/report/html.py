@@ -42,7 +42,13 @@ from seoaudit.report.footprint import (
     ttfb_text,
     unfinished_text,
 )
-from seoaudit.ruledoc import audit_command, doc_sections, paragraphs, verify_commands
+from seoaudit.ruledoc import (
+    audit_command,
+    doc_sections,
+    paragraphs,
+    shown_evidence,
+    verify_commands,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TOP_URLS = 10
@@ -451,9 +457,8 @@ def _issue_view(
         "source": paragraphs(sections.get("Source", "")),
         "evidence": [
             (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str))
-            for k, v in issue.evidence.items()
-            if v not in (None, "", [], {})
-        ][:12],
+            for k, v in shown_evidence(issue.evidence, 12)
+        ],
         "urls": [(u, _safe_href(u)) for u in issue.sample_urls[:TOP_URLS]],
         # issues of related rules on the same URLs (impact.relate): one change may fix both
         "related": [

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from seoaudit import glossary
 from seoaudit.models import Finding, Issue, Report
-from seoaudit.ruledoc import audit_command, doc_sections, verify_commands
+from seoaudit.ruledoc import audit_command, doc_sections, shown_evidence, verify_commands
 
 if TYPE_CHECKING:
     from seoaudit.rules.registry import RuleSpec
@@ -81,8 +81,7 @@ def _text(value: Any) -> str:
 
 
 def _evidence(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
-    rows = [(k, _text(v)) for k, v in evidence.items() if v not in (None, "", [], {})]
-    return rows[:EVIDENCE_ITEMS]
+    return [(k, _text(v)) for k, v in shown_evidence(evidence, EVIDENCE_ITEMS)]
 
 
 def _impact_lines(issue: Issue) -> list[str]:

@@ -290,6 +290,29 @@ def test_a_group_renamed_by_a_new_member_keeps_its_ticket_id(rule: str, tmp_path
     # The record keeps one ticket, with the group's members as they are now.
     assert list(_recorded(tmp_path)) == [old_id]
     assert len(_recorded(tmp_path)[old_id]["members"]) == 4
+    assert _recorded(tmp_path)[old_id]["issue"] == f"seoaudit-{after[0].id}"
+    assert _recorded(tmp_path)[old_id]["issue_run"] == "r1"
+
+
+def test_a_related_ticket_is_named_by_the_id_the_tracker_knows(tmp_path: Path) -> None:
+    """A sitemap listing a URL of a redirect loop: SMP009 and HTTP008 name each other.
+    When the loop was renamed since its ticket was exported, the loop's ticket keeps its
+    old id, but SMP009's ticket named the loop by its new id, a ticket nobody created."""
+    smp = _issue(9).model_copy(update={"rule": "SMP009", "id": "00000000abcd"})
+
+    def exported(loop: tuple[Issue, list[Finding]]) -> dict[str, tickets.Ticket]:
+        first = loop[0].model_copy(update={"related": [smp.id]})
+        second = smp.model_copy(update={"related": [first.id]})
+        report = _synthetic([first, second], loop[1])
+        return {t.issue.rule: t for t in tickets.export(report, REGISTRY, "jira", tmp_path).tickets}
+
+    before = exported(_group("HTTP008", ["/b", "/c"]))
+    old_id = before["HTTP008"].id
+    assert f"{old_id} (HTTP008" in before["SMP009"].what
+    after = exported(_group("HTTP008", ["/a", "/b", "/c"]))  # /a names the loop now
+    assert after["HTTP008"].id == old_id != f"seoaudit-{after['HTTP008'].issue.id}"
+    assert f"{old_id} (HTTP008" in after["SMP009"].what
+    assert after["HTTP008"].issue.id not in after["SMP009"].what
 
 
 def test_split_or_merged_clusters_keep_the_id_they_share_most_pages_with(tmp_path: Path) -> None:

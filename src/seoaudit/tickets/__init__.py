@@ -83,6 +83,7 @@ def _build(
             URLS_DIR,
             ticket_id=continued.get(issue.id),
             by_id=by_id,
+            continued=continued,
         )
         for issue in report.issues
     ]
@@ -176,7 +177,9 @@ def export(
         known.setdefault(ticket.id, {"title": ticket.title, "run": report.run.run_id})
     for ticket in tickets:  # exported now or before: the record follows its group
         if record.grouped(ticket.issue.rule) and isinstance(entry := known.get(ticket.id), dict):
-            known[ticket.id] = {**entry, "members": members.of(ticket.issue.id)}
+            # and says which issue of the latest export it is (its id, when continued)
+            issue = {"issue": f"seoaudit-{ticket.issue.id}", "issue_run": report.run.run_id}
+            known[ticket.id] = {**entry, **issue, "members": members.of(ticket.issue.id)}
     state[target] = dict(sorted(known.items()))
     # Replaced whole or not at all: a half-written record reads as empty (``load_state``),
     # and every ticket would be exported again.

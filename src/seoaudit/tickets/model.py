@@ -121,11 +121,15 @@ def build_ticket(
     *,
     ticket_id: str | None = None,
     by_id: Mapping[str, Issue] | None = None,
+    continued: Mapping[str, str] | None = None,
 ) -> Ticket:
     """The ticket of ``issue``, as ``seoaudit-<issue id>``, or as ``ticket_id`` when it
     continues that earlier ticket (its group was renamed since: record.py). ``by_id``:
-    the report's issues, to name the related ones (``Issue.related``)."""
+    the report's issues, to name the related ones (``Issue.related``); ``continued``: the
+    ticket ids of the issues that continue earlier tickets, by issue id, so a related
+    ticket is named by the id the tracker knows."""
     by_id = by_id or {}
+    continued = continued or {}
     own_id = f"seoaudit-{issue.id}"
     ticket_id = ticket_id or own_id
     sections = doc_sections(spec.doc) if spec is not None else {}
@@ -156,7 +160,9 @@ def build_ticket(
     if related:  # impact.relate: one state of the same URLs, seen by another rule
         what += (
             "\n\nThe same URLs are in "
-            + "; ".join(f"seoaudit-{r.id} ({r.rule}: {r.title})" for r in related)
+            + "; ".join(
+                f"{continued.get(r.id, f'seoaudit-{r.id}')} ({r.rule}: {r.title})" for r in related
+            )
             + ": one change may close both tickets."
         )
     labels = [

@@ -30,7 +30,9 @@ GitHub body file and the script's duplicate check use the old id.
   are duplicates of it, to close by hand).
 - The members of every ticket of the export whose id is in the record (exported now,
   or skipped by ``--only-new`` or ``--min-priority``) are replaced by its members now:
-  the record follows the group as it changes, a URL at a time.
+  the record follows the group as it changes, a URL at a time; ``issue`` and
+  ``issue_run`` say which issue of which run it was last (the new name of a continued
+  ticket's group, to find it in that run's report).
 - Entries without members (records written before, tickets of other rules) are read as
   before: their ids are known, they are never continued. A grouped ticket in the record
   without members gets them at its next export.

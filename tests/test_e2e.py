@@ -487,6 +487,18 @@ def test_the_summary_keeps_its_lines_whole_off_a_terminal(
     assert limits.endswith("per fetch at most")
     details = next(line for line in lines if line.startswith("Details:"))
     assert details.endswith("explain a rule: seoaudit rules explain CODE")
+    # the command it names runs as printed (it said "--format json | csv": a shell pipe)
+    command = details.removeprefix("Details: ").split(" (or ")[0].split()
+    assert "|" not in details and command[:2] == ["seoaudit", "report"]
+    shown = subprocess.run(
+        [sys.executable, "-m", "seoaudit", *command[1:], "--run-dir", runs],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
     assert any(len(line) > 120 for line in (footprint, limits, details))
     table = lines[lines.index(next(x for x in lines if "Top issues" in x)) + 1 :]
     assert all(len(line) <= 120 for line in table[:20])

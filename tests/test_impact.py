@@ -428,3 +428,16 @@ def test_issues_of_one_url_state_name_each_other(tmp_path: Path) -> None:
     assert f'href="#issue-{smp.id}"' in html.render(report)
     [ticket] = [t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "IDX001"]
     assert f"seoaudit-{smp.id} (SMP011" in ticket.what
+
+
+def test_on_page_rules_of_the_head_and_of_https_are_not_sent_to_editors(
+    tmp_path: Path,
+) -> None:
+    """Every ONP rule was content/CMS: a missing viewport (a template's head) and a site
+    not on https (the server's redirects) landed with editors, who cannot fix them."""
+    report = crawl({"/": {"body": "<title>home page of the shop</title><p>text</p>"}}, tmp_path)
+    owner = {i.rule: i.owner for i in report.report.issues}
+    assert owner["ONP016"] == "templates/front end"  # no viewport
+    assert owner["ONP015"] == "templates/front end"  # no <html lang>
+    assert owner["ONP018"] == "server/infrastructure"  # http, not redirected to https
+    assert owner["ONP006"] == "content/CMS"  # the meta description stays the editors'

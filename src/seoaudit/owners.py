@@ -50,6 +50,17 @@ FAMILY_OWNER: dict[str, str] = {
 # Single rules whose usual fix differs from their family's.
 RULE_OWNER: dict[str, str] = {
     "HTTP001": CONTENT,  # a broken internal URL: fix the links (or add a redirect)
+    # On-page rules whose fix is not an editor's: the rendered head and resource URLs
+    # are the templates', https and certificates the server's.
+    "ONP002": TEMPLATES,  # two <title> elements: a template and a plugin both write one
+    "ONP015": TEMPLATES,  # <html lang>
+    "ONP016": TEMPLATES,  # <meta name="viewport">
+    "ONP017": TEMPLATES,  # http:// script, style and image URLs in the rendered page
+    "ONP018": SERVER,  # http -> https redirects
+    "ONP019": SERVER,  # the TLS certificate
+    "ONP020": TEMPLATES,  # <meta name="keywords">
+    "ONP021": TEMPLATES,  # pagination links
+    "ONP023": TEMPLATES,  # <meta charset> (or the server's Content-Type charset)
 }
 
 

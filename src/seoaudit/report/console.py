@@ -201,7 +201,8 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
         )
     console.print(
         Text(
-            f"Details: seoaudit report {run.run_id} --format json | csv;  "
+            f"Details: seoaudit report {run.run_id} --format html -o report.html "
+            "(or json, csv);  "
             "explain a rule: seoaudit rules explain CODE",
             style="dim",
         ),

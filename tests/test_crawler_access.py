@@ -428,6 +428,26 @@ def _robots_cli(
     )
 
 
+async def _looping_robots(request: Request) -> Response:
+    if request.path in ("/robots.txt", "/robots-2.txt"):
+        return Response.redirect(
+            "/robots-2.txt" if request.path == "/robots.txt" else "/robots.txt"
+        )
+    return Response.html("<title>x</title>")
+
+
+@pytest.mark.e2e
+def test_robots_command_on_a_looping_robots_txt_gives_googles_verdict(tmp_path: Path) -> None:
+    """A robots.txt redirecting in a loop got answers (301s): Google gives up on it and
+    allows every URL. The command printed that verdict and then "no HTTP answer from the
+    host" with exit 3, which says nothing could be checked."""
+    with SiteServer(handler=_looping_robots) as server:
+        answer = _robots_cli(server.base_url + "/page", cwd=tmp_path)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.startswith("allowed:")
+    assert "no HTTP answer" not in answer.stderr
+
+
 @pytest.mark.e2e
 def test_robots_command_names_the_deciding_line(robots_server: SiteServer) -> None:
     base = robots_server.base_url

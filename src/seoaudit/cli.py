@@ -857,9 +857,10 @@ def robots(
     if fetched.error == TLS_ERROR:
         host = host_of(fetched.final_url)
         typer.echo(show(f"  {rejected(host, problem(fetched.error_detail))}"))
-    if fetched.status is None and fetched.error is not None:
+    if fetched.status is None and fetched.error is not None and not fetched.hops:
         # Blocked as Google reads an unreachable robots.txt, but most often a mistyped or
-        # unresolvable host: exit 3 (could not be checked), not 1 (a rule blocks it).
+        # unresolvable host: exit 3 (could not be checked), not 1 (a rule blocks it). A
+        # redirect loop got answers: its verdict (Google's) is the answer.
         detail = f": {fetched.error_detail}" if fetched.error_detail else ""
         hint = (
             "its TLS certificate was rejected (above)"

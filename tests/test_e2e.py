@@ -431,6 +431,21 @@ def test_an_output_without_format_takes_the_format_of_its_name(
     assert json.loads((tmp_path / "x").read_text())  # no known suffix: JSON
 
 
+def test_an_output_named_dash_is_stdout(basic_run: dict[str, Any], tmp_path: Path) -> None:
+    """`-o -` wrote a file named "-" (and nothing to stdout), where `--report FORMAT=-`
+    means stdout."""
+    runs = str(basic_run["work"] / "runs")
+    args = ["report", "latest", "-f", "console", "-f", "html", "-o", "-", "-o", "h.html"]
+    proc = seoaudit(*args, "--run-dir", runs, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Top issues" in proc.stdout and (tmp_path / "h.html").exists()
+    alone = seoaudit("report", "latest", "-o", "-", "--run-dir", runs, cwd=tmp_path)
+    assert json.loads(alone.stdout)["run"]["run_id"]  # JSON alone: no summary mixed in
+    diff = seoaudit("diff", "latest", "latest", "-o", "-", "--run-dir", runs, cwd=tmp_path)
+    assert diff.returncode == 0 and diff.stdout
+    assert not (tmp_path / "-").exists()
+
+
 def test_a_run_id_given_twice_is_refused_not_renamed(basic_site: str, tmp_path: Path) -> None:
     """The second `--run-id before` was stored as before-2 without a word (-q), so
     `seoaudit diff before after` compared the old run."""

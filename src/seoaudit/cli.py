@@ -86,9 +86,9 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="File for each --format, in the same order (default: stdout). Without "
-        "--format, the format comes from the file name: .html, .csv, .md (Markdown), "
-        ".sarif, .xml (JUnit), else JSON.",
+        help="File for each --format, in the same order (default, or -: stdout). "
+        "Without --format, the format comes from the file name: .html, .csv, .md "
+        "(Markdown), .sarif, .xml (JUnit), else JSON.",
     ),
 ]
 RunDirOpt = Annotated[Path, typer.Option("--run-dir", help="Where run files are stored.")]
@@ -137,14 +137,22 @@ def _format_of(path: Path) -> str:
     return FORMAT_BY_SUFFIX.get(path.suffix.lower(), "json")
 
 
+def _stdout_or(path: Path | None) -> Path | None:
+    """``-o -`` is stdout, as ``--report FORMAT=-`` is (it wrote a file named "-")."""
+    return None if path is None or str(path) == "-" else path
+
+
 def _outputs(
     formats: list[str] | None, outputs: list[Path] | None, quiet: bool
 ) -> list[tuple[str, Path | None]]:
-    if not formats and outputs:  # -o FILE alone: its format from its name
-        pairs: list[tuple[str, Path | None]] = [(_format_of(p), p) for p in outputs]
-        return pairs if quiet else [*pairs, ("console", None)]
+    if not formats and outputs:  # -o FILE alone: its format from its name (-: JSON)
+        pairs: list[tuple[str, Path | None]] = [(_format_of(p), _stdout_or(p)) for p in outputs]
+        if len([p for _, p in pairs if p is None]) > 1:
+            raise fail("only one format can go to stdout; give --output for the others")
+        on_stdout = any(p is None for _, p in pairs)
+        return pairs if quiet or on_stdout else [*pairs, ("console", None)]
     formats = formats or ([] if quiet else ["console"])
-    outputs = outputs or []
+    outputs = [_stdout_or(p) for p in outputs or []]
     for fmt in formats:
         if fmt not in WRITERS:
             raise fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -1222,7 +1230,9 @@ def diff(
     run_a: Annotated[str, typer.Argument(help="The run before (id, path or 'latest').")],
     run_b: Annotated[str, typer.Argument(help="The run after (id, path or 'latest').")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown or json.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default, or -: stdout).")
+    ] = None,
     fail_on_new: Annotated[
         bool, typer.Option("--fail-on-new", help="Exit 1 when run B has a new finding.")
     ] = False,
@@ -1235,6 +1245,7 @@ def diff(
     writer = rundiff.WRITERS.get(fmt)
     if writer is None:
         raise fail(f"unknown diff format {fmt!r}; choose from {', '.join(rundiff.WRITERS)}")
+    output = _stdout_or(output)
     _check_outputs([output])
     runs = _runs_in(run_dir, config, isolated)
     stores = [_open_run(run_a, runs), _open_run(run_b, runs)]

@@ -136,3 +136,21 @@ def test_a_loop_over_the_evidences_sitemaps_finds_the_page_in_any(tmp_path: Path
         )
     assert ran.stdout.strip() == "1", (command, ran.stderr)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_rules_own_audit_command_judges_it_alone_wherever_it_is_run() -> None:
+    """`seoaudit audit <url> --max-pages 1 --select SD006` in a ticket, run in the CI
+    folder, took its config file and baseline: "Gate: PASS (1 persisting)", exit 0, with
+    the error still there. RES005's check grepped for a literal `/path` from the docs'
+    example, which no fix makes appear."""
+    audits = []
+    for code, spec in REGISTRY.items():
+        text = doc_sections(spec.doc).get("How to verify", "")
+        for command in verify_commands(text, "http://site.test/a", {}):
+            assert '"/path"' not in command, (code, command)
+            if command.startswith("seoaudit audit"):
+                audits.append(command)
+                assert "--isolated" in command, (code, command)
+                if "exits 0" in " ".join(text.split()):
+                    assert "--no-baseline" in command and "--fail-on notice" in command
+    assert len(audits) >= 10

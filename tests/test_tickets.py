@@ -30,6 +30,7 @@ from seoaudit.tickets.render import html_body, markdown
 from seoaudit.tickets.render import jira as jira_markup
 from tests.sites import ORIGIN, crawl
 from tests.test_baseline import CLUSTER, JOINED, _versions
+from tests.test_ci_workflows import shell
 
 PAYLOAD = (
     "</noformat>{noformat}{code}{no{noformat}format}<script>alert(1)</script>"
@@ -135,7 +136,8 @@ def test_tickets_are_built_from_the_rule_docs_and_the_evidence(run_file: Path) -
     assert ("status", "404") in ticket.evidence
     assert f"curl -sI {ORIGIN}/missing.html" in ticket.verify  # placeholder filled in
     assert ticket.verify[-1] == (
-        f"seoaudit audit {ORIGIN}/ --select HTTP001 --isolated --no-baseline --fail-on notice -q"
+        f"seoaudit audit {ORIGIN}/ --select HTTP001 --issue {ticket.id} "
+        "--isolated --no-baseline --fail-on notice -q"
     )
     assert any("impact" in line for line in ticket.impact)
     assert ticket.acceptance and "seoaudit audit" in ticket.acceptance[-1]
@@ -692,3 +694,45 @@ def test_evidence_of_a_missing_element_says_none_rather_than_nothing(tmp_path: P
     page = html.render(report)
     onp006 = page[page.index(f'id="issue-{built["ONP006"].issue.id}"') :]
     assert "<th>meta_descriptions</th><td><code>none</code>" in onp006[:20_000]
+
+
+@pytest.mark.e2e
+def test_a_tickets_check_passes_once_its_issue_is_fixed_while_other_tickets_remain(
+    tmp_path: Path,
+) -> None:
+    """Two IDX001 issues (a template's meta robots, another's googlebot meta) are two
+    tickets. The acceptance command was the rule's: fixing one ticket still exited 1 on
+    the other's finding. It now judges the ticket's issue alone (`--issue`)."""
+    from seoaudit.devserver import SiteServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        '<title>home page of the shop</title><a href="/a.html">a</a><a href="/b.html">b</a>'
+    )
+    (site / "a.html").write_text('<meta name="robots" content="noindex"><title>a</title>')
+    (site / "b.html").write_text('<meta name="googlebot" content="none"><title>b</title>')
+    with SiteServer(site) as server:
+        base = server.base_url
+        (site / "robots.txt").write_text(f"Sitemap: {base}/sitemap.xml\n")
+        locs = "".join(f"<url><loc>{base}/{p}</loc></url>" for p in ("a.html", "b.html"))
+        (site / "sitemap.xml").write_text(f"<urlset>{locs}</urlset>")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SEOAUDIT_")}
+        work = tmp_path / "work"
+        work.mkdir()
+        assert shell(f"seoaudit audit {base}/ -q --run-dir runs", work, env).returncode == 1
+        report = build_report(Store(next((work / "runs").glob("*.sqlite"))))
+        built = [t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "IDX001"]
+        assert len(built) == 2
+        meta = next(t for t in built if "/a.html" in t.issue.sample_urls[0])
+        check = next(line for line in meta.acceptance if "--issue" in line)
+        command = check.split("`")[1]
+        assert command == meta.verify[-1] and f"--issue {meta.id}" in command
+        assert shell(command, work, env).returncode == 1  # not fixed yet
+        (site / "a.html").write_text("<title>a</title>")  # the fix of this ticket
+        fixed = shell(command, work, env)
+        assert fixed.returncode == 0, (fixed.stdout, fixed.stderr)
+        rule_wide = command.replace(f" --issue {meta.id}", "")
+        assert shell(rule_wide, work, env).returncode == 1  # the other ticket's noindex
+    bad = shell("seoaudit audit http://127.0.0.1:9/ --issue nonsense", work, env)
+    assert bad.returncode == 2 and "--issue" in bad.stderr

@@ -36,6 +36,7 @@ from seoaudit.audit import AuditResult, finish_killed_run, latest_run, run_audit
 from seoaudit.config import Settings, ca_bundle_problem
 from seoaudit.configfile import ConfigError, LoadedConfig
 from seoaudit.crawl.engine import CrawlStats
+from seoaudit.findings import Findings
 from seoaudit.gate import GateResult
 from seoaudit.impact import group_issues
 from seoaudit.models import Report
@@ -152,15 +153,15 @@ def _outputs(
         on_stdout = any(p is None for _, p in pairs)
         return pairs if quiet or on_stdout else [*pairs, ("console", None)]
     formats = formats or ([] if quiet else ["console"])
-    outputs = [_stdout_or(p) for p in outputs or []]
+    paths = [_stdout_or(p) for p in outputs or []]
     for fmt in formats:
         if fmt not in WRITERS:
             raise fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    if len(outputs) > len(formats):
+    if len(paths) > len(formats):
         raise fail("more --output files than --format options")
     pairs = []
     for i, fmt in enumerate(formats):
-        pairs.append((fmt, outputs[i] if i < len(outputs) else None))
+        pairs.append((fmt, paths[i] if i < len(paths) else None))
     to_stdout = [f for f, p in pairs if p is None]
     if len(to_stdout) > 1:
         raise fail("only one format can go to stdout; give --output for the others")
@@ -344,6 +345,7 @@ def _audit(
     run_id: str | None = None,
     page_values: UserValues | None = None,
     resume: Path | None = None,
+    only_issue: str | None = None,
 ) -> int:
     # What exists now (modules, schemas, the vocabulary) lives as long as the process:
     # out of the collector's sight, full collections during the run scan only the
@@ -371,6 +373,8 @@ def _audit(
             f"run {run_id} was started by another audit meanwhile; "
             f"this run is {result.report.run.run_id}"
         )
+    if only_issue is not None:
+        _only(result.report, only_issue)
     return _finish(result, pairs, settings, quiet, exit_zero)
 
 
@@ -444,6 +448,14 @@ def audit(
     ] = None,
     ignore: Annotated[
         list[str] | None, typer.Option(help="Skip these rules (code or prefix).")
+    ] = None,
+    only_issue: Annotated[
+        str | None,
+        typer.Option(
+            "--issue",
+            help="Judge and report only this issue (its id, or a ticket's seoaudit-<id>): "
+            "exit 0 once it is gone, whatever else the rules find. A ticket's check.",
+        ),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -519,6 +531,7 @@ def audit(
             f"--run-id {run_id}: a run of that name exists ({taken}); give another name, "
             "or remove that file to reuse it"
         )
+    issue_id = None if only_issue is None else _issue_id(only_issue)
     pairs = _all_outputs(fmt, output, settings.reports, quiet)
     _check_outputs([path for _, path in pairs])
     _check_baseline(settings)
@@ -536,8 +549,29 @@ def audit(
             run_id=run_id,
             page_values=values,
             resume=resume_path,
+            only_issue=issue_id,
         )
     )
+
+
+def _issue_id(raw: str) -> str:
+    """The issue id of ``--issue``: 12 hex digits, or a ticket's ``seoaudit-`` + those."""
+    match = re.fullmatch(r"(?:seoaudit-)?([0-9a-f]{12})", raw.strip().lower())
+    if match is None:
+        raise fail(f"--issue {raw!r}: give an issue id (12 hex digits) or seoaudit-<id>")
+    return match.group(1)
+
+
+def _only(report: Report, issue_id: str) -> None:
+    """``report`` cut to one issue and its findings, for the gate and the reports: a
+    ticket's check passes once its issue is gone, whatever other issues of its rule (other
+    tickets) remain."""
+    report.issues = [issue for issue in report.issues if issue.id == issue_id]
+    found = report.findings
+    if isinstance(found, Findings):  # a large run's: a view of the run file, read again
+        report.findings = found.map(lambda f: f if f.issue == issue_id else None)
+    else:
+        report.findings = [f for f in found if f.issue == issue_id]
 
 
 def _check_ca_bundle(settings: Settings) -> None:

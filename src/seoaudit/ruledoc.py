@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from seoaudit.models import IDENTITY_BY_RULE
+
 SECTIONS = ("What it does", "Why it matters", "How to fix", "How to verify", "Source")
 _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9 _-]{0,30})>")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -139,15 +141,24 @@ def _quote_after(text: str, quote: str) -> str:
     return quote
 
 
-def audit_command(start_url: str | None, rule: str) -> str:
+def audit_command(start_url: str | None, rule: str, issue_id: str | None = None) -> str:
     """The command that audits the site again for one rule: the last check of a ticket or
     an issue in the HTML report (the start URL shell-quoted; a placeholder without one).
     It exits 0 exactly when the rule finds nothing, wherever it is run: ``--isolated``
     leaves out any config file (a CI folder's budgets and KPIs would judge other things)
     and ``--no-baseline`` its committed baseline (which accepts the very finding, so the
-    unfixed problem would pass as "nothing new")."""
+    unfixed problem would pass as "nothing new").
+
+    With ``issue_id``, only that issue is judged (``--issue``): a rule with three issues
+    has three tickets, and fixing one must pass its check while the other two remain.
+    Not for the rules that name a group by its smallest URL (``IDENTITY_BY_RULE``): a
+    member joining renames the group and its id, which would pass unfixed."""
     start = shlex.quote(start_url) if start_url is not None else "<start-url>"
-    return f"seoaudit audit {start} --select {rule} --isolated --no-baseline --fail-on notice -q"
+    scope = ""
+    if issue_id is not None and rule not in IDENTITY_BY_RULE:
+        scope = f" --issue seoaudit-{issue_id}"
+    flags = "--isolated --no-baseline --fail-on notice -q"
+    return f"seoaudit audit {start} --select {rule}{scope} {flags}"
 
 
 def verify_commands(

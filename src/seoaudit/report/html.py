@@ -446,7 +446,7 @@ def _issue_view(
     sample = issue.sample_urls[0] if issue.sample_urls else ""
     first = report.run.start_urls[0] if report.run.start_urls else None
     verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence, first)
-    verify.append(audit_command(first, issue.rule))
+    verify.append(audit_command(first, issue.rule, issue.id))
     return {
         "issue": issue,
         "summary": spec.summary if spec is not None else issue.name,

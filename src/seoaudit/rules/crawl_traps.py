@@ -55,8 +55,8 @@ def crawl_trap(site: Site) -> Iterator[Hit]:
     links where relative ones repeat segments.
 
     ## How to verify
-    Audit again: `seoaudit audit <start URL>` reports no PERF003 for the section, and the
-    example URLs are no longer linked from the site.
+    Audit again: `seoaudit audit <start URL> --select PERF003 --isolated` reports no
+    PERF003 for the section, and the example URLs are no longer linked from the site.
 
     ## Source
     Google Search Central: "Crawl budget management for large sites" (infinite spaces);

@@ -382,7 +382,7 @@ def deep_page(page: PageFacts, site: Site) -> Iterator[Hit]:
     shortcuts, breadcrumbs and related-content links so every page is a few clicks away.
 
     ## How to verify
-    `seoaudit audit <start url> --select PERF013` no longer lists the page.
+    `seoaudit audit <start url> --select PERF013 --isolated` no longer lists the page.
 
     ## Source
     Google Search Central: "Link best practices for Google"; "Optimize your crawl budget"

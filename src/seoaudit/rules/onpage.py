@@ -701,7 +701,8 @@ def thin_content(page: PageFacts, site: Site) -> Iterator[Hit]:
     keep it out of the index (`noindex`) until it is ready.
 
     ## How to verify
-    `seoaudit audit <url> --max-pages 1 --select ONP014` no longer lists the page.
+    `seoaudit audit <url> --max-pages 1 --select ONP014 --isolated --no-baseline --fail-on notice`
+    exits 0.
 
     ## Source
     Google statements on word count (Search Engine Roundtable, 2020); Google Search

@@ -318,8 +318,9 @@ def uncrawlable_navigation(page: PageFacts, site: Site) -> Iterator[Hit]:
     (`?page=2`) for "load more" buttons.
 
     ## How to verify
-    `curl -s <url> | grep -o '<a [^>]*href="/path"'` finds the link; the evidence lists
-    nothing for the page.
+    `seoaudit audit <url> --max-pages 1 --select RES005 --isolated --no-baseline --fail-on notice`
+    exits 0: no element of the page navigates without a link. In the page source, each
+    target named in the evidence is now the `href` of an `<a>` element.
 
     ## Source
     Google Search Central: "Make your links crawlable" (Link best practices for Google);

@@ -1117,7 +1117,7 @@ def orphan_page(site: Site) -> Iterator[Hit]:
     remove it from the sitemap and redirect or retire it.
 
     ## How to verify
-    `seoaudit audit <start url> --select SMP021` no longer lists the page.
+    `seoaudit audit <start url> --select SMP021 --isolated` no longer lists the page.
 
     ## Source
     Google Search Central: "Link best practices for Google"; "Learn about sitemaps".

@@ -468,8 +468,8 @@ def required_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
     remove markup you cannot complete.
 
     ## How to verify
-    `seoaudit audit <url> --max-pages 1 --select SD006` reports nothing; Google's Rich
-    Results Test shows the item as valid.
+    `seoaudit audit <url> --max-pages 1 --select SD006 --isolated --no-baseline --fail-on notice`
+    exits 0; Google's Rich Results Test shows the item as valid.
 
     ## Source
     Google Search Central: "General structured data guidelines" (completeness) and the
@@ -517,8 +517,8 @@ def recommended_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
     Add the property where the information exists on the page; do not invent it.
 
     ## How to verify
-    `seoaudit audit <url> --max-pages 1 --select SD007` reports nothing; the Rich Results
-    Test lists no missing optional field for the item.
+    `seoaudit audit <url> --max-pages 1 --select SD007 --isolated --no-baseline --fail-on notice`
+    exits 0; the Rich Results Test lists no missing optional field for the item.
 
     ## Source
     Google Search Central: "General structured data guidelines"; the feature pages named

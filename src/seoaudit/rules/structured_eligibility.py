@@ -202,7 +202,8 @@ def stale_time_bound_data(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -s <url>` shows no date before today in those properties;
-    `seoaudit audit <url> --max-pages 1 --select SD021` reports nothing.
+    `seoaudit audit <url> --max-pages 1 --select SD021 --isolated --no-baseline --fail-on notice`
+    exits 0.
 
     ## Source
     Google Search Central: "General structured data guidelines" (up-to-date information);
@@ -737,7 +738,8 @@ def event_not_eligible(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -s <url>` shows one Event with a Place `location`;
-    `seoaudit audit <url> --max-pages 1 --select SD023` reports nothing.
+    `seoaudit audit <url> --max-pages 1 --select SD023 --isolated --no-baseline --fail-on notice`
+    exits 0.
 
     ## Source
     Google Search Central: "Event structured data" (guidelines: one event per page,
@@ -838,7 +840,9 @@ def dataset_or_course_list_limits(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -s <url>` shows a description of 50-5,000 characters and ItemLists of three
-    or more Courses; `seoaudit audit <url> --max-pages 1 --select SD026` reports nothing.
+    or more Courses;
+    `seoaudit audit <url> --max-pages 1 --select SD026 --isolated --no-baseline --fail-on notice`
+    exits 0.
 
     ## Source
     Google Search Central: "Dataset structured data" (`description`: between 50 and
@@ -982,7 +986,8 @@ def inconsistent_duplicate_markup(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -s <url>` shows the entity once, or the same values in both formats;
-    `seoaudit audit <url> --max-pages 1 --select SD027` reports nothing.
+    `seoaudit audit <url> --max-pages 1 --select SD027 --isolated --no-baseline --fail-on notice`
+    exits 0.
 
     ## Source
     Google Search Central: "General structured data guidelines" (markup must match the

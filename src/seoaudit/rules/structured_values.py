@@ -386,8 +386,8 @@ def rating_value_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
     counts; write `4.5`, not `4,5`.
 
     ## How to verify
-    `seoaudit audit <url> --max-pages 1 --select SD013` reports nothing; the Rich Results
-    Test shows the rating with its stars.
+    `seoaudit audit <url> --max-pages 1 --select SD013 --isolated --no-baseline --fail-on notice`
+    exits 0; the Rich Results Test shows the rating with its stars.
 
     ## Source
     Google Search Central: "Review snippet structured data" (ratingValue, bestRating,
@@ -451,8 +451,8 @@ def breadcrumb_structure_invalid(page: PageFacts, site: Site) -> Iterator[Hit]:
     page its URL in `item`.
 
     ## How to verify
-    `seoaudit audit <url> --max-pages 1 --select SD025` reports nothing; the Rich Results
-    Test shows the Breadcrumbs item as valid.
+    `seoaudit audit <url> --max-pages 1 --select SD025 --isolated --no-baseline --fail-on notice`
+    exits 0; the Rich Results Test shows the Breadcrumbs item as valid.
 
     ## Source
     Google Search Central: "Breadcrumb (BreadcrumbList) structured data".

@@ -138,7 +138,7 @@ def build_ticket(
     verify_text = sections.get("How to verify", "")
     first = report.run.start_urls[0] if report.run.start_urls else None
     verify = verify_commands(verify_text, sample_url, issue.evidence, first)
-    audit = audit_command(first, issue.rule)
+    audit = audit_command(first, issue.rule, issue.id)
     acceptance = []
     if verify_text:
         acceptance.append(f"For every URL in the attached list: {_prose(verify_text)}")
@@ -149,7 +149,13 @@ def build_ticket(
             f"this ticket's issue is gone from the report; in run `{report.run.run_id}` it "
             f"is `{own_id}`, as its group was renamed since the ticket was first exported"
         )
-    acceptance.append(f"`{audit}` exits 0: no {issue.rule} finding is left ({gone}).")
+    if "--issue" in audit:  # judged alone: other tickets of the rule may stay open
+        acceptance.append(
+            f"`{audit}` exits 0: this ticket's issue is gone from the report (other "
+            f"{issue.rule} issues, other tickets, may remain)."
+        )
+    else:
+        acceptance.append(f"`{audit}` exits 0: no {issue.rule} finding is left ({gone}).")
     what = f"{summary}\n\n{_prose(sections.get('What it does', ''))}".strip()
     template = f" Pages of {issue.template} share it." if issue.template else ""
     what += (

@@ -523,3 +523,24 @@ def test_script_counts_group_cjk_skip_symbols_and_sample_long_texts() -> None:
     assert counts["cyrillic"] == pytest.approx(3 * counts["latin"], rel=0.01)
     assert sum(counts.values()) == pytest.approx(len(long_text), rel=0.01)
     assert sum(script_counts("я" * (scripts.MAX_CHARS * 5)).values()) <= scripts.MAX_CHARS
+
+
+def test_a_title_longer_than_the_cap_is_measured_whole(tmp_path: Path) -> None:
+    """A 120,000-character title was kept cut at 1,000 characters and reported as "Title
+    is 1000 characters"; "repeats 'cheap' 83 times" counted only the kept part."""
+    from tests.sites import crawl
+
+    title = "cheap " * 20_000
+    description = "y" * 1500
+    body = f'<title>{title}</title><title>short</title><meta name="description" content="{description}">'
+    report = crawl({"/": {"body": body}}, tmp_path).report
+    said = {f.rule: f.message for f in report.findings}
+    assert said["ONP003"] == f"Title is {len(title.strip()):,} characters (over 60)".replace(
+        ",", ""
+    )
+    assert "in its first 1,000 of 119,999 characters" in said["ONP005"]
+    assert said["ONP007"].startswith("Meta description is 1500 characters")
+    facts = PageFacts.model_validate(
+        {"url": "u", "final_url": "u", "titles": ["a"]}
+    )  # facts stored before the field load, with nothing cut
+    assert facts.cut_lengths == {}

@@ -239,6 +239,9 @@ class PageFacts(_Model):
     lang: str | None = None
     titles: list[str] = Field(default_factory=list)
     meta_descriptions: list[str] = Field(default_factory=list)
+    # Texts kept cut at 1,000 characters: the whole length of the first "title" or
+    # "meta_description" that was longer (a 120,000-character title measures as such).
+    cut_lengths: dict[str, int] = Field(default_factory=dict)
     headings: list[Heading] = Field(default_factory=list)
     directives: list[Directive] = Field(default_factory=list)
     canonicals: list[Canonical] = Field(default_factory=list)

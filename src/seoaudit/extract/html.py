@@ -262,6 +262,15 @@ class _Page:
         }
         self.anchors: dict[int, dict[str, Any]] = {}  # element id -> its link, for image alt
 
+    def kept(self, field: str, text: str) -> str:
+        """``text`` collapsed and cut at MAX_TEXT; when the first value of ``field`` (the
+        one rules measure) is cut, its whole length is recorded: rules measure the page,
+        not the cap."""
+        collapsed = " ".join(text.split())
+        if len(collapsed) > MAX_TEXT and not self.facts[field + "s"]:
+            self.facts.setdefault("cut_lengths", {})[field] = len(collapsed)
+        return collapsed[:MAX_TEXT].rstrip()
+
     def place(self, tag: str, key: str, in_head: bool) -> tuple[bool, bool]:
         """(in head markup, after head end) of the next <link>/<meta> element. Elements are
         matched in order against the head scan; on any disagreement the tree decides."""
@@ -292,7 +301,7 @@ class _Page:
                 self.facts["headings"].append({"level": _HEADINGS[tag], "text": text})
             elif tag == "title":
                 if _inside(node, _SVG, _HEAD_OR_BODY) is None:
-                    self.facts["titles"].append(_collapse(node.text()))
+                    self.facts["titles"].append(self.kept("title", node.text()))
             elif tag == "iframe":
                 self.resource("iframe", node.attributes.get("src"), in_head)
 
@@ -429,7 +438,7 @@ class _Page:
         content = attrs.get("content") or ""
         facts = self.facts
         if name == "description":
-            facts["meta_descriptions"].append(_collapse(content))
+            facts["meta_descriptions"].append(self.kept("meta_description", content))
         elif name == "viewport":
             facts.setdefault("viewport", content)
         elif name == "keywords":

@@ -146,7 +146,7 @@ def title_length(page: PageFacts, site: Site) -> Iterator[Hit]:
     if not title or not searchable(page, site):
         return
     thresholds = limits(site)
-    length = len(" ".join(title.split()))
+    length = page.cut_lengths.get("title") or len(" ".join(title.split()))
     evidence = {"title": title, "chars": length}
     if length > thresholds.title_max_chars:
         yield Hit(
@@ -360,9 +360,12 @@ def keyword_stuffed_title(page: PageFacts, site: Site) -> Iterator[Hit]:
     counted, left_out = _without_branding(title, site)
     repeated = _repeated_words(counted, times, brand)
     if repeated:
+        whole = page.cut_lengths.get("title")
+        # counted in the kept first 1,000 characters of a longer title: at least that often
+        within = f" in its first {len(title):,} of {whole:,} characters" if whole else ""
         yield Hit(
             page.url,
-            f"Title repeats {_times(repeated)}: {clip(title, 80)!r}",
+            f"Title repeats {_times(repeated)}{within}: {clip(title, 80)!r}",
             {"title": title, "repeated": repeated, "site_name_left_out": left_out},
         )
 
@@ -436,18 +439,19 @@ def meta_description_length(page: PageFacts, site: Site) -> Iterator[Hit]:
     if not text or not searchable(page, site):
         return
     low, high = limits(site).description_min_chars, limits(site).description_max_chars
-    evidence = {"description": text, "chars": len(text)}
-    if len(text) > high:
+    length = page.cut_lengths.get("meta_description") or len(text)
+    evidence = {"description": text, "chars": length}
+    if length > high:
         yield Hit(
             page.url,
-            f"Meta description is {len(text)} characters (over {high})",
+            f"Meta description is {length} characters (over {high})",
             {**evidence, "max_chars": high},
             cause="too long",
         )
-    elif len(text) < low:
+    elif length < low:
         yield Hit(
             page.url,
-            f"Meta description is {len(text)} characters (under {low})",
+            f"Meta description is {length} characters (under {low})",
             {**evidence, "min_chars": low},
             cause="too short",
         )

@@ -484,3 +484,71 @@ def test_a_share_budget_over_no_page_is_skipped_and_says_so(tmp_path: Path) -> N
     assert blog.measured == "no page matches urls /blgo/: no share to measure"
     assert counted.status == "pass" and "no page matches urls /blgo/" in counted.measured
     assert site.status == "pass" and site.measured.startswith("50.0% of 2 pages")
+
+
+def _product_page(markup: str | None) -> dict[str, Any]:
+    script = f'<script type="application/ld+json">{markup}</script>' if markup is not None else ""
+    return {
+        "body": f"<html><head><title>Stormshell</title>{script}</head><body><h1>Stormshell</h1>"
+        '<p>$10.00</p><a href="/b">b</a></body></html>'
+    }
+
+
+def test_a_finding_hidden_by_a_block_that_no_longer_parses_is_not_fixed(tmp_path: Path) -> None:
+    """Breaking a Product's JSON-LD made SD007 (recommended property missing) vanish: the
+    block no longer parses (a new SD001), so no structured-data rule read it. The gate,
+    the diff and `baseline update` counted SD007 as fixed."""
+    product = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": "Stormshell",
+            "image": ORIGIN + "/missing.jpg",  # SD017 too
+            "offers": {"@type": "Offer", "price": "10.00", "priceCurrency": "USD"},
+        }
+    )
+    broken = product[:-1] + ",}"
+
+    def run(run_id: str, home: str | None, other: str | None) -> AuditResult:
+        pages = {"/": _product_page(home), "/b": _product_page(other)}
+        settings = Settings(
+            start_urls=[ORIGIN + "/"],
+            crawl=CrawlSettings(retries=0, sitemaps=False, probe=False),
+            run_dir=tmp_path,
+            select=["SD"],
+        )
+        return run_audit(settings, transport=transport(pages), run_id=run_id)
+
+    rel1 = run("rel1", product, None)
+    assert {(f.rule, f.url) for f in rel1.report.findings} == {
+        ("SD007", ORIGIN + "/"),
+        ("SD017", ORIGIN + "/"),
+    }
+    path = tmp_path / "baseline.txt"
+    baseline.write(path, baseline.entries_for(rel1.report.findings, ORIGIN))
+    settings = Settings(gate=GateSettings(baseline=path), select=["SD"])
+    rel2 = run("rel2", broken, None)  # the block on / no longer parses
+    rel3 = run("rel3", None, broken)  # the markup removed from /; /b's block is broken
+    assert {f.rule for f in rel2.report.findings} == {"SD001"}
+    result = gate.evaluate(rel2.report, settings, store_path=rel2.store_path)
+    assert result.baseline is not None
+    assert result.baseline.fixed == []
+    assert result.baseline.not_comparable == ["SD007 /", "SD017 /"]
+    assert result.baseline.new == 1
+    # read on /, and found nothing there: fixed, whatever breaks on another page
+    result = gate.evaluate(rel3.report, settings, store_path=rel3.store_path)
+    assert result.baseline is not None
+    assert result.baseline.fixed == ["SD007 /", "SD017 /"]
+    for after, fixed, not_comparable in ((rel2, 0, 1), (rel3, 1, 0)):
+        stores = [Store(rel1.store_path), Store(after.store_path)]
+        try:
+            with rundiff.diff_stores(*stores) as diff:
+                rules = {d.rule: d for d in diff.rules}
+                assert (rules["SD007"].fixed, rules["SD007"].not_comparable) == (
+                    fixed,
+                    not_comparable,
+                )
+                assert diff.counts["fixed"] == 2 * fixed
+        finally:
+            for store in stores:
+                store.close()

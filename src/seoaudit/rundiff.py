@@ -1,7 +1,8 @@
 """The release regression report: what changed between two stored runs (A before, B after).
 
 - **Findings, per rule**: new (in B only), fixed (in A only, and B fetched the URL and ran
-  the rule), persisting (both), not comparable (in A only, but B could not have seen it).
+  the rule on what it read before), persisting (both), not comparable (in A only, but B
+  could not have seen it: a JSON-LD block that no longer parses hides SD007 as well).
   Findings match by their portable fingerprint (baseline.py), so A and B may audit
   different hosts: production before a release and staging after it.
 - **Pages**: for every URL (relative to each run's origin) stored in both runs, the
@@ -109,7 +110,7 @@ class RunDiff:
 
 _SCHEMA = """
 CREATE TABLE a (fp TEXT PRIMARY KEY, rule TEXT, url TEXT) WITHOUT ROWID;
-CREATE TABLE b (fp TEXT, rule TEXT, line TEXT, known INTEGER);
+CREATE TABLE b (fp TEXT, rule TEXT, line TEXT, known INTEGER, unread TEXT, url TEXT);
 CREATE TABLE gone (rule TEXT, url TEXT, fixed INTEGER);
 CREATE TABLE sa (url TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
 CREATE TABLE sb (url TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
@@ -161,19 +162,24 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
             ),
         )
         db.executemany(
-            "INSERT INTO b (fp, rule, line) VALUES (?,?,?)",
+            "INSERT INTO b (fp, rule, line, unread, url) VALUES (?,?,?,?,?)",
             (
                 (
                     baseline.fingerprint(f, base_b),
                     f.rule,
                     f"{f.rule} {baseline.relative(f.url, base_b)}: {f.message}",
+                    unread := baseline.unread_input(f),
+                    f.url if unread else None,  # only where B's input went unread
                 )
                 for f in store_b.findings(held=False)
             ),
         )
         db.execute("UPDATE b SET known = fp IN (SELECT fp FROM a)")
-        # A's fingerprints B does not have: fixed when B could have found them.
-        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors())
+        # A's fingerprints B does not have: fixed when B could have found them (not where
+        # a finding new in B says the rule's input could not be read: baseline.Coverage).
+        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors()).reading(
+            db.execute("SELECT DISTINCT unread, url FROM b WHERE NOT known AND unread NOT NULL")
+        )
         gone = db.execute(
             "SELECT rule, url FROM a WHERE fp NOT IN (SELECT fp FROM b) ORDER BY rule, url, fp"
         )

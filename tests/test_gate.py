@@ -552,3 +552,45 @@ def test_a_finding_hidden_by_a_block_that_no_longer_parses_is_not_fixed(tmp_path
         finally:
             for store in stores:
                 store.close()
+
+
+def test_a_failure_lists_the_worst_url_of_each_issue_and_says_how_many_more() -> None:
+    """Seven new errors of three issues were shown as five ROB008 lines, the issue of the
+    highest impact, and nothing said that a noindex and a broken JSON-LD block failed too,
+    or that there were more."""
+    from seoaudit.models import Issue, ScoreInputs
+
+    blocked = [finding("ROB008", f"/blog/{n}", cause="Disallow: /blog/") for n in range(5)]
+    noindex = finding("IDX001", "/stores.html", cause="noindex")
+    unparsable = finding("SD001", "/products/stormshell.html", cause="JSON-LD")
+    found = [*blocked, noindex, unparsable]
+    for f in found:
+        f.issue = f.rule
+    impact = {"ROB008": 90.0, "IDX001": 40.0, "SD001": 10.0}
+    issues = [
+        Issue(
+            id=f.rule,
+            rule=f.rule,
+            name="some-problem",
+            severity="error",
+            title=f.rule,
+            cause=f.cause,
+            count=1,
+            impact=impact[f.rule],
+            priority="P1",
+            score=ScoreInputs(severity_weight=10, affected=1, page_value_sum=1.0, formula="f"),
+        )
+        for f in (blocked[0], noindex, unparsable)
+    ]
+    rep = report(found)
+    rep.issues = issues
+    [check] = judge(rep).checks
+    assert check.top == [
+        f"ROB008 {SITE}/blog/0: ROB008 on /blog/0",
+        f"IDX001 {SITE}/stores.html: IDX001 on /stores.html",
+        f"SD001 {SITE}/products/stormshell.html: SD001 on /products/stormshell.html",
+        f"ROB008 {SITE}/blog/1: ROB008 on /blog/1",
+        f"ROB008 {SITE}/blog/2: ROB008 on /blog/2",
+        "... and 2 more findings (1 issue)",
+    ]
+    assert judge(report(found[:2])).checks[0].top[-1].startswith("ROB008")  # all shown

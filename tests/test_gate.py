@@ -240,7 +240,10 @@ def test_a_ttfb_percentile_not_kept_is_computed_by_the_kpi_definition(tmp_path: 
     check = next(
         c for c in verdict.checks if c.name.startswith("kpi") or "ttfb_p95_ms" in c.measured
     )
-    assert check.status == "fail" and f"ttfb_p95_ms {expected:.0f} ms" in check.measured
+    # shown with the digits that tell it from the bound: "0.3 ms > 0.0 ms", not "0 ms > 0 ms"
+    shown, bound = check.measured.removeprefix("ttfb_p95_ms ").removesuffix(" ms").split(" ms > ")
+    assert check.status == "fail" and float(bound) == 0 and shown != bound
+    assert float(shown) == pytest.approx(expected, abs=0.5)
 
 
 @pytest.mark.parametrize(
@@ -594,3 +597,20 @@ def test_a_failure_lists_the_worst_url_of_each_issue_and_says_how_many_more() ->
         "... and 2 more findings (1 issue)",
     ]
     assert judge(report(found[:2])).checks[0].top[-1].startswith("ROB008")  # all shown
+
+
+def test_a_failed_kpi_shows_the_digits_that_tell_value_and_bound_apart() -> None:
+    """Rounded to one precision, the value and the bound it crossed read the same:
+    "indexable_share 50.0% < 50.0%", "ttfb_p95_ms 19 ms > 19 ms"."""
+    summary = {"kpis": {"indexable_share": 0.5, "ttfb_ms": {"p95": 18.7, "p50": 950.0}}}
+    bounds = [
+        Kpi(metric="indexable_share", min=0.5004),
+        Kpi(metric="ttfb_p95_ms", max=18.6),
+        Kpi(metric="ttfb_p50_ms", max=800),
+    ]
+    result = judge(report([], summary=summary), kpis=bounds, fail_on="never")
+    assert [c.measured for c in result.checks] == [
+        "indexable_share 50.00% < 50.04%",
+        "ttfb_p95_ms 18.7 ms > 18.6 ms",
+        "ttfb_p50_ms 950 ms > 800 ms",  # as before when they differ anyway
+    ]

@@ -237,8 +237,21 @@ def _kpi_value(kpi: Kpi, values: dict[str, float | None], site: Callable[[], Sit
     return None
 
 
-def _format_kpi(metric: str, value: float) -> str:
-    return f"{value:.1%}" if metric in SHARE_METRICS else f"{value:.0f} ms"
+def _format_kpi(metric: str, value: float, digits: int | None = None) -> str:
+    if metric in SHARE_METRICS:
+        return f"{value:.{1 if digits is None else digits}%}"
+    return f"{value:.{0 if digits is None else digits}f} ms"
+
+
+def _format_apart(metric: str, value: float, bound: float) -> tuple[str, str]:
+    """``value`` and the ``bound`` it crossed, with the digits it takes for the two to
+    differ ("50.04% < 50.04%" would contradict itself: 50.0% < 50.0%)."""
+    start = 1 if metric in SHARE_METRICS else 0
+    for digits in range(start, start + 8):
+        shown, limit = _format_kpi(metric, value, digits), _format_kpi(metric, bound, digits)
+        if shown != limit:
+            break
+    return shown, limit
 
 
 def _kpi_check(kpi: Kpi, value: float | None, over: tuple[int | None, str]) -> Check:
@@ -263,9 +276,9 @@ def _kpi_check(kpi: Kpi, value: float | None, over: tuple[int | None, str]) -> C
     shown = _format_kpi(kpi.metric, value)
     problems = []
     if kpi.min is not None and value < kpi.min:
-        problems.append(f"{shown} < {_format_kpi(kpi.metric, kpi.min)}")
+        problems.append(" < ".join(_format_apart(kpi.metric, value, kpi.min)))
     if kpi.max is not None and value > kpi.max:
-        problems.append(f"{shown} > {_format_kpi(kpi.metric, kpi.max)}")
+        problems.append(" > ".join(_format_apart(kpi.metric, value, kpi.max)))
     bounds = []
     if kpi.min is not None:
         bounds.append(f">= {_format_kpi(kpi.metric, kpi.min)}")

@@ -7,7 +7,8 @@
   different hosts: production before a release and staging after it.
 - **Pages**: for every URL (relative to each run's origin) stored in both runs, the
   changes in HTTP status, indexability, canonical, title and structured-data types; and
-  the URLs only one run has.
+  the URLs only one run has (text and Markdown name the first ``MAX_URLS_LISTED`` of
+  each run and say how many more; JSON lists them all).
 
 Bounded memory at any size: both runs' findings and page states pass once into a
 temporary SQLite file, which matches and sorts them (its sorter spills to disk); the
@@ -36,6 +37,7 @@ from seoaudit.site import Site
 from seoaudit.store import Store
 
 MAX_LISTED = 200  # page changes and URLs listed in text and Markdown (JSON has them all)
+MAX_URLS_LISTED = 20  # URLs only one run has, listed in text and Markdown (JSON: all)
 FIELDS = ("status", "indexability", "canonical", "title", "structured_data")
 
 Change = list[str | int | list[str] | None]  # [before, after]
@@ -299,10 +301,15 @@ def write_text(diff: RunDiff, out: TextIO) -> None:
         out.write(f"  {_clean(change.url)}\n")
         for name, (old, new) in change.changes.items():
             out.write(f"      {name}: {_clean(_show(old))} -> {_clean(_show(new))}\n")
-    out.write(
-        f"URLs only in {diff.run_a}: {diff.counts['only_in_a']}; only in {diff.run_b}: "
-        f"{diff.counts['only_in_b']}\n"
-    )
+    for run, key, urls in (
+        (diff.run_a, "only_in_a", diff.only_in_a),
+        (diff.run_b, "only_in_b", diff.only_in_b),
+    ):
+        count = diff.counts[key]
+        out.write(f"\nURLs only in {run} ({count})" + (":\n" if count else "\n"))
+        out.writelines(f"  {_clean(url)}\n" for url in urls(MAX_URLS_LISTED))
+        if count > MAX_URLS_LISTED:
+            out.write(f"  ... and {count - MAX_URLS_LISTED} more (all in --format json)\n")
 
 
 def write_markdown(diff: RunDiff, out: TextIO) -> None:
@@ -330,9 +337,17 @@ def write_markdown(diff: RunDiff, out: TextIO) -> None:
                 out.write(
                     f"| {code(change.url)} | {name} | {cell(_show(old))} | {cell(_show(new))} |\n"
                 )
-    out.write(
-        f"\nURLs only before: {diff.counts['only_in_a']} · only after: {diff.counts['only_in_b']}\n"
-    )
+    for when, key, urls in (
+        ("before", "only_in_a", diff.only_in_a),
+        ("after", "only_in_b", diff.only_in_b),
+    ):
+        count = diff.counts[key]
+        out.write(f"\n### URLs only {when} ({count})\n")
+        if count:
+            out.write("\n")
+            out.writelines(f"- {cell(url, 300)}\n" for url in urls(MAX_URLS_LISTED))
+        if count > MAX_URLS_LISTED:
+            out.write(f"- … and {count - MAX_URLS_LISTED} more (all in `--format json`)\n")
 
 
 WRITERS: dict[str, Callable[[RunDiff, TextIO], None]] = {

@@ -214,3 +214,54 @@ def test_coverage_catches_a_release_that_removed_most_of_the_markup(tmp_path: Pa
     [failed] = gate.evaluate(after.report, bound).checks
     assert (passed.status, failed.status) == ("pass", "fail")
     assert "25.0%" in failed.measured
+
+
+def test_the_trend_holds_earlier_runs_of_the_same_scope_only(tmp_path: Path) -> None:
+    """`seoaudit report REL2` compared release 2 with a `--max-pages 1` run made after it
+    in the same folder ("-50.0 pts since the previous run"), and its `kpi_trend` listed
+    runs started after it, and runs of another rule selection."""
+    from seoaudit.report import build_report
+    from seoaudit.site import Site
+    from seoaudit.store import Store
+
+    def audit(pages: dict[str, dict[str, Any]], run_id: str, **settings: Any) -> AuditResult:
+        crawl = settings.pop("crawl", {})
+        full = Settings(
+            start_urls=[ORIGIN + "/"],
+            crawl=CrawlSettings(retries=0, sitemaps=False, probe=False, **crawl),
+            run_dir=tmp_path,
+            **settings,
+        )
+        return run_audit(full, transport=transport(pages), run_id=run_id)
+
+    release_1 = _site({"/": None, "/a": None, "/b": None})
+    release_2 = {
+        **release_1,
+        "/b": {
+            "body": _page("b", ["/"])["body"].replace(
+                "<head>", '<head><meta name="robots" content="noindex">'
+            )
+        },
+    }
+    audit(release_1, "rel1")
+    rel2 = audit(release_2, "rel2")
+    one = audit(release_2, "one-page", crawl={"max_pages": 1})  # a quick check, later
+    sd_only = audit(release_2, "sd-only", select=["SD"])
+    assert one.report.run.message and "max-pages" in one.report.run.message
+    assert _kpis(rel2)["indexable_share"] == pytest.approx(2 / 3, abs=1e-4)
+    assert _kpis(one)["indexable_share"] == 1.0
+
+    store = Store(rel2.store_path)
+    try:
+        again = build_report(store, Site(store))  # `seoaudit report rel2`, after the others
+    finally:
+        store.close()
+    assert [p["run_id"] for p in again.summary["kpi_trend"]] == ["rel1", "rel2"]
+    cards = {card["label"]: card for card in html._kpi_cards(again.summary)}
+    assert cards["Indexable URLs"]["delta"] == "-33.3 pts"  # against rel1, not the 1-page run
+    # the other scopes have no previous run here: not a full audit's
+    assert [p["run_id"] for p in one.report.summary["kpi_trend"]] == ["one-page"]
+    assert [p["run_id"] for p in sd_only.report.summary["kpi_trend"]] == ["sd-only"]
+    # a later full audit of the same scope follows rel2
+    rel3 = audit(release_2, "rel3")
+    assert [p["run_id"] for p in rel3.report.summary["kpi_trend"]] == ["rel1", "rel2", "rel3"]

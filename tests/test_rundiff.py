@@ -117,6 +117,42 @@ def test_text_and_markdown_list_the_first_items_and_count_them_all(tmp_path: Pat
     assert "### New findings (500)" in markdown.getvalue()
 
 
+def test_text_and_markdown_name_the_urls_only_one_run_has(tmp_path: Path) -> None:
+    """They said "URLs only in rel1: 3; only in rel2: 0" and named none (only JSON did),
+    while docs/rules-guide.md sends users to `seoaudit diff` for status changes."""
+    a, b = tmp_path / "rel1.sqlite", tmp_path / "rel2.sqlite"
+    _run(a, "https://a.test", range(30), range(0), 1)  # /p/0 ... /p/29
+    _run(b, "https://a.test", range(3, 27), range(0), 1)  # /p/0-2 and /p/27-29 gone
+    extra = tmp_path / "rel3.sqlite"
+    _run(extra, "https://a.test", range(60), range(0), 1)  # 30 more than rel1
+    written = {}
+    for after in (b, extra):
+        stores = [Store(a), Store(after)]
+        try:
+            diff = rundiff.diff_stores(*stores)
+        finally:
+            for store in stores:
+                store.close()
+        with diff:
+            text, markdown = io.StringIO(), io.StringIO()
+            rundiff.write_text(diff, text)
+            rundiff.write_markdown(diff, markdown)
+        written[after.stem] = (text.getvalue(), markdown.getvalue())
+    text, markdown = written["rel2"]
+    gone = ["/p/0", "/p/1", "/p/2", "/p/27", "/p/28", "/p/29"]
+    assert "URLs only in rel1 (6):\n" + "".join(f"  {u}\n" for u in gone) in text
+    assert "URLs only in rel2 (0)\n" in text
+    assert "### URLs only before (6)\n\n" + "".join(f"- {u}\n" for u in gone) in markdown
+    assert "### URLs only after (0)\n" in markdown
+    text, markdown = written["rel3"]  # 30 new: the first 20, then how many more
+    lines = text.splitlines()
+    start = lines.index("URLs only in rel3 (30):")
+    assert lines[start + 1] == "  /p/30" and len(lines[start + 1 : start + 21]) == 20
+    assert lines[start + 21] == "  ... and 10 more (all in --format json)"
+    assert markdown.count("\n- /p/") == rundiff.MAX_URLS_LISTED
+    assert "- … and 10 more (all in `--format json`)" in markdown
+
+
 def test_the_cli_writes_the_diff_and_fails_on_new_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

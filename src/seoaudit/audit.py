@@ -24,7 +24,7 @@ from seoaudit.config import Settings
 from seoaudit.crawl.engine import Crawler, CrawlStats, ProgressCallback
 from seoaudit.crawl.urls import host_of
 from seoaudit.gate import iter_overrides
-from seoaudit.models import Report, RuleError, RunInfo
+from seoaudit.models import MAX_PAGES_STOP, Report, RuleError, RunInfo
 from seoaudit.pagevalue import UserValues
 from seoaudit.pagevalue import attach as attach_page_values
 from seoaudit.report import build_report
@@ -32,7 +32,18 @@ from seoaudit.rules import selected
 from seoaudit.rules.certificates import start_problem
 from seoaudit.rules.registry import iter_findings
 from seoaudit.site import Site
-from seoaudit.store import RunBusy, RunFileFull, Store, StoreError, disk_full, read_meta
+from seoaudit.store import (
+    RUN_ID_FORMAT,
+    RUN_ID_TIME,
+    STARTED,
+    RunBusy,
+    RunFileFull,
+    Store,
+    StoreError,
+    disk_full,
+    read_meta,
+)
+from seoaudit.store import instant as _instant
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -41,11 +52,6 @@ log = logging.getLogger(__name__)
 # finished) is judged again by whoever reads it next (``finish_killed_run``).
 FINDINGS_STALE = "findings_stale"
 _NAME_TRIES = 1000  # run file names tried per second (NAME, NAME-2, ...) before giving up
-# Run-file meta key: when the run started, to the microsecond (RunInfo.started_at, which
-# reports show, has whole seconds); orders runs started in one second (``latest_run``).
-STARTED = "started"
-_RUN_ID_TIME = re.compile(r"(\d{8}-\d{6})")  # new_run_id's timestamp, UTC
-_RUN_ID_FORMAT = "%Y%m%d-%H%M%S"  # ... as written and read
 
 
 def _now() -> datetime:
@@ -63,7 +69,7 @@ class AuditResult:
 
 def new_run_id(start_url: str, clock: Clock = _now) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", host_of(start_url).lower()).strip("-")[:40] or "site"
-    return f"{clock().strftime(_RUN_ID_FORMAT)}-{slug}"
+    return f"{clock().strftime(RUN_ID_FORMAT)}-{slug}"
 
 
 def run_audit(
@@ -140,7 +146,7 @@ def _crawl_and_judge(
         stats = asyncio.run(crawler.run())
         info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
         if stats.stopped_early == "max-pages":
-            info.message = f"stopped at --max-pages {settings.crawl.max_pages}"
+            info.message = f"{MAX_PAGES_STOP} {settings.crawl.max_pages}"
         elif stats.stopped_early == "interrupted":
             info.message = "interrupted: the report covers what was crawled until then"
         elif stats.stopped_early == "error-budget":  # too many failures to judge the site
@@ -264,7 +270,7 @@ def latest_run(run_dir: Path) -> tuple[Path | None, list[Path]]:
             continue
         when = _instant(meta.get(STARTED) if meta else None) or _instant(run.get("started_at"))
         if when is None:
-            stamp = _RUN_ID_TIME.match(path.stem)
+            stamp = RUN_ID_TIME.match(path.stem)
             when = _instant(stamp.group(1) if stamp else None)
         if when is None:
             try:
@@ -274,23 +280,6 @@ def latest_run(run_dir: Path) -> tuple[Path | None, list[Path]]:
                 continue
         found.append((when, path.name, path))
     return (max(found)[2] if found else None), sorted(skipped)
-
-
-def _instant(raw: object) -> float | None:
-    """A recorded time as a POSIX timestamp: ISO 8601, or a run id's 20261123-101500
-    (both UTC when they carry no offset)."""
-    if not isinstance(raw, str):
-        return None
-    try:
-        if _RUN_ID_TIME.fullmatch(raw):
-            when = datetime.strptime(raw, _RUN_ID_FORMAT)
-        else:
-            when = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
 
 
 def finish_killed_run(store: Store) -> str | None:

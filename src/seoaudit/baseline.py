@@ -17,8 +17,11 @@ and the URL, sorted by rule and URL, so that a review shows a clean diff::
 **Comparison.** Each finding of a run is *new* (not in the baseline) or *persisting*. Each
 baseline entry the run did not find is *fixed* only when the run could have found it: its
 URL answered with an HTTP response in this run and its rule ran without error and was not
-ignored for that URL; otherwise it is *not comparable* (never fetched, excluded, cut by
---max-pages, rule not selected, ``per_url_ignores``...).
+ignored for that URL, and no new finding says that the rule's input could not be read
+there (``unread_input``: a JSON-LD block that no longer parses hides its items from the
+structured-data rules, whose findings on it vanish unfixed); otherwise it is *not
+comparable* (never fetched, excluded, cut by --max-pages, rule not selected,
+``per_url_ignores``, input unread...).
 So a partial crawl can never "fix" debt.
 
 **Suppressions** (``[[suppress]]`` in the config) are hand-curated, with a reason and an
@@ -33,7 +36,7 @@ import hashlib
 import re
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal, TextIO
@@ -149,6 +152,24 @@ def _nothing_ignored(rule: str, url: str) -> bool:
     return False
 
 
+# Rules whose finding on a URL says that the input of a family of page rules could not be
+# read there: a JSON-LD block that does not parse or is empty (SD001), or that is not read
+# as JSON-LD at all (SD002: HTML-escaped, or in a script of another type), hides its items
+# from every structured-data rule. Rule code -> that family (a code prefix).
+UNREAD_INPUT: dict[str, str] = {"SD001": "SD", "SD002": "SD"}
+_FAMILIES = frozenset(UNREAD_INPUT.values())
+
+
+def unread_input(finding: Finding) -> str | None:
+    """The family of rules that ``finding`` says could not read their input on its URL
+    (``UNREAD_INPUT``), or None. SD002's notice (a copy of markup the page also serves
+    as application/ld+json, which is read) hides nothing."""
+    family = UNREAD_INPUT.get(finding.rule)
+    if family is None or (finding.rule_severity or finding.severity) == "notice":
+        return None
+    return family
+
+
 @dataclass
 class Coverage:
     """What a run could have found: the URLs that answered, the rules that ran cleanly
@@ -160,11 +181,24 @@ class Coverage:
     # (rule, absolute URL) -> the configuration leaves that rule's findings on that URL
     # out (per_url_ignores, when the run was made or now): nothing there is judged
     ignored: Callable[[str, str], bool] = _nothing_ignored
+    # (family, absolute URL): a finding new in this run says that family's rules could
+    # not read their input there (``unread_input``): the rules ran, but on less than
+    # before, so what they found before and do not find now is not shown fixed
+    unread: frozenset[tuple[str, str]] = frozenset()
 
     def judged(self, rule: str, url: str) -> bool:
         if rule not in self.rules or (rule, None) in self.failed or (rule, url) in self.failed:
             return False
+        if self.unread and rule not in UNREAD_INPUT and self._unread(rule, url):
+            return False
         return self.answered(url) and not self.ignored(rule, url)
+
+    def _unread(self, rule: str, url: str) -> bool:
+        return any(rule.startswith(f) and (f, url) in self.unread for f in _FAMILIES)
+
+    def reading(self, unread: Iterable[tuple[str, str]]) -> Coverage:
+        """This coverage, with ``unread`` (family, absolute URL) pairs added."""
+        return replace(self, unread=self.unread | frozenset(unread))
 
     @classmethod
     def of(
@@ -208,24 +242,30 @@ def compare(
     suppressed: set[str] | None = None,
 ) -> Comparison:
     """Each finding's status against ``baseline``; baseline entries not found again are
-    fixed (when this run could have found them: ``coverage``) or not comparable. One pass;
+    fixed (when this run could have found them: ``coverage``, less the rules a finding
+    not in the baseline says could not read their input on its URL: ``unread_input``)
+    or not comparable. One pass;
     new fingerprints are counted as 8-byte numbers, not kept as strings (equal ones are
     mostly next to each other in report order, but not always: ``relative`` makes
     ``/r?to=https://site/x`` and ``/r?to=/x`` one fingerprint)."""
     result = Comparison()
     new = array("Q")
+    unread: set[tuple[str, str]] = set()  # (family, URL) a new finding says went unread
     last = None
     for finding in findings:
         fp = fingerprint(finding, base)
         if fp == last:
             continue
         last = fp
+        if fp not in baseline and (family := unread_input(finding)) is not None:
+            unread.add((family, finding.url))
         if suppressed and fp in suppressed:
             result.status[fp] = "suppressed"
         elif fp in baseline:
             result.status[fp] = "persisting"
         else:
             new.append(int(fp, 16))
+    coverage = coverage.reading(unread) if unread else coverage
     result.new = int(np.unique(np.frombuffer(new, dtype=np.uint64)).size) if new else 0
     seen = result.status.keys()  # the baseline's fingerprints found again, and suppressed
     for fp, entry in sorted(baseline.items(), key=lambda item: item[1]):

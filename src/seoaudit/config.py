@@ -321,7 +321,8 @@ class GateSettings(BaseModel):
     # More than this share of fetched URLs with a network error or a 5xx makes the run
     # inconclusive (exit 3): a release cannot be judged from error pages. Tool convention.
     max_fetch_error_share: float = Field(default=0.5, ge=0, le=1)
-    top_urls: int = Field(default=5, ge=1, le=100)  # URLs quoted in a budget's failure
+    # URLs quoted in a check's failure, spread over the issues (gate._Worst)
+    top_urls: int = Field(default=5, ge=1, le=100)
 
 
 class Settings(BaseModel):

@@ -69,7 +69,9 @@ class Check(BaseModel):
     status: CheckStatus
     measured: str  # e.g. "3 findings > 0", "indexable 72.0% < 80.0%"
     findings: int = 0  # findings the check counted
-    top: list[str] = Field(default_factory=list)  # "RULE URL: message" of the worst ones
+    # "RULE URL: message" of the worst ones, spread over their issues, then "... and N
+    # more findings (M issues)" when not all are listed
+    top: list[str] = Field(default_factory=list)
 
 
 class BaselineSummary(BaseModel):
@@ -235,8 +237,21 @@ def _kpi_value(kpi: Kpi, values: dict[str, float | None], site: Callable[[], Sit
     return None
 
 
-def _format_kpi(metric: str, value: float) -> str:
-    return f"{value:.1%}" if metric in SHARE_METRICS else f"{value:.0f} ms"
+def _format_kpi(metric: str, value: float, digits: int | None = None) -> str:
+    if metric in SHARE_METRICS:
+        return f"{value:.{1 if digits is None else digits}%}"
+    return f"{value:.{0 if digits is None else digits}f} ms"
+
+
+def _format_apart(metric: str, value: float, bound: float) -> tuple[str, str]:
+    """``value`` and the ``bound`` it crossed, with the digits it takes for the two to
+    differ ("50.04% < 50.04%" would contradict itself: 50.0% < 50.0%)."""
+    start = 1 if metric in SHARE_METRICS else 0
+    for digits in range(start, start + 8):
+        shown, limit = _format_kpi(metric, value, digits), _format_kpi(metric, bound, digits)
+        if shown != limit:
+            break
+    return shown, limit
 
 
 def _kpi_check(kpi: Kpi, value: float | None, over: tuple[int | None, str]) -> Check:
@@ -261,9 +276,9 @@ def _kpi_check(kpi: Kpi, value: float | None, over: tuple[int | None, str]) -> C
     shown = _format_kpi(kpi.metric, value)
     problems = []
     if kpi.min is not None and value < kpi.min:
-        problems.append(f"{shown} < {_format_kpi(kpi.metric, kpi.min)}")
+        problems.append(" < ".join(_format_apart(kpi.metric, value, kpi.min)))
     if kpi.max is not None and value > kpi.max:
-        problems.append(f"{shown} > {_format_kpi(kpi.metric, kpi.max)}")
+        problems.append(" > ".join(_format_apart(kpi.metric, value, kpi.max)))
     bounds = []
     if kpi.min is not None:
         bounds.append(f">= {_format_kpi(kpi.metric, kpi.min)}")
@@ -349,19 +364,51 @@ class _Context:
         return _Worst(self.top_n, self.impact)
 
 
-class _Worst(Smallest[Finding]):
-    """The ``n`` worst findings seen, by severity, then the impact of their issue, rule,
-    URL."""
+class _Worst:
+    """The worst findings of a check, as they pass, shown spread over their issues: the
+    worst finding of each issue first (issues by their worst finding: severity, then the
+    impact of the issue, rule, URL), then the second of each, and so on up to ``n``
+    lines, and a line saying how many more there are. Five URLs of one issue said
+    nothing of the others that failed the check."""
 
     def __init__(self, n: int, impact: dict[tuple[str, str | None], float]) -> None:
+        self.n = n
         self.impact = impact
-        super().__init__(n, self._key)
+        self.by_issue: dict[str, Smallest[Finding]] = {}
+        self.counts: dict[str, int] = {}
 
     def _key(self, f: Finding) -> tuple[int, float, str, str]:
         return (SEVERITY_ORDER[f.severity], -self.impact.get((f.rule, f.cause), 0.0), f.rule, f.url)
 
+    def add(self, finding: Finding) -> None:
+        issue = finding.issue or f"{finding.rule} {finding.cause}"
+        worst = self.by_issue.get(issue)
+        if worst is None:
+            worst = self.by_issue[issue] = Smallest(self.n, self._key)
+        worst.add(finding)
+        self.counts[issue] = self.counts.get(issue, 0) + 1
+
     def lines(self) -> list[str]:
-        return [f"{f.rule} {f.url}: {f.message}" for f in self.items()]
+        groups = sorted(
+            ((issue, worst.items()) for issue, worst in self.by_issue.items()),
+            key=lambda group: self._key(group[1][0]),
+        )
+        shown: list[Finding] = []
+        left = dict(self.counts)  # per issue: findings not shown
+        for rank in range(self.n):
+            for issue, items in groups:
+                if rank < len(items) and len(shown) < self.n:
+                    shown.append(items[rank])
+                    left[issue] -= 1
+        lines = [f"{f.rule} {f.url}: {f.message}" for f in shown]
+        more = sum(left.values())
+        if more:
+            issues = sum(1 for count in left.values() if count)
+            lines.append(
+                f"... and {more} more {'finding' if more == 1 else 'findings'} "
+                f"({issues} {'issue' if issues == 1 else 'issues'})"
+            )
+        return lines
 
 
 def _budget_check(budget: Budget, ctx: _Context) -> Check:

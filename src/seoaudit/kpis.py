@@ -28,20 +28,22 @@ measured over nothing (the gate fails a ``min`` bound on it: gate.py); a count t
 None or missing means the KPI was not measured at all.
 
 The KPIs are kept in the run store (meta ``kpis``) so the HTML report can draw their
-trend across the runs stored in the same folder (``history``). Owns these definitions;
-the report only shows them.
+trend across the runs stored in the same folder (``history``): the runs that started
+before this one and measured the same scope (``scope``: start URLs, rule selection, the
+crawl settings that decide what is reached, a ``--max-pages`` limit the crawl stopped
+at). Owns these definitions; the report only shows them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from seoaudit.models import Finding
+from seoaudit.config import CrawlSettings
+from seoaudit.models import MAX_PAGES_STOP, Finding
 from seoaudit.stats import nearest_rank, percentiles_ms, to_ms
-from seoaudit.store import read_meta
+from seoaudit.store import STARTED, instant, read_meta
 
 if TYPE_CHECKING:
     from seoaudit.site import Site
@@ -145,39 +147,104 @@ def compute(site: Site, findings: Iterable[Finding], sd_rules_ran: bool) -> dict
     }
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+# The settings that decide which URLs a run reaches (its ``crawl`` settings of these
+# names) and, with ``select`` and ``ignore``, which rules judge them: two runs that differ
+# in one of them measure their KPIs over different things (``scope``).
+SCOPE_CRAWL = ("include", "exclude", "max_depth", "crawler", "ignore_robots", "sitemaps")
+
+
+def scope(run: Mapping[str, Any]) -> tuple[object, ...] | None:
+    """What a stored run (its ``run`` meta as JSON) measured its KPIs over; two runs are
+    comparable, one the previous point of the other's trend, when their scopes are equal.
+    None for a run that covers part of the site in its own way (interrupted, failed, still
+    running): comparable with no other run.
+
+    The scope is the start URLs, the rules selected (``select``, ``ignore``), the crawl
+    settings in ``SCOPE_CRAWL`` and, for a run that stopped at ``--max-pages``, that
+    limit: a crawl cut at 1 page is no previous run of a whole-site audit, while two runs
+    that both crawled everything compare whatever their limits were. ``per_url_ignores``
+    and ``severity_overrides`` do not count (they change findings, not what was reached).
+    """
+    if run.get("state") != "complete":
+        return None
+    settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+    assert isinstance(settings, dict)
+    crawl = settings.get("crawl") if isinstance(settings.get("crawl"), dict) else {}
+    assert isinstance(crawl, dict)
+    defaults = CrawlSettings.model_fields
+
+    def crawl_value(name: str) -> object:
+        value = crawl.get(name, defaults[name].get_default(call_default_factory=True))
+        if name == "crawler" and isinstance(value, str):
+            return value.strip().lower()
+        return _frozen(value)
+
+    message = str(run.get("message") or "")
+    cut = crawl.get("max_pages") if message.startswith(MAX_PAGES_STOP) else None
+    return (
+        tuple(str(u) for u in run.get("start_urls") or []),
+        _codes(settings.get("select")),
+        _codes(settings.get("ignore")),
+        tuple(crawl_value(name) for name in SCOPE_CRAWL),
+        cut,
+    )
+
+
+def _codes(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(sorted({str(code).strip().upper() for code in raw}))
+
+
+def _frozen(value: object) -> object:
+    return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
 
 
 def history(
-    run_file: Path, start_urls: list[str], limit: int = HISTORY_RUNS
+    run_file: Path, current: dict[str, Any] | None = None, limit: int = HISTORY_RUNS
 ) -> list[dict[str, Any]]:
-    """KPIs of the runs stored beside ``run_file`` for the same site (first start URL's
-    origin), oldest first, this run included when its KPIs are stored."""
-    if not start_urls:
+    """The KPI trend of the run stored in ``run_file``: the KPIs of the runs stored beside
+    it that started before it and are comparable with it (``scope``), oldest first, then
+    its own (``current`` when given, else as stored). A run started later, or of another
+    scope (a ``--max-pages 1`` or ``--select`` check, another start URL), is never its
+    previous point."""
+    own = _read_point(run_file)
+    if own is None:
         return []
-    site = _origin(start_urls[0])
-    points: list[dict[str, Any]] = []
-    for path in sorted(run_file.parent.glob("*.sqlite")):
-        point = _read_point(path)
-        if point is None or _origin((point.get("start_urls") or [""])[0]) != site:
-            continue
-        points.append(point)
-    points.sort(key=lambda p: (str(p.get("started_at") or ""), str(p.get("run_id"))))
-    return points[-limit:]
+    if current is not None:
+        own["kpis"] = current
+    own_scope, own_order = scope(own.pop("run")), own.pop("order")
+    points: list[tuple[tuple[float, str], dict[str, Any]]] = []
+    if own_scope is not None:
+        for path in sorted(run_file.parent.glob("*.sqlite")):
+            if path.name == run_file.name:
+                continue
+            point = _read_point(path)
+            if point is None or not isinstance(point.get("kpis"), dict):
+                continue
+            order = point.pop("order")
+            if order < own_order and scope(point.pop("run")) == own_scope:
+                points.append((order, point))
+    points.sort(key=lambda item: item[0])
+    earlier = [point for _, point in points][-(limit - 1) :] if limit > 1 else []
+    return [*earlier, own] if isinstance(own.get("kpis"), dict) else earlier
 
 
 def _read_point(path: Path) -> dict[str, Any] | None:
+    """A stored run's KPIs (None when not stored), its ``run`` meta and its place in time
+    (``order``: when it started, to the microsecond when recorded, then its id)."""
     # read_meta: one SELECT, no file created; a path with "?" or "#" in it is read too
     # (the URI "file:{path}" cut it there and read nothing).
-    meta = read_meta(path, "run", META_KEY) or {}
-    kpis, run = meta.get(META_KEY), meta.get("run")
-    if not isinstance(kpis, dict) or not isinstance(run, dict):
+    meta = read_meta(path, "run", META_KEY, STARTED) or {}
+    values, run = meta.get(META_KEY), meta.get("run")
+    if not isinstance(run, dict):
         return None
+    started = instant(meta.get(STARTED)) or instant(run.get("started_at")) or 0.0
     return {
         "run_id": run.get("run_id"),
         "started_at": run.get("started_at"),
         "start_urls": run.get("start_urls") or [],
-        "kpis": kpis,
+        "kpis": values if isinstance(values, dict) else None,
+        "run": run,
+        "order": (started, str(run.get("run_id"))),
     }

@@ -418,6 +418,11 @@ class RuleError(_Model):
     error: str
 
 
+# How RunInfo.message of a crawl cut by --max-pages begins (audit.py writes it): such a
+# run covers part of the site (kpis.scope).
+MAX_PAGES_STOP = "stopped at --max-pages"
+
+
 class RunInfo(_Model):
     run_id: str
     tool_version: str

@@ -1,12 +1,14 @@
 """The release regression report: what changed between two stored runs (A before, B after).
 
 - **Findings, per rule**: new (in B only), fixed (in A only, and B fetched the URL and ran
-  the rule), persisting (both), not comparable (in A only, but B could not have seen it).
+  the rule on what it read before), persisting (both), not comparable (in A only, but B
+  could not have seen it: a JSON-LD block that no longer parses hides SD007 as well).
   Findings match by their portable fingerprint (baseline.py), so A and B may audit
   different hosts: production before a release and staging after it.
 - **Pages**: for every URL (relative to each run's origin) stored in both runs, the
   changes in HTTP status, indexability, canonical, title and structured-data types; and
-  the URLs only one run has.
+  the URLs only one run has (text and Markdown name the first ``MAX_URLS_LISTED`` of
+  each run and say how many more; JSON lists them all).
 
 Bounded memory at any size: both runs' findings and page states pass once into a
 temporary SQLite file, which matches and sorts them (its sorter spills to disk); the
@@ -35,6 +37,7 @@ from seoaudit.site import Site
 from seoaudit.store import Store
 
 MAX_LISTED = 200  # page changes and URLs listed in text and Markdown (JSON has them all)
+MAX_URLS_LISTED = 20  # URLs only one run has, listed in text and Markdown (JSON: all)
 FIELDS = ("status", "indexability", "canonical", "title", "structured_data")
 
 Change = list[str | int | list[str] | None]  # [before, after]
@@ -109,7 +112,7 @@ class RunDiff:
 
 _SCHEMA = """
 CREATE TABLE a (fp TEXT PRIMARY KEY, rule TEXT, url TEXT) WITHOUT ROWID;
-CREATE TABLE b (fp TEXT, rule TEXT, line TEXT, known INTEGER);
+CREATE TABLE b (fp TEXT, rule TEXT, line TEXT, known INTEGER, unread TEXT, url TEXT);
 CREATE TABLE gone (rule TEXT, url TEXT, fixed INTEGER);
 CREATE TABLE sa (url TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
 CREATE TABLE sb (url TEXT PRIMARY KEY, state TEXT) WITHOUT ROWID;
@@ -161,19 +164,24 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
             ),
         )
         db.executemany(
-            "INSERT INTO b (fp, rule, line) VALUES (?,?,?)",
+            "INSERT INTO b (fp, rule, line, unread, url) VALUES (?,?,?,?,?)",
             (
                 (
                     baseline.fingerprint(f, base_b),
                     f.rule,
                     f"{f.rule} {baseline.relative(f.url, base_b)}: {f.message}",
+                    unread := baseline.unread_input(f),
+                    f.url if unread else None,  # only where B's input went unread
                 )
                 for f in store_b.findings(held=False)
             ),
         )
         db.execute("UPDATE b SET known = fp IN (SELECT fp FROM a)")
-        # A's fingerprints B does not have: fixed when B could have found them.
-        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors())
+        # A's fingerprints B does not have: fixed when B could have found them (not where
+        # a finding new in B says the rule's input could not be read: baseline.Coverage).
+        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors()).reading(
+            db.execute("SELECT DISTINCT unread, url FROM b WHERE NOT known AND unread NOT NULL")
+        )
         gone = db.execute(
             "SELECT rule, url FROM a WHERE fp NOT IN (SELECT fp FROM b) ORDER BY rule, url, fp"
         )
@@ -293,10 +301,15 @@ def write_text(diff: RunDiff, out: TextIO) -> None:
         out.write(f"  {_clean(change.url)}\n")
         for name, (old, new) in change.changes.items():
             out.write(f"      {name}: {_clean(_show(old))} -> {_clean(_show(new))}\n")
-    out.write(
-        f"URLs only in {diff.run_a}: {diff.counts['only_in_a']}; only in {diff.run_b}: "
-        f"{diff.counts['only_in_b']}\n"
-    )
+    for run, key, urls in (
+        (diff.run_a, "only_in_a", diff.only_in_a),
+        (diff.run_b, "only_in_b", diff.only_in_b),
+    ):
+        count = diff.counts[key]
+        out.write(f"\nURLs only in {run} ({count})" + (":\n" if count else "\n"))
+        out.writelines(f"  {_clean(url)}\n" for url in urls(MAX_URLS_LISTED))
+        if count > MAX_URLS_LISTED:
+            out.write(f"  ... and {count - MAX_URLS_LISTED} more (all in --format json)\n")
 
 
 def write_markdown(diff: RunDiff, out: TextIO) -> None:
@@ -324,9 +337,17 @@ def write_markdown(diff: RunDiff, out: TextIO) -> None:
                 out.write(
                     f"| {code(change.url)} | {name} | {cell(_show(old))} | {cell(_show(new))} |\n"
                 )
-    out.write(
-        f"\nURLs only before: {diff.counts['only_in_a']} · only after: {diff.counts['only_in_b']}\n"
-    )
+    for when, key, urls in (
+        ("before", "only_in_a", diff.only_in_a),
+        ("after", "only_in_b", diff.only_in_b),
+    ):
+        count = diff.counts[key]
+        out.write(f"\n### URLs only {when} ({count})\n")
+        if count:
+            out.write("\n")
+            out.writelines(f"- {cell(url, 300)}\n" for url in urls(MAX_URLS_LISTED))
+        if count > MAX_URLS_LISTED:
+            out.write(f"- … and {count - MAX_URLS_LISTED} more (all in `--format json`)\n")
 
 
 WRITERS: dict[str, Callable[[RunDiff, TextIO], None]] = {

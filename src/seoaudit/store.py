@@ -23,9 +23,11 @@ import errno
 import itertools
 import json
 import os
+import re
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -252,6 +254,31 @@ def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA synchronous=NORMAL")
     return db
+
+
+# Run-file meta key: when the run started, to the microsecond (RunInfo.started_at, which
+# reports show, has whole seconds); orders runs started in one second (``latest_run``,
+# the KPI trend).
+STARTED = "started"
+RUN_ID_TIME = re.compile(r"(\d{8}-\d{6})")  # new_run_id's timestamp, UTC
+RUN_ID_FORMAT = "%Y%m%d-%H%M%S"  # ... as written and read
+
+
+def instant(raw: object) -> float | None:
+    """A recorded time as a POSIX timestamp: ISO 8601, or a run id's 20261123-101500
+    (both UTC when they carry no offset)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        if RUN_ID_TIME.fullmatch(raw):
+            when = datetime.strptime(raw, RUN_ID_FORMAT)
+        else:
+            when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
 
 
 def read_meta(path: Path, *keys: str) -> dict[str, Any] | None:

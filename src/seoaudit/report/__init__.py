@@ -104,7 +104,8 @@ def _add_kpis(store: Store, site: Site, summary: dict[str, object], findings: Fi
         store.set_meta(kpis.META_KEY, values)
     except sqlite3.Error:
         pass  # a read-only run file: the trend just lacks this point
-    summary["kpi_trend"] = kpis.history(store.path, site.run.start_urls)
+    # Only earlier runs of the same scope: the HTML report's "since the previous run".
+    summary["kpi_trend"] = kpis.history(store.path, values)
 
 
 def _count(values: object) -> dict[str, int]:

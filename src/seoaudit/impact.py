@@ -313,13 +313,19 @@ class _TemplateCauses:
         self.counts: Counter[_TemplateKey] = Counter()
         self.templates: dict[int, templates.Template] = {}
         self.results: dict[_TemplateKey, tuple[str, str]] = {}
+        # page_local of each (rule, cause), asked three times for every finding
+        self.local: dict[tuple[str, str | None], bool] = {}
 
     def _template(self, finding: Finding) -> templates.Template | None:
         """The template a page-local finding's page belongs to, if any."""
         template = self.index.of(finding.url) if self.index is not None else None
-        if template is None or not page_local(self.specs.get(finding.rule), finding):
+        if template is None:
             return None
-        return template
+        key = (finding.rule, finding.cause)
+        local = self.local.get(key)
+        if local is None:
+            local = self.local[key] = page_local(self.specs.get(finding.rule), finding)
+        return template if local else None
 
     def count(self, finding: Finding) -> None:
         template = self._template(finding)

@@ -23,6 +23,7 @@ from seoaudit.structured.vocab import Vocabulary, vocabulary
 
 Level = Literal["required", "recommended"]
 MAX_NESTING = 4  # nested profiles followed below an item
+MAX_KNOWN_TYPES = 10_000  # type lists whose item profiles Requirements keeps
 
 Alternatives = tuple[str, ...]  # property paths, any one of which satisfies the entry
 
@@ -143,6 +144,7 @@ class Requirements:
             for path in entry
         )
         self.item_types = frozenset(t for p in self.profiles.values() if p.item for t in p.types)
+        self._item_profiles: dict[tuple[str, ...], tuple[tuple[Profile, str], ...]] = {}
 
     # -- matching -------------------------------------------------------------------------
 
@@ -156,7 +158,18 @@ class Requirements:
 
     def item_profiles(self, types: tuple[str, ...]) -> list[tuple[Profile, str]]:
         """(profile, the node type it matched) of every item profile that applies, the
-        most specific only when one profile's type is below another's."""
+        most specific only when one profile's type is below another's. Asked for every item
+        of every page, for the few type lists a site's templates use: each list's answer is
+        kept (these requirements are fixed data, the same for every run), up to
+        ``MAX_KNOWN_TYPES`` lists, so a site that makes up types cannot grow it."""
+        known = self._item_profiles.get(types)
+        if known is None:
+            known = tuple(self._item_profiles_of(types))
+            if len(self._item_profiles) < MAX_KNOWN_TYPES:
+                self._item_profiles[types] = known
+        return list(known)
+
+    def _item_profiles_of(self, types: tuple[str, ...]) -> list[tuple[Profile, str]]:
         matched = [
             (p, t) for p in self.profiles.values() if p.item for t in types if self._matches(p, t)
         ]

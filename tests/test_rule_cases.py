@@ -54,6 +54,8 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
         assert {f.severity for f in hits} == {case["severity"]}
     if "cause" in case:
         assert {f.cause for f in hits} == {case["cause"]}
+    if "message" in case:  # what annotations and JUnit show of a finding: its message
+        assert all(case["message"] in f.message for f in hits), [f.message for f in hits]
     assert not [e for e in result.report.rule_errors if e.rule == case["rule"]]
     # Each finding is its own line in a baseline: no two share a fingerprint.
     prints = [f.fingerprint for f in result.report.findings]

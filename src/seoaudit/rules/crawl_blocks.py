@@ -468,9 +468,11 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
         cause = robots_cause(verdict.robots_url, verdict.rule)
     else:
         cause = verdict.reason or f"{verdict.robots_url}"
+    # the deciding line in the message too: annotations and JUnit show only the message
+    where = f" line {verdict.line}: {verdict.rule}" if verdict.line is not None else ""
     yield Hit(
         page.url,
-        f"Disallowed for {verdict.agent} by robots.txt"
+        f"Disallowed for {verdict.agent} by robots.txt{where}"
         + (f" ({', '.join(reasons)})" if reasons else ""),
         {
             "agent": verdict.agent,

@@ -1017,12 +1017,28 @@ def blocked_sitemap_url(site: Site) -> Iterator[Hit]:
     Google Search Central: "How Google interprets the robots.txt specification"; "Build
     and submit a sitemap".
     """
+    crawler = site.settings.crawl.crawler
     for sitemap, url in _listed(site):
         if site.indexability(url) == "blocked-by-robots":
+            robots = site.robots_file(url)
+            verdict = None if robots is None else robots.verdict(crawler, url)
+            if verdict is None or verdict.line is None:
+                yield Hit(
+                    url, f"Listed in {sitemap} but blocked by robots.txt", {"sitemap": sitemap},
+                    cause=sitemap,
+                )  # fmt: skip
+                continue
             yield Hit(
                 url,
-                f"Listed in {sitemap} but blocked by robots.txt",
-                {"sitemap": sitemap},
+                f"Listed in {sitemap} but blocked by robots.txt line {verdict.line}: "
+                f"{verdict.rule}",
+                {
+                    "sitemap": sitemap,
+                    "robots_url": verdict.robots_url,
+                    "line": verdict.line,
+                    "rule": verdict.rule,
+                    "agent": verdict.agent,
+                },
                 cause=sitemap,
             )
 

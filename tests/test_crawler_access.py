@@ -320,6 +320,24 @@ def test_pages_list_and_urls_csv(tmp_path: Path) -> None:
     )
 
 
+def test_the_url_list_tells_a_self_canonical_from_none(tmp_path: Path) -> None:
+    """A page that names itself as canonical and one that names no canonical had the same
+    row (canonical empty): a release that removed the canonical tag did not show."""
+    pages = {
+        "/": {"body": '<title>home</title><a href="/a">a</a><a href="/b">b</a>'},
+        "/a": {"body": f'<link rel="canonical" href="{ORIGIN}/a"><title>a</title>'},
+        "/b": {"body": "<title>b</title>"},
+    }
+    report = crawl(pages, tmp_path).report
+    rows = {row.url.removeprefix(ORIGIN): row for row in report.pages}
+    assert rows["/a"].canonical_self and not rows["/b"].canonical_self
+    out = io.StringIO()
+    WRITERS["urls-csv"](report, out)
+    by_url = {r["url"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert by_url[ORIGIN + "/a"]["canonical"] == "self"
+    assert by_url[ORIGIN + "/b"]["canonical"] == ""
+
+
 def test_urls_csv_neutralises_formulas(tmp_path: Path) -> None:
     report = crawl({"/": {"body": '<a href="/x">x</a>'}}, tmp_path).report
     first = report.pages[0].model_copy(update={"canonical": "=HYPERLINK(1)"})

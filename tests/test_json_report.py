@@ -78,12 +78,7 @@ def test_compact_page_rows_read_and_write_as_the_models() -> None:
 
     report = _full_report(1)
     listed = list(report.pages)
-    report.pages = PageRows(
-        [
-            (r.url, r.status, r.indexability, r.canonical, r.click_depth, r.inlinks, r.in_sitemap)
-            for r in listed
-        ]
-    )
+    report.pages = PageRows([tuple(r.model_dump().values()) for r in listed])
     assert report.pages == listed and report.pages[1:] == listed[1:]
     assert len(report.pages) == 3 and report.pages[-1] == listed[-1]
     buf = io.StringIO()

@@ -451,6 +451,9 @@ class PageRow(_Model):
     click_depth: int | None = None
     inlinks: int = 0
     in_sitemap: bool = False
+    # the page names itself as canonical (canonical is then None: it is no other URL), so
+    # "no canonical" and "self-canonical" read apart
+    canonical_self: bool = False
 
 
 class AccessVerdict(_Model):

@@ -1,4 +1,6 @@
-"""URL list: every stored URL with its indexability (and why not), one row each.
+"""URL list: every stored URL with its indexability (and why not), one row each. The
+``canonical`` column holds the canonical URL when it is another URL, ``self`` when the
+page names itself, and nothing when it names none.
 
 ``page_rows`` builds the ``Report.pages`` list from a Site (indexability comes from the
 one definition in indexing.py, stored with each page); ``write`` is the ``urls-csv``
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 COLUMNS = ("url", "status", "indexability", "canonical", "click_depth", "inlinks", "in_sitemap")
 
 
-_Row = tuple[str, int | None, str, str | None, int | None, int, bool]
+_Row = tuple[str, int | None, str, str | None, int | None, int, bool, bool]
 
 
 class PageRows(Sequence[PageRow]):
@@ -74,6 +76,7 @@ def page_rows(site: Site) -> PageRows:
                 site.click_depth(url),
                 site.inlink_count(url),
                 site.in_sitemap(url),
+                summary.canonical == url,
             )
         )
     return PageRows(rows)
@@ -87,7 +90,8 @@ def write(report: Report, out: TextIO) -> None:
             row.url,
             row.status,
             row.indexability,
-            row.canonical,
+            # another URL, "self", or empty when the page names no canonical
+            row.canonical or ("self" if row.canonical_self else None),
             row.click_depth,
             row.inlinks,
             "yes" if row.in_sitemap else "no",

@@ -22,6 +22,7 @@ from seoaudit.cli import app
 from seoaudit.impact import issue_id
 from seoaudit.models import Finding, Issue, Report, RunInfo, ScoreInputs
 from seoaudit.report import build_report
+from seoaudit.ruledoc import shown_evidence
 from seoaudit.rules import REGISTRY
 from seoaudit.site import Site
 from seoaudit.store import Store
@@ -736,3 +737,18 @@ def test_a_tickets_check_passes_once_its_issue_is_fixed_while_other_tickets_rema
         assert shell(rule_wide, work, env).returncode == 1  # the other ticket's noindex
     bad = shell("seoaudit audit http://127.0.0.1:9/ --issue nonsense", work, env)
     assert bad.returncode == 2 and "--issue" in bad.stderr
+
+
+def test_evidence_reads_without_seoaudits_internal_names(tmp_path: Path) -> None:
+    """SD006's evidence said "item: 0:$" (a block index and JSON path); a list of 10 of
+    24 linking pages said "(+5 more)", as if 10 were all."""
+    item = {"type": "Product", "item": "0:$", "block": 1}
+    nested = {"item": "1:$.offers[0]"}
+    assert dict(shown_evidence(item, 12))["item"] == "block 1, top level"
+    assert dict(shown_evidence(nested, 12))["item"] == "block 2, at offers[0]"
+    keyed = {"item": "https://shop.test/p#product"}  # an @id is what the page says
+    assert dict(shown_evidence(keyed, 12))["item"] == keyed["item"]
+    sample = [f"{ORIGIN}/p/{i}" for i in range(10)]
+    issue = _issue(1, evidence={"inlinks": 24, "linked_from": sample})
+    ticket = tickets.build_tickets(_synthetic([issue]), REGISTRY)[0]
+    assert dict(ticket.evidence)["linked_from"].endswith("(first 5 of 10 recorded)")

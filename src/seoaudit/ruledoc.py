@@ -39,10 +39,22 @@ def shown_evidence(evidence: Mapping[str, Any], limit: int) -> list[tuple[str, A
     """The evidence fields worth showing, at most ``limit``: empty values (None, "", [],
     {}) are left out, unless all are empty: then the emptiness is the evidence (a page
     with no meta description has ``meta_descriptions: []``) and each shows as "none"."""
-    shown = [(k, v) for k, v in evidence.items() if v not in (None, "", [], {})]
+    shown = [(k, _readable(k, v)) for k, v in evidence.items() if v not in (None, "", [], {})]
     if not shown:
         shown = [(k, "none") for k in evidence]
     return shown[:limit]
+
+
+_ITEM_KEY = re.compile(r"(\d+):\$\.?(.*)")  # structured/graph.py Node.key without an @id
+
+
+def _readable(key: str, value: Any) -> Any:
+    """A structured-data item named by its internal key (``0:$``, block and JSON path) as
+    a reader finds it in the page: "JSON-LD block 1, top level"; an ``@id`` is kept."""
+    if key == "item" and isinstance(value, str) and (match := _ITEM_KEY.fullmatch(value)):
+        where = f"at {match.group(2)}" if match.group(2) else "top level"
+        return f"block {int(match.group(1)) + 1}, {where}"
+    return value
 
 
 def _placeholders(

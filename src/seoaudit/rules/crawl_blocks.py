@@ -431,8 +431,8 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     ## What it does
     Flags URLs that robots.txt disallows for the audited crawler (Googlebot by default).
     It is an error when the URL matters: listed in a sitemap, the target of a canonical,
-    hreflang or redirect, a start URL, or linked from several pages (`many_inlinks`,
-    default 3). Other blocked URLs are notices, so intended blocks stay visible without
+    hreflang or redirect, a start URL, or linked from several pages (3 or more: the
+    `many_inlinks` setting). Other blocked URLs are notices, so intended blocks stay visible without
     shouting. All URLs blocked by one robots.txt line form one issue that names the line;
     the evidence carries each URL's page value. URLs blocked because robots.txt is
     unreachable are ROB001's (ONP019's when its TLS certificate is rejected), and nothing

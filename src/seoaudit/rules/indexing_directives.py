@@ -120,7 +120,8 @@ def unintended_noindex(page: PageFacts, site: Site) -> Iterator[Hit]:
     (meta `robots` and `googlebot`, `X-Robots-Tag` with and without an agent; the most
     restrictive wins, `none` means noindex). Flags a 200 page that ends up noindex while
     the site signals it matters: listed in a sitemap, the canonical target of other
-    pages, linked from several pages (`many_inlinks`), or a start URL. A noindex page
+    pages, linked from several pages (3 or more: the `many_inlinks` setting), or a
+    start URL. A noindex page
     nothing points at is treated as intended and not flagged. URLs carrying the same
     directive form one issue, so a header set by the server and a template's meta tag
     are separate fixes.

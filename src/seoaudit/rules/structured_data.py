@@ -455,9 +455,9 @@ def required_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
     AggregateRating; Article, NewsArticle, BlogPosting; BreadcrumbList; Organization;
     LocalBusiness; Event; Recipe; JobPosting; VideoObject; SoftwareApplication; Review;
     Dataset; Course) against Google's required properties, including nested ones
-    (`offers.priceCurrency` for merchant listings), "one of" groups and `@id` links. The
-    table is data: `seoaudit/data/google_rich_results.toml`. Pages sharing a missing
-    property form one issue (the template that renders them).
+    (`offers.priceCurrency` for merchant listings), "one of" groups and `@id` links, as
+    Google's documentation of each feature lists them (kept in a table seoaudit ships).
+    Pages sharing a missing property form one issue (the template that renders them).
 
     ## Why it matters
     Without every required property the item is ineligible for its rich result (price,
@@ -504,9 +504,10 @@ def recommended_property_missing(page: PageFacts, site: Site) -> Iterator[Hit]:
 
     ## What it does
     Checks each rich-result item against the main recommended properties of its feature
-    (the Rich Results Test shows them as non-critical issues), from the same data table
-    as SD006. One finding per item type and page lists every missing property, so each
-    type forms one issue ("Product: recommended properties missing").
+    (the Rich Results Test shows them as non-critical issues), as Google's documentation
+    lists them (the table SD006 reads). One finding per item type and page lists every
+    missing property, so each type forms one issue ("Product: recommended properties
+    missing").
 
     ## Why it matters
     Recommended properties make a fuller result (ratings, availability, dates, images);

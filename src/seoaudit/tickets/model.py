@@ -73,7 +73,8 @@ def _text(value: Any) -> str:
         text = value
     elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         shown = [str(v) for v in value[:5]]
-        text = ", ".join(shown) + (f" (+{len(value) - 5} more)" if len(value) > 5 else "")
+        # "of N recorded": evidence lists are samples (linked_from keeps 10 of 24 inlinks)
+        text = ", ".join(shown) + (f" (first 5 of {len(value)} recorded)" if len(value) > 5 else "")
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     text = " ".join(text.split())

@@ -557,6 +557,50 @@ def test_a_finding_hidden_by_a_block_that_no_longer_parses_is_not_fixed(tmp_path
                 store.close()
 
 
+def test_a_page_answering_an_error_does_not_fix_what_its_content_had(tmp_path: Path) -> None:
+    """/a had no meta description (ONP006, baselined). In the next run it answered 503:
+    nothing read its content, yet the gate, the diff and `baseline update` counted ONP006
+    as fixed and dropped it, so the debt came back as "new" once the page recovered. Its
+    status findings (HTTP) are judged as before."""
+    page = {"body": "<title>a page with a long enough title</title><p>text</p>"}
+    broken = {"status": 503, "body": "<title>Unavailable</title>"}
+
+    def run(run_id: str, a: dict[str, Any]) -> AuditResult:
+        pages = {"/": {"body": '<title>home page of the site</title><a href="/a">a</a>'}}
+        settings = Settings(
+            start_urls=[ORIGIN + "/"],
+            crawl=CrawlSettings(retries=0, sitemaps=False, probe=False),
+            run_dir=tmp_path,
+            select=["ONP006", "HTTP"],
+        )
+        return run_audit(settings, transport=transport({**pages, "/a": a}), run_id=run_id)
+
+    rel1 = run("rel1", page)
+    assert ("ONP006", ORIGIN + "/a") in {(f.rule, f.url) for f in rel1.report.findings}
+    path = tmp_path / "baseline.txt"
+    baseline.write(path, baseline.entries_for(rel1.report.findings, ORIGIN))
+    settings = Settings(gate=GateSettings(baseline=path), select=["ONP006", "HTTP"])
+    rel2 = run("rel2", broken)
+    result = gate.evaluate(rel2.report, settings, store_path=rel2.store_path)
+    assert result.baseline is not None
+    assert "ONP006 /a" in result.baseline.not_comparable
+    assert "ONP006 /a" not in result.baseline.fixed
+    stores = [Store(rel1.store_path), Store(rel2.store_path)]
+    try:
+        with rundiff.diff_stores(*stores) as diff:
+            onp006 = {d.rule: d for d in diff.rules}["ONP006"]
+            assert (onp006.fixed, onp006.not_comparable) == (0, 1)
+    finally:
+        for store in stores:
+            store.close()
+    runner = CliRunner()
+    update = runner.invoke(
+        app, ["baseline", "update", str(rel2.store_path), "--baseline", str(path), "--isolated"]
+    )
+    assert update.exit_code == 0, update.output
+    assert "ONP006 /a" in path.read_text()  # kept: the page's debt is still known
+
+
 def test_a_failure_lists_the_worst_url_of_each_issue_and_says_how_many_more() -> None:
     """Seven new errors of three issues were shown as five ROB008 lines, the issue of the
     highest impact, and nothing said that a noindex and a broken JSON-LD block failed too,

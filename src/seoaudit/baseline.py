@@ -152,6 +152,10 @@ def _nothing_ignored(rule: str, url: str) -> bool:
     return False
 
 
+def _nothing_failing(_url: str) -> bool:
+    return False
+
+
 # Rules whose finding on a URL says that the input of a family of page rules could not be
 # read there: a JSON-LD block that does not parse or is empty (SD001), or that is not read
 # as JSON-LD at all (SD002: HTML-escaped, or in a script of another type), hides its items
@@ -185,11 +189,18 @@ class Coverage:
     # not read their input there (``unread_input``): the rules ran, but on less than
     # before, so what they found before and do not find now is not shown fixed
     unread: frozenset[tuple[str, str]] = frozenset()
+    # absolute URL -> it answered 4xx or 5xx in this run: the rules of its content
+    # (``content``: page rules that read a page, not its status) could not read it, so
+    # what they found before is not shown fixed (a 503 blip would drop the page's debt)
+    failing: Callable[[str], bool] = _nothing_failing
+    content: frozenset[str] = frozenset()
 
     def judged(self, rule: str, url: str) -> bool:
         if rule not in self.rules or (rule, None) in self.failed or (rule, url) in self.failed:
             return False
         if self.unread and rule not in UNREAD_INPUT and self._unread(rule, url):
+            return False
+        if rule in self.content and self.failing(url):
             return False
         return self.answered(url) and not self.ignored(rule, url)
 
@@ -199,6 +210,10 @@ class Coverage:
     def reading(self, unread: Iterable[tuple[str, str]]) -> Coverage:
         """This coverage, with ``unread`` (family, absolute URL) pairs added."""
         return replace(self, unread=self.unread | frozenset(unread))
+
+    def failing_content(self, failing: Callable[[str], bool], content: Iterable[str]) -> Coverage:
+        """This coverage, where the ``content`` rules judge no URL that is ``failing``."""
+        return replace(self, failing=failing, content=frozenset(content))
 
     @classmethod
     def of(

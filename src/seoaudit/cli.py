@@ -1367,8 +1367,8 @@ def _baseline_command(
             except baseline.BaselineError as exc:
                 raise fail(str(exc)) from None
             base = baseline.base_origin(report.run)
-            answered = gate.answered_in(site)
-            cover = gate.coverage(answered, report.run, report.rule_errors, settings)
+            answered, failing = gate.answered_in(site), gate.failing_in(site)
+            cover = gate.coverage(answered, report.run, report.rule_errors, settings, failing)
             comparison = baseline.compare(report.findings, old, base, cover)
             fixed = {e.fingerprint for e in comparison.fixed}
             if action == "prune":

@@ -44,7 +44,8 @@ from seoaudit import baseline, kpis
 from seoaudit.config import Budget, GateSettings, Kpi, Settings, rule_matches, rule_prefixes
 from seoaudit.findings import Findings, Smallest
 from seoaudit.models import SEVERITY_ORDER, Finding, Report, RuleError, RunInfo
-from seoaudit.rules import selected
+from seoaudit.owners import family
+from seoaudit.rules import REGISTRY, selected
 from seoaudit.site import Site
 
 EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE = 0, 1, 3
@@ -496,6 +497,7 @@ def coverage(
     run: RunInfo,
     rule_errors: Sequence[RuleError],
     settings: Settings | None = None,
+    failing: Callable[[str], bool] | None = None,
 ) -> baseline.Coverage:
     """What the run could have found (see baseline.Coverage): URLs that ``answered`` (see
     ``answered_in``); a rule counts as run on a URL when the run selected it and did not
@@ -513,7 +515,33 @@ def coverage(
     def ignored(code: str, url: str) -> bool:
         return any(ignore(code, url) for ignore in ignores)
 
-    return baseline.Coverage.of(answered, ran, rule_errors, ignored)
+    cover = baseline.Coverage.of(answered, ran, rule_errors, ignored)
+    if failing is None:
+        return cover
+    content = (
+        spec.code
+        for spec in REGISTRY.values()
+        if spec.scope == "page" and family(spec.code) not in STATUS_FAMILIES
+    )
+    return cover.failing_content(failing, content)
+
+
+# Page rules of these families judge what a URL answers (its status, redirects, robots.txt
+# verdict), so they judge a URL answering 4xx or 5xx too; the other page rules judge the
+# page's content, which such an answer does not carry (``failing_in``).
+STATUS_FAMILIES = frozenset({"HTTP", "ROB", "BOT"})
+
+
+def failing_in(site: Site) -> Callable[[str], bool]:
+    """Whether a URL answered 4xx or 5xx in the run: its content went unread, so the
+    findings about its content before (a title, a canonical, its markup) are not fixed
+    (not comparable), however briefly the page failed."""
+
+    def failing(url: str) -> bool:
+        status = site.status(url)
+        return status is not None and status >= 400
+
+    return failing
 
 
 def answered_in(site: Site) -> Callable[[str], bool]:
@@ -552,15 +580,23 @@ def evaluate(
             cached.append(Site(Store(store_path)))
         return cached[0]
 
-    answers: list[Callable[[str], bool]] = []
+    answers: list[tuple[Callable[[str], bool], Callable[[str], bool]]] = []
 
-    def answered(url: str) -> bool:
+    def read_answers() -> tuple[Callable[[str], bool], Callable[[str], bool]]:
         # Built only when a baseline entry was not found again. Without the run store
         # nothing can be shown fetched, so nothing is counted as fixed.
         if not answers:
-            known = site is not None or store_path is not None
-            answers.append(answered_in(get_site()) if known else lambda _url: False)
-        return answers[0](url)
+            if site is not None or store_path is not None:
+                answers.append((answered_in(get_site()), failing_in(get_site())))
+            else:
+                answers.append((lambda _url: False, lambda _url: False))
+        return answers[0]
+
+    def answered(url: str) -> bool:
+        return read_answers()[0](url)
+
+    def failing(url: str) -> bool:
+        return read_answers()[1](url)
 
     findings = apply_overrides(report.findings, settings, report.run)
     active, expired = baseline.split_expired(settings.suppress, today)
@@ -580,7 +616,7 @@ def evaluate(
             findings,
             entries,
             base,
-            coverage(answered, report.run, report.rule_errors, settings),
+            coverage(answered, report.run, report.rule_errors, settings, failing),
             hidden,
         )
         status: dict[str, str] = dict(comparison.status)

@@ -29,7 +29,7 @@ from typing import Any, TextIO
 from pydantic import BaseModel
 
 from seoaudit import baseline
-from seoaudit.gate import answered_in, coverage
+from seoaudit.gate import answered_in, coverage, failing_in
 from seoaudit.printable import printable
 from seoaudit.report.markdown import cell, code
 from seoaudit.scratch import Scratch
@@ -179,7 +179,8 @@ def diff_stores(store_a: Store, store_b: Store) -> RunDiff:
         db.execute("UPDATE b SET known = fp IN (SELECT fp FROM a)")
         # A's fingerprints B does not have: fixed when B could have found them (not where
         # a finding new in B says the rule's input could not be read: baseline.Coverage).
-        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors()).reading(
+        failing = failing_in(site_b)
+        cover = coverage(answered_in(site_b), run_b, store_b.rule_errors(), None, failing).reading(
             db.execute("SELECT DISTINCT unread, url FROM b WHERE NOT known AND unread NOT NULL")
         )
         gone = db.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,36 @@ def test_the_meta_declaration_still_decides_without_a_header() -> None:
     decoded = decode('<meta charset="windows-1252"><p>caf\xe9</p>'.encode("cp1252"), None)
     assert decoded.charset == "windows-1252" and "café" in decoded.text
     assert decoded.declared == (None, None, "windows-1252")
+
+
+def test_bytes_not_in_the_declared_encoding_are_counted() -> None:
+    """A page declaring UTF-8 but saved as Latin-1 ("Café" as 0x43 0x61 0x66 0xE9): the
+    browser shows "Caf�". Nothing said so."""
+    body = "<title>Café crème</title><p>À la carte</p>".encode("latin-1")
+    decoded = decode(body, "text/html; charset=utf-8")
+    assert decoded.charset == "utf-8" and decoded.replaced == 3
+    assert decoded.replaced_at is not None and "Caf\ufffd" in decoded.replaced_at
+    # a U+FFFD the page really contains is not counted as undecodable
+    honest = "<p>\ufffd means a lost character</p>".encode()
+    assert decode(honest, "text/html; charset=utf-8").replaced == 0
+    mixed = honest + b"\xe9"
+    assert decode(mixed, "text/html; charset=utf-8").replaced == 1
+    assert decode("<p>Café</p>".encode(), "text/html; charset=utf-8").replaced == 0
+
+
+def test_a_page_with_undecodable_bytes_is_an_encoding_finding(tmp_path: Path) -> None:
+    from tests.sites import crawl
+
+    pages = {
+        "/": {
+            "body": "<title>Café crème, the house speciality</title><p>À la carte</p>".encode(
+                "latin-1"
+            ),
+            "content_type": "text/html; charset=utf-8",
+        }
+    }
+    report = crawl(pages, tmp_path).report
+    [finding] = [f for f in report.findings if f.rule == "ONP023"]
+    assert finding.cause == "bytes that are not utf-8"
+    assert finding.message.startswith("3 characters are not valid utf-8, the encoding it declares")
+    assert finding.evidence["undecodable_characters"] == 3

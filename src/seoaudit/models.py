@@ -236,6 +236,9 @@ class PageFacts(_Model):
     # charset), "meta" (first 1024 bytes) -> label. Empty: declared nowhere; None: not
     # HTML, or facts stored before it was recorded.
     charset_declared: dict[str, str] | None = None
+    # Characters the body's bytes did not encode in ``charset`` (shown as U+FFFD): their
+    # number ("count") and a little text around the first ("at"); None when all decoded.
+    undecodable: dict[str, Any] | None = None
     lang: str | None = None
     titles: list[str] = Field(default_factory=list)
     meta_descriptions: list[str] = Field(default_factory=list)

@@ -51,6 +51,25 @@ class Decoded:
     # Where the page declares its encoding, as written (None: not declared there): a byte
     # order mark, the Content-Type charset, a <meta> in the first 1024 bytes.
     declared: tuple[str | None, str | None, str | None] = (None, None, None)
+    # Characters the bytes did not encode in ``charset`` (each became U+FFFD, as a browser
+    # shows them, and as Google may show them in a title or snippet), and a little text
+    # around the first.
+    replaced: int = 0
+    replaced_at: str | None = None
+
+
+_EXCERPT = 30  # characters kept each side of the first replaced character
+
+
+def _replaced(text: str, before: int) -> tuple[int, str | None]:
+    """How many U+FFFD decoding put into ``text`` (``before``: those the bytes held
+    themselves, written as UTF-8), and the text around the first."""
+    count = text.count("\ufffd") - before
+    if count <= 0:
+        return 0, None
+    first = text.index("\ufffd")
+    excerpt = " ".join(text[max(0, first - _EXCERPT) : first + _EXCERPT].split())
+    return count, excerpt
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -127,14 +146,17 @@ def decode(body: bytes, content_type: str | None) -> Decoded:
     if codec == "utf-8":
         try:
             text = body.decode("utf-8")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError:  # bytes that are not UTF-8: a page saved in another one
             text = body.decode("utf-8", "replace")
-            return Decoded(text, text.encode("utf-8"), "utf-8", declared)
+            count, at = _replaced(text, body.count(b"\xef\xbf\xbd"))
+            return Decoded(text, text.encode("utf-8"), "utf-8", declared, count, at)
         return Decoded(text, body, "utf-8", declared)
     try:
         text = body.decode(codec, "replace")
     except (LookupError, ValueError):  # a codec that still rejects the input: fall back
         codec = "utf-8"
         text = body.decode("utf-8", "replace")
+    count, at = _replaced(text, 0) if "\ufffd" in text else (0, None)
     # "replace": should a codec ever yield a lone surrogate, it must not crash the encode.
-    return Decoded(text, text.encode("utf-8", "replace"), _display_name(codec), declared)
+    utf8 = text.encode("utf-8", "replace")
+    return Decoded(text, utf8, _display_name(codec), declared, count, at)

@@ -488,6 +488,8 @@ def html_facts(decoded: Decoded, final_url: str, hosts: frozenset[str]) -> dict[
     page = _Page(tree, scan_head(decoded.text), final_url, hosts)
     facts = page.facts
     facts["charset"] = decoded.charset
+    if decoded.replaced:
+        facts["undecodable"] = {"count": decoded.replaced, "at": decoded.replaced_at}
     facts["charset_declared"] = {
         where: label
         for where, label in zip(("bom", "header", "meta"), decoded.declared, strict=True)

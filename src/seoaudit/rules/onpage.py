@@ -816,25 +816,30 @@ def title_script_differs_from_content(page: PageFacts, site: Site) -> Iterator[H
     group="{count} pages have {cause}",
 )
 def character_encoding(page: PageFacts, site: Site) -> Iterator[Hit]:
-    """The page does not declare its character encoding, or declares two different ones.
+    """The page does not declare its character encoding, declares two different ones, or
+    its bytes are not in the encoding it is read with.
 
     ## What it does
     Reads where an indexable HTML page declares its encoding: a byte order mark, the
     `charset` of the `Content-Type` header, a `<meta charset>` (or `http-equiv`) in the
-    first 1024 bytes. Flags pages with no usable declaration, and pages whose header and
+    first 1024 bytes. Flags pages with no usable declaration, pages whose header and
     `<meta>` name different encodings (aliases such as `latin1` and `windows-1252`, which
-    browsers treat as one, are the same). The evidence shows the encoding the page was
-    read with.
+    browsers treat as one, are the same), and pages whose bytes are not valid in the
+    encoding they are read with (declared UTF-8, saved as Latin-1): those characters show
+    as "�". The evidence shows the encoding the page was read with, and for undecodable
+    bytes how many characters and the text around the first.
 
     ## Why it matters
     Without a declaration, browsers and Google guess; a wrong guess garbles every accented
     character in titles, snippets and text ("CafÃ©"). With two declarations the header
     wins, so the markup's one is wrong for whoever reads the file without the header (a
-    saved copy, a cache, a CDN that rewrites headers).
+    saved copy, a cache, a CDN that rewrites headers). Bytes that are not in the declared
+    encoding are shown as "�" by browsers, and can be in titles and snippets too.
 
     ## How to fix
     Serve `Content-Type: text/html; charset=utf-8` and put `<meta charset="utf-8">` first
-    in `<head>`, with the file really saved as UTF-8.
+    in `<head>`, with the file really saved as UTF-8 (for undecodable bytes: convert the
+    template or the stored content to UTF-8, or declare the encoding it is saved in).
 
     ## How to verify
     `curl -sI <url> | grep -i content-type` shows the charset and `curl -s <url> | head -c
@@ -851,6 +856,16 @@ def character_encoding(page: PageFacts, site: Site) -> Iterator[Hit]:
     header_codec = codec_for(header) if header else None
     meta_codec = codec_for(meta) if meta else None
     evidence = {"declared": declared, "read_as": page.charset}
+    bad = page.undecodable
+    if bad:
+        said = "it declares" if bom or header_codec or meta_codec else "it is read as"
+        yield Hit(
+            page.url,
+            f"{bad['count']} characters are not valid {page.charset}, the encoding {said} "
+            f"(shown as \ufffd), e.g. {clip(str(bad.get('at') or ''), 60)!r}",
+            {**evidence, "undecodable_characters": bad["count"], "first_at": bad.get("at")},
+            cause=f"bytes that are not {page.charset}",
+        )
     if bom is None and header_codec is None and meta_codec is None:
         unknown = f" (unknown: {', '.join(declared.values())})" if declared else ""
         yield Hit(

@@ -117,6 +117,25 @@ def test_text_and_markdown_list_the_first_items_and_count_them_all(tmp_path: Pat
     assert "### New findings (500)" in markdown.getvalue()
 
 
+def test_the_markdown_lists_what_was_fixed_as_the_text_does(tmp_path: Path) -> None:
+    """The text listed "Fixed (N)"; the Markdown (a merge request comment) only counted
+    them in its table."""
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    _run(a, "https://a.test", range(10), range(3), 1)  # findings on /p/0-2
+    _run(b, "https://a.test", range(10), range(1), 1)  # /p/1 and /p/2 fixed
+    stores = [Store(a), Store(b)]
+    try:
+        diff = rundiff.diff_stores(*stores)
+    finally:
+        for store in stores:
+            store.close()
+    with diff:
+        markdown = io.StringIO()
+        rundiff.write_markdown(diff, markdown)
+    fixed = [f"- {rule} {url}" for rule, url in _lines(range(1, 3))]
+    assert f"### Fixed ({len(fixed)})\n\n" + "\n".join(fixed) + "\n" in markdown.getvalue()
+
+
 def test_text_and_markdown_name_the_urls_only_one_run_has(tmp_path: Path) -> None:
     """They said "URLs only in rel1: 3; only in rel2: 0" and named none (only JSON did),
     while docs/rules-guide.md sends users to `seoaudit diff` for status changes."""

@@ -327,6 +327,9 @@ def write_markdown(diff: RunDiff, out: TextIO) -> None:
     if diff.counts["new"]:
         out.write(f"\n### New findings ({diff.counts['new']})\n\n")
         out.writelines(f"- {cell(n, 300)}\n" for n in diff.new(MAX_LISTED))
+    if diff.counts["fixed"]:  # B fetched the URL and ran the rule: the release fixed these
+        out.write(f"\n### Fixed ({diff.counts['fixed']})\n\n")
+        out.writelines(f"- {cell(n, 300)}\n" for n in diff.fixed(MAX_LISTED))
     if diff.counts["pages"]:
         out.write(
             f"\n### Changed pages ({diff.counts['pages']})\n\n"

@@ -733,6 +733,7 @@ def test_a_tickets_check_passes_once_its_issue_is_fixed_while_other_tickets_rema
         (site / "a.html").write_text("<title>a</title>")  # the fix of this ticket
         fixed = shell(command, work, env)
         assert fixed.returncode == 0, (fixed.stdout, fixed.stderr)
+        assert f"issue {meta.id} is not in this run" in fixed.stderr  # said, even with -q
         rule_wide = command.replace(f" --issue {meta.id}", "")
         assert shell(rule_wide, work, env).returncode == 1  # the other ticket's noindex
     bad = shell("seoaudit audit http://127.0.0.1:9/ --issue nonsense", work, env)
@@ -752,3 +753,47 @@ def test_evidence_reads_without_seoaudits_internal_names(tmp_path: Path) -> None
     issue = _issue(1, evidence={"inlinks": 24, "linked_from": sample})
     ticket = tickets.build_tickets(_synthetic([issue]), REGISTRY)[0]
     assert dict(ticket.evidence)["linked_from"].endswith("(first 5 of 10 recorded)")
+
+
+@pytest.mark.e2e
+def test_a_tickets_checks_audit_as_the_run_did(tmp_path: Path) -> None:
+    """A run audited `--as bingbot` found /private/ blocked for Bingbot; its ticket's
+    checks audited as Googlebot (allowed there) and exited 0 unfixed."""
+    from seoaudit.devserver import SiteServer
+
+    site = tmp_path / "site"
+    (site / "private").mkdir(parents=True)
+    (site / "index.html").write_text(
+        '<title>home page of the shop</title><a href="/private/a.html">a</a>'
+        '<a href="/about.html">about</a>'
+    )
+    (site / "about.html").write_text('<title>about</title><a href="/private/a.html">a</a>')
+    (site / "private" / "a.html").write_text("<title>a</title>")
+    (site / "robots.txt").write_text("User-agent: bingbot\nDisallow: /private/\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEOAUDIT_")}
+    work = tmp_path / "work"
+    work.mkdir()
+    with SiteServer(site) as server:
+        base = server.base_url
+        args = f"{base}/ --as bingbot --exclude '/about\\.html$' -q --run-dir runs"
+        shell(f"seoaudit audit {args}", work, env)
+        report = build_report(Store(next((work / "runs").glob("*.sqlite"))))
+        [ticket] = [t for t in tickets.build_tickets(report, REGISTRY) if t.issue.rule == "ROB008"]
+        check = ticket.verify[-1]
+        assert " --as bingbot " in check and " --exclude " in check
+        assert shell(check, work, env).returncode == 1  # still blocked for Bingbot
+        robots = next(c for c in ticket.verify if c.startswith("seoaudit robots"))
+        assert robots.endswith("--as bingbot")
+        assert shell(robots, work, env).returncode == 1  # "blocked", as the finding says
+        (site / "robots.txt").write_text("User-agent: bingbot\nDisallow: /search\n")
+        assert shell(check, work, env).returncode == 0
+
+
+def test_a_group_a_fix_renames_keeps_a_rule_wide_check() -> None:
+    """DUP002 names its group by the text it shares: editing that text renames the issue,
+    so `--issue` passed while the pages stayed near duplicates."""
+    from seoaudit.ruledoc import audit_command
+
+    for rule in ("DUP001", "DUP002", "HRF003", "HTTP008"):
+        assert "--issue" not in audit_command(ORIGIN + "/", rule, "0123456789ab")
+    assert "--issue seoaudit-0123456789ab" in audit_command(ORIGIN + "/", "IDX001", "0123456789ab")

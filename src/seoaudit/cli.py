@@ -567,6 +567,15 @@ def _only(report: Report, issue_id: str) -> None:
     ticket's check passes once its issue is gone, whatever other issues of its rule (other
     tickets) remain."""
     report.issues = [issue for issue in report.issues if issue.id == issue_id]
+    if not report.issues and report.run.state == "complete":
+        # exit 0 either way: say so, as a mistyped id would pass the same (even with -q)
+        err.print(
+            Text(
+                f"seoaudit: issue seoaudit-{issue_id} is not in this run: its problem is "
+                "gone, or the id is not one of this site's issues",
+                style="dim",
+            )
+        )
     found = report.findings
     if isinstance(found, Findings):  # a large run's: a view of the run file, read again
         report.findings = found.map(lambda f: f if f.issue == issue_id else None)

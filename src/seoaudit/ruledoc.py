@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from seoaudit.config import CrawlSettings
 from seoaudit.models import IDENTITY_BY_RULE
+
+DEFAULT_MAX_PAGES = CrawlSettings.model_fields["max_pages"].default
 
 SECTIONS = ("What it does", "Why it matters", "How to fix", "How to verify", "Source")
 _PLACEHOLDER = re.compile(r"<([A-Za-z][A-Za-z0-9 _-]{0,30})>")
@@ -58,13 +61,19 @@ def _readable(key: str, value: Any) -> Any:
 
 
 def _placeholders(
-    sample: str, evidence: Mapping[str, Any], start_url: str | None = None
+    sample: str,
+    evidence: Mapping[str, Any],
+    start_url: str | None = None,
+    crawler: str | None = None,
 ) -> dict[str, str]:
     parts = urlsplit(sample)
     values = {
         "url": sample,
         "origin": f"{parts.scheme}://{parts.netloc}",
         "host": parts.netloc,
+        # the robots.txt token the run audited as (`--as`): `seoaudit robots <url> --as
+        # <audited crawler>` checks what the finding says, not Googlebot's verdict
+        "audited-crawler": crawler or "googlebot",
     }
     if start_url is not None:  # the run's first start URL: `seoaudit audit <start URL>`
         values["start-url"] = start_url
@@ -93,7 +102,11 @@ def _lists(evidence: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def fill_command(
-    command: str, sample: str, evidence: Mapping[str, Any], start_url: str | None = None
+    command: str,
+    sample: str,
+    evidence: Mapping[str, Any],
+    start_url: str | None = None,
+    crawler: str | None = None,
 ) -> str:
     """A "How to verify" command with its placeholders (<url>, <origin>, <target>...)
     replaced by values of this issue, safe for a shell wherever they stand; unknown
@@ -103,7 +116,7 @@ def fill_command(
     each is shell-quoted as a word of its own: inside a quoted string of the command
     (``grep -c '<loc><url></loc>'``) the string is closed before the value and reopened
     after it, so the value stays literal and the pattern around it unchanged."""
-    values = _placeholders(sample, evidence, start_url)
+    values = _placeholders(sample, evidence, start_url, crawler)
     lists = _lists(evidence)
     out: list[str] = []
     quote = ""  # the quote character the command is inside at this point, if any
@@ -153,28 +166,71 @@ def _quote_after(text: str, quote: str) -> str:
     return quote
 
 
-def audit_command(start_url: str | None, rule: str, issue_id: str | None = None) -> str:
+# Rules whose issue id names something a fix changes, besides the group naming rules
+# (``IDENTITY_BY_RULE``): a duplicate-content group is named by the text it shares, so
+# editing that text renames the group, fixed or not.
+RENAMED_BY_A_FIX = frozenset({"DUP001", "DUP002"})
+
+
+def audit_command(
+    start_url: str | None,
+    rule: str,
+    issue_id: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> str:
     """The command that audits the site again for one rule: the last check of a ticket or
     an issue in the HTML report (the start URL shell-quoted; a placeholder without one).
     It exits 0 exactly when the rule finds nothing, wherever it is run: ``--isolated``
     leaves out any config file (a CI folder's budgets and KPIs would judge other things)
     and ``--no-baseline`` its committed baseline (which accepts the very finding, so the
-    unfixed problem would pass as "nothing new").
+    unfixed problem would pass as "nothing new"). ``settings``, the run's stored
+    settings, give its scope flags (``scope_flags``): the check audits what the run did.
 
     With ``issue_id``, only that issue is judged (``--issue``): a rule with three issues
     has three tickets, and fixing one must pass its check while the other two remain.
-    Not for the rules that name a group by its smallest URL (``IDENTITY_BY_RULE``): a
-    member joining renames the group and its id, which would pass unfixed."""
+    Not for the rules whose issue id a member or a fix renames (``IDENTITY_BY_RULE``,
+    ``RENAMED_BY_A_FIX``): a renamed issue would pass unfixed."""
     start = shlex.quote(start_url) if start_url is not None else "<start-url>"
-    scope = ""
-    if issue_id is not None and rule not in IDENTITY_BY_RULE:
-        scope = f" --issue seoaudit-{issue_id}"
+    scope = scope_flags(settings)
+    if issue_id is not None and rule not in IDENTITY_BY_RULE and rule not in RENAMED_BY_A_FIX:
+        scope += f" --issue seoaudit-{issue_id}"
     flags = "--isolated --no-baseline --fail-on notice -q"
     return f"seoaudit audit {start} --select {rule}{scope} {flags}"
 
 
+def scope_flags(settings: Mapping[str, Any] | None) -> str:
+    """The flags that give a new audit the scope of a stored run (its ``settings``): the
+    robots.txt token it audited as, its include and exclude patterns, page and depth
+    limits, robots.txt ignored, sitemaps not read. Empty for a run with the defaults."""
+    crawl = (settings or {}).get("crawl")
+    if not isinstance(crawl, Mapping):
+        return ""
+    flags: list[str] = []
+    crawler = crawl.get("crawler")
+    if isinstance(crawler, str) and crawler.strip().lower() not in ("", "googlebot"):
+        flags += ["--as", shlex.quote(crawler)]
+    for name in ("include", "exclude"):
+        values = crawl.get(name)
+        for pattern in values if isinstance(values, list) else []:
+            flags += [f"--{name}", shlex.quote(str(pattern))]
+    max_pages = crawl.get("max_pages")
+    if isinstance(max_pages, int) and max_pages != DEFAULT_MAX_PAGES:
+        flags += ["--max-pages", str(max_pages)]
+    if isinstance(crawl.get("max_depth"), int):
+        flags += ["--max-depth", str(crawl["max_depth"])]
+    if crawl.get("ignore_robots") is True:
+        flags.append("--ignore-robots")
+    if crawl.get("sitemaps") is False:
+        flags.append("--no-sitemaps")
+    return "".join(f" {flag}" for flag in flags)
+
+
 def verify_commands(
-    text: str, sample: str, evidence: Mapping[str, Any], start_url: str | None = None
+    text: str,
+    sample: str,
+    evidence: Mapping[str, Any],
+    start_url: str | None = None,
+    crawler: str | None = None,
 ) -> list[str]:
     """The shell commands (`curl ...`, `seoaudit ...`) of a "How to verify" section, with
     this issue's values filled in. A command left with a placeholder no value fills
@@ -185,7 +241,7 @@ def verify_commands(
     for span in _CODE_SPAN.findall(text):
         if not span.startswith(COMMAND_PREFIXES):
             continue
-        command = fill_command(span, sample, evidence, start_url)
+        command = fill_command(span, sample, evidence, start_url, crawler)
         if (
             isinstance(own, str)
             and own.split(" ", 1)[0] == command.split(" ", 1)[0]

@@ -445,8 +445,10 @@ def _issue_view(
     sections = doc_sections(spec.doc) if spec is not None else {}
     sample = issue.sample_urls[0] if issue.sample_urls else ""
     first = report.run.start_urls[0] if report.run.start_urls else None
-    verify = verify_commands(sections.get("How to verify", ""), sample, issue.evidence, first)
-    verify.append(audit_command(first, issue.rule, issue.id))
+    run = report.run
+    text = sections.get("How to verify", "")
+    verify = verify_commands(text, sample, issue.evidence, first, run.crawler_token)
+    verify.append(audit_command(first, issue.rule, issue.id, run.settings))
     return {
         "issue": issue,
         "summary": spec.summary if spec is not None else issue.name,

@@ -83,7 +83,7 @@ def robots_txt_unreachable(site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -sI <origin>/robots.txt` answers 200 or 404, also under load;
-    `seoaudit robots <origin>/ --as googlebot` prints "allowed".
+    `seoaudit robots <origin>/ --as <audited crawler>` prints "allowed".
 
     ## Source
     Google Search Central: "How Google interprets the robots.txt specification";
@@ -279,7 +279,7 @@ def robots_txt_not_a_robots_file(site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -sI <origin>/robots.txt` shows `Content-Type: text/plain`, and
-    `seoaudit robots <url> --as googlebot` shows the rule you expect deciding.
+    `seoaudit robots <url> --as <audited crawler>` shows the rule you expect deciding.
 
     ## Source
     Google Search Central: "How Google interprets the robots.txt specification" (file
@@ -448,7 +448,7 @@ def important_url_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     rule), or stop linking to and listing the URL if it should stay blocked.
 
     ## How to verify
-    `seoaudit robots <url> --as googlebot` prints "allowed".
+    `seoaudit robots <url> --as <audited crawler>` prints "allowed".
 
     ## Source
     Google Search Central: "Introduction to robots.txt"; "How Google interprets the
@@ -631,7 +631,7 @@ def invalid_robots_line(site: Site) -> Iterator[Hit]:
     by a `User-agent:` line.
 
     ## How to verify
-    `seoaudit robots <url> --as googlebot` shows the intended line deciding.
+    `seoaudit robots <url> --as <audited crawler>` shows the intended line deciding.
 
     ## Source
     Google Search Central: "How Google interprets the robots.txt specification" (syntax;
@@ -922,7 +922,7 @@ def robots_txt_differs_on_twin_host(site: Site) -> Iterator[Hit]:
 
     ## How to verify
     `curl -sIL <twin>` ends at the site's robots.txt, or
-    `seoaudit robots <twin URL> --as googlebot` gives the site's verdict.
+    `seoaudit robots <twin URL> --as <audited crawler>` gives the site's verdict.
 
     ## Source
     Google Search Central: "How Google interprets the robots.txt specification" (file

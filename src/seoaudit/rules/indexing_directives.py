@@ -190,7 +190,7 @@ def noindex_on_disallowed_url(page: PageFacts, site: Site) -> Iterator[Hit]:
     noindex to work.
 
     ## How to verify
-    `seoaudit robots <url> --as googlebot` prints "allowed" while the noindex stays.
+    `seoaudit robots <url> --as <audited crawler>` prints "allowed" while the noindex stays.
 
     ## Source
     Google Search Central: "Block Search indexing with noindex" (the page must not be

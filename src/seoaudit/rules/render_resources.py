@@ -120,7 +120,7 @@ def render_resource_disallowed(page: PageFacts, site: Site) -> Iterator[Hit]:
     `Allow: /*.js$`) beats a shorter `Disallow`. For a CDN, fix the CDN host's robots.txt.
 
     ## How to verify
-    `seoaudit robots <resource URL> --as googlebot` prints "allowed".
+    `seoaudit robots <resource URL> --as <audited crawler>` prints "allowed".
 
     ## Source
     Google Search Central: "SEO Starter Guide" (let Google see your page as a user

@@ -138,8 +138,9 @@ def build_ticket(
     sample_url = issue.sample_urls[0] if issue.sample_urls else ""
     verify_text = sections.get("How to verify", "")
     first = report.run.start_urls[0] if report.run.start_urls else None
-    verify = verify_commands(verify_text, sample_url, issue.evidence, first)
-    audit = audit_command(first, issue.rule, issue.id)
+    crawler, scope = report.run.crawler_token, report.run.settings
+    verify = verify_commands(verify_text, sample_url, issue.evidence, first, crawler)
+    audit = audit_command(first, issue.rule, issue.id, scope)
     acceptance = []
     if verify_text:
         acceptance.append(f"For every URL in the attached list: {_prose(verify_text)}")

@@ -56,6 +56,21 @@ def _lines(numbers: range) -> list[tuple[str, str]]:
     return sorted((rule, f"/p/{n}") for n in numbers for rule in RULES)
 
 
+def _written(a: Path, b: Path) -> tuple[str, str]:
+    """The diff of run files ``a`` and ``b`` as text and as Markdown."""
+    stores = [Store(a), Store(b)]
+    try:
+        diff = rundiff.diff_stores(*stores)
+    finally:
+        for store in stores:
+            store.close()
+    with diff:
+        text, markdown = io.StringIO(), io.StringIO()
+        rundiff.write_text(diff, text)
+        rundiff.write_markdown(diff, markdown)
+    return text.getvalue(), markdown.getvalue()
+
+
 def test_a_large_diff_is_complete_and_holds_neither_run(tmp_path: Path) -> None:
     # A: pages 0-2999, findings on 0-2999. B (another host): pages 500-3999, findings on
     # 1000-3999. So 1000-2999 persist, 3000-3999 are new, 500-999 are fixed (B fetched
@@ -98,23 +113,14 @@ def test_text_and_markdown_list_the_first_items_and_count_them_all(tmp_path: Pat
     a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
     _run(a, "https://a.test", range(10), range(0), 1)
     _run(b, "https://a.test", range(10), range(100), 2)  # 500 new findings
-    stores = [Store(a), Store(b)]
-    try:
-        diff = rundiff.diff_stores(*stores)
-    finally:
-        for store in stores:
-            store.close()
-    with diff:
-        text, markdown = io.StringIO(), io.StringIO()
-        rundiff.write_text(diff, text)
-        rundiff.write_markdown(diff, markdown)
-    lines = text.getvalue().splitlines()
+    text, markdown = _written(a, b)
+    lines = text.splitlines()
     assert "New findings (500):" in lines
     listed = [line for line in lines if line.startswith("  + ")]
     assert len(listed) == rundiff.MAX_LISTED and listed[0] == "  + ONP001 /p/0: ONP001 on page 0"
     assert "Changed pages (1):" in lines and "      title: Page 0 v1 -> Page 0 v2" in lines
-    assert markdown.getvalue().count("\n- ONP") == rundiff.MAX_LISTED
-    assert "### New findings (500)" in markdown.getvalue()
+    assert markdown.count("\n- ONP") == rundiff.MAX_LISTED
+    assert "### New findings (500)" in markdown
 
 
 def test_the_markdown_lists_what_was_fixed_as_the_text_does(tmp_path: Path) -> None:
@@ -123,17 +129,9 @@ def test_the_markdown_lists_what_was_fixed_as_the_text_does(tmp_path: Path) -> N
     a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
     _run(a, "https://a.test", range(10), range(3), 1)  # findings on /p/0-2
     _run(b, "https://a.test", range(10), range(1), 1)  # /p/1 and /p/2 fixed
-    stores = [Store(a), Store(b)]
-    try:
-        diff = rundiff.diff_stores(*stores)
-    finally:
-        for store in stores:
-            store.close()
-    with diff:
-        markdown = io.StringIO()
-        rundiff.write_markdown(diff, markdown)
+    _, markdown = _written(a, b)
     fixed = [f"- {rule} {url}" for rule, url in _lines(range(1, 3))]
-    assert f"### Fixed ({len(fixed)})\n\n" + "\n".join(fixed) + "\n" in markdown.getvalue()
+    assert f"### Fixed ({len(fixed)})\n\n" + "\n".join(fixed) + "\n" in markdown
 
 
 def test_text_and_markdown_name_the_urls_only_one_run_has(tmp_path: Path) -> None:
@@ -144,19 +142,7 @@ def test_text_and_markdown_name_the_urls_only_one_run_has(tmp_path: Path) -> Non
     _run(b, "https://a.test", range(3, 27), range(0), 1)  # /p/0-2 and /p/27-29 gone
     extra = tmp_path / "rel3.sqlite"
     _run(extra, "https://a.test", range(60), range(0), 1)  # 30 more than rel1
-    written = {}
-    for after in (b, extra):
-        stores = [Store(a), Store(after)]
-        try:
-            diff = rundiff.diff_stores(*stores)
-        finally:
-            for store in stores:
-                store.close()
-        with diff:
-            text, markdown = io.StringIO(), io.StringIO()
-            rundiff.write_text(diff, text)
-            rundiff.write_markdown(diff, markdown)
-        written[after.stem] = (text.getvalue(), markdown.getvalue())
+    written = {after.stem: _written(a, after) for after in (b, extra)}
     text, markdown = written["rel2"]
     gone = ["/p/0", "/p/1", "/p/2", "/p/27", "/p/28", "/p/29"]
     assert "URLs only in rel1 (6):\n" + "".join(f"  {u}\n" for u in gone) in text

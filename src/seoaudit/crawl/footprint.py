@@ -7,6 +7,19 @@ The fetcher reports every request it makes here (pages, hops, robots.txt, sitema
 retries). Memory is bounded: one small bucket per second of crawl, and at most
 ``SAMPLES_PER_BUCKET`` response times kept per bucket for the percentiles.
 
+Rates are counted in whole seconds, one definition for every rate the report gives. A
+request counts in the one-second bucket (from the session's start) in which it was sent
+(``record``'s ``started``; when it was recorded if not given). The peak
+(``peak_requests_per_second``) is the most requests sent in one bucket: a rate over a
+whole second, never one request divided by the few milliseconds a last, partial second
+lasted. The average (``requests_per_second``) is the requests divided by the whole
+seconds from the first request's bucket to the last one's, empty seconds included
+(``active_seconds``): the mean of the per-second counts, so never above the peak, and
+never above an ``--rps`` or crawl-delay pace (dividing by the time from the first
+request to the last put n requests over n - 1 intervals). A timeline point's rate is its
+window's requests over the whole seconds the window covers, and it also gives the busiest
+second in the window.
+
 Per origin and user agent, it also counts requests and failures (``is_failure``: 5xx, 429,
 no response) by kind: the evidence of PERF001 (server error rate). The summary keeps
 those of the crawl's own user agent (the probe's other agents are another question, BOT
@@ -85,6 +98,10 @@ class Footprint:
         self._buckets: dict[int, _Bucket] = {}
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (origin, user agent)
 
+    def now(self) -> float:
+        """The footprint's clock: when a request is sent, for ``record``'s ``started``."""
+        return self._clock()
+
     def record(
         self,
         status: int | None,
@@ -95,8 +112,12 @@ class Footprint:
         *,
         origin: str | None = None,
         agent: str | None = None,
+        started: float | None = None,
     ) -> None:
-        second = int(self._clock() - self._start)
+        """One request, counted in the second it was sent (``started``, from ``now``),
+        else in the second it is recorded."""
+        moment = self._clock() if started is None else started
+        second = max(0, int(moment - self._start))
         bucket = self._buckets.get(second)
         if bucket is None:
             bucket = self._buckets[second] = _Bucket()
@@ -163,17 +184,20 @@ class Footprint:
                 statuses[key] = statuses.get(key, 0) + count
         timeline = []
         last = seconds[-1] if seconds else -1
+        # Whole seconds from the first request's second to the last one's (module doc).
+        active = last - seconds[0] + 1 if seconds else 0
         # About TIMELINE_POINTS points whatever the run's length, each at least a second.
         step = max(1, math.ceil((last + 1) / TIMELINE_POINTS))
         for start in range(0, last + 1, step):
             window = [self._buckets[s] for s in range(start, start + step) if s in self._buckets]
             samples = percentiles_ms((t for b in window for t in b.ttfb), (50, 95))
             count = sum(b.requests for b in window)
-            span = min(step, max(duration - start, 1e-9))
+            whole = min(step, last + 1 - start)  # the last window may end before its step
             timeline.append(
                 {
                     "t": start,
-                    "requests_per_second": round(count / span, 2),
+                    "requests_per_second": round(count / whole, 2),
+                    "peak_requests_per_second": float(max((b.requests for b in window), default=0)),
                     "max_in_flight": max((b.max_inflight for b in window), default=0),
                     "ttfb_p50_ms": samples["p50"],
                     "ttfb_p95_ms": samples["p95"],
@@ -188,18 +212,10 @@ class Footprint:
             "limits": limits,
             "duration_s": round(duration, 2),
             "requests": requests,
-            "requests_per_second": round(requests / duration, 2),
-            # Each one-second bucket divided by the time it really spans: the last one of a
-            # run is partial, and counting it as a full second put the peak below the average.
-            "peak_requests_per_second": round(
-                max(
-                    (
-                        b.requests / min(1.0, max(duration - s, 1e-9))
-                        for s, b in self._buckets.items()
-                    ),
-                    default=0.0,
-                ),
-                2,
+            "active_seconds": active,
+            "requests_per_second": _rate(requests, active),
+            "peak_requests_per_second": float(
+                max((b.requests for b in self._buckets.values()), default=0)
             ),
             "max_in_flight": max((b.max_inflight for b in self._buckets.values()), default=0),
             "status_mix": dict(sorted(statuses.items())),
@@ -212,6 +228,11 @@ class Footprint:
             "stopped_by_error_budget": stopped,
             "timeline": timeline,
         }
+
+
+def _rate(requests: int, seconds: float) -> float:
+    """Requests per second over ``seconds`` whole seconds (0 when there were none)."""
+    return round(requests / seconds, 2) if seconds > 0 else 0.0
 
 
 # -- a run of several sessions (--resume) --------------------------------------------------
@@ -246,10 +267,13 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The run's footprint from its sessions' records, in the order they ran.
 
     Counts (requests, bytes, the status mix, requests and failures per origin) are summed;
-    durations too, so rates are per second of crawling, the pauses between sessions left
-    out. Peaks and requests in flight are the highest of any session. Back-offs and
-    timeline points keep their session's number, and their times (``at``, ``t``) count
-    from that session's start, given in ``sessions`` with the session's own totals.
+    durations and the whole seconds with requests (``active_seconds``) too, so the average
+    is per second of crawling, the pauses between sessions left out, computed as a
+    session's own (module doc) from the unrounded counts: with one session it is that
+    session's, and never above the peak. Peaks and requests in flight are the highest of
+    any session. Back-offs and timeline points keep their session's number, and their
+    times (``at``, ``t``) count from that session's start, given in ``sessions`` with the
+    session's own totals.
     Limits and user agent are the last session's (a resume may change the pace).
 
     Percentiles cannot be merged from percentiles: ``ttfb_ms`` is the nearest rank over
@@ -269,6 +293,7 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     last = summaries[-1]
     requests = sum(int(s.get("requests", 0)) for s in summaries)
     duration = sum(float(s.get("duration_s", 0.0)) for s in summaries)
+    active = sum(_active_seconds(s) for s in summaries)
     stops = [s["stopped_by_error_budget"] for s in summaries if s.get("stopped_by_error_budget")]
     if len(recorded) == 1:
         ttfb = summaries[0].get("ttfb_ms", {})
@@ -280,7 +305,8 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "limits": last.get("limits", {}),
         "duration_s": round(duration, 2),
         "requests": requests,
-        "requests_per_second": round(requests / max(duration, 1e-9), 2),
+        "active_seconds": active,
+        "requests_per_second": _rate(requests, active),
         "peak_requests_per_second": max(s.get("peak_requests_per_second", 0) for s in summaries),
         "max_in_flight": max(s.get("max_in_flight", 0) for s in summaries),
         "status_mix": _summed(s.get("status_mix", {}) for s in summaries),
@@ -292,6 +318,17 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "timeline": [{**p, "session": n} for n, s, _ in recorded for p in s.get("timeline", [])],
         "sessions": [_session_line(n, r) for n, r in enumerate(records, 1)],
     }
+
+
+def _active_seconds(summary: dict[str, Any]) -> int:
+    """The whole seconds a session's average is over; for a summary of a seoaudit that did
+    not record them, the whole seconds its duration covers."""
+    active = summary.get("active_seconds")
+    if isinstance(active, int):
+        return active
+    if not summary.get("requests"):
+        return 0
+    return max(1, math.ceil(float(summary.get("duration_s", 0.0))))
 
 
 def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
@@ -306,6 +343,7 @@ def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "duration_s",
         "requests",
+        "active_seconds",
         "requests_per_second",
         "peak_requests_per_second",
         "max_in_flight",

@@ -1,0 +1,103 @@
+"""The crawl-impact report as a server team checks it against its own logs: rates over
+whole seconds (never one request over a few milliseconds), the average never above the
+peak nor the --rps pace, back-offs and recoveries with what the server really sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from seoaudit.crawl.footprint import Footprint, merge_sessions, session_record
+from tests.sites import crawl
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _paced(every: float, count: int, latency: float = 0.04) -> dict[str, Any]:
+    """``count`` requests sent every ``every`` seconds, each answered ``latency`` later
+    and recorded then (no ``started`` given); summarised right after the last answer."""
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    clock.now += 0.3  # the session starts a little before its first request
+    for i in range(count):
+        if i:
+            clock.now += every - latency
+        clock.now += latency
+        fp.record(200, None, latency, 100, inflight=1)
+    return fp.summary(user_agent="ua", limits={}, backoffs=[])
+
+
+def test_the_peak_is_a_rate_over_a_whole_second_not_over_a_last_partial_one() -> None:
+    """--rps 2 read "(2.13/s, peak 24.17/s)": the last second's one request divided by
+    the 0.04 s it had lasted, and 15 requests over the 7.04 s from the first to the last."""
+    summary = _paced(0.5, 15)
+    assert summary["peak_requests_per_second"] == 2.0
+    assert summary["requests_per_second"] <= 2.0
+    assert all(p["requests_per_second"] <= 2.0 for p in summary["timeline"])
+    assert summary["requests_per_second"] <= summary["peak_requests_per_second"]
+
+
+def test_a_crawl_delay_pace_reads_as_that_pace() -> None:
+    """Crawl-delay 2: "15 requests in 26.06s (0.58/s, peak 16.27/s)"."""
+    summary = _paced(2.0, 15)
+    assert summary["peak_requests_per_second"] == 1.0
+    assert summary["requests_per_second"] == round(15 / 29, 2)  # 28 s: 29 whole seconds
+    assert summary["active_seconds"] == 29
+
+
+def test_requests_count_in_the_second_they_were_sent() -> None:
+    """Answers that straggle in together do not make a burst the server never saw."""
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    sent = [fp.now() + 0.5 * i for i in range(4)]  # 0, 0.5, 1.0, 1.5: two a second
+    clock.now += 1.9  # all four answered in the same second
+    for started in sent:
+        fp.record(200, None, 0.01, 100, inflight=1, started=started)
+    summary = fp.summary(user_agent="ua", limits={}, backoffs=[])
+    assert summary["peak_requests_per_second"] == 2.0
+    assert summary["requests_per_second"] == 2.0
+
+
+def test_the_average_is_never_above_the_peak_for_one_session_or_merged() -> None:
+    """101 requests in 0.204 s read "(505.0/s, peak 494.82/s)", and the run's rate (505.0,
+    from the rounded 0.2 s) disagreed with its one session's (494.82)."""
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    for _ in range(101):
+        clock.now += 0.00202
+        fp.record(200, None, 0.001, 100, inflight=8)
+    one = fp.summary(user_agent="ua", limits={}, backoffs=[])
+    run = merge_sessions([session_record(fp, one)])
+    assert one["requests_per_second"] <= one["peak_requests_per_second"]
+    assert run["requests_per_second"] == one["requests_per_second"]
+    assert run["peak_requests_per_second"] == one["peak_requests_per_second"]
+    assert run["sessions"][0]["requests_per_second"] == run["requests_per_second"]
+    # and over two sessions: the requests over the whole seconds of both
+    clock.now += 5
+    other = Footprint(clock=clock)
+    for _ in range(3):
+        clock.now += 0.5
+        other.record(200, None, 0.001, 100, inflight=1)
+    two = other.summary(user_agent="ua", limits={}, backoffs=[])
+    run = merge_sessions([session_record(fp, one), session_record(other, two)])
+    assert run["active_seconds"] == one["active_seconds"] + two["active_seconds"]
+    assert run["requests_per_second"] == round(104 / run["active_seconds"], 2)
+    assert run["requests_per_second"] <= run["peak_requests_per_second"]
+
+
+def test_a_crawl_at_rps_never_reports_more(tmp_path: Path) -> None:
+    pages: dict[str, dict[str, Any]] = {
+        "/": {"body": "".join(f'<a href="/p{i}">{i}</a>' for i in range(12))}
+    }
+    pages.update({f"/p{i}": {"body": f"<title>{i}</title>"} for i in range(12)})
+    result = crawl(pages, tmp_path, rps=10, sitemaps=False, probe=False, max_checks=0)
+    impact = result.report.summary["crawl_impact"]
+    assert impact["requests"] >= 13
+    assert impact["peak_requests_per_second"] <= 10
+    assert impact["requests_per_second"] <= impact["peak_requests_per_second"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from seoaudit.crawl.footprint import Footprint, merge_sessions, session_record
+from seoaudit.crawl.politeness import Politeness
 from tests.sites import crawl
 
 
@@ -101,3 +102,38 @@ def test_a_crawl_at_rps_never_reports_more(tmp_path: Path) -> None:
     assert impact["requests"] >= 13
     assert impact["peak_requests_per_second"] <= 10
     assert impact["requests_per_second"] <= impact["peak_requests_per_second"]
+
+
+# -- back-offs: what the server sent, what seoaudit did ------------------------------------
+
+
+def polite(**kw: Any) -> tuple[Politeness, Clock]:
+    clock = Clock()
+    return Politeness(16, 4, clock=clock, **kw), clock
+
+
+def test_a_503_without_retry_after_does_not_quote_one() -> None:
+    """It read "503 received (Retry-After 5s honoured)": 5 s is seoaudit's default."""
+    p, _ = polite()
+    p.observe("a.test", 503, 0.01, None)
+    assert p.backoffs[0].trigger == "503 received, no Retry-After: paused 5 s (default)"
+    assert p.backoffs[0].action == "per-host concurrency 4 -> 2"
+
+
+def test_a_retry_after_above_the_cap_quotes_what_the_server_sent() -> None:
+    """`Retry-After: 3600` read "(Retry-After 30s honoured) -> paused 30s"."""
+    p, _ = polite()
+    p.observe("a.test", 429, 0.01, 3600.0)
+    assert p.backoffs[0].trigger == (
+        "429 received with Retry-After 3600 s: paused 30 s (seoaudit's cap)"
+    )
+
+
+def test_a_retry_after_end_to_end(tmp_path: Path) -> None:
+    pages = {
+        "/": {"body": '<a href="/busy">b</a>'},
+        "/busy": {"status": 503, "body": "busy"},
+    }
+    result = crawl(pages, tmp_path, sitemaps=False, probe=False, max_checks=0)
+    [backoff] = result.report.summary["crawl_impact"]["backoffs"]
+    assert backoff["trigger"] == "503 received, no Retry-After: paused 5 s (default)"

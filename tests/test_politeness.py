@@ -30,7 +30,7 @@ def test_429_pauses_the_host_and_halves_its_concurrency_once_per_cooldown() -> N
     p, clock = polite()
     p.observe("a.test", 429, 0.01, 2.0)
     assert p.limit("a.test") == 2
-    assert p.backoffs[0].trigger.startswith("429 received (Retry-After 2s")
+    assert p.backoffs[0].trigger == "429 received with Retry-After 2 s: paused 2 s"
     assert "per-host concurrency 4 -> 2" in p.backoffs[0].action
     p.observe("a.test", 503, 0.01, 1.0)  # within the cool-down: no second cut
     assert p.limit("a.test") == 2 and len(p.backoffs) == 1
@@ -43,7 +43,9 @@ def test_429_pauses_the_host_and_halves_its_concurrency_once_per_cooldown() -> N
 def test_retry_after_is_capped() -> None:
     p, _ = polite(max_retry_wait=5)
     p.observe("a.test", 503, 0.01, 3600.0)
-    assert "Retry-After 5s" in p.backoffs[0].trigger
+    assert p.backoffs[0].trigger == (
+        "503 received with Retry-After 3600 s: paused 5 s (seoaudit's cap)"
+    )
 
 
 def test_rising_server_errors_back_off() -> None:

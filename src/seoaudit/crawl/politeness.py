@@ -7,7 +7,8 @@ redirect hops, robots.txt, sitemaps, retries, checks) goes through ``slot``.
 Adaptive back-off, per host (each event is recorded with its trigger, so the crawl-impact
 report can show the server team exactly when and why the crawler slowed down):
 
-- a 429 or 503 pauses the host for its Retry-After (capped) and halves its concurrency;
+- a 429 or 503 pauses the host for its Retry-After (capped; 5 s when it sends none) and
+  halves its concurrency; the trigger says what the server sent and what was done;
 - server errors (5xx and failed responses) in 20% or more of the last 50 responses halve it;
 - response time rising well above the host's own baseline (median of the last 20 first
   bytes over 3x the median of its first 20, and at least 0.5 s more) halves it;
@@ -44,6 +45,7 @@ RECOVER_AFTER = 50
 COOLDOWN_SECONDS = 10.0
 BUDGET_WINDOW = 100
 THROTTLED_MIN = 3  # 429/503 answers in a row before max_throttled_time can end the crawl
+DEFAULT_RETRY_WAIT = 5.0  # the pause for a 429/503 without Retry-After
 
 
 def is_failure(status: int | None, error: str | None = None) -> bool:
@@ -222,9 +224,9 @@ class Politeness:
         if not self.adaptive:
             return
         if status in (429, 503):
-            wait = min(retry_after if retry_after is not None else 5.0, self.max_retry_wait)
+            wait, trigger = self._retry_pause(status, retry_after)
             state.paused_until = max(state.paused_until, now + wait)
-            self._cut(state, host, now, f"{status} received (Retry-After {wait:g}s honoured)")
+            self._cut(state, host, now, trigger)
         elif failed and len(state.outcomes) >= 10:
             share = sum(state.outcomes) / len(state.outcomes)
             if share >= ERROR_SHARE:
@@ -232,6 +234,19 @@ class Politeness:
         if ttfb is not None and status is not None and status < 500:
             self._watch_speed(state, host, ttfb, now)
         self._recover(state, failed)
+
+    def _retry_pause(self, status: int, retry_after: float | None) -> tuple[float, str]:
+        """How long a 429/503 pauses its host, and the trigger in words: what the server
+        sent (a Retry-After, or none) and what seoaudit did (its default, its cap)."""
+        if retry_after is None:
+            wait = min(DEFAULT_RETRY_WAIT, self.max_retry_wait)
+            why = "default" if wait == DEFAULT_RETRY_WAIT else "seoaudit's cap"
+            return wait, f"{status} received, no Retry-After: paused {wait:g} s ({why})"
+        sent = f"{status} received with Retry-After {retry_after:g} s"
+        if retry_after > self.max_retry_wait:
+            wait = self.max_retry_wait
+            return wait, f"{sent}: paused {wait:g} s (seoaudit's cap)"
+        return retry_after, f"{sent}: paused {retry_after:g} s"
 
     def _watch_speed(self, state: _Host, host: str, ttfb: float, now: float) -> None:
         if len(state.baseline) < BASELINE_SAMPLES:
@@ -257,9 +272,8 @@ class Politeness:
         state.last_cut = now
         before = state.limit
         state.limit = max(1, state.limit // 2)
+        # the pause is in the trigger, as the server asked for it (_retry_pause)
         action = f"per-host concurrency {before} -> {state.limit}"
-        if state.paused_until > now:
-            action += f", paused {state.paused_until - now:.0f}s"
         self.backoffs.append(Backoff(round(now - self._started, 2), host, trigger, action))
 
     def _recover(self, state: _Host, failed: bool) -> None:

@@ -137,3 +137,93 @@ def test_a_retry_after_end_to_end(tmp_path: Path) -> None:
     result = crawl(pages, tmp_path, sitemaps=False, probe=False, max_checks=0)
     [backoff] = result.report.summary["crawl_impact"]["backoffs"]
     assert backoff["trigger"] == "503 received, no Retry-After: paused 5 s (default)"
+
+
+# -- recoveries, the floor, the crawl-delay applied ----------------------------------------
+
+
+def _summary(p: Politeness, **limits: Any) -> dict[str, Any]:
+    fp = Footprint(clock=Clock())
+    return fp.summary(user_agent="ua", limits=limits, backoffs=[vars(b) for b in p.backoffs])
+
+
+def test_concurrency_given_back_is_recorded_but_not_as_a_back_off() -> None:
+    """After 429s cut the limit, it went back up (the server saw a burst) with no event."""
+    p, clock = polite()
+    p.observe("a.test", 429, 0.01, 0.0)
+    for _ in range(100):
+        clock.now += 0.1
+        p.observe("a.test", 200, 0.01, None)
+    assert p.limit("a.test") == 4
+    summary = _summary(p)
+    assert [b["action"] for b in summary["backoffs"]] == ["per-host concurrency 4 -> 2"]
+    assert [r["action"] for r in summary["recoveries"]] == [
+        "per-host concurrency 2 -> 3 (recovered)",
+        "per-host concurrency 3 -> 4 (recovered)",
+    ]
+    assert summary["recoveries"][0] == {
+        "at": 5.0,
+        "host": "a.test",
+        "trigger": "50 healthy responses in a row",
+        "action": "per-host concurrency 2 -> 3 (recovered)",
+    }
+
+
+def test_a_cut_at_the_floor_is_no_back_off_and_is_recorded_once() -> None:
+    """At the floor, "per-host concurrency 1 -> 1" was recorded 11 times of 13."""
+    p, clock = polite()
+    for _ in range(6):
+        p.observe("a.test", 429, 0.01, 1.0)
+        clock.now += 11
+    for _ in range(12):  # server errors, once the cool-down is over
+        p.observe("a.test", 500, 0.01, None)
+    summary = _summary(p)
+    assert [b["action"] for b in summary["backoffs"]] == [
+        "per-host concurrency 4 -> 2",
+        "per-host concurrency 2 -> 1",
+    ]
+    [floor] = summary["at_floor"]
+    assert floor["at"] == 22.0 and floor["trigger"].startswith("429 received")
+    assert floor["action"] == (
+        "at the floor: 1 in flight, 4 more slow-down signal(s) seen since, "
+        "3 of them 429/503 (each paused the host)"
+    )
+
+
+def test_the_terminal_says_how_many_back_offs_it_does_not_list() -> None:
+    import io
+
+    from rich.console import Console
+
+    from seoaudit.report.console import _footprint
+
+    backoff = {"at": 1.0, "host": "a.test", "trigger": "429 received", "action": "4 -> 2"}
+    impact = {
+        "requests": 40,
+        "duration_s": 9.0,
+        "requests_per_second": 4.0,
+        "peak_requests_per_second": 6.0,
+        "max_in_flight": 4,
+        "ttfb_ms": {},
+        "backoffs": [backoff] * 8,
+        "recoveries": [dict(backoff, action="per-host concurrency 1 -> 2 (recovered)")],
+    }
+    out = io.StringIO()
+    _footprint(Console(file=out, width=300), impact)
+    text = out.getvalue()
+    assert text.count("429 received") == 5
+    assert "... and 3 more back-off(s)" in text
+    assert "8 automatic back-off(s), 1 recoveries" in text
+
+
+def test_the_limits_say_which_crawl_delay_was_honoured() -> None:
+    from seoaudit.report.footprint import limits_text
+
+    p, _ = polite()
+    p.set_interval("a.test", 2.0)
+    summary = _summary(p, respect_crawl_delay=True)
+    assert summary["backoffs"] == [] and summary["limits"]["crawl_delay_s"] == {"a.test": 2.0}
+    assert limits_text(summary["limits"]) == "robots.txt crawl-delay honoured: 2 s"
+    none_set = _summary(polite()[0], respect_crawl_delay=True)["limits"]
+    assert limits_text(none_set) == "robots.txt crawl-delay honoured (robots.txt set none)"
+    assert limits_text({"respect_crawl_delay": False}) == "robots.txt crawl-delay ignored"

@@ -329,9 +329,13 @@ def test_crawl_delay_is_honoured_when_asked(tmp_path: Path) -> None:
         crawl=CrawlSettings(respect_crawl_delay=True, sitemaps=False),
         run_dir=tmp_path,
     )
-    run_audit(settings, transport=inner)
+    report = run_audit(settings, transport=inner).report
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) >= 4 and min(gaps) >= 0.29  # every request of ours spaced
+    from seoaudit.report.footprint import limits_text
+
+    limits = limits_text(report.summary["crawl_impact"]["limits"])
+    assert "robots.txt crawl-delay honoured: 0.3 s" in limits  # the delay applied
 
 
 # -- a resumed run: the footprint of every session -----------------------------------------

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from seoaudit.crawl.politeness import is_failure
+from seoaudit.crawl.politeness import AT_FLOOR, BACKOFF, CRAWL_DELAY, RECOVERY, is_failure
 from seoaudit.stats import percentiles_ms, to_ms
 
 FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
@@ -173,6 +173,17 @@ class Footprint:
         backoffs: list[dict[str, Any]],
         stopped: str | None = None,
     ) -> dict[str, Any]:
+        """The session's footprint. ``backoffs``: politeness's events (``Backoff`` as
+        dicts, crawl/politeness.py), split by kind: the back-offs (counted), the
+        recoveries (concurrency given back), the hosts whose adaptive limit reached its
+        floor (``at_floor``), and the robots.txt crawl-delays applied, added to the
+        limits (``crawl_delay_s``, per host) when they were honoured."""
+        events = _by_kind(backoffs)
+        limits = dict(limits)
+        if limits.get("respect_crawl_delay") or events[CRAWL_DELAY]:
+            limits["crawl_delay_s"] = {
+                str(e.get("host")): e.get("seconds") for e in events[CRAWL_DELAY]
+            }
         seconds = sorted(self._buckets)
         duration = max(self._clock() - self._start, 1e-9)
         requests = sum(b.requests for b in self._buckets.values())
@@ -224,10 +235,30 @@ class Footprint:
             "origins": self._origins(user_agent),
             "bytes": sum(b.bytes for b in self._buckets.values()),
             "ttfb_ms": percentiles_ms(ttfbs, TTFB_PERCENTILES),
-            "backoffs": backoffs,
+            "backoffs": [_event(e) for e in events[BACKOFF]],
+            "at_floor": [_event(e) for e in events[AT_FLOOR]],
+            "recoveries": [_event(e) for e in events[RECOVERY]],
             "stopped_by_error_budget": stopped,
             "timeline": timeline,
         }
+
+
+def _by_kind(events: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Politeness's events by ``kind``; one without (a caller's own) is a back-off."""
+    found: dict[str, list[dict[str, Any]]] = {
+        BACKOFF: [],
+        AT_FLOOR: [],
+        RECOVERY: [],
+        CRAWL_DELAY: [],
+    }
+    for event in events:
+        found.setdefault(str(event.get("kind") or BACKOFF), []).append(event)
+    return found
+
+
+def _event(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as the report lists it: when, which host, why, what was done."""
+    return {k: v for k, v in event.items() if k not in ("kind", "seconds")}
 
 
 def _rate(requests: int, seconds: float) -> float:
@@ -271,9 +302,9 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     is per second of crawling, the pauses between sessions left out, computed as a
     session's own (module doc) from the unrounded counts: with one session it is that
     session's, and never above the peak. Peaks and requests in flight are the highest of
-    any session. Back-offs and timeline points keep their session's number, and their
-    times (``at``, ``t``) count from that session's start, given in ``sessions`` with the
-    session's own totals.
+    any session. Back-offs, recoveries, floors and timeline points keep their session's
+    number, and their times (``at``, ``t``) count from that session's start, given in
+    ``sessions`` with the session's own totals.
     Limits and user agent are the last session's (a resume may change the pace).
 
     Percentiles cannot be merged from percentiles: ``ttfb_ms`` is the nearest rank over
@@ -314,6 +345,10 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "bytes": sum(int(s.get("bytes", 0)) for s in summaries),
         "ttfb_ms": ttfb,
         "backoffs": [{**b, "session": n} for n, s, _ in recorded for b in s.get("backoffs", [])],
+        "at_floor": [{**b, "session": n} for n, s, _ in recorded for b in s.get("at_floor", [])],
+        "recoveries": [
+            {**b, "session": n} for n, s, _ in recorded for b in s.get("recoveries", [])
+        ],
         "stopped_by_error_budget": stops[-1] if stops else None,
         "timeline": [{**p, "session": n} for n, s, _ in recorded for p in s.get("timeline", [])],
         "sessions": [_session_line(n, r) for n, r in enumerate(records, 1)],
@@ -356,6 +391,7 @@ def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
     line = {"session": number, "started_at": summary.get("started_at"), "recorded": True}
     line.update({k: summary.get(k) for k in keys})
     line["backoffs"] = len(summary.get("backoffs", []))
+    line["recoveries"] = len(summary.get("recoveries", []))
     # Records written before sessions saved themselves mid-crawl were all final.
     line["complete"] = record.get("complete") is not False
     if not line["complete"]:

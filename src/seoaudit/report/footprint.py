@@ -65,8 +65,6 @@ def _limit(key: str, value: Any) -> str:
         return f"{_number(value)} per host"
     if key == "rps":  # --rps: None when not given
         return "no requests-per-second limit" if value is None else f"{_number(value)}/s per host"
-    if key == "respect_crawl_delay":
-        return f"robots.txt crawl-delay {'honoured' if value else 'ignored'}"
     if key == "adaptive":
         return f"automatic back-off {'on' if value else 'off'}"
     if key == "deadline_s":
@@ -77,12 +75,33 @@ def _limit(key: str, value: Any) -> str:
     return f"{key.replace('_', ' ')} {shown}"
 
 
+def _crawl_delay(honoured: Any, delays: Any) -> str:
+    """Whether robots.txt crawl-delay was honoured and, when the run recorded them
+    (``crawl_delay_s``, per host), the delays applied: "honoured: 2 s"."""
+    if not honoured:
+        return "robots.txt crawl-delay ignored"
+    if not isinstance(delays, Mapping):  # a run file from before they were recorded
+        return "robots.txt crawl-delay honoured"
+    if not delays:
+        return "robots.txt crawl-delay honoured (robots.txt set none)"
+    if len(delays) == 1:
+        return f"robots.txt crawl-delay honoured: {_number(next(iter(delays.values())))} s"
+    each = ", ".join(f"{_number(value)} s on {host}" for host, value in delays.items())
+    return f"robots.txt crawl-delay honoured: {each}"
+
+
 def limits_text(limits: Mapping[str, Any] | None) -> str:
     """The limits the crawl ran with (``concurrency``, ``per_host``, ``rps``...), in
     words; "not recorded" for a run file that has none."""
     if not limits:
         return "not recorded"
-    return ", ".join(_limit(str(key), value) for key, value in limits.items())
+    return ", ".join(
+        _crawl_delay(value, limits.get("crawl_delay_s"))
+        if key == "respect_crawl_delay"
+        else _limit(str(key), value)
+        for key, value in limits.items()
+        if key != "crawl_delay_s"
+    )
 
 
 def status_mix_text(mix: Mapping[str, Any] | None) -> str:

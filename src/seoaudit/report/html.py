@@ -300,17 +300,25 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
     )
     # Optional values in the terminal summary's words (report/footprint.py), never None;
     # keys an older run file lacks are given, for the template's StrictUndefined.
-    backoffs = [b for b in impact.get("backoffs") or [] if isinstance(b, dict)]
+    # every adaptive event in the order it happened: back-offs, floors reached, recoveries
+    events = sorted(
+        (
+            {"kind": kind, **{k: b.get(k, "") for k in _EVENT_KEYS}}
+            for key, kind in _EVENT_KINDS
+            for b in impact.get(key) or []
+            if isinstance(b, dict)
+        ),
+        key=lambda e: (_num(e["session"]) or 0, _num(e["at"]) or 0),
+    )
     return {
         **{key: impact.get(key, 0) for key in _FOOTPRINT_COUNTS},
         "user_agent": impact.get("user_agent") or "",
         "ttfb": ttfb_text(impact.get("ttfb_ms")),
         "limits": limits_text(impact.get("limits")),
         "status_mix": status_mix_text(impact.get("status_mix")),
-        "backoffs": [
-            {k: b.get(k, "") for k in ("session", "at", "host", "trigger", "action")}
-            for b in backoffs
-        ],
+        "backoffs": len(impact.get("backoffs") or []),
+        "recoveries": len(impact.get("recoveries") or []),
+        "events": events,
         # a resumed run's sessions, or a killed one-session run's, to say so (none
         # listed for a run crawled in one go)
         "resumed": len(sessions) > 1,
@@ -322,6 +330,11 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         "stopped_by_error_budget": impact.get("stopped_by_error_budget"),
         "chart": chart,
     }
+
+
+_EVENT_KEYS = ("session", "at", "host", "trigger", "action")
+# the footprint's lists of adaptive events (crawl/footprint.py), and what each is called
+_EVENT_KINDS = (("backoffs", "back-off"), ("at_floor", "at the floor"), ("recoveries", "recovery"))
 
 
 def _busiest(point: Mapping[str, Any]) -> Any:

@@ -227,3 +227,47 @@ def test_the_limits_say_which_crawl_delay_was_honoured() -> None:
     none_set = _summary(polite()[0], respect_crawl_delay=True)["limits"]
     assert limits_text(none_set) == "robots.txt crawl-delay honoured (robots.txt set none)"
     assert limits_text({"respect_crawl_delay": False}) == "robots.txt crawl-delay ignored"
+
+
+# -- 429s in the timeline, the status mix and bytes in the terminal ------------------------
+
+
+def _throttled_footprint() -> dict[str, Any]:
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    for i in range(40):
+        clock.now += 0.25
+        status = 429 if i % 4 else 200
+        fp.record(status, None, 0.01, 500, inflight=1, origin="https://a.test", agent="ua")
+    return fp.summary(user_agent="ua", limits={}, backoffs=[])
+
+
+def test_429s_count_in_the_timeline() -> None:
+    """30 × 429 showed 0 errors in the timeline while PERF001 reported them."""
+    summary = _throttled_footprint()
+    assert sum(p["throttled"] for p in summary["timeline"]) == 30
+    assert sum(p["errors"] for p in summary["timeline"]) == 0
+
+
+def test_the_terminal_and_html_give_the_status_mix_bytes_and_failures_per_host() -> None:
+    import io
+
+    from rich.console import Console
+
+    from seoaudit.models import Report, RunInfo
+    from seoaudit.report import html
+    from seoaudit.report.console import _footprint
+
+    impact = _throttled_footprint()
+    out = io.StringIO()
+    _footprint(Console(file=out, width=300), impact)
+    lines = out.getvalue().splitlines()
+    assert lines[1].strip() == (
+        "responses: 2xx 10, 4xx 30 (429: 30); 20000 bytes; failed: https://a.test 30 of 40 (429 30)"
+    )
+    page = html.render(
+        Report(run=RunInfo(run_id="r", tool_version="0"), summary={"crawl_impact": impact})
+    )
+    section = page[page.index('id="footprint"') :]
+    assert "<td>https://a.test</td><td>40</td><td>30</td><td>429 30</td>" in section
+    assert "failed (max 3)" in section  # the chart's third line: 429s included

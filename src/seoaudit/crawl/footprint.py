@@ -63,6 +63,7 @@ class _Bucket:
     bytes: int = 0
     ttfb: list[float] = field(default_factory=list)
     max_inflight: int = 0
+    throttled: int = 0  # 429 answers: "4xx" in the status mix, but the server's trouble
 
 
 @dataclass
@@ -125,6 +126,7 @@ class Footprint:
         key = _status_class(status, error)
         bucket.statuses[key] = bucket.statuses.get(key, 0) + 1
         bucket.bytes += wire_bytes
+        bucket.throttled += status == 429
         bucket.max_inflight = max(bucket.max_inflight, inflight)
         if ttfb is not None and len(bucket.ttfb) < SAMPLES_PER_BUCKET:
             bucket.ttfb.append(ttfb)
@@ -212,9 +214,12 @@ class Footprint:
                     "max_in_flight": max((b.max_inflight for b in window), default=0),
                     "ttfb_p50_ms": samples["p50"],
                     "ttfb_p95_ms": samples["p95"],
+                    # 5xx and no response; 429s (rate limited) apart: with them, every
+                    # failure PERF001 counts
                     "errors": sum(
                         b.statuses.get("5xx", 0) + b.statuses.get("error", 0) for b in window
                     ),
+                    "throttled": sum(b.throttled for b in window),
                 }
             )
         return {

@@ -19,6 +19,7 @@ from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
     limits_text,
+    responses_text,
     status_mix_text,
     ttfb_text,
     unfinished_text,
@@ -49,6 +50,7 @@ def _footprint(console: Console, impact: dict[str, Any]) -> None:
         + (f", {len(recoveries)} recoveries" if recoveries else "")
     )
     console.print(_clean(line, 250), soft_wrap=True)
+    console.print(_clean(f"  {responses_text(impact)}", 300), soft_wrap=True)
     console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300), soft_wrap=True)
     # A resumed run: each session's time window, for the server's logs; a run crawled in
     # one session that was killed, to say that its requests are counted until then.

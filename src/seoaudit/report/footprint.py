@@ -109,3 +109,40 @@ def status_mix_text(mix: Mapping[str, Any] | None) -> str:
     if not mix:
         return "none"
     return ", ".join(f"{key} {value}" for key, value in mix.items())
+
+
+def failures_by_host(impact: Mapping[str, Any]) -> list[tuple[str, int, int, str]]:
+    """Per origin with a failure (5xx, 429, no response; PERF001's evidence): its
+    requests, failures, and failures by kind ("429 30, 503 2"), busiest first as the
+    footprint lists them."""
+    found = []
+    origins = impact.get("origins")
+    for name, counts in origins.items() if isinstance(origins, Mapping) else []:
+        failed = counts.get("failed") if isinstance(counts, Mapping) else None
+        if isinstance(failed, Mapping) and failed:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in failed.items())
+            total = sum(int(count) for count in failed.values())
+            found.append((str(name), int(counts.get("requests", 0)), total, kinds))
+    return found
+
+
+def responses_text(impact: Mapping[str, Any]) -> str:
+    """The status mix and bytes in one line, the 429s (rate limited) among the 4xx and
+    the failures per host when there are any: "responses: 2xx 40, 4xx 30 (429: 30);
+    812345 bytes; failed: https://a.test 30 of 70 (429 30)"."""
+    timeline = impact.get("timeline")
+    throttled = sum(
+        int(p.get("throttled", 0))
+        for p in (timeline if isinstance(timeline, list) else [])
+        if isinstance(p, Mapping)
+    )
+    text = f"responses: {status_mix_text(impact.get('status_mix'))}"
+    if throttled:
+        text += f" (429: {throttled})"
+    text += f"; {impact.get('bytes', 0)} bytes"
+    failed = failures_by_host(impact)
+    if failed:
+        text += "; failed: " + ", ".join(
+            f"{host} {total} of {requests} ({kinds})" for host, requests, total, kinds in failed
+        )
+    return text

@@ -37,6 +37,7 @@ from seoaudit.printable import printable
 from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
+    failures_by_host,
     limits_text,
     status_mix_text,
     ttfb_text,
@@ -247,6 +248,7 @@ def _svg_lines(
     if longest < 2:
         return Markup("")
     step = (width - 20) / (longest - 1)
+    legend = (width - 20) / max(len(series), 2)  # each line's label, side by side
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height + 20}" width="{width}" '
         f'height="{height + 20}" xmlns="http://www.w3.org/2000/svg" aria-label="over time">'
@@ -267,7 +269,7 @@ def _svg_lines(
         )
         parts.append(
             f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
-            f'<text x="{10 + n * 250}" y="{height + 16}" font-size="12" fill="{colour}">'
+            f'<text x="{10 + n * legend:.0f}" y="{height + 16}" font-size="12" fill="{colour}">'
             f"{escape(label)} (max {top:g})</text>"
         )
     parts.append("</svg>")
@@ -295,6 +297,8 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
             # the busiest second of each point: the chart's max is the footprint's peak
             ("requests/s", [_num(_busiest(t)) for t in timeline], "#175cd3"),
             ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
+            # what PERF001 counts: 5xx, 429 (rate limited) and no response
+            ("failed", [_failed(t) for t in timeline], "#b42318"),
         ],
         marks=marks,
     )
@@ -316,6 +320,10 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         "ttfb": ttfb_text(impact.get("ttfb_ms")),
         "limits": limits_text(impact.get("limits")),
         "status_mix": status_mix_text(impact.get("status_mix")),
+        "failures_by_host": [
+            {"host": host, "requests": requests, "failed": failed, "kinds": kinds}
+            for host, requests, failed, kinds in failures_by_host(impact)
+        ],
         "backoffs": len(impact.get("backoffs") or []),
         "recoveries": len(impact.get("recoveries") or []),
         "events": events,
@@ -335,6 +343,14 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
 _EVENT_KEYS = ("session", "at", "host", "trigger", "action")
 # the footprint's lists of adaptive events (crawl/footprint.py), and what each is called
 _EVENT_KINDS = (("backoffs", "back-off"), ("at_floor", "at the floor"), ("recoveries", "recovery"))
+
+
+def _failed(point: Mapping[str, Any]) -> float | None:
+    """A timeline point's failed requests: errors (5xx, no response) and 429s."""
+    errors, throttled = _num(point.get("errors")), _num(point.get("throttled"))
+    if errors is None and throttled is None:
+        return None
+    return (errors or 0.0) + (throttled or 0.0)
 
 
 def _busiest(point: Mapping[str, Any]) -> Any:

@@ -271,3 +271,56 @@ def test_the_terminal_and_html_give_the_status_mix_bytes_and_failures_per_host()
     section = page[page.index('id="footprint"') :]
     assert "<td>https://a.test</td><td>40</td><td>30</td><td>429 30</td>" in section
     assert "failed (max 3)" in section  # the chart's third line: 429s included
+
+
+# -- the HTML chart: back-offs at their time, a legend that agrees with the text -----------
+
+
+def test_the_chart_marks_back_offs_and_recoveries_at_their_time() -> None:
+    import re
+
+    from seoaudit.models import Report, RunInfo
+    from seoaudit.report import html
+
+    p, clock = polite()
+    fp = Footprint(clock=clock)
+    for i in range(120):
+        clock.now += 0.1
+        status = 429 if i == 20 else 200
+        fp.record(status, None, 0.01, 100, inflight=1)
+        p.observe("a.test", status, 0.01, 1.0 if status == 429 else None)
+    impact = fp.summary(user_agent="ua", limits={}, backoffs=[vars(b) for b in p.backoffs])
+    assert len(impact["backoffs"]) == 1 and len(impact["recoveries"]) == 1
+    page = html.render(
+        Report(run=RunInfo(run_id="r", tool_version="0"), summary={"crawl_impact": impact})
+    )
+    section = page[page.index('id="footprint"') :]
+    ticks = re.findall(r'<line class="event" x1="([\d.]+)".*?<title>(.*?)</title>', section)
+    assert [title.split(" (")[0] for _, title in ticks] == ["back-off", "recovery"]
+    assert "429 received with Retry-After 1 s: paused 1 s" in ticks[0][1]
+    assert float(ticks[0][0]) < float(ticks[1][0])  # at 2.1 s, then at 7.1 s
+    # the legend's maximum is the peak the text gives: one definition
+    peak = impact["peak_requests_per_second"]
+    assert f"requests/s (max {peak:g})" in section
+    assert f"{peak}/s at the peak" in section
+
+
+def test_a_long_runs_chart_plots_each_points_busiest_second() -> None:
+    """Ten minutes, ten seconds a point: the legend read "requests/s (max 174.23)" while
+    the text said "478.49/s at the peak"; both now give the busiest second."""
+    from seoaudit.models import Report, RunInfo
+    from seoaudit.report import html
+
+    clock = Clock()
+    fp = Footprint(clock=clock)
+    for i in range(1200):
+        clock.now += 0.5
+        for _ in range(9 if i == 300 else 1):  # one burst: 10 requests in a second
+            fp.record(200, None, 0.01, 100, inflight=1)
+    impact = fp.summary(user_agent="ua", limits={}, backoffs=[])
+    assert impact["peak_requests_per_second"] == 10.0
+    assert max(p["requests_per_second"] for p in impact["timeline"]) < 10  # a mean
+    page = html.render(
+        Report(run=RunInfo(run_id="r", tool_version="0"), summary={"crawl_impact": impact})
+    )
+    assert "requests/s (max 10)" in page and "10.0/s at the peak" in page

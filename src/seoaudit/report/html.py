@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -239,11 +240,13 @@ def _svg_lines(
     width: int = 560,
     height: int = 140,
     marks: Sequence[tuple[int, str]] = (),
+    events: Sequence[tuple[float, str, str]] = (),
 ) -> Markup:
     """Lines over time, each scaled to its own maximum (labelled with it): the crawl
     footprint's requests per second and TTFB over the run. ``marks``: (point index,
     label) drawn as a dashed vertical line, where a resumed run's next session begins.
-    Numbers only, no page text."""
+    ``events``: (position in points, kind, text) drawn as a vertical tick whose tooltip
+    (an SVG title, escaped) gives the text: the back-offs and recoveries at their time."""
     longest = max((len(points) for _, points, _ in series), default=0)
     if longest < 2:
         return Markup("")
@@ -260,6 +263,14 @@ def _svg_lines(
             f'<line class="session" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" '
             f'stroke="#667085" stroke-dasharray="4 3"/>'
             f'<text x="{x + 3:.1f}" y="10" font-size="11" fill="#667085">{escape(label)}</text>'
+        )
+    for position, kind, text in events:
+        x = 10 + min(max(position, 0.0), longest - 1) * step
+        colour = "#b42318" if kind == "back-off" else "#067647"
+        parts.append(
+            f'<line class="event" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" '
+            f'stroke="{colour}" stroke-width="3" stroke-opacity="0.6">'
+            f"<title>{escape(text)}</title></line>"
         )
     for n, (label, points, colour) in enumerate(series):
         values = [(i, v) for i, v in enumerate(points) if v is not None]
@@ -278,7 +289,10 @@ def _svg_lines(
 
 def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
     """The crawl footprint (crawl/footprint.py) for the server team: a chart of requests per
-    second and TTFB p95 over the run, the limits used and every automatic back-off. A
+    second (each point's busiest second, so its maximum is the peak the text gives), TTFB
+    p95 and failed requests over the run, each back-off and recovery a tick at its time
+    (its tooltip the trigger), the limits used, the failures per host and every automatic
+    event in a table. A
     resumed run's chart shows its sessions one after the other, each boundary marked and
     labelled; the pauses between sessions are left out (the sessions table says when each
     started)."""
@@ -292,18 +306,6 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         for i, point in enumerate(timeline)
         if len(sessions) > 1 and (i == 0 or point.get("session") != timeline[i - 1].get("session"))
     ]
-    chart = _svg_lines(
-        [
-            # the busiest second of each point: the chart's max is the footprint's peak
-            ("requests/s", [_num(_busiest(t)) for t in timeline], "#175cd3"),
-            ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
-            # what PERF001 counts: 5xx, 429 (rate limited) and no response
-            ("failed", [_failed(t) for t in timeline], "#b42318"),
-        ],
-        marks=marks,
-    )
-    # Optional values in the terminal summary's words (report/footprint.py), never None;
-    # keys an older run file lacks are given, for the template's StrictUndefined.
     # every adaptive event in the order it happened: back-offs, floors reached, recoveries
     events = sorted(
         (
@@ -314,6 +316,23 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         ),
         key=lambda e: (_num(e["session"]) or 0, _num(e["at"]) or 0),
     )
+    chart = _svg_lines(
+        [
+            # the busiest second of each point: the chart's max is the footprint's peak
+            ("requests/s", [_num(_busiest(t)) for t in timeline], "#175cd3"),
+            ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
+            # what PERF001 counts: 5xx, 429 (rate limited) and no response
+            ("failed", [_failed(t) for t in timeline], "#b42318"),
+        ],
+        marks=marks,
+        events=[
+            (_position(timeline, e), e["kind"], _event_text(e))
+            for e in events
+            if e["kind"] != "at the floor" and _num(e["at"]) is not None
+        ],
+    )
+    # Optional values in the terminal summary's words (report/footprint.py), never None;
+    # keys an older run file lacks are given, for the template's StrictUndefined.
     return {
         **{key: impact.get(key, 0) for key in _FOOTPRINT_COUNTS},
         "user_agent": impact.get("user_agent") or "",
@@ -343,6 +362,35 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
 _EVENT_KEYS = ("session", "at", "host", "trigger", "action")
 # the footprint's lists of adaptive events (crawl/footprint.py), and what each is called
 _EVENT_KINDS = (("backoffs", "back-off"), ("at_floor", "at the floor"), ("recoveries", "recovery"))
+
+
+def _position(timeline: Sequence[Mapping[str, Any]], event: Mapping[str, Any]) -> float:
+    """Where an event (its session's number and ``at``, seconds from that session's
+    start) falls on the chart, in points: between the points of its session whose
+    times (``t``) surround it, else at its session's last point."""
+    at = _num(event.get("at")) or 0.0
+    session = event.get("session") or None
+    mine = [
+        (i, _num(p.get("t")) or 0.0)
+        for i, p in enumerate(timeline)
+        if (p.get("session") or None) == session
+    ]
+    if not mine:
+        return 0.0
+    for (i, t), (_, after) in itertools.pairwise(mine):
+        if t <= at < after:
+            return i + (at - t) / (after - t)
+    return float(mine[0][0] if at < mine[0][1] else mine[-1][0])
+
+
+def _event_text(event: Mapping[str, Any]) -> str:
+    """An event's tooltip on the chart: "back-off at 3.5 s on a.test: 429 received ...
+    -> per-host concurrency 4 -> 2"."""
+    where = f"session {event['session']}, " if event.get("session") else ""
+    return (
+        f"{event['kind']} ({where}at {event['at']} s) on {event['host']}: "
+        f"{event['trigger']} -> {event['action']}"
+    )
 
 
 def _failed(point: Mapping[str, Any]) -> float | None:

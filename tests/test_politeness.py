@@ -30,7 +30,7 @@ def test_429_pauses_the_host_and_halves_its_concurrency_once_per_cooldown() -> N
     p, clock = polite()
     p.observe("a.test", 429, 0.01, 2.0)
     assert p.limit("a.test") == 2
-    assert p.backoffs[0].trigger.startswith("429 received (Retry-After 2s")
+    assert p.backoffs[0].trigger == "429 received with Retry-After 2 s: paused 2 s"
     assert "per-host concurrency 4 -> 2" in p.backoffs[0].action
     p.observe("a.test", 503, 0.01, 1.0)  # within the cool-down: no second cut
     assert p.limit("a.test") == 2 and len(p.backoffs) == 1
@@ -43,7 +43,9 @@ def test_429_pauses_the_host_and_halves_its_concurrency_once_per_cooldown() -> N
 def test_retry_after_is_capped() -> None:
     p, _ = polite(max_retry_wait=5)
     p.observe("a.test", 503, 0.01, 3600.0)
-    assert "Retry-After 5s" in p.backoffs[0].trigger
+    assert p.backoffs[0].trigger == (
+        "503 received with Retry-After 3600 s: paused 5 s (seoaudit's cap)"
+    )
 
 
 def test_rising_server_errors_back_off() -> None:
@@ -226,8 +228,9 @@ def test_footprint_peak_is_never_below_the_average() -> None:
         fp.record(200, None, 0.01, 100, inflight=1)
     clock.now += 0.69
     summary = fp.summary(user_agent="ua", limits={}, backoffs=[])
-    assert summary["requests_per_second"] == round(108 / 1.69, 2)
-    assert summary["peak_requests_per_second"] == round(47 / 0.69, 2)
+    # per whole second: 108 over the two seconds they fell in, the busiest second's 61
+    assert summary["requests_per_second"] == 54.0
+    assert summary["peak_requests_per_second"] == 61.0
     assert summary["peak_requests_per_second"] >= summary["requests_per_second"]
 
 
@@ -326,9 +329,13 @@ def test_crawl_delay_is_honoured_when_asked(tmp_path: Path) -> None:
         crawl=CrawlSettings(respect_crawl_delay=True, sitemaps=False),
         run_dir=tmp_path,
     )
-    run_audit(settings, transport=inner)
+    report = run_audit(settings, transport=inner).report
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) >= 4 and min(gaps) >= 0.29  # every request of ours spaced
+    from seoaudit.report.footprint import limits_text
+
+    limits = limits_text(report.summary["crawl_impact"]["limits"])
+    assert "robots.txt crawl-delay honoured: 0.3 s" in limits  # the delay applied
 
 
 # -- a resumed run: the footprint of every session -----------------------------------------
@@ -366,7 +373,8 @@ def test_a_resumed_runs_footprint_covers_every_session() -> None:
     assert run["status_mix"] == {"2xx": 10, "5xx": 4}
     assert run["origins"] == {"https://a.test": {"requests": 14, "failed": {"500": 1, "503": 3}}}
     assert run["duration_s"] == one["duration_s"] + two["duration_s"]
-    assert run["requests_per_second"] == round(14 / run["duration_s"], 2)
+    assert run["active_seconds"] == one["active_seconds"] + two["active_seconds"]
+    assert run["requests_per_second"] == round(14 / run["active_seconds"], 2)
     assert run["limits"] == {"per_host": 1}  # the pace the last session used
     assert run["backoffs"] == [
         {"at": 2.0, "host": "a.test", "trigger": "503", "action": "4 -> 2", "session": 1}

@@ -311,6 +311,7 @@ class Fetcher:
             attempt += 1
             host = host_of(url)
             async with self.politeness.slot(host):
+                sent = self.footprint.now()  # counted in the second it was sent
                 try:
                     if deadline is None:
                         response = await self._request(url, max_body, sink)
@@ -318,9 +319,9 @@ class Fetcher:
                         async with deadline.running():
                             response = await self._request(url, max_body, sink)
                 except TimeoutError:
-                    self._observe(host, Response(url=url, error="deadline"))
+                    self._observe(host, Response(url=url, error="deadline"), sent)
                     raise
-                self._observe(host, response)
+                self._observe(host, response, sent)
             response.attempts = attempt
             wait = self._retry_wait(response, attempt)
             if wait is None:
@@ -329,9 +330,10 @@ class Fetcher:
             if self.politeness.closed:  # stopped meanwhile: this answer is the last
                 return response
 
-    def _observe(self, host: str, response: Response) -> None:
-        """Every request, whatever its outcome, is counted in the footprint and fed back to
-        politeness (which may pause the host or lower its concurrency)."""
+    def _observe(self, host: str, response: Response, sent: float | None = None) -> None:
+        """Every request, whatever its outcome, is counted in the footprint (in the second
+        it was ``sent``) and fed back to politeness (which may pause the host or lower its
+        concurrency)."""
         self.footprint.record(
             response.status,
             response.error,
@@ -340,6 +342,7 @@ class Fetcher:
             self.politeness.inflight,
             origin=origin(response.url),
             agent=self.settings.user_agent,
+            started=sent,
         )
         after = retry_after_seconds(response.header("retry-after"))
         self.politeness.observe(host, response.status, response.ttfb, after, response.error)

@@ -7,6 +7,19 @@ The fetcher reports every request it makes here (pages, hops, robots.txt, sitema
 retries). Memory is bounded: one small bucket per second of crawl, and at most
 ``SAMPLES_PER_BUCKET`` response times kept per bucket for the percentiles.
 
+Rates are counted in whole seconds, one definition for every rate the report gives. A
+request counts in the one-second bucket (from the session's start) in which it was sent
+(``record``'s ``started``; when it was recorded if not given). The peak
+(``peak_requests_per_second``) is the most requests sent in one bucket: a rate over a
+whole second, never one request divided by the few milliseconds a last, partial second
+lasted. The average (``requests_per_second``) is the requests divided by the whole
+seconds from the first request's bucket to the last one's, empty seconds included
+(``active_seconds``): the mean of the per-second counts, so never above the peak, and
+never above an ``--rps`` or crawl-delay pace (dividing by the time from the first
+request to the last put n requests over n - 1 intervals). A timeline point's rate is its
+window's requests over the whole seconds the window covers, and it also gives the busiest
+second in the window.
+
 Per origin and user agent, it also counts requests and failures (``is_failure``: 5xx, 429,
 no response) by kind: the evidence of PERF001 (server error rate). The summary keeps
 those of the crawl's own user agent (the probe's other agents are another question, BOT
@@ -31,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from seoaudit.crawl.politeness import is_failure
+from seoaudit.crawl.politeness import AT_FLOOR, BACKOFF, CRAWL_DELAY, RECOVERY, is_failure
 from seoaudit.stats import percentiles_ms, to_ms
 
 FOOTPRINT = "footprint"  # run-file meta: the run's footprint, every session merged
@@ -50,6 +63,7 @@ class _Bucket:
     bytes: int = 0
     ttfb: list[float] = field(default_factory=list)
     max_inflight: int = 0
+    throttled: int = 0  # 429 answers: "4xx" in the status mix, but the server's trouble
 
 
 @dataclass
@@ -85,6 +99,10 @@ class Footprint:
         self._buckets: dict[int, _Bucket] = {}
         self._tallies: dict[tuple[str, str], _Tally] = {}  # (origin, user agent)
 
+    def now(self) -> float:
+        """The footprint's clock: when a request is sent, for ``record``'s ``started``."""
+        return self._clock()
+
     def record(
         self,
         status: int | None,
@@ -95,8 +113,12 @@ class Footprint:
         *,
         origin: str | None = None,
         agent: str | None = None,
+        started: float | None = None,
     ) -> None:
-        second = int(self._clock() - self._start)
+        """One request, counted in the second it was sent (``started``, from ``now``),
+        else in the second it is recorded."""
+        moment = self._clock() if started is None else started
+        second = max(0, int(moment - self._start))
         bucket = self._buckets.get(second)
         if bucket is None:
             bucket = self._buckets[second] = _Bucket()
@@ -104,6 +126,7 @@ class Footprint:
         key = _status_class(status, error)
         bucket.statuses[key] = bucket.statuses.get(key, 0) + 1
         bucket.bytes += wire_bytes
+        bucket.throttled += status == 429
         bucket.max_inflight = max(bucket.max_inflight, inflight)
         if ttfb is not None and len(bucket.ttfb) < SAMPLES_PER_BUCKET:
             bucket.ttfb.append(ttfb)
@@ -152,6 +175,17 @@ class Footprint:
         backoffs: list[dict[str, Any]],
         stopped: str | None = None,
     ) -> dict[str, Any]:
+        """The session's footprint. ``backoffs``: politeness's events (``Backoff`` as
+        dicts, crawl/politeness.py), split by kind: the back-offs (counted), the
+        recoveries (concurrency given back), the hosts whose adaptive limit reached its
+        floor (``at_floor``), and the robots.txt crawl-delays applied, added to the
+        limits (``crawl_delay_s``, per host) when they were honoured."""
+        events = _by_kind(backoffs)
+        limits = dict(limits)
+        if limits.get("respect_crawl_delay") or events[CRAWL_DELAY]:
+            limits["crawl_delay_s"] = {
+                str(e.get("host")): e.get("seconds") for e in events[CRAWL_DELAY]
+            }
         seconds = sorted(self._buckets)
         duration = max(self._clock() - self._start, 1e-9)
         requests = sum(b.requests for b in self._buckets.values())
@@ -163,23 +197,29 @@ class Footprint:
                 statuses[key] = statuses.get(key, 0) + count
         timeline = []
         last = seconds[-1] if seconds else -1
+        # Whole seconds from the first request's second to the last one's (module doc).
+        active = last - seconds[0] + 1 if seconds else 0
         # About TIMELINE_POINTS points whatever the run's length, each at least a second.
         step = max(1, math.ceil((last + 1) / TIMELINE_POINTS))
         for start in range(0, last + 1, step):
             window = [self._buckets[s] for s in range(start, start + step) if s in self._buckets]
             samples = percentiles_ms((t for b in window for t in b.ttfb), (50, 95))
             count = sum(b.requests for b in window)
-            span = min(step, max(duration - start, 1e-9))
+            whole = min(step, last + 1 - start)  # the last window may end before its step
             timeline.append(
                 {
                     "t": start,
-                    "requests_per_second": round(count / span, 2),
+                    "requests_per_second": round(count / whole, 2),
+                    "peak_requests_per_second": float(max((b.requests for b in window), default=0)),
                     "max_in_flight": max((b.max_inflight for b in window), default=0),
                     "ttfb_p50_ms": samples["p50"],
                     "ttfb_p95_ms": samples["p95"],
+                    # 5xx and no response; 429s (rate limited) apart: with them, every
+                    # failure PERF001 counts
                     "errors": sum(
                         b.statuses.get("5xx", 0) + b.statuses.get("error", 0) for b in window
                     ),
+                    "throttled": sum(b.throttled for b in window),
                 }
             )
         return {
@@ -188,18 +228,10 @@ class Footprint:
             "limits": limits,
             "duration_s": round(duration, 2),
             "requests": requests,
-            "requests_per_second": round(requests / duration, 2),
-            # Each one-second bucket divided by the time it really spans: the last one of a
-            # run is partial, and counting it as a full second put the peak below the average.
-            "peak_requests_per_second": round(
-                max(
-                    (
-                        b.requests / min(1.0, max(duration - s, 1e-9))
-                        for s, b in self._buckets.items()
-                    ),
-                    default=0.0,
-                ),
-                2,
+            "active_seconds": active,
+            "requests_per_second": _rate(requests, active),
+            "peak_requests_per_second": float(
+                max((b.requests for b in self._buckets.values()), default=0)
             ),
             "max_in_flight": max((b.max_inflight for b in self._buckets.values()), default=0),
             "status_mix": dict(sorted(statuses.items())),
@@ -208,10 +240,35 @@ class Footprint:
             "origins": self._origins(user_agent),
             "bytes": sum(b.bytes for b in self._buckets.values()),
             "ttfb_ms": percentiles_ms(ttfbs, TTFB_PERCENTILES),
-            "backoffs": backoffs,
+            "backoffs": [_event(e) for e in events[BACKOFF]],
+            "at_floor": [_event(e) for e in events[AT_FLOOR]],
+            "recoveries": [_event(e) for e in events[RECOVERY]],
             "stopped_by_error_budget": stopped,
             "timeline": timeline,
         }
+
+
+def _by_kind(events: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Politeness's events by ``kind``; one without (a caller's own) is a back-off."""
+    found: dict[str, list[dict[str, Any]]] = {
+        BACKOFF: [],
+        AT_FLOOR: [],
+        RECOVERY: [],
+        CRAWL_DELAY: [],
+    }
+    for event in events:
+        found.setdefault(str(event.get("kind") or BACKOFF), []).append(event)
+    return found
+
+
+def _event(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as the report lists it: when, which host, why, what was done."""
+    return {k: v for k, v in event.items() if k not in ("kind", "seconds")}
+
+
+def _rate(requests: int, seconds: float) -> float:
+    """Requests per second over ``seconds`` whole seconds (0 when there were none)."""
+    return round(requests / seconds, 2) if seconds > 0 else 0.0
 
 
 # -- a run of several sessions (--resume) --------------------------------------------------
@@ -246,10 +303,13 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The run's footprint from its sessions' records, in the order they ran.
 
     Counts (requests, bytes, the status mix, requests and failures per origin) are summed;
-    durations too, so rates are per second of crawling, the pauses between sessions left
-    out. Peaks and requests in flight are the highest of any session. Back-offs and
-    timeline points keep their session's number, and their times (``at``, ``t``) count
-    from that session's start, given in ``sessions`` with the session's own totals.
+    durations and the whole seconds with requests (``active_seconds``) too, so the average
+    is per second of crawling, the pauses between sessions left out, computed as a
+    session's own (module doc) from the unrounded counts: with one session it is that
+    session's, and never above the peak. Peaks and requests in flight are the highest of
+    any session. Back-offs, recoveries, floors and timeline points keep their session's
+    number, and their times (``at``, ``t``) count from that session's start, given in
+    ``sessions`` with the session's own totals.
     Limits and user agent are the last session's (a resume may change the pace).
 
     Percentiles cannot be merged from percentiles: ``ttfb_ms`` is the nearest rank over
@@ -269,6 +329,7 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     last = summaries[-1]
     requests = sum(int(s.get("requests", 0)) for s in summaries)
     duration = sum(float(s.get("duration_s", 0.0)) for s in summaries)
+    active = sum(_active_seconds(s) for s in summaries)
     stops = [s["stopped_by_error_budget"] for s in summaries if s.get("stopped_by_error_budget")]
     if len(recorded) == 1:
         ttfb = summaries[0].get("ttfb_ms", {})
@@ -280,7 +341,8 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "limits": last.get("limits", {}),
         "duration_s": round(duration, 2),
         "requests": requests,
-        "requests_per_second": round(requests / max(duration, 1e-9), 2),
+        "active_seconds": active,
+        "requests_per_second": _rate(requests, active),
         "peak_requests_per_second": max(s.get("peak_requests_per_second", 0) for s in summaries),
         "max_in_flight": max(s.get("max_in_flight", 0) for s in summaries),
         "status_mix": _summed(s.get("status_mix", {}) for s in summaries),
@@ -288,10 +350,25 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "bytes": sum(int(s.get("bytes", 0)) for s in summaries),
         "ttfb_ms": ttfb,
         "backoffs": [{**b, "session": n} for n, s, _ in recorded for b in s.get("backoffs", [])],
+        "at_floor": [{**b, "session": n} for n, s, _ in recorded for b in s.get("at_floor", [])],
+        "recoveries": [
+            {**b, "session": n} for n, s, _ in recorded for b in s.get("recoveries", [])
+        ],
         "stopped_by_error_budget": stops[-1] if stops else None,
         "timeline": [{**p, "session": n} for n, s, _ in recorded for p in s.get("timeline", [])],
         "sessions": [_session_line(n, r) for n, r in enumerate(records, 1)],
     }
+
+
+def _active_seconds(summary: dict[str, Any]) -> int:
+    """The whole seconds a session's average is over; for a summary of a seoaudit that did
+    not record them, the whole seconds its duration covers."""
+    active = summary.get("active_seconds")
+    if isinstance(active, int):
+        return active
+    if not summary.get("requests"):
+        return 0
+    return max(1, math.ceil(float(summary.get("duration_s", 0.0))))
 
 
 def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
@@ -306,6 +383,7 @@ def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "duration_s",
         "requests",
+        "active_seconds",
         "requests_per_second",
         "peak_requests_per_second",
         "max_in_flight",
@@ -318,6 +396,7 @@ def _session_line(number: int, record: dict[str, Any]) -> dict[str, Any]:
     line = {"session": number, "started_at": summary.get("started_at"), "recorded": True}
     line.update({k: summary.get(k) for k in keys})
     line["backoffs"] = len(summary.get("backoffs", []))
+    line["recoveries"] = len(summary.get("recoveries", []))
     # Records written before sessions saved themselves mid-crawl were all final.
     line["complete"] = record.get("complete") is not False
     if not line["complete"]:

@@ -7,13 +7,19 @@ redirect hops, robots.txt, sitemaps, retries, checks) goes through ``slot``.
 Adaptive back-off, per host (each event is recorded with its trigger, so the crawl-impact
 report can show the server team exactly when and why the crawler slowed down):
 
-- a 429 or 503 pauses the host for its Retry-After (capped) and halves its concurrency;
+- a 429 or 503 pauses the host for its Retry-After (capped; 5 s when it sends none) and
+  halves its concurrency; the trigger says what the server sent and what was done;
 - server errors (5xx and failed responses) in 20% or more of the last 50 responses halve it;
 - response time rising well above the host's own baseline (median of the last 20 first
   bytes over 3x the median of its first 20, and at least 0.5 s more) halves it;
 - 50 healthy responses in a row give one slot back, up to the configured limit.
 
-Each trigger has a cool-down so one burst halves the limit once, not fifty times.
+Each trigger has a cool-down so one burst halves the limit once, not fifty times. Every
+event goes to ``backoffs`` with its kind (``Backoff.kind``): a back-off (a lower limit);
+the adaptive limit at its floor (one event per stay there, counting the slow-down signals
+seen meanwhile: halving 1 changes nothing, so they are no back-offs, though a 429/503
+still pauses the host); a slot given back (a recovery); and a crawl-delay applied
+(``set_interval``), so the report can say which delay it honoured.
 The crawl stops by itself when the error budget is spent: more than ``max_error_rate`` of
 the last 100 responses failed, or a host has answered nothing but 429/503 for
 ``max_throttled_time`` seconds (see ``error_budget_spent``). The second bound matters for a
@@ -44,6 +50,13 @@ RECOVER_AFTER = 50
 COOLDOWN_SECONDS = 10.0
 BUDGET_WINDOW = 100
 THROTTLED_MIN = 3  # 429/503 answers in a row before max_throttled_time can end the crawl
+DEFAULT_RETRY_WAIT = 5.0  # the pause for a 429/503 without Retry-After
+
+# Backoff.kind
+BACKOFF = "backoff"
+AT_FLOOR = "floor"
+RECOVERY = "recovery"
+CRAWL_DELAY = "crawl-delay"
 
 
 def is_failure(status: int | None, error: str | None = None) -> bool:
@@ -64,13 +77,17 @@ class CrawlStopped(Exception):
 
 @dataclass
 class Backoff:
-    """One automatic back-off: when (seconds since the crawl started), which host, why,
-    and what the crawler did about it."""
+    """One automatic event: when (seconds since the crawl started), which host, why, and
+    what the crawler did about it. ``kind``: ``BACKOFF``, ``AT_FLOOR`` (its action is
+    updated while the host stays there), ``RECOVERY`` or ``CRAWL_DELAY`` (``seconds``
+    between request starts)."""
 
     at: float
     host: str
     trigger: str
     action: str
+    kind: str = BACKOFF
+    seconds: float | None = None
 
 
 @dataclass
@@ -88,6 +105,9 @@ class _Host:
     # 429/503 answers in a row (any other answer ends the streak) and when the first came
     throttled: int = 0
     throttled_since: float = 0.0
+    floor: Backoff | None = None  # the event of the limit at its floor, while it is there
+    floor_signals: int = 0  # slow-down signals seen there since (once per cool-down)
+    floor_pauses: int = 0  # ... of which 429/503 answers that paused the host
 
 
 class Politeness:
@@ -115,6 +135,8 @@ class Politeness:
         self._hosts: dict[str, _Host] = {}
         self._changed = asyncio.Condition()
         self._budget: deque[bool] = deque(maxlen=BUDGET_WINDOW)
+        # Every event (``Backoff.kind``), in order: the footprint's back-offs, recoveries,
+        # floors and crawl-delays (crawl/footprint.py splits them).
         self.backoffs: list[Backoff] = []
         self.inflight = 0
         self.max_inflight = 0
@@ -149,9 +171,20 @@ class Politeness:
         return state
 
     def set_interval(self, host: str, seconds: float) -> None:
-        """At least ``seconds`` between request starts on ``host`` (e.g. crawl-delay)."""
+        """At least ``seconds`` between request starts on ``host``: robots.txt crawl-delay,
+        recorded (``CRAWL_DELAY``) for the limits the report gives."""
         state = self._host(host)
         state.interval = max(state.interval, seconds)
+        self.backoffs.append(
+            Backoff(
+                round(self._clock() - self._started, 2),
+                host,
+                f"robots.txt crawl-delay {seconds:g} s",
+                f"one request every {state.interval:g} s at most",
+                CRAWL_DELAY,
+                seconds,
+            )
+        )
 
     def limit(self, host: str) -> int:
         return self._host(host).limit
@@ -222,16 +255,29 @@ class Politeness:
         if not self.adaptive:
             return
         if status in (429, 503):
-            wait = min(retry_after if retry_after is not None else 5.0, self.max_retry_wait)
+            wait, trigger = self._retry_pause(status, retry_after)
             state.paused_until = max(state.paused_until, now + wait)
-            self._cut(state, host, now, f"{status} received (Retry-After {wait:g}s honoured)")
+            self._cut(state, host, now, trigger, paused=True)
         elif failed and len(state.outcomes) >= 10:
             share = sum(state.outcomes) / len(state.outcomes)
             if share >= ERROR_SHARE:
                 self._cut(state, host, now, f"server errors in {share:.0%} of recent responses")
         if ttfb is not None and status is not None and status < 500:
             self._watch_speed(state, host, ttfb, now)
-        self._recover(state, failed)
+        self._recover(state, host, failed, now)
+
+    def _retry_pause(self, status: int, retry_after: float | None) -> tuple[float, str]:
+        """How long a 429/503 pauses its host, and the trigger in words: what the server
+        sent (a Retry-After, or none) and what seoaudit did (its default, its cap)."""
+        if retry_after is None:
+            wait = min(DEFAULT_RETRY_WAIT, self.max_retry_wait)
+            why = "default" if wait == DEFAULT_RETRY_WAIT else "seoaudit's cap"
+            return wait, f"{status} received, no Retry-After: paused {wait:g} s ({why})"
+        sent = f"{status} received with Retry-After {retry_after:g} s"
+        if retry_after > self.max_retry_wait:
+            wait = self.max_retry_wait
+            return wait, f"{sent}: paused {wait:g} s (seoaudit's cap)"
+        return retry_after, f"{sent}: paused {retry_after:g} s"
 
     def _watch_speed(self, state: _Host, host: str, ttfb: float, now: float) -> None:
         if len(state.baseline) < BASELINE_SAMPLES:
@@ -250,26 +296,62 @@ class Politeness:
                 f"response time rose to {current:.2f}s (median) from a {base:.2f}s baseline",
             )
 
-    def _cut(self, state: _Host, host: str, now: float, trigger: str) -> None:
+    def _cut(
+        self, state: _Host, host: str, now: float, trigger: str, *, paused: bool = False
+    ) -> None:
+        """Halve the host's concurrency, once per cool-down: a back-off. Halving a limit
+        already at its floor changes nothing and is none: the first time is recorded as
+        the floor reached (``AT_FLOOR``), the signals after it counted there (``paused``:
+        a 429/503, which paused the host all the same)."""
         state.healthy_streak = 0
         if now - state.last_cut < COOLDOWN_SECONDS:
             return
         state.last_cut = now
         before = state.limit
         state.limit = max(1, state.limit // 2)
-        action = f"per-host concurrency {before} -> {state.limit}"
-        if state.paused_until > now:
-            action += f", paused {state.paused_until - now:.0f}s"
-        self.backoffs.append(Backoff(round(now - self._started, 2), host, trigger, action))
+        at = round(now - self._started, 2)
+        if state.limit < before:
+            action = f"per-host concurrency {before} -> {state.limit}"
+            self.backoffs.append(Backoff(at, host, trigger, action))
+            return
+        if state.floor is None:
+            state.floor = Backoff(at, host, trigger, "", AT_FLOOR)
+            state.floor_signals = state.floor_pauses = 0
+            self.backoffs.append(state.floor)
+        else:
+            state.floor_signals += 1
+            state.floor_pauses += paused
+        state.floor.action = (
+            f"at the floor: {before} in flight, {state.floor_signals} more slow-down "
+            f"signal(s) seen since"
+            + (
+                f", {state.floor_pauses} of them 429/503 (each paused the host)"
+                if state.floor_pauses
+                else ""
+            )
+        )
 
-    def _recover(self, state: _Host, failed: bool) -> None:
+    def _recover(self, state: _Host, host: str, failed: bool, now: float) -> None:
+        """Give one slot back after ``RECOVER_AFTER`` healthy responses in a row, recorded
+        (``RECOVERY``): the server sees more requests in flight again."""
         if failed:
             state.healthy_streak = 0
             return
         state.healthy_streak += 1
         if state.healthy_streak >= RECOVER_AFTER and state.limit < self.per_host:
+            before = state.limit
             state.limit += 1
             state.healthy_streak = 0
+            state.floor = None  # off the floor: a new stay there is a new event
+            self.backoffs.append(
+                Backoff(
+                    round(now - self._started, 2),
+                    host,
+                    f"{RECOVER_AFTER} healthy responses in a row",
+                    f"per-host concurrency {before} -> {state.limit} (recovered)",
+                    RECOVERY,
+                )
+            )
 
     def error_budget_spent(self) -> str | None:
         """Why the crawl should stop: too many failures among the last 100 responses, or a

@@ -19,6 +19,7 @@ from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
     limits_text,
+    responses_text,
     status_mix_text,
     ttfb_text,
     unfinished_text,
@@ -29,28 +30,46 @@ _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": "dim"}
 
 
+SHOWN_BACKOFFS = 5  # back-offs listed in the terminal; the JSON and HTML list them all
+
+
 def _footprint(console: Console, impact: dict[str, Any]) -> None:
-    """The crawl footprint in a few lines; a resumed run's with one line per session."""
+    """The crawl footprint in a few lines; a resumed run's with one line per session. The
+    first back-offs, then how many more; each host whose adaptive limit reached its
+    floor; the recoveries (concurrency given back) counted."""
     sessions = impact.get("sessions") or []
     several = len(sessions) > 1
+    backoffs = impact.get("backoffs") or []
+    recoveries = impact.get("recoveries") or []
     line = (
         f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
         + (f"of crawling over {len(sessions)} sessions " if several else "")
         + f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
         f"max {impact['max_in_flight']} in flight, {ttfb_text(impact.get('ttfb_ms', {}))}, "
-        f"{len(impact.get('backoffs', []))} automatic back-off(s)"
+        f"{len(backoffs)} automatic back-off(s)"
+        + (f", {len(recoveries)} recoveries" if recoveries else "")
     )
-    console.print(_clean(line, 200), soft_wrap=True)
+    console.print(_clean(line, 250), soft_wrap=True)
+    console.print(_clean(f"  {responses_text(impact)}", 300), soft_wrap=True)
     console.print(_clean(f"  limits: {limits_text(impact.get('limits'))}", 300), soft_wrap=True)
     # A resumed run: each session's time window, for the server's logs; a run crawled in
     # one session that was killed, to say that its requests are counted until then.
     if several or any(unfinished_text(s) for s in sessions):
         for session in sessions:
             console.print(_clean("  " + _session(session), 300), soft_wrap=True)
-    for backoff in impact.get("backoffs", [])[:5]:
-        where = f"session {backoff.get('session')}, " if several else ""
-        line = f"  {where}at {backoff['at']}s: {backoff['trigger']} -> {backoff['action']}"
-        console.print(_clean(line, 200), soft_wrap=True)
+    for event in backoffs[:SHOWN_BACKOFFS]:
+        console.print(_event(event, several), soft_wrap=True)
+    if len(backoffs) > SHOWN_BACKOFFS:
+        more = len(backoffs) - SHOWN_BACKOFFS
+        console.print(f"  ... and {more} more back-off(s) (JSON and HTML reports list them all)")
+    for event in impact.get("at_floor") or []:
+        console.print(_event(event, several), soft_wrap=True)
+
+
+def _event(event: dict[str, Any], several: bool) -> Text:
+    """One back-off (or floor reached): when, why, what the crawler did."""
+    where = f"session {event.get('session')}, " if several else ""
+    return _clean(f"  {where}at {event['at']}s: {event['trigger']} -> {event['action']}", 200)
 
 
 def _session(session: dict[str, Any]) -> str:
@@ -66,6 +85,7 @@ def _session(session: dict[str, Any]) -> str:
         f"{head}: {session.get('requests')} requests in {session.get('duration_s')}s "
         f"({session.get('requests_per_second')}/s), {ttfb_text(session.get('ttfb_ms') or {})}, "
         f"{session.get('backoffs', 0)} back-off(s)"
+        + (f", {session['recoveries']} recoveries" if session.get("recoveries") else "")
         + (" (stopped early by errors)" if session.get("stopped_by_error_budget") else "")
     )
 

@@ -65,8 +65,6 @@ def _limit(key: str, value: Any) -> str:
         return f"{_number(value)} per host"
     if key == "rps":  # --rps: None when not given
         return "no requests-per-second limit" if value is None else f"{_number(value)}/s per host"
-    if key == "respect_crawl_delay":
-        return f"robots.txt crawl-delay {'honoured' if value else 'ignored'}"
     if key == "adaptive":
         return f"automatic back-off {'on' if value else 'off'}"
     if key == "deadline_s":
@@ -77,12 +75,33 @@ def _limit(key: str, value: Any) -> str:
     return f"{key.replace('_', ' ')} {shown}"
 
 
+def _crawl_delay(honoured: Any, delays: Any) -> str:
+    """Whether robots.txt crawl-delay was honoured and, when the run recorded them
+    (``crawl_delay_s``, per host), the delays applied: "honoured: 2 s"."""
+    if not honoured:
+        return "robots.txt crawl-delay ignored"
+    if not isinstance(delays, Mapping):  # a run file from before they were recorded
+        return "robots.txt crawl-delay honoured"
+    if not delays:
+        return "robots.txt crawl-delay honoured (robots.txt set none)"
+    if len(delays) == 1:
+        return f"robots.txt crawl-delay honoured: {_number(next(iter(delays.values())))} s"
+    each = ", ".join(f"{_number(value)} s on {host}" for host, value in delays.items())
+    return f"robots.txt crawl-delay honoured: {each}"
+
+
 def limits_text(limits: Mapping[str, Any] | None) -> str:
     """The limits the crawl ran with (``concurrency``, ``per_host``, ``rps``...), in
     words; "not recorded" for a run file that has none."""
     if not limits:
         return "not recorded"
-    return ", ".join(_limit(str(key), value) for key, value in limits.items())
+    return ", ".join(
+        _crawl_delay(value, limits.get("crawl_delay_s"))
+        if key == "respect_crawl_delay"
+        else _limit(str(key), value)
+        for key, value in limits.items()
+        if key != "crawl_delay_s"
+    )
 
 
 def status_mix_text(mix: Mapping[str, Any] | None) -> str:
@@ -90,3 +109,40 @@ def status_mix_text(mix: Mapping[str, Any] | None) -> str:
     if not mix:
         return "none"
     return ", ".join(f"{key} {value}" for key, value in mix.items())
+
+
+def failures_by_host(impact: Mapping[str, Any]) -> list[tuple[str, int, int, str]]:
+    """Per origin with a failure (5xx, 429, no response; PERF001's evidence): its
+    requests, failures, and failures by kind ("429 30, 503 2"), busiest first as the
+    footprint lists them."""
+    found = []
+    origins = impact.get("origins")
+    for name, counts in origins.items() if isinstance(origins, Mapping) else []:
+        failed = counts.get("failed") if isinstance(counts, Mapping) else None
+        if isinstance(failed, Mapping) and failed:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in failed.items())
+            total = sum(int(count) for count in failed.values())
+            found.append((str(name), int(counts.get("requests", 0)), total, kinds))
+    return found
+
+
+def responses_text(impact: Mapping[str, Any]) -> str:
+    """The status mix and bytes in one line, the 429s (rate limited) among the 4xx and
+    the failures per host when there are any: "responses: 2xx 40, 4xx 30 (429: 30);
+    812345 bytes; failed: https://a.test 30 of 70 (429 30)"."""
+    timeline = impact.get("timeline")
+    throttled = sum(
+        int(p.get("throttled", 0))
+        for p in (timeline if isinstance(timeline, list) else [])
+        if isinstance(p, Mapping)
+    )
+    text = f"responses: {status_mix_text(impact.get('status_mix'))}"
+    if throttled:
+        text += f" (429: {throttled})"
+    text += f"; {impact.get('bytes', 0)} bytes"
+    failed = failures_by_host(impact)
+    if failed:
+        text += "; failed: " + ", ".join(
+            f"{host} {total} of {requests} ({kinds})" for host, requests, total, kinds in failed
+        )
+    return text

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from seoaudit.printable import printable
 from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
     UNRECORDED_SESSION,
+    failures_by_host,
     limits_text,
     status_mix_text,
     ttfb_text,
@@ -238,15 +240,18 @@ def _svg_lines(
     width: int = 560,
     height: int = 140,
     marks: Sequence[tuple[int, str]] = (),
+    events: Sequence[tuple[float, str, str]] = (),
 ) -> Markup:
     """Lines over time, each scaled to its own maximum (labelled with it): the crawl
     footprint's requests per second and TTFB over the run. ``marks``: (point index,
     label) drawn as a dashed vertical line, where a resumed run's next session begins.
-    Numbers only, no page text."""
+    ``events``: (position in points, kind, text) drawn as a vertical tick whose tooltip
+    (an SVG title, escaped) gives the text: the back-offs and recoveries at their time."""
     longest = max((len(points) for _, points, _ in series), default=0)
     if longest < 2:
         return Markup("")
     step = (width - 20) / (longest - 1)
+    legend = (width - 20) / max(len(series), 2)  # each line's label, side by side
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height + 20}" width="{width}" '
         f'height="{height + 20}" xmlns="http://www.w3.org/2000/svg" aria-label="over time">'
@@ -259,6 +264,14 @@ def _svg_lines(
             f'stroke="#667085" stroke-dasharray="4 3"/>'
             f'<text x="{x + 3:.1f}" y="10" font-size="11" fill="#667085">{escape(label)}</text>'
         )
+    for position, kind, text in events:
+        x = 10 + min(max(position, 0.0), longest - 1) * step
+        colour = "#b42318" if kind == "back-off" else "#067647"
+        parts.append(
+            f'<line class="event" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" '
+            f'stroke="{colour}" stroke-width="3" stroke-opacity="0.6">'
+            f"<title>{escape(text)}</title></line>"
+        )
     for n, (label, points, colour) in enumerate(series):
         values = [(i, v) for i, v in enumerate(points) if v is not None]
         top = max((v for _, v in values), default=0.0) or 1.0
@@ -267,7 +280,7 @@ def _svg_lines(
         )
         parts.append(
             f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
-            f'<text x="{10 + n * 250}" y="{height + 16}" font-size="12" fill="{colour}">'
+            f'<text x="{10 + n * legend:.0f}" y="{height + 16}" font-size="12" fill="{colour}">'
             f"{escape(label)} (max {top:g})</text>"
         )
     parts.append("</svg>")
@@ -276,7 +289,10 @@ def _svg_lines(
 
 def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
     """The crawl footprint (crawl/footprint.py) for the server team: a chart of requests per
-    second and TTFB p95 over the run, the limits used and every automatic back-off. A
+    second (each point's busiest second, so its maximum is the peak the text gives), TTFB
+    p95 and failed requests over the run, each back-off and recovery a tick at its time
+    (its tooltip the trigger), the limits used, the failures per host and every automatic
+    event in a table. A
     resumed run's chart shows its sessions one after the other, each boundary marked and
     labelled; the pauses between sessions are left out (the sessions table says when each
     started)."""
@@ -290,26 +306,46 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         for i, point in enumerate(timeline)
         if len(sessions) > 1 and (i == 0 or point.get("session") != timeline[i - 1].get("session"))
     ]
+    # every adaptive event in the order it happened: back-offs, floors reached, recoveries
+    events = sorted(
+        (
+            {"kind": kind, **{k: b.get(k, "") for k in _EVENT_KEYS}}
+            for key, kind in _EVENT_KINDS
+            for b in impact.get(key) or []
+            if isinstance(b, dict)
+        ),
+        key=lambda e: (_num(e["session"]) or 0, _num(e["at"]) or 0),
+    )
     chart = _svg_lines(
         [
-            ("requests/s", [_num(t.get("requests_per_second")) for t in timeline], "#175cd3"),
+            # the busiest second of each point: the chart's max is the footprint's peak
+            ("requests/s", [_num(_busiest(t)) for t in timeline], "#175cd3"),
             ("TTFB p95 ms", [_num(t.get("ttfb_p95_ms")) for t in timeline], "#b54708"),
+            # what PERF001 counts: 5xx, 429 (rate limited) and no response
+            ("failed", [_failed(t) for t in timeline], "#b42318"),
         ],
         marks=marks,
+        events=[
+            (_position(timeline, e), e["kind"], _event_text(e))
+            for e in events
+            if e["kind"] != "at the floor" and _num(e["at"]) is not None
+        ],
     )
     # Optional values in the terminal summary's words (report/footprint.py), never None;
     # keys an older run file lacks are given, for the template's StrictUndefined.
-    backoffs = [b for b in impact.get("backoffs") or [] if isinstance(b, dict)]
     return {
         **{key: impact.get(key, 0) for key in _FOOTPRINT_COUNTS},
         "user_agent": impact.get("user_agent") or "",
         "ttfb": ttfb_text(impact.get("ttfb_ms")),
         "limits": limits_text(impact.get("limits")),
         "status_mix": status_mix_text(impact.get("status_mix")),
-        "backoffs": [
-            {k: b.get(k, "") for k in ("session", "at", "host", "trigger", "action")}
-            for b in backoffs
+        "failures_by_host": [
+            {"host": host, "requests": requests, "failed": failed, "kinds": kinds}
+            for host, requests, failed, kinds in failures_by_host(impact)
         ],
+        "backoffs": len(impact.get("backoffs") or []),
+        "recoveries": len(impact.get("recoveries") or []),
+        "events": events,
         # a resumed run's sessions, or a killed one-session run's, to say so (none
         # listed for a run crawled in one go)
         "resumed": len(sessions) > 1,
@@ -321,6 +357,54 @@ def _footprint(summary: Mapping[str, Any]) -> dict[str, Any] | None:
         "stopped_by_error_budget": impact.get("stopped_by_error_budget"),
         "chart": chart,
     }
+
+
+_EVENT_KEYS = ("session", "at", "host", "trigger", "action")
+# the footprint's lists of adaptive events (crawl/footprint.py), and what each is called
+_EVENT_KINDS = (("backoffs", "back-off"), ("at_floor", "at the floor"), ("recoveries", "recovery"))
+
+
+def _position(timeline: Sequence[Mapping[str, Any]], event: Mapping[str, Any]) -> float:
+    """Where an event (its session's number and ``at``, seconds from that session's
+    start) falls on the chart, in points: between the points of its session whose
+    times (``t``) surround it, else at its session's last point."""
+    at = _num(event.get("at")) or 0.0
+    session = event.get("session") or None
+    mine = [
+        (i, _num(p.get("t")) or 0.0)
+        for i, p in enumerate(timeline)
+        if (p.get("session") or None) == session
+    ]
+    if not mine:
+        return 0.0
+    for (i, t), (_, after) in itertools.pairwise(mine):
+        if t <= at < after:
+            return i + (at - t) / (after - t)
+    return float(mine[0][0] if at < mine[0][1] else mine[-1][0])
+
+
+def _event_text(event: Mapping[str, Any]) -> str:
+    """An event's tooltip on the chart: "back-off at 3.5 s on a.test: 429 received ...
+    -> per-host concurrency 4 -> 2"."""
+    where = f"session {event['session']}, " if event.get("session") else ""
+    return (
+        f"{event['kind']} ({where}at {event['at']} s) on {event['host']}: "
+        f"{event['trigger']} -> {event['action']}"
+    )
+
+
+def _failed(point: Mapping[str, Any]) -> float | None:
+    """A timeline point's failed requests: errors (5xx, no response) and 429s."""
+    errors, throttled = _num(point.get("errors")), _num(point.get("throttled"))
+    if errors is None and throttled is None:
+        return None
+    return (errors or 0.0) + (throttled or 0.0)
+
+
+def _busiest(point: Mapping[str, Any]) -> Any:
+    """A timeline point's busiest second (crawl/footprint.py), as the footprint's peak is
+    counted; a point of an older run file gives its rate."""
+    return point.get("peak_requests_per_second", point.get("requests_per_second"))
 
 
 _FOOTPRINT_COUNTS = (

@@ -263,7 +263,8 @@ def test_the_terminal_and_html_give_the_status_mix_bytes_and_failures_per_host()
     _footprint(Console(file=out, width=300), impact)
     lines = out.getvalue().splitlines()
     assert lines[1].strip() == (
-        "responses: 2xx 10, 4xx 30 (429: 30); 20000 bytes; failed: https://a.test 30 of 40 (429 30)"
+        "responses: 2xx 10, 4xx 30 (429: 30); 20000 bytes; "
+        "failed, of the crawler's requests: https://a.test 30 of 40 (429 30)"
     )
     page = html.render(
         Report(run=RunInfo(run_id="r", tool_version="0"), summary={"crawl_impact": impact})

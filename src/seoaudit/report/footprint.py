@@ -129,7 +129,7 @@ def failures_by_host(impact: Mapping[str, Any]) -> list[tuple[str, int, int, str
 def responses_text(impact: Mapping[str, Any]) -> str:
     """The status mix and bytes in one line, the 429s (rate limited) among the 4xx and
     the failures per host when there are any: "responses: 2xx 40, 4xx 30 (429: 30);
-    812345 bytes; failed: https://a.test 30 of 70 (429 30)"."""
+    812345 bytes; failed, of the crawler's requests: https://a.test 30 of 70 (429 30)"."""
     timeline = impact.get("timeline")
     throttled = sum(
         int(p.get("throttled", 0))
@@ -142,7 +142,9 @@ def responses_text(impact: Mapping[str, Any]) -> str:
     text += f"; {impact.get('bytes', 0)} bytes"
     failed = failures_by_host(impact)
     if failed:
-        text += "; failed: " + ", ".join(
+        # per host, of the requests made as the crawl's user agent (the probe's other
+        # agents are counted in the totals, not here)
+        text += "; failed, of the crawler's requests: " + ", ".join(
             f"{host} {total} of {requests} ({kinds})" for host, requests, total, kinds in failed
         )
     return text

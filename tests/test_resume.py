@@ -556,3 +556,78 @@ def test_resume_refuses_scope_flags_and_takes_a_slower_pace(tmp_path: Path) -> N
     assert (limits["per_host"], limits["rps"]) == (1, 50.0)
     assert store.load_run().settings["crawl"]["per_host"] == 4  # the run's own, as started
     store.close()
+
+
+def _failing_site(sick: dict[str, str | None]) -> Any:
+    """150 pages linked from the home page, each linking to a page of its own (150-299);
+    /r redirects to /299. While ``sick["how"]`` is "some", two pages in three answer 503
+    (the error budget's share); while it is "all", every page but the home page does
+    (the throttle bound). Then healthy."""
+    from seoaudit.devserver import Response
+
+    async def handler(request: Any) -> Any:
+        if request.path == "/robots.txt":
+            return Response(404)
+        if request.path == "/r":
+            return Response(301, [("Location", "/299")])
+        number = int(request.path.strip("/") or 0)
+        if number >= 300:
+            return Response(404)
+        failing = {"some": number % 3 != 0, "all": number != 0, None: False}[sick["how"]]
+        if failing:
+            return Response(503, [("Content-Type", "text/html")], b"busy", delay=0.01)
+        if number == 0:
+            links = '<a href="/r">r</a>' + "".join(f'<a href="/{k}">{k}</a>' for k in range(1, 150))
+        else:
+            links = f'<a href="/{number + 150}">more</a>' if number < 150 else ""
+        body = f"<title>Page number {number} of the site</title><h1>{number}</h1>{links}"
+        return Response(200, [("Content-Type", "text/html")], body.encode(), delay=0.01)
+
+    return handler
+
+
+@pytest.mark.parametrize("how", ["some", "all"], ids=["error-rate", "throttled"])
+def test_resume_after_the_error_budget_stopped_the_run_equals_a_healthy_crawl(
+    tmp_path: Path, how: str
+) -> None:
+    """The error budget (or the throttle bound) stopped the run: the URLs not fetched were
+    marked "not crawled", so --resume fetched nothing and marked the run complete, with
+    a third of the site. Now they stay queued, and the pages the failing server answered
+    503 are asked again: the resumed run is the crawl of the healthy site."""
+    from seoaudit.devserver import SiteServer
+
+    sick: dict[str, str | None] = {"how": how}
+    with SiteServer(handler=_failing_site(sick)) as server:
+        settings = Settings(
+            start_urls=[server.base_url + "/"],
+            crawl=CrawlSettings(
+                retries=0,
+                max_retry_wait=0,  # a 503 pauses nothing
+                max_throttled_time=0.3,
+                concurrency=4,
+                per_host=4,
+                sitemaps=False,
+                probe=False,
+            ),
+            run_dir=tmp_path / "b",
+        )
+        first = run_audit(settings, run_id="r")
+        assert first.report.run.state == "failed"
+        assert "stopped early" in (first.report.run.message or "")
+        store = Store(first.store_path)
+        owed = store.unfinished_urls()
+        store.close()
+        assert len(owed) > 50  # the rest of the frontier stays queued for --resume
+
+        sick["how"] = None
+        resumed = run_audit(settings, resume=first.store_path)
+        whole = run_audit(settings.model_copy(update={"run_dir": tmp_path / "a"}))
+    assert resumed.report.run.state == whole.report.run.state == "complete"
+    assert resumed.report.run.pages_fetched == whole.report.run.pages_fetched
+    assert resumed.report.run.fetch_errors == whole.report.run.fetch_errors == 0
+    got, expected = _dump(resumed.store_path), _dump(whole.store_path)
+    # The crawl footprint keeps the first session's 503s (what the server did to the
+    # crawl): PERF001 reports them. Every page and page finding is the healthy site's.
+    assert any(rule == "PERF001" for rule, _, _ in got["findings"])
+    got["findings"] = [f for f in got["findings"] if f[0] != "PERF001"]
+    assert got == expected

@@ -175,9 +175,10 @@ def _crawl_and_judge(
     finally:
         if not full:
             info.finished_at = clock().isoformat(timespec="seconds")
-            info.pages_fetched = fetched_before + stats.fetched
+            # Failed pages fetched again (a run the error budget stopped) count once.
+            info.pages_fetched = max(0, fetched_before - stats.requeued) + stats.fetched
             info.urls_discovered = store.url_count()
-            info.fetch_errors = errors_before + stats.errors
+            info.fetch_errors = max(0, errors_before - stats.requeued_errors) + stats.errors
             store.save_run(info)
     site = Site(store)
     # Ctrl-C before a start URL answered is an interruption (resume it), not a failed site.

@@ -613,7 +613,10 @@ def test_resume_after_the_error_budget_stopped_the_run_equals_a_healthy_crawl(
         )
         first = run_audit(settings, run_id="r")
         assert first.report.run.state == "failed"
-        assert "stopped early" in (first.report.run.message or "")
+        message = first.report.run.message or ""
+        assert message.startswith("stopped early, so the audit is inconclusive: ")
+        assert f"seoaudit audit --resume {first.store_path} continues it" in message
+        assert "try again later" not in message  # the throttle's advice was politeness.py's
         store = Store(first.store_path)
         owed = store.unfinished_urls()
         store.close()
@@ -631,3 +634,59 @@ def test_resume_after_the_error_budget_stopped_the_run_equals_a_healthy_crawl(
     assert any(rule == "PERF001" for rule, _, _ in got["findings"])
     got["findings"] = [f for f in got["findings"] if f[0] != "PERF001"]
     assert got == expected
+
+
+def test_the_stop_messages_read_well_and_name_the_resume_command(tmp_path: Path) -> None:
+    """Ctrl-C printed "Run interrupted: interrupted: ..." and no resume command (the full
+    disk's message has one); an error-budget stop said "Run failed: stopped early" while
+    the gate said inconclusive, and advised "a lower --rps" to a crawl at 0.07 requests/s."""
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+    from seoaudit.devserver import SiteServer
+
+    async def ctrl_c_at_page_3(request: Any) -> Any:
+        if request.path == "/3":
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does
+        return await _finite_slow_site(request)
+
+    with SiteServer(handler=ctrl_c_at_page_3) as server:
+        common = ["--run-dir", str(tmp_path), "--no-probe", "--no-sitemaps", "--per-host", "1"]
+        result = CliRunner().invoke(
+            app,
+            ["audit", server.base_url + "/", "--run-id", "r", *common],
+            env={"NO_COLOR": "1"},
+        )
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.output.split())
+    resume = f"seoaudit audit --resume {tmp_path / 'r.sqlite'} continues it"
+    assert "Run interrupted: the report covers what was crawled until then; " + resume in said
+    assert "seoaudit: run interrupted: the report covers" in said  # also with -q or -o
+    assert "interrupted: interrupted" not in said
+
+
+class _Stopped:
+    stop_reason = "the server failed 60% of the last 100 requests: crawling on would only add load"
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def requests_per_second(self) -> float:
+        return self.rate
+
+
+def test_a_lower_rps_is_advised_only_to_a_crawl_that_asked_a_lot() -> None:
+    from seoaudit.audit import _stopped_early
+
+    path = Path("runs/r.sqlite")
+    slow = _stopped_early(_Stopped(0.07), path)  # type: ignore[arg-type]
+    assert slow == (
+        "stopped early, so the audit is inconclusive: the server failed 60% of the last 100 "
+        "requests: crawling on would only add load. When the server is healthy again, "
+        "seoaudit audit --resume runs/r.sqlite continues it"
+    )
+    fast = _stopped_early(_Stopped(12.0), path)  # type: ignore[arg-type]
+    assert fast.startswith(slow)
+    assert fast.endswith(
+        "; this session averaged 12.0 requests/s, and --resume with --rps 6 asks less of the server"
+    )

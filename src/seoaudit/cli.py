@@ -320,7 +320,9 @@ def _outcome(result: AuditResult, verdict: GateResult, quiet: bool, exit_zero: b
     if run.state == "failed":  # the crawl stopped on an internal error: inconclusive
         err.print(Text(f"seoaudit: {run.message}", style="bold red"))
         return EXIT_START_FAILED
-    if run.state == "interrupted":
+    if run.state == "interrupted":  # the message names the command that continues it
+        said = f": {printable(run.message)}" if run.message else ""
+        err.print(Text(f"seoaudit: run interrupted{said}", style="bold yellow"))
         return EXIT_INTERRUPTED
     _print_gate(verdict, quiet)
     return gate.exit_code(verdict, exit_zero)

@@ -164,6 +164,7 @@ class Crawler:
         self.footprint = Footprint()
         self._earlier_sessions: list[dict[str, Any]] = []  # a resumed run's (footprint)
         self.stop_reason: str | None = None
+        self._session_summary: dict[str, Any] = {}  # this session's footprint, last saved
         self.probe = Prober(settings, store, transport=transport)
         self.traps = TrapGuard(
             self.crawl.max_url_length,
@@ -414,6 +415,7 @@ class Crawler:
         merged from them all: what the report shows the server team. Saved again and
         again while the session runs (not ``complete``), each time replacing the last."""
         summary = self._footprint_summary(politeness)
+        self._session_summary = summary
         record = session_record(self.footprint, summary, complete=complete)
         sessions = [*self._earlier_sessions, record]
         with self.store.transaction():  # the sessions and their merge agree, even if killed
@@ -518,10 +520,17 @@ class Crawler:
                 self.stats.elapsed = time.monotonic() - self.stats.started
                 self.on_progress(self.stats)
 
+    def requests_per_second(self) -> float:
+        """This session's request rate, as its footprint last saved it (each retry and
+        redirect hop a request; the pauses of a back-off included)."""
+        rate = self._session_summary.get("requests_per_second", 0.0)
+        return float(rate) if isinstance(rate, int | float) else 0.0
+
     def _check_error_budget(self) -> None:
         spent = self.politeness.error_budget_spent()
         if spent is not None and self.stop_reason is None:
-            self.stop_reason = spent
+            # The advice is the run's to give (audit.py), knowing the pace it ran at.
+            self.stop_reason = spent.removesuffix(_POLITENESS_ADVICE)
             if self.stats.stopped_early == "max-pages":  # checks after a full crawl
                 self.stats.stopped_early = None
             self.stop("error-budget")
@@ -774,12 +783,15 @@ class Crawler:
 
 
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
+# ... and of origins reached during the crawl: origin -> True once read whole
+ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
 # ... the error budget stopped the run: its next session fetches the failed pages again
 REFETCH_FAILURES = "refetch_failures"
 # How a crawl may stop and be continued by --resume: its frontier stays queued.
 RESUMABLE_STOPS = ("interrupted", "disk-full", "error-budget")
-# ... and of origins reached during the crawl: origin -> True once read whole
-ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
+# What politeness.py's throttle stop advised: "at a lower --rps" misled a crawl that ran at
+# 0.07 requests/s (the server's own pauses) without --rps; audit.py advises instead.
+_POLITENESS_ADVICE = "; try again later, or at a lower --rps"
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 

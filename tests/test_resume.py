@@ -690,3 +690,55 @@ def test_a_lower_rps_is_advised_only_to_a_crawl_that_asked_a_lot() -> None:
     assert fast.endswith(
         "; this session averaged 12.0 requests/s, and --resume with --rps 6 asks less of the server"
     )
+
+
+def test_resume_keeps_the_rules_the_run_started_with(tmp_path: Path) -> None:
+    """`audit --resume RUN --select ONP` (RUN started without --select) judged the whole
+    run with ONP rules only and stored that: `report RUN` showed 2 issues for 8. A rule
+    flag that differs from the run's is refused now; the run's own is no change."""
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+    from seoaudit.devserver import SiteServer
+
+    runner = CliRunner()
+    with SiteServer(handler=_finite_slow_site) as server:
+
+        def interrupted(run_id: str, select: list[str]) -> Path:
+            settings = Settings(
+                start_urls=[server.base_url + "/"],
+                crawl=CrawlSettings(retries=0, per_host=4, sitemaps=False, probe=False),
+                run_dir=tmp_path,
+                select=select,
+            )
+            first = run_audit(settings, on_progress=_ctrl_c_at(20), run_id=run_id)
+            assert first.report.run.state == "interrupted"
+            return first.store_path
+
+        def resume(run_id: str, *extra: str) -> Any:
+            common = ["audit", "--resume", run_id, "--run-dir", str(tmp_path), "-q"]
+            return runner.invoke(app, [*common, "--fail-on", "never", *extra], env={})
+
+        every = interrupted("every", [])
+        before = every.read_bytes()
+        for extra, named in [(["--select", "ONP"], "--select"), (["--ignore", "HTTP"], "--ignore")]:
+            refused = resume("every", *extra)
+            assert refused.exit_code == 2, refused.output
+            said = " ".join(refused.output.split())
+            assert (
+                f"--resume keeps the rules the run every started with (every rule): {named} "
+                "cannot change" in said
+            )
+        assert every.read_bytes() == before  # nothing written
+        assert resume("every").exit_code == 0
+
+        onp = interrupted("onp", ["ONP"])
+        assert resume("onp", "--select", "onp").exit_code == 0  # the run's own, typed again
+    store = Store(every)
+    assert store.load_run().state == "complete"
+    assert {f.rule[:3] for f in store.iter_findings()} > {"ONP"}  # every rule's findings
+    store.close()
+    store = Store(onp)
+    assert store.load_run().state == "complete"
+    assert {f.rule[:3] for f in store.iter_findings()} == {"ONP"}
+    store.close()

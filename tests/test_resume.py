@@ -556,3 +556,189 @@ def test_resume_refuses_scope_flags_and_takes_a_slower_pace(tmp_path: Path) -> N
     assert (limits["per_host"], limits["rps"]) == (1, 50.0)
     assert store.load_run().settings["crawl"]["per_host"] == 4  # the run's own, as started
     store.close()
+
+
+def _failing_site(sick: dict[str, str | None]) -> Any:
+    """150 pages linked from the home page, each linking to a page of its own (150-299);
+    /r redirects to /299. While ``sick["how"]`` is "some", two pages in three answer 503
+    (the error budget's share); while it is "all", every page but the home page does
+    (the throttle bound). Then healthy."""
+    from seoaudit.devserver import Response
+
+    async def handler(request: Any) -> Any:
+        if request.path == "/robots.txt":
+            return Response(404)
+        if request.path == "/r":
+            return Response(301, [("Location", "/299")])
+        number = int(request.path.strip("/") or 0)
+        if number >= 300:
+            return Response(404)
+        failing = {"some": number % 3 != 0, "all": number != 0, None: False}[sick["how"]]
+        if failing:
+            return Response(503, [("Content-Type", "text/html")], b"busy", delay=0.01)
+        if number == 0:
+            links = '<a href="/r">r</a>' + "".join(f'<a href="/{k}">{k}</a>' for k in range(1, 150))
+        else:
+            links = f'<a href="/{number + 150}">more</a>' if number < 150 else ""
+        body = f"<title>Page number {number} of the site</title><h1>{number}</h1>{links}"
+        return Response(200, [("Content-Type", "text/html")], body.encode(), delay=0.01)
+
+    return handler
+
+
+@pytest.mark.parametrize("how", ["some", "all"], ids=["error-rate", "throttled"])
+def test_resume_after_the_error_budget_stopped_the_run_equals_a_healthy_crawl(
+    tmp_path: Path, how: str
+) -> None:
+    """The error budget (or the throttle bound) stopped the run: the URLs not fetched were
+    marked "not crawled", so --resume fetched nothing and marked the run complete, with
+    a third of the site. Now they stay queued, and the pages the failing server answered
+    503 are asked again: the resumed run is the crawl of the healthy site."""
+    from seoaudit.devserver import SiteServer
+
+    sick: dict[str, str | None] = {"how": how}
+    with SiteServer(handler=_failing_site(sick)) as server:
+        settings = Settings(
+            start_urls=[server.base_url + "/"],
+            crawl=CrawlSettings(
+                retries=0,
+                max_retry_wait=0,  # a 503 pauses nothing
+                max_throttled_time=0.3,
+                concurrency=4,
+                per_host=4,
+                sitemaps=False,
+                probe=False,
+            ),
+            run_dir=tmp_path / "b",
+        )
+        first = run_audit(settings, run_id="r")
+        assert first.report.run.state == "failed"
+        message = first.report.run.message or ""
+        assert message.startswith("stopped early, so the audit is inconclusive: ")
+        assert f"seoaudit audit --resume {first.store_path} continues it" in message
+        assert "try again later" not in message  # the throttle's advice was politeness.py's
+        store = Store(first.store_path)
+        owed = store.unfinished_urls()
+        store.close()
+        assert len(owed) > 50  # the rest of the frontier stays queued for --resume
+
+        sick["how"] = None
+        resumed = run_audit(settings, resume=first.store_path)
+        whole = run_audit(settings.model_copy(update={"run_dir": tmp_path / "a"}))
+    assert resumed.report.run.state == whole.report.run.state == "complete"
+    assert resumed.report.run.pages_fetched == whole.report.run.pages_fetched
+    assert resumed.report.run.fetch_errors == whole.report.run.fetch_errors == 0
+    got, expected = _dump(resumed.store_path), _dump(whole.store_path)
+    # The crawl footprint keeps the first session's 503s (what the server did to the
+    # crawl): PERF001 reports them. Every page and page finding is the healthy site's.
+    assert any(rule == "PERF001" for rule, _, _ in got["findings"])
+    got["findings"] = [f for f in got["findings"] if f[0] != "PERF001"]
+    assert got == expected
+
+
+def test_the_stop_messages_read_well_and_name_the_resume_command(tmp_path: Path) -> None:
+    """Ctrl-C printed "Run interrupted: interrupted: ..." and no resume command (the full
+    disk's message has one); an error-budget stop said "Run failed: stopped early" while
+    the gate said inconclusive, and advised "a lower --rps" to a crawl at 0.07 requests/s."""
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+    from seoaudit.devserver import SiteServer
+
+    async def ctrl_c_at_page_3(request: Any) -> Any:
+        if request.path == "/3":
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C does
+        return await _finite_slow_site(request)
+
+    with SiteServer(handler=ctrl_c_at_page_3) as server:
+        common = ["--run-dir", str(tmp_path), "--no-probe", "--no-sitemaps", "--per-host", "1"]
+        result = CliRunner().invoke(
+            app,
+            ["audit", server.base_url + "/", "--run-id", "r", *common],
+            env={"NO_COLOR": "1"},
+        )
+    assert result.exit_code == 130, result.output
+    said = " ".join(result.output.split())
+    resume = f"seoaudit audit --resume {tmp_path / 'r.sqlite'} continues it"
+    assert "Run interrupted: the report covers what was crawled until then; " + resume in said
+    assert "seoaudit: run interrupted: the report covers" in said  # also with -q or -o
+    assert "interrupted: interrupted" not in said
+
+
+class _Stopped:
+    stop_reason = "the server failed 60% of the last 100 requests: crawling on would only add load"
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def requests_per_second(self) -> float:
+        return self.rate
+
+
+def test_a_lower_rps_is_advised_only_to_a_crawl_that_asked_a_lot() -> None:
+    from seoaudit.audit import _stopped_early
+
+    path = Path("runs/r.sqlite")
+    slow = _stopped_early(_Stopped(0.07), path)  # type: ignore[arg-type]
+    assert slow == (
+        "stopped early, so the audit is inconclusive: the server failed 60% of the last 100 "
+        "requests: crawling on would only add load. When the server is healthy again, "
+        "seoaudit audit --resume runs/r.sqlite continues it"
+    )
+    fast = _stopped_early(_Stopped(12.0), path)  # type: ignore[arg-type]
+    assert fast.startswith(slow)
+    assert fast.endswith(
+        "; this session averaged 12.0 requests/s, and --resume with --rps 6 asks less of the server"
+    )
+
+
+def test_resume_keeps_the_rules_the_run_started_with(tmp_path: Path) -> None:
+    """`audit --resume RUN --select ONP` (RUN started without --select) judged the whole
+    run with ONP rules only and stored that: `report RUN` showed 2 issues for 8. A rule
+    flag that differs from the run's is refused now; the run's own is no change."""
+    from typer.testing import CliRunner
+
+    from seoaudit.cli import app
+    from seoaudit.devserver import SiteServer
+
+    runner = CliRunner()
+    with SiteServer(handler=_finite_slow_site) as server:
+
+        def interrupted(run_id: str, select: list[str]) -> Path:
+            settings = Settings(
+                start_urls=[server.base_url + "/"],
+                crawl=CrawlSettings(retries=0, per_host=4, sitemaps=False, probe=False),
+                run_dir=tmp_path,
+                select=select,
+            )
+            first = run_audit(settings, on_progress=_ctrl_c_at(20), run_id=run_id)
+            assert first.report.run.state == "interrupted"
+            return first.store_path
+
+        def resume(run_id: str, *extra: str) -> Any:
+            common = ["audit", "--resume", run_id, "--run-dir", str(tmp_path), "-q"]
+            return runner.invoke(app, [*common, "--fail-on", "never", *extra], env={})
+
+        every = interrupted("every", [])
+        before = every.read_bytes()
+        for extra, named in [(["--select", "ONP"], "--select"), (["--ignore", "HTTP"], "--ignore")]:
+            refused = resume("every", *extra)
+            assert refused.exit_code == 2, refused.output
+            said = " ".join(refused.output.split())
+            assert (
+                f"--resume keeps the rules the run every started with (every rule): {named} "
+                "cannot change" in said
+            )
+        assert every.read_bytes() == before  # nothing written
+        assert resume("every").exit_code == 0
+
+        onp = interrupted("onp", ["ONP"])
+        assert resume("onp", "--select", "onp").exit_code == 0  # the run's own, typed again
+    store = Store(every)
+    assert store.load_run().state == "complete"
+    assert {f.rule[:3] for f in store.iter_findings()} > {"ONP"}  # every rule's findings
+    store.close()
+    store = Store(onp)
+    assert store.load_run().state == "complete"
+    assert {f.rule[:3] for f in store.iter_findings()} == {"ONP"}
+    store.close()

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 # finished) is judged again by whoever reads it next (``finish_killed_run``).
 FINDINGS_STALE = "findings_stale"
 _NAME_TRIES = 1000  # run file names tried per second (NAME, NAME-2, ...) before giving up
+RPS_ADVICE_FROM = 1.0  # requests/s of a stopped session from which a lower --rps is advised
 
 
 def _now() -> datetime:
@@ -147,15 +148,15 @@ def _crawl_and_judge(
         info.state = "interrupted" if stats.stopped_early == "interrupted" else "complete"
         if stats.stopped_early == "max-pages":
             info.message = f"{MAX_PAGES_STOP} {settings.crawl.max_pages}"
-        elif stats.stopped_early == "interrupted":
-            info.message = "interrupted: the report covers what was crawled until then"
+        elif stats.stopped_early == "interrupted":  # read after "Run interrupted: "
+            info.message = f"the report covers what was crawled until then; {_resume(path)}"
         elif stats.stopped_early == "error-budget":  # too many failures to judge the site
             info.state = "failed"
-            info.message = f"stopped early: {crawler.stop_reason}"
+            info.message = _stopped_early(crawler, path)
     except KeyboardInterrupt:
         stats = crawler.stats
         info.state = "interrupted"
-        info.message = "aborted: the run file holds what was crawled until then"
+        info.message = f"aborted: the run file holds what was crawled until then; {_resume(path)}"
         raise
     except Exception as exc:
         stats = crawler.stats
@@ -175,9 +176,10 @@ def _crawl_and_judge(
     finally:
         if not full:
             info.finished_at = clock().isoformat(timespec="seconds")
-            info.pages_fetched = fetched_before + stats.fetched
+            # Failed pages fetched again (a run the error budget stopped) count once.
+            info.pages_fetched = max(0, fetched_before - stats.requeued) + stats.fetched
             info.urls_discovered = store.url_count()
-            info.fetch_errors = errors_before + stats.errors
+            info.fetch_errors = max(0, errors_before - stats.requeued_errors) + stats.errors
             store.save_run(info)
     site = Site(store)
     # Ctrl-C before a start URL answered is an interruption (resume it), not a failed site.
@@ -194,6 +196,31 @@ def _crawl_and_judge(
     report = build_report(store, site)
     store.close()
     return AuditResult(path, report, stats, start_failed, problem)
+
+
+def _resume(path: Path) -> str:
+    """The command that continues a run that did not finish, as the full-disk line names
+    it (the run file: found from any run folder)."""
+    return f"seoaudit audit --resume {path} continues it"
+
+
+def _stopped_early(crawler: Crawler, path: Path) -> str:
+    """Why the error budget stopped the crawl, and what to do: resume once the server is
+    healthy (the run is inconclusive, exit 3: the gate says so). A lower --rps is advised
+    only for a session that asked RPS_ADVICE_FROM requests a second or more: a server
+    that fails at a slower pace (or paused the crawl with its 503s) is not helped by it."""
+    message = (
+        f"stopped early, so the audit is inconclusive: {crawler.stop_reason}. When the "
+        f"server is healthy again, {_resume(path)}"
+    )
+    rate = crawler.requests_per_second()
+    if rate >= RPS_ADVICE_FROM:
+        slower = max(0.5, round(rate / 2, 1))
+        message += (
+            f"; this session averaged {rate:.1f} requests/s, and --resume with --rps "
+            f"{slower:g} asks less of the server"
+        )
+    return message
 
 
 def _note_disk_full(store: Store, info: RunInfo, clock: Clock) -> None:
@@ -305,7 +332,9 @@ def finish_killed_run(store: Store) -> str | None:
     if not killed:
         return "The run was stopped before its findings were stored: judged it now."
     info.state = "interrupted"
-    info.message = "the crawl was killed; the report covers what was stored until then"
+    info.message = (
+        f"the crawl was killed; the report covers what was stored until then; {_resume(store.path)}"
+    )
     # Whatever it says: a killed resumed session's run holds the counts it started from.
     _count_what_was_stored(store, info)
     info.urls_discovered = site.summary()["urls"]

@@ -320,7 +320,9 @@ def _outcome(result: AuditResult, verdict: GateResult, quiet: bool, exit_zero: b
     if run.state == "failed":  # the crawl stopped on an internal error: inconclusive
         err.print(Text(f"seoaudit: {run.message}", style="bold red"))
         return EXIT_START_FAILED
-    if run.state == "interrupted":
+    if run.state == "interrupted":  # the message names the command that continues it
+        said = f": {printable(run.message)}" if run.message else ""
+        err.print(Text(f"seoaudit: run interrupted{said}", style="bold yellow"))
         return EXIT_INTERRUPTED
     _print_gate(verdict, quiet)
     return gate.exit_code(verdict, exit_zero)
@@ -477,8 +479,9 @@ def audit(
         typer.Option(
             "--resume",
             help="Continue an interrupted or killed run (run id, run file or 'latest') with "
-            "the scope it started with; nothing it stored is fetched again. Pace flags "
-            "(--per-host, --rps, --concurrency...) may change, scope flags may not.",
+            "the scope and rules it started with; nothing it stored is fetched again. Pace "
+            "flags (--per-host, --rps, --concurrency...) may change, scope and rule flags "
+            "may not.",
         ),
     ] = None,
     respect_crawl_delay: Annotated[
@@ -602,7 +605,10 @@ _RESUME_PACE = {
     "crawl.respect_crawl_delay": "respect_crawl_delay",
 }
 # ... and what is this invocation's anyway: judging, reporting, where runs are, the CA file.
-_RESUME_FREE = ("crawl.ca_bundle", "fail_on", "run_dir", "reports", "select", "ignore", "gate.")
+_RESUME_FREE = ("crawl.ca_bundle", "fail_on", "run_dir", "reports", "gate.")
+# ... and the rules, given as the run's own (typed again as in the command that started
+# it): the run keeps the rules it started with, which _resumed compares.
+_RESUME_RULES = {"select": "--select", "ignore": "--ignore"}
 
 
 def _check_resume_flags(flags: dict[str, tuple[Any, str]], run_id: str | None) -> None:
@@ -612,8 +618,10 @@ def _check_resume_flags(flags: dict[str, tuple[Any, str]], run_id: str | None) -
         {
             flag
             for key, (_, flag) in flags.items()
-            # the URL may be the run's own: _resumed compares it with the stored one
-            if key not in _RESUME_PACE and not key.startswith(_RESUME_FREE) and key != "start_urls"
+            # the URL and rules may be the run's own: _resumed compares them with the stored
+            if key not in _RESUME_PACE
+            and not key.startswith(_RESUME_FREE)
+            and key not in ("start_urls", *_RESUME_RULES)
         }
     )
     if run_id is not None:
@@ -649,6 +657,20 @@ def _resumed(run: str, current: Settings, given: set[str]) -> tuple[Settings, Pa
         raise fail(f"run {stored.run_id} cannot be resumed: {exc}") from None
     if "start_urls" in given and current.start_urls != original.start_urls:
         raise _scope_fixed(["URL"])  # the run's own URL typed again is fine
+    # The rules are the run's: a resumed session stores the run's findings, which `report`
+    # and every later reader take for the run's (a --select here narrowed it for good).
+    changed = [
+        flag
+        for key, flag in _RESUME_RULES.items()
+        if key in given and set(getattr(current, key)) != set(getattr(original, key))
+    ]
+    if changed:
+        raise fail(
+            f"--resume keeps the rules the run {stored.run_id} started with "
+            f"({_rules_of(original)}): {', '.join(changed)} cannot change. Once it is "
+            f"complete, `seoaudit check {stored.run_id} {' '.join(changed)} ...` judges it "
+            "on some of them; other rules need a new audit"
+        )
     # Machine-local things come from this invocation: the secrets, and a CA file (one
     # given now wins over the stored path, which may be gone).
     crawl = original.crawl.model_copy(
@@ -662,8 +684,25 @@ def _resumed(run: str, current: Settings, given: set[str]) -> tuple[Settings, Pa
             },
         }
     )
-    settings = current.model_copy(update={"start_urls": original.start_urls, "crawl": crawl})
+    settings = current.model_copy(
+        update={
+            "start_urls": original.start_urls,
+            "crawl": crawl,
+            "select": original.select,  # not the config file's of today either
+            "ignore": original.ignore,
+        }
+    )
     return settings, store.path
+
+
+def _rules_of(settings: Settings) -> str:
+    """The rules a run judges with, for a message: its --select and --ignore."""
+    chosen = [
+        f"{flag} {','.join(values)}"
+        for flag, values in (("--select", settings.select), ("--ignore", settings.ignore))
+        if values
+    ]
+    return "; ".join(chosen) or "every rule"
 
 
 _AUDIT_KEYS: dict[str, tuple[str, str]] = {  # parameter -> (settings key, flag)

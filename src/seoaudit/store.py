@@ -178,6 +178,16 @@ def link_flag(kind: int, nofollow: bool) -> int:
 
 
 _INSERT_PAGE = "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+# The pages whose fetch failed the way the error budget counts (``requeue_failures``): a
+# 5xx, a 429 or no response, but not the errors that say nothing of the server's load: a
+# rejected certificate (models.TLS_ERROR), seoaudit's own bug, a URL that cannot be
+# requested, a redirect chain that cannot be followed. Redirect hops are left out.
+_FAILED_PAGES = (
+    "SELECT url_id, status FROM pages WHERE location_id IS NULL AND (status >= 500 OR "
+    "status = 429 OR (status IS NULL AND error IS NOT NULL AND error NOT IN ('tls-error', "
+    "'internal-error', 'invalid-url', 'redirect-loop', 'too-many-redirects', "
+    "'bad-redirect-location')))"
+)
 
 # The columns of a page row after its URL id, the packed facts and summary last (see
 # ``page_row``).
@@ -634,6 +644,26 @@ class Store:
             "WHERE p.url_id IS NULL AND u.state IN ('queued', 'done') ORDER BY u.id"
         )
         return [(i, u, d, cast(Source, s or "link")) for i, u, d, s in rows]
+
+    def requeue_failures(self, flag: str) -> tuple[int, int]:
+        """When the run-file meta ``flag`` is set: put back in the queue the pages whose
+        fetch failed the way the error budget counts (crawl/politeness.py ``is_failure``:
+        5xx, 429 or no response; not a rejected certificate, not seoaudit's own error),
+        and clear the flag, in one transaction. Their page is dropped and their URL
+        queued, so this session of the run fetches it again; redirect hops keep their
+        record (a chain that failed is asked again at its last URL). Returns how many
+        pages were dropped, and how many of them counted as fetch errors (no response,
+        or 5xx: ``failed_fetches``)."""
+        if not self.get_meta(flag, False):
+            return 0, 0
+        self.flush()
+        with self.transaction():
+            rows = self.db.execute(_FAILED_PAGES).fetchall()
+            ids = [(url_id,) for url_id, _ in rows]
+            self.db.executemany("DELETE FROM pages WHERE url_id = ?", ids)
+            self.db.executemany("UPDATE urls SET state = 'queued' WHERE id = ?", ids)
+            self.set_meta(flag, False)
+        return len(rows), sum(1 for _, status in rows if status is None or status >= 500)
 
     def iter_urls(self) -> Iterator[tuple[str, int | None, str | None, str]]:
         """(URL, depth, source, state) of every stored URL, in the order they were found."""

@@ -106,6 +106,10 @@ class CrawlStats:
     started: float = 0.0
     elapsed: float = 0.0
     stopped_early: str | None = None  # "interrupted", "max-pages", "disk-full"...
+    # Pages an earlier session stored as failed, dropped to be fetched again (a run the
+    # error budget stopped): counted in that session's fetches and errors, not any more.
+    requeued: int = 0
+    requeued_errors: int = 0
 
     @property
     def pages_per_second(self) -> float:
@@ -160,6 +164,7 @@ class Crawler:
         self.footprint = Footprint()
         self._earlier_sessions: list[dict[str, Any]] = []  # a resumed run's (footprint)
         self.stop_reason: str | None = None
+        self._session_summary: dict[str, Any] = {}  # this session's footprint, last saved
         self.probe = Prober(settings, store, transport=transport)
         self.traps = TrapGuard(
             self.crawl.max_url_length,
@@ -214,6 +219,9 @@ class Crawler:
                 if self._pool is not None:
                     self._pool.close()
                 self._mark_rest_not_crawled()
+                if self.stats.stopped_early == "error-budget":
+                    # The server was failing: what it failed is asked again by --resume.
+                    self.store.set_meta(REFETCH_FAILURES, True)
                 self.store.flush()
                 self.store.save_traps(
                     (r.reason, r.section, r.count, r.examples) for r in self.traps.records.values()
@@ -407,6 +415,7 @@ class Crawler:
         merged from them all: what the report shows the server team. Saved again and
         again while the session runs (not ``complete``), each time replacing the last."""
         summary = self._footprint_summary(politeness)
+        self._session_summary = summary
         record = session_record(self.footprint, summary, complete=complete)
         sessions = [*self._earlier_sessions, record]
         with self.store.transaction():  # the sessions and their merge agree, even if killed
@@ -495,7 +504,7 @@ class Crawler:
             try:
                 await self._visit(fetcher, url_id, url, depth, source)
             except CrawlStopped:  # never requested: --resume fetches it
-                if self.stats.stopped_early != "interrupted":
+                if self.stats.stopped_early not in RESUMABLE_STOPS:
                     self.store.set_state(url_id, NOT_CRAWLED)
             except Exception as exc:  # a bug on one page must not end the crawl
                 if disk_full(exc, self.store.path):
@@ -511,10 +520,17 @@ class Crawler:
                 self.stats.elapsed = time.monotonic() - self.stats.started
                 self.on_progress(self.stats)
 
+    def requests_per_second(self) -> float:
+        """This session's request rate, as its footprint last saved it (each retry and
+        redirect hop a request; the pauses of a back-off included)."""
+        rate = self._session_summary.get("requests_per_second", 0.0)
+        return float(rate) if isinstance(rate, int | float) else 0.0
+
     def _check_error_budget(self) -> None:
         spent = self.politeness.error_budget_spent()
         if spent is not None and self.stop_reason is None:
-            self.stop_reason = spent
+            # The advice is the run's to give (audit.py), knowing the pace it ran at.
+            self.stop_reason = spent.removesuffix(_POLITENESS_ADVICE)
             if self.stats.stopped_early == "max-pages":  # checks after a full crawl
                 self.stats.stopped_early = None
             self.stop("error-budget")
@@ -694,8 +710,10 @@ class Crawler:
         self._footprint_every = max(FOOTPRINT_SECONDS, cost / FOOTPRINT_COST_SHARE)
 
     def _mark_rest_not_crawled(self) -> None:
-        # After Ctrl-C (or a full disk) the frontier stays "queued": --resume continues it.
-        if self.stats.stopped_early not in ("interrupted", "disk-full"):
+        # After Ctrl-C, a full disk or the error budget (the server was failing: a stop,
+        # not the end of the crawl) the frontier stays "queued": --resume continues it.
+        # Only a crawl that ended (or reached --max-pages) leaves URLs not crawled.
+        if self.stats.stopped_early not in RESUMABLE_STOPS:
             for _, _, url_id, _, _ in self._frontier:
                 self.store.set_state(url_id, NOT_CRAWLED)
         self._frontier.clear()
@@ -717,14 +735,20 @@ class Crawler:
                 reason=row["reason"],
             )
             self._apply_crawl_delay(row["origin"], self.robots[row["origin"]])
+        # What earlier sessions kept in memory until their end: the crawl-trap guard (what
+        # it learnt, the traps it met: the trap table is rewritten when this session
+        # ends), and the pages the probe samples. The guard first, from the URLs as they
+        # were judged (a failed page queued again below was not judged by it).
+        self._replay_traps()
+        # A run the error budget stopped: the pages the failing server answered with a
+        # 5xx, a 429 or nothing are fetched again, as on a healthy server (once).
+        self.stats.requeued, self.stats.requeued_errors = self.store.requeue_failures(
+            REFETCH_FAILURES
+        )
         for url_id, url, depth, source in self.store.unfinished_urls():
             self._seq += 1
             heapq.heappush(self._frontier, (depth or 0, self._seq, url_id, url, source))
         self._claimed = self.store.pages_count()
-        # What earlier sessions kept in memory until their end: the crawl-trap guard (what
-        # it learnt, the traps it met: the trap table is rewritten when this session
-        # ends), and the pages the probe samples.
-        self._replay_traps()
         for facts in self.store.iter_pages():
             self.checks.collect(facts, self.crawl)
             self.probe.take(offering(facts))
@@ -761,6 +785,13 @@ class Crawler:
 SITEMAPS_READ = "sitemaps_read"  # run-file meta: the start origins' sitemaps were read whole
 # ... and of origins reached during the crawl: origin -> True once read whole
 ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
+# ... the error budget stopped the run: its next session fetches the failed pages again
+REFETCH_FAILURES = "refetch_failures"
+# How a crawl may stop and be continued by --resume: its frontier stays queued.
+RESUMABLE_STOPS = ("interrupted", "disk-full", "error-budget")
+# What politeness.py's throttle stop advised: "at a lower --rps" misled a crawl that ran at
+# 0.07 requests/s (the server's own pauses) without --rps; audit.py advises instead.
+_POLITENESS_ADVICE = "; try again later, or at a lower --rps"
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 

@@ -742,3 +742,19 @@ def test_resume_keeps_the_rules_the_run_started_with(tmp_path: Path) -> None:
     assert store.load_run().state == "complete"
     assert {f.rule[:3] for f in store.iter_findings()} == {"ONP"}
     store.close()
+
+
+def test_the_terminal_says_an_error_budget_stop_is_no_failed_audit() -> None:
+    """The run is stored "failed" (inconclusive, exit 3) with the stop's message; the
+    terminal printed "Run failed: stopped early, so the audit is inconclusive"."""
+    import io
+
+    from seoaudit.models import Report, RunInfo
+    from seoaudit.report.console import write
+
+    message = "stopped early, so the audit is inconclusive: the server failed 60% of ..."
+    run = RunInfo(run_id="r", tool_version="0", state="failed", message=message)
+    out = io.StringIO()
+    write(Report(run=run), out)
+    assert "Run stopped early, so the audit is inconclusive: the server failed" in out.getvalue()
+    assert "Run failed" not in out.getvalue()

@@ -529,8 +529,7 @@ class Crawler:
     def _check_error_budget(self) -> None:
         spent = self.politeness.error_budget_spent()
         if spent is not None and self.stop_reason is None:
-            # The advice is the run's to give (audit.py), knowing the pace it ran at.
-            self.stop_reason = spent.removesuffix(_POLITENESS_ADVICE)
+            self.stop_reason = spent
             if self.stats.stopped_early == "max-pages":  # checks after a full crawl
                 self.stats.stopped_early = None
             self.stop("error-budget")
@@ -789,9 +788,6 @@ ORIGIN_SITEMAPS_READ = "origin_sitemaps_read"
 REFETCH_FAILURES = "refetch_failures"
 # How a crawl may stop and be continued by --resume: its frontier stays queued.
 RESUMABLE_STOPS = ("interrupted", "disk-full", "error-budget")
-# What politeness.py's throttle stop advised: "at a lower --rps" misled a crawl that ran at
-# 0.07 requests/s (the server's own pauses) without --rps; audit.py advises instead.
-_POLITENESS_ADVICE = "; try again later, or at a lower --rps"
 POOL_AFTER = 200  # pages fetched before extraction moves to worker processes
 QUEUE_PER_WORKER = 8  # pages waiting per worker beyond which the crawler parses itself
 

@@ -363,9 +363,8 @@ class Politeness:
                 return (
                     f"{host} answered only 429/503 (too busy, come back later) to the last "
                     f"{state.throttled} requests, for {waited:.0f}s (max_throttled_time "
-                    f"{self.max_throttled_time:g}s): crawling on would only add load; "
-                    "try again later, or at a lower --rps"
-                )
+                    f"{self.max_throttled_time:g}s): crawling on would only add load"
+                )  # the advice is the run's to give (audit.py), knowing its pace
         if len(self._budget) < BUDGET_WINDOW:
             return None
         share = sum(self._budget) / len(self._budget)

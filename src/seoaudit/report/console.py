@@ -26,6 +26,7 @@ from seoaudit.report.footprint import (
 )
 
 TOP = 15
+EARLY_STOP = "stopped early"  # how audit.py's message of an error-budget stop begins
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": "dim"}
 
@@ -157,9 +158,15 @@ def write(report: Report, out: TextIO, *, width: int | None = None) -> None:
     if speed:
         head.append(speed + "\n")
     if run.state != "complete":
-        head.append(f"Run {run.state}", style="bold yellow")
-        if run.message:
-            head.append(f": {run.message}")
+        message = run.message or ""
+        if run.state == "failed" and message.startswith(EARLY_STOP):
+            # the error budget's stop: inconclusive, not a failed audit ("Run failed: ...")
+            head.append(f"Run {EARLY_STOP}", style="bold yellow")
+            head.append(message.removeprefix(EARLY_STOP))
+        else:
+            head.append(f"Run {run.state}", style="bold yellow")
+            if message:
+                head.append(f": {message}")
         head.append("\n")
     console.print(head, soft_wrap=True)
     if not report.issues:

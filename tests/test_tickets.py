@@ -734,6 +734,12 @@ def test_a_tickets_check_passes_once_its_issue_is_fixed_while_other_tickets_rema
         fixed = shell(command, work, env)
         assert fixed.returncode == 0, (fixed.stdout, fixed.stderr)
         assert f"issue {meta.id} is not in this run" in fixed.stderr  # said, even with -q
+        # the report of the check counts what it shows: this issue, not the run's others
+        shown = shell(command.replace(" -q", " -f json -o check.json"), work, env)
+        assert shown.returncode == 0, shown.stderr
+        summary = json.loads((work / "check.json").read_text())["summary"]
+        assert (summary["issues"], summary["findings"]) == (0, 0)
+        assert summary["only_issue"] == meta.id
         rule_wide = command.replace(f" --issue {meta.id}", "")
         assert shell(rule_wide, work, env).returncode == 1  # the other ticket's noindex
     bad = shell("seoaudit audit http://127.0.0.1:9/ --issue nonsense", work, env)

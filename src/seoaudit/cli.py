@@ -584,6 +584,15 @@ def _only(report: Report, issue_id: str) -> None:
         report.findings = found.map(lambda f: f if f.issue == issue_id else None)
     else:
         report.findings = [f for f in found if f.issue == issue_id]
+    # the counts the reports show are this report's; the run's KPIs and footprint stay
+    report.summary["issues"] = len(report.issues)
+    report.summary["findings"] = len(report.findings)  # a large run's view: one more pass
+    for key, of in (("issues_by_severity", "severity"), ("issues_by_priority", "priority")):
+        counts: dict[str, int] = {}
+        for issue in report.issues:
+            counts[getattr(issue, of)] = counts.get(getattr(issue, of), 0) + 1
+        report.summary[key] = counts
+    report.summary["only_issue"] = f"seoaudit-{issue_id}"
 
 
 def _check_ca_bundle(settings: Settings) -> None:

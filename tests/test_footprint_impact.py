@@ -325,3 +325,21 @@ def test_a_long_runs_chart_plots_each_points_busiest_second() -> None:
         Report(run=RunInfo(run_id="r", tool_version="0"), summary={"crawl_impact": impact})
     )
     assert "requests/s (max 10)" in page and "10.0/s at the peak" in page
+
+
+def test_the_terminal_says_what_its_rates_are_per() -> None:
+    """ "108 requests in 1.68s (54.0/s, peak 60.0/s)": 108 / 1.68 is 64, so the average
+    read as wrong; it is per whole second with requests (2 here), which the line now says."""
+    import io
+
+    from rich.console import Console
+
+    from seoaudit.report.console import _footprint
+
+    impact = _throttled_footprint()
+    out = io.StringIO()
+    _footprint(Console(file=out, width=300), impact)
+    first = out.getvalue().splitlines()[0]
+    active = impact["active_seconds"]
+    assert f"({impact['requests_per_second']}/s over {active} whole second" in first
+    assert f"peak {impact['peak_requests_per_second']}/s in one second)" in first

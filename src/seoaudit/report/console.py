@@ -45,7 +45,7 @@ def _footprint(console: Console, impact: dict[str, Any]) -> None:
     line = (
         f"Crawl footprint: {impact['requests']} requests in {impact['duration_s']}s "
         + (f"of crawling over {len(sessions)} sessions " if several else "")
-        + f"({impact['requests_per_second']}/s, peak {impact['peak_requests_per_second']}/s), "
+        + f"({_rates(impact)}), "
         f"max {impact['max_in_flight']} in flight, {ttfb_text(impact.get('ttfb_ms', {}))}, "
         f"{len(backoffs)} automatic back-off(s)"
         + (f", {len(recoveries)} recoveries" if recoveries else "")
@@ -71,6 +71,15 @@ def _event(event: dict[str, Any], several: bool) -> Text:
     """One back-off (or floor reached): when, why, what the crawler did."""
     where = f"session {event.get('session')}, " if several else ""
     return _clean(f"  {where}at {event['at']}s: {event['trigger']} -> {event['action']}", 200)
+
+
+def _rates(impact: dict[str, Any]) -> str:
+    """The average and peak rates, saying what they are per (crawl/footprint.py): the
+    average over the whole seconds with requests, which the wall time beside it is not."""
+    average, peak = impact["requests_per_second"], impact["peak_requests_per_second"]
+    active = impact.get("active_seconds")
+    over = f" over {active} whole second{'s' if active != 1 else ''}" if active else ""
+    return f"{average}/s{over}, peak {peak}/s in one second"
 
 
 def _session(session: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from seoaudit.config import CrawlSettings
-from seoaudit.models import IDENTITY_BY_RULE
+from seoaudit.models import IDENTITY_BY_RULE, Issue, RunInfo
 
 DEFAULT_MAX_PAGES = CrawlSettings.model_fields["max_pages"].default
 
@@ -223,6 +223,17 @@ def scope_flags(settings: Mapping[str, Any] | None) -> str:
     if crawl.get("sitemaps") is False:
         flags.append("--no-sitemaps")
     return "".join(f" {flag}" for flag in flags)
+
+
+def issue_checks(issue: Issue, run: RunInfo, text: str) -> tuple[list[str], str]:
+    """What a ticket and the HTML report give to verify ``issue`` of ``run``: the commands
+    of its rule's "How to verify" ``text``, filled with the issue's values (as the run
+    audited: its first start URL, its crawler), and the audit command that closes it
+    (``audit_command``, with the run's scope)."""
+    sample = issue.sample_urls[0] if issue.sample_urls else ""
+    first = run.start_urls[0] if run.start_urls else None
+    commands = verify_commands(text, sample, issue.evidence, first, run.crawler_token)
+    return commands, audit_command(first, issue.rule, issue.id, run.settings)
 
 
 def verify_commands(

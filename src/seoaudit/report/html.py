@@ -44,13 +44,7 @@ from seoaudit.report.footprint import (
     ttfb_text,
     unfinished_text,
 )
-from seoaudit.ruledoc import (
-    audit_command,
-    doc_sections,
-    paragraphs,
-    shown_evidence,
-    verify_commands,
-)
+from seoaudit.ruledoc import doc_sections, issue_checks, paragraphs, shown_evidence
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TOP_URLS = 10
@@ -527,12 +521,8 @@ def _issue_view(
 ) -> dict[str, Any]:
     spec = specs.get(issue.rule)
     sections = doc_sections(spec.doc) if spec is not None else {}
-    sample = issue.sample_urls[0] if issue.sample_urls else ""
-    first = report.run.start_urls[0] if report.run.start_urls else None
-    run = report.run
-    text = sections.get("How to verify", "")
-    verify = verify_commands(text, sample, issue.evidence, first, run.crawler_token)
-    verify.append(audit_command(first, issue.rule, issue.id, run.settings))
+    commands, audit = issue_checks(issue, report.run, sections.get("How to verify", ""))
+    verify = [*commands, audit]
     return {
         "issue": issue,
         "summary": spec.summary if spec is not None else issue.name,

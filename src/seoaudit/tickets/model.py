@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from seoaudit import glossary
 from seoaudit.models import Finding, Issue, Report
-from seoaudit.ruledoc import audit_command, doc_sections, shown_evidence, verify_commands
+from seoaudit.ruledoc import doc_sections, issue_checks, shown_evidence
 
 if TYPE_CHECKING:
     from seoaudit.rules.registry import RuleSpec
@@ -135,12 +135,8 @@ def build_ticket(
     ticket_id = ticket_id or own_id
     sections = doc_sections(spec.doc) if spec is not None else {}
     summary = spec.summary if spec is not None else issue.name.replace("-", " ")
-    sample_url = issue.sample_urls[0] if issue.sample_urls else ""
     verify_text = sections.get("How to verify", "")
-    first = report.run.start_urls[0] if report.run.start_urls else None
-    crawler, scope = report.run.crawler_token, report.run.settings
-    verify = verify_commands(verify_text, sample_url, issue.evidence, first, crawler)
-    audit = audit_command(first, issue.rule, issue.id, scope)
+    verify, audit = issue_checks(issue, report.run, verify_text)
     acceptance = []
     if verify_text:
         acceptance.append(f"For every URL in the attached list: {_prose(verify_text)}")

@@ -43,7 +43,7 @@ from seoaudit.models import Report
 from seoaudit.outfile import folder_problem, output_problem, write_output
 from seoaudit.pagevalue import UserValues
 from seoaudit.printable import printable
-from seoaudit.report import FORMATS, WRITERS, build_report
+from seoaudit.report import FORMATS, WRITERS, build_report, count_issues
 from seoaudit.report.ci_view import severity_gate
 from seoaudit.rules import REGISTRY, group_titles
 from seoaudit.site import Site
@@ -585,13 +585,8 @@ def _only(report: Report, issue_id: str) -> None:
     else:
         report.findings = [f for f in found if f.issue == issue_id]
     # the counts the reports show are this report's; the run's KPIs and footprint stay
-    report.summary["issues"] = len(report.issues)
+    count_issues(report.summary, report.issues)
     report.summary["findings"] = len(report.findings)  # a large run's view: one more pass
-    for key, of in (("issues_by_severity", "severity"), ("issues_by_priority", "priority")):
-        counts: dict[str, int] = {}
-        for issue in report.issues:
-            counts[getattr(issue, of)] = counts.get(getattr(issue, of), 0) + 1
-        report.summary[key] = counts
     report.summary["only_issue"] = f"seoaudit-{issue_id}"
 
 

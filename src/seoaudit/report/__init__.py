@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
 from seoaudit import kpis
 from seoaudit.access import build_matrix
 from seoaudit.findings import Findings
 from seoaudit.impact import group_issues
-from seoaudit.models import Report
+from seoaudit.models import Issue, Report
 from seoaudit.report import (
     console,
     csv,
@@ -60,9 +60,7 @@ def build_report(store: Store, site: Site | None = None) -> Report:
     findings = stored.map(assign, drops=False)
     summary = site.summary()
     summary["findings"] = len(findings)
-    summary["issues"] = len(issues)
-    summary["issues_by_severity"] = _count(i.severity for i in issues)
-    summary["issues_by_priority"] = _count(i.priority for i in issues)
+    count_issues(summary, issues)
     # KPIs and structured-data health read the SD findings only, once each: a large run
     # reads just those from the run file (as a view: a list would be read as often).
     structured = store.findings("SD", held=False) if stored.lazy else stored
@@ -106,6 +104,13 @@ def _add_kpis(store: Store, site: Site, summary: dict[str, object], findings: Fi
         pass  # a read-only run file: the trend just lacks this point
     # Only earlier runs of the same scope: the HTML report's "since the previous run".
     summary["kpi_trend"] = kpis.history(store.path, values)
+
+
+def count_issues(summary: dict[str, Any], issues: Sequence[Issue]) -> None:
+    """The summary's counts of ``issues``: in all, by severity, by priority."""
+    summary["issues"] = len(issues)
+    summary["issues_by_severity"] = _count(i.severity for i in issues)
+    summary["issues_by_priority"] = _count(i.priority for i in issues)
 
 
 def _count(values: object) -> dict[str, int]:

@@ -24,7 +24,7 @@ from seoaudit.config import Settings
 from seoaudit.crawl.engine import Crawler, CrawlStats, ProgressCallback
 from seoaudit.crawl.urls import host_of
 from seoaudit.gate import iter_overrides
-from seoaudit.models import MAX_PAGES_STOP, Report, RuleError, RunInfo
+from seoaudit.models import EARLY_STOP, MAX_PAGES_STOP, Report, RuleError, RunInfo
 from seoaudit.pagevalue import UserValues
 from seoaudit.pagevalue import attach as attach_page_values
 from seoaudit.report import build_report
@@ -210,7 +210,7 @@ def _stopped_early(crawler: Crawler, path: Path) -> str:
     only for a session that asked RPS_ADVICE_FROM requests a second or more: a server
     that fails at a slower pace (or paused the crawl with its 503s) is not helped by it."""
     message = (
-        f"stopped early, so the audit is inconclusive: {crawler.stop_reason}. When the "
+        f"{EARLY_STOP}, so the audit is inconclusive: {crawler.stop_reason}. When the "
         f"server is healthy again, {_resume(path)}"
     )
     rate = crawler.requests_per_second()

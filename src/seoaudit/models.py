@@ -424,6 +424,9 @@ class RuleError(_Model):
 # How RunInfo.message of a crawl cut by --max-pages begins (audit.py writes it): such a
 # run covers part of the site (kpis.scope).
 MAX_PAGES_STOP = "stopped at --max-pages"
+# ... and of a crawl the error budget stopped (the run is "failed": inconclusive, exit 3):
+# the terminal says "Run stopped early", not "Run failed" (report/console.py).
+EARLY_STOP = "stopped early"
 
 
 class RunInfo(_Model):

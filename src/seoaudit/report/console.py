@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from seoaudit.models import Report
+from seoaudit.models import EARLY_STOP, Report
 from seoaudit.printable import printable
 from seoaudit.report import access_table, structured_table
 from seoaudit.report.footprint import (
@@ -26,7 +26,6 @@ from seoaudit.report.footprint import (
 )
 
 TOP = 15
-EARLY_STOP = "stopped early"  # how audit.py's message of an error-budget stop begins
 _STYLE = {"error": "bold red", "warning": "yellow", "notice": "cyan"}
 _PRIORITY_STYLE = {"P1": "bold red", "P2": "bold yellow", "P3": "yellow", "P4": "dim"}
 

@@ -349,15 +349,18 @@ def merge_sessions(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "origins": _merged_origins(summaries),
         "bytes": sum(int(s.get("bytes", 0)) for s in summaries),
         "ttfb_ms": ttfb,
-        "backoffs": [{**b, "session": n} for n, s, _ in recorded for b in s.get("backoffs", [])],
-        "at_floor": [{**b, "session": n} for n, s, _ in recorded for b in s.get("at_floor", [])],
-        "recoveries": [
-            {**b, "session": n} for n, s, _ in recorded for b in s.get("recoveries", [])
-        ],
+        # each session's events, with its number
+        **{
+            key: [{**e, "session": n} for n, s, _ in recorded for e in s.get(key, [])]
+            for key in EVENT_LISTS
+        },
         "stopped_by_error_budget": stops[-1] if stops else None,
         "timeline": [{**p, "session": n} for n, s, _ in recorded for p in s.get("timeline", [])],
         "sessions": [_session_line(n, r) for n, r in enumerate(records, 1)],
     }
+
+
+EVENT_LISTS = ("backoffs", "at_floor", "recoveries")  # a summary's adaptive events
 
 
 def _active_seconds(summary: dict[str, Any]) -> int:
